@@ -1,0 +1,60 @@
+// The Sandbox interface: how the rest of the gateway runs anything for a conversation.
+// Nothing a skill does touches the host; every program runs inside the conversation's agent
+// through this interface. Backends (Docker+gVisor, bubblewrap) implement SandboxBackend.
+
+export interface ExecRequest {
+  /** Program and arguments, executed without a shell. */
+  argv: string[];
+  /** Working directory inside the agent; defaults to /workspace. */
+  cwd?: string;
+  env?: Record<string, string>;
+  stdin?: string;
+  /** Kill the program after this long (default from config). */
+  timeoutMs?: number;
+  /** Cap for stdout and for stderr each, in bytes; the rest is cut with a marker. */
+  outputCapBytes?: number;
+}
+
+export type LimitKind = 'timeout' | 'memory' | 'pids' | 'output' | 'killed';
+
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  /** True when stdout or stderr was cut at the cap. */
+  truncated: boolean;
+  /** Which limit stopped the program, if one did. */
+  limit: LimitKind | null;
+}
+
+export interface SandboxLimits {
+  memoryMb: number;
+  cpus: number;
+  pids: number;
+  nofile: number;
+  tmpfsMb: number;
+  workspaceMb: number;
+  timeoutMs: number;
+  outputCapBytes: number;
+}
+
+/** Per-execution options a skill's manifest may ask for (within operator maxima). */
+export interface AgentRequirements {
+  limits?: Partial<SandboxLimits>;
+  /** Secrets the skill's manifest names, passed as environment to this execution only. */
+  env?: Record<string, string>;
+}
+
+/** The conversation's agent, as a skill sees it. Created lazily on first use. */
+export interface AgentHandle {
+  readonly conversationId: string;
+  exec(request: ExecRequest): Promise<ExecResult>;
+}
+
+/** What the orchestrator depends on: an agent for a conversation. */
+export interface Sandbox {
+  agentFor(conversationId: string): AgentHandle;
+  health(): Promise<{ ok: boolean; backend: string; runtime: string | null; detail: string }>;
+}

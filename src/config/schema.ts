@@ -1,0 +1,143 @@
+// The configuration schema. Validated once at start-up, then frozen. Every key here is
+// documented in config/securesphere.example.yaml. Secret values are references
+// (`${env:NAME}` or `vault:NAME`), never literals: see secret-ref.ts.
+import { z } from 'zod';
+import { SECURITY_LEVELS } from '../core/types.js';
+
+const level = z.enum(SECURITY_LEVELS);
+
+export const limitsSchema = z.strictObject({
+  memory_mb: z.number().int().min(16).default(256),
+  cpus: z.number().positive().max(64).default(1),
+  pids: z.number().int().min(16).default(256),
+  nofile: z.number().int().min(16).default(1024),
+  tmpfs_mb: z.number().int().min(1).default(64),
+  workspace_mb: z.number().int().min(1).default(256),
+  timeout_ms: z.number().int().min(100).default(30_000),
+  output_cap_bytes: z.number().int().min(256).default(65_536),
+});
+
+const overrideRule = z.strictObject({
+  skill: z.string().optional(),
+  operation: z.string().optional(),
+  channel: z.string().optional(),
+  conversation: z.string().optional(),
+  user: z.string().optional(),
+  level: level.optional(),
+  deny: z.boolean().optional(),
+  reason: z.string().optional(),
+});
+
+export const configSchema = z.strictObject({
+  data_dir: z.string().default('./data'),
+  server: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8787),
+      /** Reference to the API bearer token; generated into <data_dir>/api-token when unset. */
+      api_token: z.string().optional(),
+      body_limit_bytes: z.number().int().min(1024).default(1_048_576),
+    })
+    .prefault({}),
+  provider: z
+    .strictObject({
+      /** Which provider answers: ollama (others slot into the provider manager). */
+      type: z.enum(['ollama']).default('ollama'),
+      model: z.string().default('llama3.1'),
+      host: z.string().optional(),
+      timeout_ms: z.number().int().min(100).default(120_000),
+      system_prompt: z.string().optional(),
+    })
+    .prefault({}),
+  orchestrator: z
+    .strictObject({
+      max_tool_rounds: z.number().int().min(1).max(100).default(8),
+      turn_timeout_ms: z.number().int().min(100).default(300_000),
+      history_messages: z.number().int().min(1).max(1000).default(40),
+    })
+    .prefault({}),
+  sandbox: z
+    .strictObject({
+      backend: z.enum(['auto', 'docker', 'bubblewrap']).default('auto'),
+      /** Refuse plain runc (and bubblewrap) when true. */
+      require_strong_isolation: z.boolean().default(false),
+      image: z.string().default('securesphere-agent:latest'),
+      docker_socket: z.string().default('/var/run/docker.sock'),
+      probe_timeout_ms: z.number().int().min(500).default(20_000),
+      idle_stop_ms: z.number().int().min(1000).default(600_000),
+      max_agents: z.number().int().min(1).default(50),
+      warm_pool: z.number().int().min(0).default(1),
+      limits: limitsSchema.prefault({}),
+      max_limits: limitsSchema.prefault({
+        memory_mb: 2048,
+        cpus: 2,
+        pids: 1024,
+        nofile: 4096,
+        tmpfs_mb: 512,
+        workspace_mb: 2048,
+        timeout_ms: 600_000,
+        output_cap_bytes: 1_048_576,
+      }),
+    })
+    .prefault({}),
+  policy: z
+    .strictObject({
+      approvers: z.array(z.string()).default([]),
+      admins: z.array(z.string()).default([]),
+      overrides: z.array(overrideRule).default([]),
+      approval_ttl_ms: z.number().int().min(1000).default(600_000),
+    })
+    .prefault({}),
+  security: z
+    .strictObject({
+      injection: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          threshold: z.number().min(0).max(1).optional(),
+        })
+        .prefault({}),
+      rate_limits: z
+        .strictObject({
+          per_user_per_minute: z.number().int().min(1).default(20),
+          per_conversation_per_minute: z.number().int().min(1).default(30),
+          per_channel_per_minute: z.number().int().min(1).default(600),
+          llm_calls_per_minute: z.number().int().min(1).default(600),
+          auth_failures_per_minute: z.number().int().min(1).default(10),
+        })
+        .prefault({}),
+      vault: z
+        .strictObject({
+          key_file: z.string().optional(),
+        })
+        .prefault({}),
+      audit: z
+        .strictObject({
+          signing_key_file: z.string().optional(),
+          checkpoint_every: z.number().int().min(1).default(100),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  skills: z
+    .strictObject({
+      extra_dirs: z.array(z.string()).default([]),
+      enabled: z.array(z.string()).optional(),
+      /** Per-skill settings, e.g. skills.settings.http.allow_domains. */
+      settings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    })
+    .prefault({}),
+  channels: z
+    .strictObject({
+      web: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+      cli: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+    })
+    .prefault({}),
+  logging: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type LimitsConfig = z.infer<typeof limitsSchema>;

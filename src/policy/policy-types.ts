@@ -1,0 +1,37 @@
+// What the orchestrator asks policy, and what policy answers. The engine itself lives in
+// policy-engine.ts; the orchestrator depends only on these types.
+import type { ActionRequest, ApprovalPrompt, ApprovalRequest, SecurityLevel } from '../core/types.js';
+
+export interface PolicyInput {
+  skill: string;
+  operation: string;
+  /** The level the skill's manifest declares for this operation. */
+  declaredLevel: SecurityLevel;
+  channel: string;
+  conversationId: string;
+  /** The user whose message started this turn. */
+  userId: string;
+  /** True when the injection detector flagged text in this turn: raises the level by one. */
+  turnFlagged: boolean;
+}
+
+export type PolicyDecision =
+  | { decision: 'allow'; level: SecurityLevel; reason: string; notify: boolean }
+  | { decision: 'require_approval'; level: SecurityLevel; reason: string; approvers: string[] }
+  | { decision: 'deny'; level: SecurityLevel; reason: string };
+
+export interface PolicyEngine {
+  decide(input: PolicyInput): PolicyDecision;
+}
+
+/**
+ * Opens approval requests for actions the policy sent to a human. The implementation
+ * persists the request before anything is shown, then asks the channel to render it.
+ */
+export interface ApprovalGate {
+  open(
+    action: ActionRequest,
+    decision: Extract<PolicyDecision, { decision: 'require_approval' }>,
+    context: { channel: string },
+  ): Promise<{ approval: ApprovalRequest; prompt: ApprovalPrompt }>;
+}

@@ -1,0 +1,50 @@
+// The Skill interface. A skill is a folder under skills/ (or a configured extra directory)
+// whose index module default-exports a Skill. The manifest is what the model sees (tool
+// definitions are generated from it) and what policy reads. Anything that touches files,
+// runs programs or reaches the network goes through ctx.agent: it runs inside the
+// conversation's sandboxed agent, never in the gateway process.
+import type { z } from 'zod';
+import type { SecurityLevel } from '../core/types.js';
+import type { AgentHandle, SandboxLimits } from '../agents/sandbox.js';
+
+export interface OperationManifest {
+  description: string;
+  /** zod schema of the operation's arguments; its JSON Schema is what the model sees. */
+  input: z.ZodType;
+  /** Default security level; operator policy may override it. */
+  level: SecurityLevel;
+}
+
+export interface SkillManifest {
+  /** Lowercase letters, digits and hyphens; unique. */
+  name: string;
+  description: string;
+  version: string;
+  operations: Record<string, OperationManifest>;
+  sandbox?: {
+    /** Domains this skill may reach through the egress proxy. */
+    network?: string[];
+    /** Names of vault secrets this skill receives at execution time. */
+    secrets?: string[];
+    /** Limits it asks for; clamped to the operator's maxima. */
+    limits?: Partial<SandboxLimits>;
+  };
+}
+
+export interface SkillContext {
+  conversationId: string;
+  actionId: string;
+  /** The conversation's sandboxed agent. */
+  agent: AgentHandle;
+  /** Only the secrets the manifest names, resolved from the vault. */
+  secrets: Readonly<Record<string, string>>;
+  /** Operator config for this skill (skills.<name> in the config file). */
+  config: Readonly<Record<string, unknown>>;
+  signal: AbortSignal;
+}
+
+export interface Skill {
+  manifest: SkillManifest;
+  /** Runs one operation with arguments already validated against its schema. */
+  execute(ctx: SkillContext, operation: string, args: unknown): Promise<unknown>;
+}

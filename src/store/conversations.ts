@@ -1,0 +1,112 @@
+// Conversations and their message history.
+import type { ChatMessage, ToolCall } from '../core/types.js';
+import type { Db } from './database.js';
+
+export interface StoredMessage {
+  id: number;
+  conversationId: string;
+  message: ChatMessage;
+  platformMessageId: string | null;
+  createdAt: number;
+}
+
+interface MessageRow {
+  id: number;
+  conversation_id: string;
+  role: ChatMessage['role'];
+  content: string;
+  sender_id: string | null;
+  tool_calls: string | null;
+  tool_call_id: string | null;
+  tool_name: string | null;
+  platform_message_id: string | null;
+  created_at: number;
+}
+
+export class ConversationStore {
+  private readonly upsertConversation;
+  private readonly insertMessage;
+  private readonly selectRecent;
+  private readonly selectAll;
+  private readonly selectExists;
+  private readonly selectDuplicate;
+
+  constructor(private readonly db: Db) {
+    this.upsertConversation = db.prepare(
+      `INSERT INTO conversations (id, channel, created_at, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at`,
+    );
+    this.insertMessage = db.prepare(
+      `INSERT INTO messages (conversation_id, role, content, sender_id, tool_calls, tool_call_id, tool_name, platform_message_id, created_at)
+       VALUES (@conversation_id, @role, @content, @sender_id, @tool_calls, @tool_call_id, @tool_name, @platform_message_id, @created_at)`,
+    );
+    this.selectRecent = db.prepare(
+      'SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id ASC',
+    );
+    this.selectAll = db.prepare('SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id ASC LIMIT ?');
+    this.selectExists = db.prepare('SELECT 1 FROM conversations WHERE id = ?');
+    this.selectDuplicate = db.prepare('SELECT 1 FROM messages WHERE conversation_id = ? AND platform_message_id = ?');
+  }
+
+  ensure(conversationId: string, channel: string, now = Date.now()): void {
+    this.upsertConversation.run(conversationId, channel, now, now);
+  }
+
+  exists(conversationId: string): boolean {
+    return this.selectExists.get(conversationId) !== undefined;
+  }
+
+  isDuplicate(conversationId: string, platformMessageId: string): boolean {
+    return this.selectDuplicate.get(conversationId, platformMessageId) !== undefined;
+  }
+
+  append(conversationId: string, message: ChatMessage, platformMessageId?: string, now = Date.now()): number {
+    const info = this.insertMessage.run({
+      conversation_id: conversationId,
+      role: message.role,
+      content: message.content,
+      sender_id: message.role === 'user' ? (message.senderId ?? null) : null,
+      tool_calls: message.role === 'assistant' && message.toolCalls?.length ? JSON.stringify(message.toolCalls) : null,
+      tool_call_id: message.role === 'tool' ? message.toolCallId : null,
+      tool_name: message.role === 'tool' ? message.toolName : null,
+      platform_message_id: platformMessageId ?? null,
+      created_at: now,
+    });
+    return Number(info.lastInsertRowid);
+  }
+
+  recent(conversationId: string, limit: number): StoredMessage[] {
+    return (this.selectRecent.all(conversationId, limit) as MessageRow[]).map(toStored);
+  }
+
+  list(conversationId: string, afterId = 0, limit = 500): StoredMessage[] {
+    return (this.selectAll.all(conversationId, afterId, limit) as MessageRow[]).map(toStored);
+  }
+}
+
+function toStored(row: MessageRow): StoredMessage {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    message: toChatMessage(row),
+    platformMessageId: row.platform_message_id,
+    createdAt: row.created_at,
+  };
+}
+
+function toChatMessage(row: MessageRow): ChatMessage {
+  switch (row.role) {
+    case 'system':
+      return { role: 'system', content: row.content };
+    case 'user':
+      return { role: 'user', content: row.content, ...(row.sender_id ? { senderId: row.sender_id } : {}) };
+    case 'assistant':
+      return {
+        role: 'assistant',
+        content: row.content,
+        ...(row.tool_calls ? { toolCalls: JSON.parse(row.tool_calls) as ToolCall[] } : {}),
+      };
+    case 'tool':
+      return { role: 'tool', content: row.content, toolCallId: row.tool_call_id ?? '', toolName: row.tool_name ?? '' };
+  }
+}

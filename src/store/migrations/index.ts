@@ -1,0 +1,11 @@
+// Numbered migrations, applied in order, each in its own transaction. Add one by adding a
+// file and one line here; never edit a migration that has shipped.
+import { migration001 } from './001-core.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [migration001];
