@@ -34,4 +34,11 @@ export interface ApprovalGate {
     decision: Extract<PolicyDecision, { decision: 'require_approval' }>,
     context: { channel: string },
   ): Promise<{ approval: ApprovalRequest; prompt: ApprovalPrompt }>;
+
+  /**
+   * True only if this action may run now on the strength of a human decision: an approved
+   * approval exists for it whose argument hash equals the hash of the action's current
+   * canonical arguments. The orchestrator checks this right before running an approved action.
+   */
+  bindingHolds(action: ActionRequest): boolean;
 }
