@@ -30,6 +30,8 @@ export class ConversationStore {
   private readonly selectAll;
   private readonly selectExists;
   private readonly selectDuplicate;
+  private readonly selectToolResult;
+  private readonly selectFlaggedSince;
 
   constructor(private readonly db: Db) {
     this.upsertConversation = db.prepare(
@@ -37,8 +39,8 @@ export class ConversationStore {
        ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at`,
     );
     this.insertMessage = db.prepare(
-      `INSERT INTO messages (conversation_id, role, content, sender_id, tool_calls, tool_call_id, tool_name, platform_message_id, created_at)
-       VALUES (@conversation_id, @role, @content, @sender_id, @tool_calls, @tool_call_id, @tool_name, @platform_message_id, @created_at)`,
+      `INSERT INTO messages (conversation_id, role, content, sender_id, tool_calls, tool_call_id, tool_name, platform_message_id, flagged, created_at)
+       VALUES (@conversation_id, @role, @content, @sender_id, @tool_calls, @tool_call_id, @tool_name, @platform_message_id, @flagged, @created_at)`,
     );
     this.selectRecent = db.prepare(
       'SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id ASC',
@@ -46,6 +48,12 @@ export class ConversationStore {
     this.selectAll = db.prepare('SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id ASC LIMIT ?');
     this.selectExists = db.prepare('SELECT 1 FROM conversations WHERE id = ?');
     this.selectDuplicate = db.prepare('SELECT 1 FROM messages WHERE conversation_id = ? AND platform_message_id = ?');
+    this.selectToolResult = db.prepare('SELECT 1 FROM messages WHERE conversation_id = ? AND tool_call_id = ?');
+    // Whether anything flagged by the injection detector arrived since the turn's user message.
+    this.selectFlaggedSince = db.prepare(
+      `SELECT MAX(flagged) AS f FROM messages WHERE conversation_id = ? AND id >= COALESCE(
+         (SELECT MAX(id) FROM messages WHERE conversation_id = ? AND role = 'user'), 0)`,
+    );
   }
 
   ensure(conversationId: string, channel: string, now = Date.now()): void {
@@ -60,7 +68,22 @@ export class ConversationStore {
     return this.selectDuplicate.get(conversationId, platformMessageId) !== undefined;
   }
 
-  append(conversationId: string, message: ChatMessage, platformMessageId?: string, now = Date.now()): number {
+  hasToolResult(conversationId: string, toolCallId: string): boolean {
+    return this.selectToolResult.get(conversationId, toolCallId) !== undefined;
+  }
+
+  /** True when the current turn (since the last user message) contains flagged text. */
+  turnFlagged(conversationId: string): boolean {
+    const row = this.selectFlaggedSince.get(conversationId, conversationId) as { f: number | null };
+    return row.f === 1;
+  }
+
+  append(
+    conversationId: string,
+    message: ChatMessage,
+    options: { platformMessageId?: string; flagged?: boolean; now?: number } = {},
+  ): number {
+    const { platformMessageId, flagged = false, now = Date.now() } = options;
     const info = this.insertMessage.run({
       conversation_id: conversationId,
       role: message.role,
@@ -70,6 +93,7 @@ export class ConversationStore {
       tool_call_id: message.role === 'tool' ? message.toolCallId : null,
       tool_name: message.role === 'tool' ? message.toolName : null,
       platform_message_id: platformMessageId ?? null,
+      flagged: flagged ? 1 : 0,
       created_at: now,
     });
     return Number(info.lastInsertRowid);

@@ -1,5 +1,7 @@
-// Opens the SQLite store: WAL mode, synchronous=FULL so an acknowledged write survives a
-// kill or power loss, foreign keys on, and every pending migration applied.
+// Opens the SQLite store: WAL mode, foreign keys on, and every pending migration applied.
+// synchronous=NORMAL in WAL mode: a committed transaction survives the process being killed
+// at any moment (the WAL is written before commit returns); only an OS crash or power loss
+// can drop the last commits. `store.synchronous: full` in config trades speed for that too.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +10,13 @@ import { MIGRATIONS, type Migration } from './migrations/index.js';
 
 export type Db = Database.Database;
 
-export function openDatabase(dataDir: string, migrations: readonly Migration[] = MIGRATIONS): Db {
+export interface OpenDatabaseOptions {
+  migrations?: readonly Migration[];
+  synchronous?: 'normal' | 'full';
+}
+
+export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): Db {
+  const migrations = options.migrations ?? MIGRATIONS;
   let db: Db;
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -21,7 +29,7 @@ export function openDatabase(dataDir: string, migrations: readonly Migration[] =
     );
   }
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db, migrations);

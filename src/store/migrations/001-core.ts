@@ -21,8 +21,10 @@ CREATE TABLE messages (
   tool_call_id TEXT,
   tool_name TEXT,
   platform_message_id TEXT,
+  flagged INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL
 );
+CREATE INDEX messages_by_tool_call ON messages(conversation_id, tool_call_id) WHERE tool_call_id IS NOT NULL;
 CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
 CREATE UNIQUE INDEX messages_platform_dedupe ON messages(conversation_id, platform_message_id)
   WHERE platform_message_id IS NOT NULL;
