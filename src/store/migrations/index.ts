@@ -1,6 +1,7 @@
 // Numbered migrations, applied in order, each in its own transaction. Add one by adding a
 // file and one line here; never edit a migration that has shipped.
 import { migration001 } from './001-core.js';
+import { migration002 } from './002-security.js';
 
 export interface Migration {
   version: number;
@@ -8,4 +9,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
