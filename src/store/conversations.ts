@@ -31,6 +31,7 @@ export class ConversationStore {
   private readonly selectExists;
   private readonly selectDuplicate;
   private readonly selectToolResult;
+  private readonly selectChannel;
   private readonly selectFlaggedSince;
 
   constructor(private readonly db: Db) {
@@ -48,6 +49,7 @@ export class ConversationStore {
     this.selectAll = db.prepare('SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id ASC LIMIT ?');
     this.selectExists = db.prepare('SELECT 1 FROM conversations WHERE id = ?');
     this.selectDuplicate = db.prepare('SELECT 1 FROM messages WHERE conversation_id = ? AND platform_message_id = ?');
+    this.selectChannel = db.prepare('SELECT channel FROM conversations WHERE id = ?');
     this.selectToolResult = db.prepare('SELECT 1 FROM messages WHERE conversation_id = ? AND tool_call_id = ?');
     // Whether anything flagged by the injection detector arrived since the turn's user message.
     this.selectFlaggedSince = db.prepare(
@@ -66,6 +68,10 @@ export class ConversationStore {
 
   isDuplicate(conversationId: string, platformMessageId: string): boolean {
     return this.selectDuplicate.get(conversationId, platformMessageId) !== undefined;
+  }
+
+  channelOf(conversationId: string): string | undefined {
+    return (this.selectChannel.get(conversationId) as { channel: string } | undefined)?.channel;
   }
 
   hasToolResult(conversationId: string, toolCallId: string): boolean {

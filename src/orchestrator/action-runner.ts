@@ -1,0 +1,139 @@
+// Turns one requested skill operation into a stored action and carries it through policy,
+// approval and execution. Every state change is a compare-and-set in the store, so an action
+// runs at most once however many callers race for it.
+import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { ActionRequest, ApprovalPrompt } from '../core/types.js';
+import type { OrchestratorDeps } from './deps.js';
+
+export interface ActionContext {
+  channel: string;
+  conversationId: string;
+  userId: string;
+  toolCallId?: string;
+  turnFlagged: boolean;
+}
+
+export type ActionOutcome =
+  | { kind: 'rejected'; message: string }
+  | { kind: 'denied'; action: ActionRequest; reason: string }
+  | { kind: 'awaiting_approval'; action: ActionRequest; approvalId: string; prompt: ApprovalPrompt }
+  | { kind: 'succeeded'; action: ActionRequest; result: unknown }
+  | { kind: 'failed'; action: ActionRequest; error: string };
+
+export function createActionRunner(deps: OrchestratorDeps) {
+  const now = deps.now ?? Date.now;
+
+  /** Validates, asks policy, and either runs the action, denies it, or opens an approval. */
+  async function request(skillName: string, operation: string, rawArgs: unknown, ctx: ActionContext): Promise<ActionOutcome> {
+    const tool = deps.tools.lookup(skillName, operation);
+    if (!tool) {
+      deps.audit.append({ type: 'tool-call-rejected', actor: ctx.userId, conversationId: ctx.conversationId, details: { reason: 'unknown tool', skill: String(skillName).slice(0, 80), operation: String(operation).slice(0, 80) } });
+      return { kind: 'rejected', message: `Unknown tool "${String(skillName).slice(0, 80)}_${String(operation).slice(0, 80)}". Use one of the tools you were given.` };
+    }
+    const parsed = tool.manifest.input.safeParse(rawArgs ?? {});
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(arguments)'}: ${i.message}`).join('; ');
+      deps.audit.append({ type: 'tool-call-rejected', actor: ctx.userId, conversationId: ctx.conversationId, details: { reason: 'invalid arguments', skill: skillName, operation, issues } });
+      return { kind: 'rejected', message: `Invalid arguments for ${skillName}_${operation}: ${issues}` };
+    }
+
+    const decision = deps.policy.decide({
+      skill: skillName,
+      operation,
+      declaredLevel: tool.manifest.level,
+      channel: ctx.channel,
+      conversationId: ctx.conversationId,
+      userId: ctx.userId,
+      turnFlagged: ctx.turnFlagged,
+    });
+    const action = deps.actions.create({
+      id: newId('act'),
+      conversationId: ctx.conversationId,
+      skill: skillName,
+      operation,
+      arguments: parsed.data,
+      securityLevel: decision.level,
+      requester: ctx.userId,
+      toolCallId: ctx.toolCallId,
+    }, now());
+    deps.audit.append({ type: 'action-requested', actor: ctx.userId, conversationId: ctx.conversationId, details: { action_id: action.id, skill: skillName, operation, level: decision.level, decision: decision.decision, reason: decision.reason } });
+
+    if (decision.decision === 'deny') {
+      deps.actions.transition(action.id, 'pending', 'denied', { note: `policy: ${decision.reason}` }, now());
+      deps.audit.append({ type: 'action-denied', actor: 'policy', conversationId: ctx.conversationId, details: { action_id: action.id, reason: decision.reason } });
+      return { kind: 'denied', action: deps.actions.get(action.id)!, reason: decision.reason };
+    }
+    if (decision.decision === 'require_approval') {
+      deps.actions.transition(action.id, 'pending', 'awaiting_approval', { note: decision.reason }, now());
+      const { approval, prompt } = await deps.approvals.open(deps.actions.get(action.id)!, decision, { channel: ctx.channel });
+      return { kind: 'awaiting_approval', action: deps.actions.get(action.id)!, approvalId: approval.id, prompt };
+    }
+    deps.actions.transition(action.id, 'pending', 'approved', { note: `policy: ${decision.reason}` }, now());
+    if (decision.notify) {
+      await deliverQuietly(ctx, `Ran ${skillName}_${operation} (${decision.level}): ${summarizeArgs(parsed.data)}`);
+    }
+    return execute(action.id);
+  }
+
+  /** Runs an approved action exactly once; a second caller finds it no longer `approved`. */
+  async function execute(actionId: string): Promise<ActionOutcome> {
+    const action = deps.actions.get(actionId);
+    if (!action) throw new SecureSphereError(ERROR_CODES.NOT_FOUND, `No action ${actionId}.`);
+    const tool = deps.tools.lookup(action.skill, action.operation);
+    if (!deps.actions.transition(actionId, 'approved', 'running', {}, now())) {
+      const current = deps.actions.get(actionId)!;
+      return { kind: 'failed', action: current, error: `Action is ${current.status}, not approved: it was not run again.` };
+    }
+    if (!tool) return fail(action, 'The skill for this action is no longer loaded.');
+    deps.audit.append({ type: 'action-started', actor: 'gateway', conversationId: action.conversationId, details: { action_id: actionId, skill: action.skill, operation: action.operation } });
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), deps.settings.turnTimeoutMs);
+    try {
+      const manifest = tool.skill.manifest;
+      const result = await tool.skill.execute(
+        {
+          conversationId: action.conversationId,
+          actionId,
+          agent: deps.sandbox.agentFor(action.conversationId),
+          secrets: deps.secretsFor(action.skill, manifest.sandbox?.secrets ?? []),
+          config: deps.skillSettings(action.skill),
+          signal: controller.signal,
+        },
+        action.operation,
+        action.arguments,
+      );
+      deps.actions.transition(actionId, 'running', 'succeeded', { result: result ?? null }, now());
+      deps.audit.append({ type: 'action-succeeded', actor: 'gateway', conversationId: action.conversationId, details: { action_id: actionId } });
+      return { kind: 'succeeded', action: deps.actions.get(actionId)!, result };
+    } catch (err) {
+      return fail(action, describeError(err));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function fail(action: ActionRequest, error: string): ActionOutcome {
+    deps.actions.transition(action.id, 'running', 'failed', { error }, now());
+    deps.audit.append({ type: 'action-failed', actor: 'gateway', conversationId: action.conversationId, details: { action_id: action.id, error } });
+    deps.logger.warn({ actionId: action.id, skill: action.skill, error }, 'action failed');
+    return { kind: 'failed', action: deps.actions.get(action.id)!, error };
+  }
+
+  async function deliverQuietly(ctx: ActionContext, text: string): Promise<void> {
+    try {
+      await deps.outbound.deliver({ channel: ctx.channel, conversationId: ctx.conversationId, text });
+    } catch (err) {
+      deps.logger.warn({ err: describeError(err) }, 'could not deliver a notice');
+    }
+  }
+
+  return { request, execute };
+}
+
+export type ActionRunner = ReturnType<typeof createActionRunner>;
+
+function summarizeArgs(args: unknown): string {
+  const text = JSON.stringify(args);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}

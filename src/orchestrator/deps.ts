@@ -1,0 +1,53 @@
+// Everything the orchestrator needs, passed in by the composition root (src/gateway.ts).
+import type { Logger } from 'pino';
+import type { OutboundSink } from '../core/outbound.js';
+import type { Sandbox } from '../agents/sandbox.js';
+import type { ApprovalGate, PolicyEngine } from '../policy/policy-types.js';
+import type { ChatRequest, ChatResponse } from '../providers/provider.js';
+import type { AuditLog } from '../security/audit-log.js';
+import type { ActionStore } from '../store/actions.js';
+import type { ConversationStore } from '../store/conversations.js';
+import type { Db } from '../store/database.js';
+import type { ToolCatalog } from './tool-catalog.js';
+
+export interface TextScanner {
+  scan(text: string): { score: number; flagged: boolean; reasons: string[] };
+}
+
+export interface OrchestratorSettings {
+  model: string;
+  systemPrompt: string;
+  maxToolRounds: number;
+  turnTimeoutMs: number;
+  historyMessages: number;
+}
+
+export interface OrchestratorDeps {
+  settings: OrchestratorSettings;
+  db: Db;
+  conversations: ConversationStore;
+  actions: ActionStore;
+  chat: (request: ChatRequest) => Promise<ChatResponse>;
+  /** Turns a provider error into one short sentence for the user. */
+  describeProviderError: (err: unknown) => string;
+  tools: ToolCatalog;
+  policy: PolicyEngine;
+  approvals: ApprovalGate;
+  sandbox: Sandbox;
+  audit: AuditLog;
+  outbound: OutboundSink;
+  /** Injection detector; every inbound text and tool output goes through it. */
+  scanner: TextScanner;
+  /** Frames tool output as untrusted data before the model reads it. */
+  frameUntrusted: (input: { source: string; text: string }) => string;
+  /** The secrets a skill's manifest names, resolved from the vault at execution time. */
+  secretsFor: (skillName: string, names: readonly string[]) => Record<string, string>;
+  /** Operator settings for a skill (skills.settings.<name>). */
+  skillSettings: (skillName: string) => Readonly<Record<string, unknown>>;
+  /** Rate limits for inbound messages; omitted means unlimited (tests of other parts). */
+  admit?: (message: { channel: string; conversationId: string; userId: string }) =>
+    | { allowed: true }
+    | { allowed: false; retryAfterMs: number; notify: boolean; scope: string };
+  logger: Logger;
+  now?: () => number;
+}

@@ -1,0 +1,147 @@
+// The orchestrator: the one place a message becomes a turn. It keeps one turn at a time per
+// conversation, stores every step, and continues a suspended turn once its approvals are
+// decided. Channels, the API and the approval service only call the four methods below.
+import { describeError } from '../core/errors.js';
+import type { InboundMessage } from '../core/types.js';
+import { createActionRunner, type ActionOutcome } from './action-runner.js';
+import { ConversationQueue } from './conversation-queue.js';
+import type { OrchestratorDeps } from './deps.js';
+import { createTurnLoop, type TurnContext } from './turn-loop.js';
+import type { TurnOutcome } from './turn-outcome.js';
+
+export interface DirectActionRequest {
+  conversationId: string;
+  skill: string;
+  operation: string;
+  arguments: unknown;
+  requester: string;
+  channel?: string;
+}
+
+export interface Orchestrator {
+  handleMessage(message: InboundMessage): Promise<TurnOutcome>;
+  requestAction(request: DirectActionRequest): Promise<ActionOutcome>;
+  /** Continues a conversation after an approval decision (or at start-up). */
+  resume(conversationId: string): Promise<TurnOutcome | undefined>;
+  /** At start-up: settles actions a crash interrupted and resumes decided ones. */
+  recover(): Promise<void>;
+  drain(): Promise<void>;
+}
+
+export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
+  const now = deps.now ?? Date.now;
+  const queue = new ConversationQueue();
+  const runner = createActionRunner(deps);
+  const loop = createTurnLoop(deps, runner);
+
+  async function handleMessage(message: InboundMessage): Promise<TurnOutcome> {
+    const conversationId = message.conversationId;
+    const empty: TurnOutcome = { conversationId, status: 'completed', actions: [], pendingApprovals: [] };
+    const ctx: TurnContext = { channel: message.channel, conversationId, userId: message.senderId };
+    const admission = deps.admit?.({ channel: message.channel, conversationId, userId: message.senderId });
+    if (admission && !admission.allowed) {
+      deps.audit.append({ type: 'message-rate-limited', actor: message.senderId, conversationId, details: { scope: admission.scope, retry_after_ms: admission.retryAfterMs } });
+      const text = `You are sending messages too fast. Please wait ${Math.ceil(admission.retryAfterMs / 1000)} s and try again.`;
+      if (admission.notify) await loop.notify(ctx, text);
+      return { ...empty, status: 'rate_limited', reply: { text } };
+    }
+    return queue.run(conversationId, async () => {
+      if (message.platformMessageId && deps.conversations.isDuplicate(conversationId, message.platformMessageId)) {
+        return { ...empty, status: 'duplicate' };
+      }
+      const scan = deps.scanner.scan(message.text);
+      deps.db.transaction(() => {
+        deps.conversations.ensure(conversationId, message.channel, now());
+        const id = deps.conversations.append(
+          conversationId,
+          { role: 'user', content: message.text, senderId: message.senderId },
+          { platformMessageId: message.platformMessageId, flagged: scan.flagged, now: now() },
+        );
+        deps.audit.append({ type: 'message-received', actor: message.senderId, conversationId, details: { channel: message.channel, message_id: id, length: message.text.length, flagged: scan.flagged } });
+        if (scan.flagged) {
+          deps.audit.append({ type: 'injection-detected', actor: 'detector', conversationId, details: { where: 'inbound', message_id: id, score: scan.score, reasons: scan.reasons } });
+        }
+      })();
+      if (scan.flagged) {
+        await loop.notify(ctx, 'Note: this message looks like a prompt-injection attempt; any tool step it leads to needs approval.');
+      }
+      return loop.continueTurn(ctx);
+    });
+  }
+
+  async function requestAction(request: DirectActionRequest): Promise<ActionOutcome> {
+    const channel = request.channel ?? 'api';
+    return queue.run(request.conversationId, async () => {
+      deps.conversations.ensure(request.conversationId, channel, now());
+      return runner.request(request.skill, request.operation, request.arguments, {
+        channel,
+        conversationId: request.conversationId,
+        userId: request.requester,
+        turnFlagged: false,
+      });
+    });
+  }
+
+  function resume(conversationId: string): Promise<TurnOutcome | undefined> {
+    return queue.run(conversationId, async () => {
+      const channel = deps.conversations.channelOf(conversationId) ?? 'api';
+      const actions = deps.actions.byConversation(conversationId);
+      let progressed = false;
+      let requester: string | undefined;
+      for (const action of actions) {
+        const answered = action.toolCallId ? deps.conversations.hasToolResult(conversationId, action.toolCallId) : false;
+        const ctx: TurnContext = { channel, conversationId, userId: action.requester };
+        if (action.status === 'approved') {
+          if (!deps.approvals.bindingHolds(action)) {
+            // The arguments no longer match what a human approved: ask again.
+            deps.actions.transition(action.id, 'approved', 'awaiting_approval', { note: 'arguments differ from the approved ones' }, now());
+            deps.audit.append({ type: 'approval-binding-mismatch', actor: 'gateway', conversationId, details: { action_id: action.id } });
+            const decision = deps.policy.decide({ skill: action.skill, operation: action.operation, declaredLevel: action.securityLevel, channel, conversationId, userId: action.requester, turnFlagged: false });
+            if (decision.decision === 'require_approval') await deps.approvals.open(deps.actions.get(action.id)!, decision, { channel });
+            continue;
+          }
+          const outcome = await runner.execute(action.id);
+          if (action.toolCallId && !answered) {
+            await loop.recordToolResult(ctx, action.toolCallId, `${action.skill}_${action.operation}`, outcome);
+            progressed = true;
+            requester = action.requester;
+          }
+        } else if ((action.status === 'denied' || action.status === 'expired') && action.toolCallId && !answered) {
+          const why = action.status === 'expired' ? 'the approval request expired before anyone decided' : 'a human denied the approval';
+          await loop.recordToolResult(ctx, action.toolCallId, `${action.skill}_${action.operation}`, { kind: 'denied', action, reason: `${why}; the step did not run.` });
+          progressed = true;
+          requester = action.requester;
+        } else if ((action.status === 'succeeded' || action.status === 'failed') && action.toolCallId && !answered) {
+          // Finished before a crash but its result was not yet recorded.
+          const outcome: ActionOutcome = action.status === 'succeeded' ? { kind: 'succeeded', action, result: action.result } : { kind: 'failed', action, error: action.error ?? 'failed' };
+          await loop.recordToolResult(ctx, action.toolCallId, `${action.skill}_${action.operation}`, outcome);
+          progressed = true;
+          requester = action.requester;
+        }
+      }
+      const stillWaiting = deps.actions.byConversation(conversationId).some((a) => a.status === 'awaiting_approval' && a.toolCallId);
+      if (!progressed || stillWaiting || !requester) return undefined;
+      return loop.continueTurn({ channel, conversationId, userId: requester });
+    });
+  }
+
+  async function recover(): Promise<void> {
+    for (const action of deps.actions.byStatus('running')) {
+      // We cannot know whether it finished; running it again could run it twice.
+      deps.actions.transition(action.id, 'running', 'failed', { error: 'interrupted by a gateway restart; not run again' }, now());
+      deps.audit.append({ type: 'action-interrupted', actor: 'gateway', conversationId: action.conversationId, details: { action_id: action.id } });
+    }
+    const conversations = new Set<string>();
+    for (const status of ['approved', 'denied', 'expired', 'failed', 'succeeded'] as const) {
+      for (const action of deps.actions.byStatus(status)) {
+        if (action.toolCallId && !deps.conversations.hasToolResult(action.conversationId, action.toolCallId)) conversations.add(action.conversationId);
+        else if (status === 'approved') conversations.add(action.conversationId);
+      }
+    }
+    for (const id of conversations) {
+      await resume(id).catch((err: unknown) => deps.logger.error({ err: describeError(err), conversationId: id }, 'resume at start-up failed'));
+    }
+  }
+
+  return { handleMessage, requestAction, resume, recover, drain: () => queue.drain() };
+}

@@ -1,0 +1,144 @@
+// The tool-calling loop of one turn: call the model, run the tool calls it asks for through
+// the action runner, feed the results back, until it answers in text, a step waits for a
+// human, the round limit is reached, or the turn times out. All state lives in the store, so a
+// turn suspended for an approval can be continued later by another call to `continueTurn`.
+import { ERROR_CODES, SecureSphereError, describeError, isSecureSphereError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { ChatMessage, ToolCall } from '../core/types.js';
+import type { ActionContext, ActionOutcome, ActionRunner } from './action-runner.js';
+import type { OrchestratorDeps } from './deps.js';
+import type { TurnOutcome } from './turn-outcome.js';
+
+export interface TurnContext {
+  channel: string;
+  conversationId: string;
+  userId: string;
+}
+
+export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
+  const now = deps.now ?? Date.now;
+
+  async function continueTurn(ctx: TurnContext): Promise<TurnOutcome> {
+    const outcome: TurnOutcome = { conversationId: ctx.conversationId, status: 'completed', actions: [], pendingApprovals: [] };
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), deps.settings.turnTimeoutMs);
+    try {
+      for (let round = 0; round < deps.settings.maxToolRounds; round++) {
+        const response = await callModel(ctx, controller.signal);
+        const toolCalls = response.toolCalls.map((c) => ({ ...c, id: c.id || newId('call') }));
+        deps.conversations.append(ctx.conversationId, { role: 'assistant', content: response.text, ...(toolCalls.length ? { toolCalls } : {}) }, { now: now() });
+        if (toolCalls.length === 0) {
+          return await finish(ctx, outcome, 'completed', response.text);
+        }
+        for (const call of toolCalls) {
+          const result = await runToolCall(ctx, call);
+          if (result.kind !== 'rejected') {
+            const a = result.action;
+            outcome.actions.push({ id: a.id, skill: a.skill, operation: a.operation, status: a.status, security_level: a.securityLevel });
+          }
+          if (result.kind === 'awaiting_approval') {
+            outcome.pendingApprovals.push({ id: result.approvalId, action_id: result.action.id, summary: result.prompt.summary });
+          }
+        }
+        if (outcome.pendingApprovals.length > 0) {
+          outcome.status = 'awaiting_approval';
+          return outcome;
+        }
+      }
+      const text = `I stopped after ${deps.settings.maxToolRounds} rounds of tool calls without reaching an answer. Ask again more specifically, or raise orchestrator.max_tool_rounds.`;
+      deps.conversations.append(ctx.conversationId, { role: 'assistant', content: text }, { now: now() });
+      deps.audit.append({ type: 'turn-round-limit', actor: 'gateway', conversationId: ctx.conversationId, details: { rounds: deps.settings.maxToolRounds } });
+      return await finish(ctx, outcome, 'failed', text);
+    } catch (err) {
+      const timedOut = controller.signal.aborted;
+      const text = timedOut
+        ? `This turn took longer than ${Math.round(deps.settings.turnTimeoutMs / 1000)} s and was stopped.`
+        : deps.describeProviderError(err);
+      deps.logger.error({ err: describeError(err), code: isSecureSphereError(err) ? err.code : undefined, conversationId: ctx.conversationId }, timedOut ? 'turn timed out' : 'turn failed');
+      deps.audit.append({ type: 'turn-failed', actor: 'gateway', conversationId: ctx.conversationId, details: { reason: timedOut ? 'timeout' : describeError(err).slice(0, 300), code: isSecureSphereError(err) ? err.code : null } });
+      return await finish(ctx, outcome, 'failed', text);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function callModel(ctx: TurnContext, signal: AbortSignal) {
+    const history = trimToTurnBoundary(deps.conversations.recent(ctx.conversationId, deps.settings.historyMessages).map((m) => m.message));
+    const messages: ChatMessage[] = [{ role: 'system', content: deps.settings.systemPrompt }, ...history];
+    const request = { model: deps.settings.model, messages, tools: deps.tools.definitions(), signal };
+    const aborted = new Promise<never>((_, reject) => {
+      const onAbort = () => reject(new SecureSphereError(ERROR_CODES.TURN_TIMEOUT, 'The turn timed out.'));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    return Promise.race([deps.chat(request), aborted]);
+  }
+
+  async function runToolCall(ctx: TurnContext, call: ToolCall): Promise<ActionOutcome> {
+    const tool = deps.tools.resolve(call.name);
+    const actx: ActionContext = { ...ctx, toolCallId: call.id, turnFlagged: deps.conversations.turnFlagged(ctx.conversationId) };
+    const outcome = tool
+      ? await runner.request(tool.skillName, tool.operation, call.arguments, actx)
+      : ({ kind: 'rejected', message: `Unknown tool "${String(call.name).slice(0, 80)}". Use one of the tools you were given.` } as const);
+    if (!tool) {
+      deps.audit.append({ type: 'tool-call-rejected', actor: ctx.userId, conversationId: ctx.conversationId, details: { reason: 'unknown tool', tool: String(call.name).slice(0, 80) } });
+    }
+    await recordToolResult(ctx, call.id, String(call.name).slice(0, 80), outcome);
+    return outcome;
+  }
+
+  /** Stores the tool message the model will read for a finished (or refused) tool call. */
+  async function recordToolResult(ctx: TurnContext, toolCallId: string, toolName: string, outcome: ActionOutcome): Promise<void> {
+    let content: string;
+    let flagged = false;
+    switch (outcome.kind) {
+      case 'awaiting_approval':
+        return;
+      case 'rejected':
+        content = `Error: ${outcome.message}`;
+        break;
+      case 'denied':
+        content = `Not run: ${outcome.reason}`;
+        break;
+      case 'succeeded':
+      case 'failed': {
+        const raw = outcome.kind === 'succeeded' ? JSON.stringify(outcome.result ?? null) : `The tool failed: ${outcome.error}`;
+        const scan = deps.scanner.scan(raw);
+        flagged = scan.flagged;
+        content = deps.frameUntrusted({ source: toolName, text: raw });
+        if (flagged) {
+          deps.audit.append({ type: 'injection-detected', actor: 'detector', conversationId: ctx.conversationId, details: { where: 'tool-output', tool: toolName, score: scan.score, reasons: scan.reasons } });
+          await notify(ctx, `Warning: the output of ${toolName} looks like a prompt-injection attempt; further steps in this turn need approval.`);
+        }
+        break;
+      }
+    }
+    deps.conversations.append(ctx.conversationId, { role: 'tool', content, toolCallId, toolName }, { flagged, now: now() });
+  }
+
+  async function finish(ctx: TurnContext, outcome: TurnOutcome, status: TurnOutcome['status'], text: string): Promise<TurnOutcome> {
+    outcome.status = status;
+    outcome.reply = { text };
+    deps.audit.append({ type: 'reply-sent', actor: 'gateway', conversationId: ctx.conversationId, details: { status, length: text.length } });
+    await notify(ctx, text);
+    return outcome;
+  }
+
+  async function notify(ctx: TurnContext, text: string): Promise<void> {
+    try {
+      await deps.outbound.deliver({ channel: ctx.channel, conversationId: ctx.conversationId, text });
+    } catch (err) {
+      deps.logger.warn({ err: describeError(err), channel: ctx.channel }, 'could not deliver a message to the channel');
+    }
+  }
+
+  return { continueTurn, recordToolResult, notify };
+}
+
+export type TurnLoop = ReturnType<typeof createTurnLoop>;
+
+/** History handed to the model starts at a user message, never mid tool exchange. */
+function trimToTurnBoundary(messages: ChatMessage[]): ChatMessage[] {
+  const first = messages.findIndex((m) => m.role === 'user');
+  return first <= 0 ? messages : messages.slice(first);
+}

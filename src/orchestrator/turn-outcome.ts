@@ -1,0 +1,10 @@
+// What one turn produced, in the shape the HTTP API returns.
+import type { ActionStatus, SecurityLevel } from '../core/types.js';
+
+export interface TurnOutcome {
+  conversationId: string;
+  status: 'completed' | 'awaiting_approval' | 'failed' | 'duplicate' | 'rate_limited';
+  reply?: { text: string };
+  actions: Array<{ id: string; skill: string; operation: string; status: ActionStatus; security_level: SecurityLevel }>;
+  pendingApprovals: Array<{ id: string; action_id: string; summary: string }>;
+}
