@@ -1,0 +1,94 @@
+// The Ed25519 key that signs audit checkpoints. It lives in its own file, apart from the
+// database, with mode 0600: whoever can rewrite the database but not read this file cannot
+// forge a checkpoint. The public key is written beside it (<path>.pub) for verifiers.
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
+
+export interface AuditSigningKey {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  /** SPKI PEM of the public key, stored with each checkpoint. */
+  publicKeyPem: string;
+}
+
+export function defaultAuditSigningKeyPath(dataDir: string): string {
+  return join(dataDir, 'keys', 'audit-signing.key');
+}
+
+/** Reads a file that must be private to its owner; refuses one readable by group or others. */
+export function readPrivateFile(path: string, what: string, code: (typeof ERROR_CODES)[keyof typeof ERROR_CODES]): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (cause) {
+    throw new SecureSphereError(code, `Cannot open the ${what} ${path}: check the path and that this user can read it.`, { cause });
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new SecureSphereError(code, `The ${what} ${path} is not a regular file.`);
+    if ((st.mode & 0o077) !== 0) {
+      const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+      throw new SecureSphereError(
+        code,
+        `The ${what} ${path} has mode ${mode}, so other users can read it. Refusing to use it: run \`chmod 600 ${path}\` and start again.`,
+      );
+    }
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Loads the signing key, generating it (mode 0600, folder 0700) on first use. */
+export function loadOrCreateAuditSigningKey(path: string): AuditSigningKey {
+  if (!existsSync(path)) generate(path);
+  const pem = readPrivateFile(path, 'audit signing key file', ERROR_CODES.CONFIG_FILE);
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(pem);
+  } catch (cause) {
+    throw new SecureSphereError(ERROR_CODES.CONFIG_FILE, `The audit signing key file ${path} is not a valid PEM private key.`, { cause });
+  }
+  if (privateKey.asymmetricKeyType !== 'ed25519') {
+    throw new SecureSphereError(ERROR_CODES.CONFIG_FILE, `The audit signing key in ${path} is not an Ed25519 key.`);
+  }
+  const publicKey = createPublicKey(privateKey);
+  return { privateKey, publicKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+/**
+ * The public key for `audit verify`: derived from the private key file when present (the
+ * stronger source), else read from <path>.pub. Never generates a key: a verifier must not
+ * invent its own trust anchor.
+ */
+export function loadAuditPublicKey(signingKeyPath: string): KeyObject {
+  if (existsSync(signingKeyPath)) return loadOrCreateAuditSigningKey(signingKeyPath).publicKey;
+  const pubPath = `${signingKeyPath}.pub`;
+  if (!existsSync(pubPath)) {
+    throw new SecureSphereError(
+      ERROR_CODES.AUDIT_BROKEN,
+      `No audit signing key at ${signingKeyPath} (nor ${pubPath}): cannot check checkpoint signatures. Point security.audit.signing_key_file at the key the gateway uses.`,
+    );
+  }
+  try {
+    return createPublicKey(readFileSync(pubPath));
+  } catch (cause) {
+    throw new SecureSphereError(ERROR_CODES.CONFIG_FILE, `The audit public key file ${pubPath} is not a valid PEM public key.`, { cause });
+  }
+}
+
+function generate(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
+  try {
+    // 'wx': never overwrite a key another process created a moment ago.
+    writeFileSync(path, pem, { mode: 0o600, flag: 'wx' });
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw new SecureSphereError(ERROR_CODES.CONFIG_FILE, `Cannot create the audit signing key file ${path}: check that its folder is writable.`, { cause });
+  }
+  writeFileSync(`${path}.pub`, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
+}
