@@ -1,0 +1,114 @@
+// Turns whatever the `ollama` client or fetch threw into one typed SecureSphereError whose
+// message says what to do next. Never puts credentials from the host URL into a message.
+import { ERROR_CODES, SecureSphereError, isSecureSphereError } from '../core/errors.js';
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** The host as safe to show: scheme, hostname and port only (no user:password@, no query). */
+export function displayHost(host: string): string {
+  try {
+    const url = new URL(host.includes('://') ? host : `http://${host}`);
+    return `${url.protocol}//${url.host}`;
+  } catch {
+    return '(invalid host)';
+  }
+}
+
+/** Model names come from config or a user: keep them printable and short in messages. */
+export function displayModel(model: string): string {
+  const printable = model.replace(/[^\w.:/@+-]/g, '?');
+  return printable.length > 80 ? `${printable.slice(0, 80)}…` : printable;
+}
+
+/** The first network error code found along the cause chain (fetch wraps it in "fetch failed"). */
+export function networkCodeOf(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+    const inner = (current as { errors?: unknown[] }).errors;
+    if (Array.isArray(inner)) {
+      for (const e of inner) {
+        const c = networkCodeOf(e);
+        if (c) return c;
+      }
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+interface ClassifyContext {
+  host: string;
+  model: string;
+  timeoutMs: number;
+  timedOut: boolean;
+}
+
+export function timeoutError(ctx: ClassifyContext, cause?: unknown): SecureSphereError {
+  return new SecureSphereError(
+    ERROR_CODES.PROVIDER_TIMEOUT,
+    `Ollama at ${displayHost(ctx.host)} did not answer within ${ctx.timeoutMs} ms (model ${displayModel(ctx.model)}). ` +
+      'The model may still be loading or the machine is overloaded: retry, use a smaller model, or raise provider.timeout_ms.',
+    { cause, details: { provider: 'ollama', host: displayHost(ctx.host), model: ctx.model, timeoutMs: ctx.timeoutMs } },
+  );
+}
+
+export function classifyOllamaError(err: unknown, ctx: ClassifyContext): SecureSphereError {
+  if (isSecureSphereError(err)) return err;
+  const host = displayHost(ctx.host);
+  const model = displayModel(ctx.model);
+  const details = { provider: 'ollama', host, model: ctx.model };
+  if (ctx.timedOut) return timeoutError(ctx, err);
+
+  const status = (err as { status_code?: unknown }).status_code;
+  const text = err instanceof Error ? err.message : String(err);
+  const serverText = text.length > 300 ? `${text.slice(0, 300)}…` : text;
+
+  if ((status === 404 || status === undefined) && /model .* not found/i.test(text)) {
+    return new SecureSphereError(
+      ERROR_CODES.PROVIDER_MODEL_NOT_FOUND,
+      `Ollama at ${host} does not have the model "${model}". Run \`ollama pull ${model}\` on that machine, ` +
+        'or set provider.model to one listed by `ollama list`.',
+      { cause: err, details: { ...details, status: status ?? null } },
+    );
+  }
+  if (/does not support tools/i.test(text)) {
+    return new SecureSphereError(
+      ERROR_CODES.PROVIDER_ERROR,
+      `The model "${model}" does not support tool calling. Set provider.model to a model with the "tools" capability (for example llama3.1 or qwen2.5).`,
+      { cause: err, details: { ...details, status: status ?? null, reason: 'tools_unsupported' } },
+    );
+  }
+  const networkCode = networkCodeOf(err);
+  if (networkCode || (err instanceof TypeError && /fetch failed|terminated/i.test(text))) {
+    return new SecureSphereError(
+      ERROR_CODES.PROVIDER_UNREACHABLE,
+      `Cannot reach Ollama at ${host}${networkCode ? ` (${networkCode})` : ''}. ` +
+        'Start Ollama (`ollama serve`), or set provider.host (or OLLAMA_HOST) to where it runs.',
+      { cause: err, details: { ...details, networkCode: networkCode ?? null } },
+    );
+  }
+  if (typeof status === 'number') {
+    return new SecureSphereError(
+      ERROR_CODES.PROVIDER_ERROR,
+      `Ollama at ${host} answered HTTP ${status}: ${serverText}`,
+      { cause: err, details: { ...details, status } },
+    );
+  }
+  return new SecureSphereError(ERROR_CODES.PROVIDER_ERROR, `Ollama at ${host} failed: ${serverText}`, {
+    cause: err,
+    details,
+  });
+}

@@ -1,0 +1,89 @@
+// Translation between SecureSphere's normalized chat shapes and Ollama's /api/chat wire shapes.
+// Pure functions: no I/O, so the mapping can be read and tested on its own.
+import type { ChatResponse as OllamaChatResponse, Message as OllamaMessage, Tool as OllamaTool } from 'ollama';
+import { newId } from '../core/ids.js';
+import type { ChatMessage, ToolCall } from '../core/types.js';
+import type { ChatResponse, ToolDefinition } from './provider.js';
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Ollama only accepts an object for `function.arguments`; anything else fails the whole request
+ * with HTTP 400 and would poison the conversation's history forever. A model that produced a JSON
+ * string gets it parsed; anything unusable becomes `{}` (the orchestrator already told the model
+ * its arguments were invalid when it first saw them).
+ */
+export function toArgumentsObject(value: unknown): Record<string, unknown> {
+  if (isPlainObject(value)) return value;
+  if (typeof value === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (isPlainObject(parsed)) return parsed;
+    } catch {
+      // not JSON: fall through
+    }
+  }
+  return {};
+}
+
+export function toOllamaMessages(messages: ChatMessage[]): OllamaMessage[] {
+  return messages.map((m): OllamaMessage => {
+    switch (m.role) {
+      case 'system':
+      case 'user':
+        return { role: m.role, content: m.content };
+      case 'assistant':
+        return m.toolCalls && m.toolCalls.length > 0
+          ? {
+              role: 'assistant',
+              content: m.content,
+              tool_calls: m.toolCalls.map((tc) => ({
+                function: { name: tc.name, arguments: toArgumentsObject(tc.arguments) },
+              })),
+            }
+          : { role: 'assistant', content: m.content };
+      case 'tool':
+        // Ollama matches a result to its call by tool name (and order), not by id.
+        return { role: 'tool', content: m.content, tool_name: m.toolName };
+    }
+  });
+}
+
+export function toOllamaTools(tools: ToolDefinition[]): OllamaTool[] {
+  return tools.map((t) => ({
+    type: 'function',
+    function: { name: t.name, description: t.description, parameters: t.parameters as OllamaTool['function']['parameters'] },
+  }));
+}
+
+/** Tool calls from the wire; ids are generated when the Ollama version sends none. */
+export function fromOllamaToolCalls(calls: unknown): ToolCall[] {
+  if (!Array.isArray(calls)) return [];
+  const out: ToolCall[] = [];
+  for (const call of calls) {
+    if (!isPlainObject(call) || !isPlainObject(call.function)) continue;
+    const fn = call.function;
+    const name = typeof fn.name === 'string' ? fn.name : '';
+    const id = typeof call.id === 'string' && call.id !== '' ? call.id : newId('call');
+    // Arguments stay as the model produced them: the orchestrator validates, not the provider.
+    out.push({ id, name, arguments: fn.arguments ?? {} });
+  }
+  return out;
+}
+
+export function fromOllamaResponse(res: OllamaChatResponse): ChatResponse {
+  return {
+    text: typeof res.message?.content === 'string' ? res.message.content : '',
+    toolCalls: fromOllamaToolCalls(res.message?.tool_calls),
+    usage: usageOf(res),
+  };
+}
+
+export function usageOf(res: Partial<OllamaChatResponse>): ChatResponse['usage'] {
+  const usage: NonNullable<ChatResponse['usage']> = {};
+  if (typeof res.prompt_eval_count === 'number') usage.inputTokens = res.prompt_eval_count;
+  if (typeof res.eval_count === 'number') usage.outputTokens = res.eval_count;
+  return usage.inputTokens === undefined && usage.outputTokens === undefined ? undefined : usage;
+}

@@ -1,0 +1,205 @@
+// The Ollama provider: a translation layer over the npm `ollama` client. It maps the normalized
+// request to /api/chat, maps the answer back, and turns failures into typed errors. The host
+// comes from the caller (config or OLLAMA_HOST, resolved by the config layer): the client does
+// not read the environment, and neither does this file.
+import { Ollama } from 'ollama';
+import type { ChatResponse as OllamaChatResponse } from 'ollama';
+import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
+import type { ToolCall } from '../core/types.js';
+import { classifyOllamaError, displayHost, displayModel, timeoutError } from './ollama-errors.js';
+import { fromOllamaResponse, fromOllamaToolCalls, toOllamaMessages, toOllamaTools, usageOf } from './ollama-mapping.js';
+import type { ChatRequest, ChatResponse, Provider, ProviderHealth } from './provider.js';
+
+export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434';
+
+export interface OllamaProviderOptions {
+  /** e.g. "http://127.0.0.1:11434". Empty means the default above. */
+  host: string;
+  /** Used when a request names no model, and checked by health(). */
+  model?: string;
+  /** Deadline for one whole chat call (streaming included). */
+  timeoutMs: number;
+  /** Injected fetch (tests, proxies). Defaults to the global fetch. */
+  fetch?: typeof fetch;
+  /** How long Ollama keeps the model loaded after a call, e.g. "5m". */
+  keepAlive?: string | number;
+}
+
+export interface OllamaProvider extends Provider {
+  readonly host: string;
+  chatStream(request: ChatRequest, onText: (delta: string) => void): Promise<ChatResponse>;
+}
+
+/** One call's deadline and cancellation, wired into the fetch the client uses. */
+interface CallScope {
+  client: Ollama;
+  run<T>(work: Promise<T>): Promise<T>;
+  readonly timedOut: boolean;
+  readonly timeoutMs: number;
+  dispose(): void;
+}
+
+/**
+ * fetch refuses URLs with user:password@, so credentials in the host (a reverse proxy with basic
+ * auth) move into an Authorization header and out of every URL and message.
+ */
+function splitCredentials(rawHost: string): { host: string; headers?: Record<string, string> } {
+  try {
+    const url = new URL(rawHost.includes('://') ? rawHost : `http://${rawHost}`);
+    if (!url.username && !url.password) return { host: rawHost };
+    const user = decodeURIComponent(url.username);
+    const password = decodeURIComponent(url.password);
+    url.username = '';
+    url.password = '';
+    const basic = Buffer.from(`${user}:${password}`).toString('base64');
+    return { host: url.toString().replace(/\/$/, ''), headers: { Authorization: `Basic ${basic}` } };
+  } catch {
+    return { host: rawHost };
+  }
+}
+
+export function createOllamaProvider(options: OllamaProviderOptions): OllamaProvider {
+  const { host, headers } = splitCredentials(
+    options.host && options.host.trim() !== '' ? options.host.trim() : DEFAULT_OLLAMA_HOST,
+  );
+  const baseFetch = options.fetch ?? fetch;
+
+  function openScope(timeoutMs: number, external?: AbortSignal): CallScope {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error('provider timeout'));
+    }, timeoutMs);
+    const onExternalAbort = (): void => controller.abort(external?.reason);
+    if (external?.aborted) onExternalAbort();
+    else external?.addEventListener('abort', onExternalAbort, { once: true });
+
+    // The client only passes a signal for streaming calls; give every call ours, and keep the
+    // client's own (its iterator's abort()) working too.
+    const scopedFetch: typeof fetch = (input, init) => {
+      const inner = init?.signal;
+      if (inner) {
+        if (inner.aborted) controller.abort(inner.reason);
+        else inner.addEventListener('abort', () => controller.abort(inner.reason), { once: true });
+      }
+      return baseFetch(input, { ...init, signal: controller.signal });
+    };
+    // Some body reads ignore the signal; racing guarantees the deadline holds regardless.
+    const aborted = new Promise<never>((_, reject) => {
+      const fail = (): void => reject(controller.signal.reason);
+      if (controller.signal.aborted) fail();
+      else controller.signal.addEventListener('abort', fail, { once: true });
+    });
+    aborted.catch(() => undefined);
+    return {
+      client: new Ollama({ host, fetch: scopedFetch, ...(headers ? { headers } : {}) }),
+      run: (work) => Promise.race([work, aborted]),
+      timeoutMs,
+      get timedOut() {
+        return timedOut;
+      },
+      dispose() {
+        clearTimeout(timer);
+        external?.removeEventListener('abort', onExternalAbort);
+        if (!controller.signal.aborted) controller.abort(new Error('call finished'));
+      },
+    };
+  }
+
+  function failure(err: unknown, scope: CallScope, model: string, external?: AbortSignal): unknown {
+    const ctx = { host, model, timeoutMs: scope.timeoutMs, timedOut: scope.timedOut };
+    if (scope.timedOut) return timeoutError(ctx, err);
+    // The caller cancelled (turn timeout, shutdown): hand back its reason untouched.
+    if (external?.aborted) {
+      return external.reason instanceof Error
+        ? external.reason
+        : new SecureSphereError(ERROR_CODES.PROVIDER_ERROR, 'The request to Ollama was cancelled.', { cause: err });
+    }
+    return classifyOllamaError(err, ctx);
+  }
+
+  function modelOf(request: ChatRequest): string {
+    const model = request.model || options.model;
+    if (!model) {
+      throw new SecureSphereError(ERROR_CODES.CONFIG_INVALID, 'No model configured for the Ollama provider: set provider.model.');
+    }
+    return model;
+  }
+
+  function baseRequest(request: ChatRequest, model: string) {
+    return {
+      model,
+      messages: toOllamaMessages(request.messages),
+      ...(request.tools.length > 0 ? { tools: toOllamaTools(request.tools) } : {}),
+      ...(options.keepAlive !== undefined ? { keep_alive: options.keepAlive } : {}),
+    };
+  }
+
+  async function chat(request: ChatRequest): Promise<ChatResponse> {
+    const model = modelOf(request);
+    const scope = openScope(options.timeoutMs, request.signal);
+    try {
+      const res = await scope.run(scope.client.chat({ ...baseRequest(request, model), stream: false }));
+      return fromOllamaResponse(res);
+    } catch (err) {
+      throw failure(err, scope, model, request.signal);
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  async function chatStream(request: ChatRequest, onText: (delta: string) => void): Promise<ChatResponse> {
+    const model = modelOf(request);
+    const scope = openScope(options.timeoutMs, request.signal);
+    try {
+      return await scope.run(
+        (async () => {
+          const stream = await scope.client.chat({ ...baseRequest(request, model), stream: true });
+          let text = '';
+          const toolCalls: ToolCall[] = [];
+          let last: Partial<OllamaChatResponse> = {};
+          for await (const part of stream) {
+            const delta = part.message?.content ?? '';
+            if (delta !== '') {
+              text += delta;
+              onText(delta);
+            }
+            toolCalls.push(...fromOllamaToolCalls(part.message?.tool_calls));
+            last = part;
+          }
+          return { text, toolCalls, usage: usageOf(last) };
+        })(),
+      );
+    } catch (err) {
+      throw failure(err, scope, model, request.signal);
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  async function health(): Promise<ProviderHealth> {
+    const probeMs = Math.min(options.timeoutMs, 5_000);
+    const scope = openScope(probeMs);
+    const model = options.model ?? '';
+    try {
+      const [version, tags] = await scope.run(Promise.all([scope.client.version(), scope.client.list()]));
+      const names = tags.models.map((m) => m.name);
+      const where = `Ollama ${version.version} at ${displayHost(host)}`;
+      if (model && !names.some((n) => n === model || n === `${model}:latest`)) {
+        return {
+          ok: false,
+          detail: `${where} is reachable but has no model "${displayModel(model)}": run \`ollama pull ${displayModel(model)}\`.`,
+        };
+      }
+      return { ok: true, detail: model ? `${where}, model ${displayModel(model)} available` : where };
+    } catch (err) {
+      const typed = failure(err, scope, model);
+      return { ok: false, detail: typed instanceof Error ? typed.message : String(typed) };
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  return { name: 'ollama', host, chat, chatStream, health };
+}
