@@ -1,0 +1,336 @@
+// The approval service: the only path by which an action becomes approved.
+// - open(): persists the request (arguments in canonical form and their SHA-256) BEFORE the
+//   prompt is shown anywhere, then remembers which platform message shows it.
+// - decide(): checks the decider against policy, then in ONE transaction moves the approval
+//   pending → approved|denied and the action awaiting_approval → approved|denied, and appends
+//   the audit event. Both moves are compare-and-set, so a second or concurrent press (same
+//   channel, another channel, another process) gets APPROVAL_ALREADY_DECIDED and never
+//   triggers a second run. Then it updates the prompt in place and calls onDecided (the
+//   orchestrator's resume) without waiting for the conversation to continue.
+// - bindingHolds(): an approval binds to the hash of the arguments it showed; changed
+//   arguments need a new approval.
+// - expireDue(): past-expiry requests become expired (= the step does not run).
+import { canonicalJson, sha256Hex } from '../core/canonical-json.js';
+import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { OutboundSink } from '../core/outbound.js';
+import type { ActionRequest, ApprovalPrompt, ApprovalRequest, ApprovalScope, ApprovalStatus } from '../core/types.js';
+import type { AuditLog } from '../security/audit-log.js';
+import type { ActionStore } from '../store/actions.js';
+import { ApprovalStore, type ConversationGrant } from '../store/approvals.js';
+import type { Db } from '../store/database.js';
+import { buildApprovalPrompt } from './approval-prompt.js';
+import { renderApprovalText } from './approval-text.js';
+import { checkDecider } from './approver-check.js';
+import type { PolicyConfig } from './policy-engine.js';
+import type { ApprovalGate, PolicyDecision } from './policy-types.js';
+
+export interface DecideInput {
+  approvalId: string;
+  /** The deciding user's id, from the platform's sender field or the API body. */
+  approver: string;
+  decision: 'approve' | 'deny';
+  /** 'conversation' stores a grant for this skill operation (never allowed for critical). */
+  scope?: ApprovalScope;
+  /** Where the decision came from (a channel name, "api", "cli"); recorded in the audit. */
+  channel?: string;
+}
+
+export interface ApprovalService extends ApprovalGate {
+  decide(input: DecideInput): Promise<ApprovalRequest>;
+  /** Marks every pending request past its expiry as expired; returns the ones it expired. */
+  expireDue(): Promise<ApprovalRequest[]>;
+  /** Expires what ran out while stopped, then sweeps on a timer. */
+  start(): Promise<void>;
+  /** Stops the timer and waits for onDecided calls still running. */
+  stop(): Promise<void>;
+  /** Resolves when every onDecided call started so far has finished. */
+  settled(): Promise<void>;
+  list(filter?: { status?: ApprovalStatus }): ApprovalRequest[];
+  get(id: string): ApprovalRequest | undefined;
+  /** The prompt for a stored request, with its outcome once decided. */
+  prompt(id: string): ApprovalPrompt | undefined;
+  listGrants(conversationId: string): ConversationGrant[];
+  revokeGrant(id: string, by?: string): ConversationGrant;
+}
+
+export interface ApprovalServiceOptions {
+  db: Db;
+  /** Must be built on the same Db: decisions move approval and action in one transaction. */
+  actions: ActionStore;
+  audit: AuditLog;
+  outbound: OutboundSink;
+  config: PolicyConfig;
+  /** Called once per decided or expired request; wire it to orchestrator.resume(conversationId). */
+  onDecided: (approval: ApprovalRequest) => void | Promise<void>;
+  now?: () => number;
+  /** How often the expiry sweep runs after start(); default 1 s. */
+  sweepIntervalMs?: number;
+  /** Failures that must not fail the caller (prompt delivery, onDecided); default console.error. */
+  onError?: (error: unknown, context: string) => void;
+  store?: ApprovalStore;
+}
+
+export function createApprovalService(options: ApprovalServiceOptions): ApprovalService {
+  const { actions, audit, outbound, config, onDecided } = options;
+  const store = options.store ?? new ApprovalStore(options.db);
+  const now = options.now ?? Date.now;
+  const onError = options.onError ?? ((error, context) => console.error(`approvals: ${context}:`, error));
+  const inflight = new Set<Promise<void>>();
+  let timer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<ApprovalRequest[]> | undefined;
+
+  async function showPrompt(approval: ApprovalRequest): Promise<void> {
+    if (!approval.channel) return;
+    const prompt = buildApprovalPrompt(approval);
+    try {
+      await outbound.deliver({
+        channel: approval.channel,
+        conversationId: approval.conversationId,
+        text: renderApprovalText(prompt),
+        approval: prompt,
+        ...(approval.platformMessageId !== undefined ? { replacesPlatformMessageId: approval.platformMessageId } : {}),
+      });
+    } catch (error) {
+      onError(error, `could not update the prompt of approval ${approval.id}`);
+    }
+  }
+
+  function notify(approval: ApprovalRequest): void {
+    let result: Promise<void>;
+    try {
+      result = Promise.resolve(onDecided(approval));
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    const tracked: Promise<void> = result
+      .catch((error: unknown) => onError(error, `continuing the conversation after approval ${approval.id} failed`))
+      .finally(() => inflight.delete(tracked));
+    inflight.add(tracked);
+  }
+
+  function alreadyDecided(approval: ApprovalRequest): SecureSphereError {
+    const by = approval.decidedBy ? ` by ${approval.decidedBy}` : '';
+    return new SecureSphereError(
+      ERROR_CODES.APPROVAL_ALREADY_DECIDED,
+      `Approval ${approval.id} is already ${approval.status}${by}; nothing changed. A new request is needed to run the step.`,
+      { details: { approvalId: approval.id, status: approval.status } },
+    );
+  }
+
+  async function expireOne(approval: ApprovalRequest): Promise<ApprovalRequest | undefined> {
+    const at = now();
+    const expired = store.transaction(() => {
+      if (!store.decide(approval.id, 'expired', null, at)) return undefined;
+      actions.transition(
+        approval.actionId,
+        'awaiting_approval',
+        'expired',
+        { error: `Not run: approval ${approval.id} expired at ${approval.expiresAt.toISOString()} without a decision.`, note: `approval ${approval.id} expired` },
+        at,
+      );
+      audit.append({
+        type: 'approval-expired',
+        actor: 'system',
+        conversationId: approval.conversationId,
+        details: { approvalId: approval.id, actionId: approval.actionId, skill: approval.skill, operation: approval.operation, level: approval.securityLevel },
+      });
+      return store.get(approval.id)!;
+    });
+    if (!expired) return undefined;
+    await showPrompt(expired);
+    notify(expired);
+    return expired;
+  }
+
+  function expireDue(): Promise<ApprovalRequest[]> {
+    // One sweep at a time: the timer and a direct call share the running one.
+    sweeping ??= sweep().finally(() => (sweeping = undefined));
+    return sweeping;
+  }
+
+  async function settled(): Promise<void> {
+    while (inflight.size > 0) await Promise.allSettled([...inflight]);
+  }
+
+  async function sweep(): Promise<ApprovalRequest[]> {
+    const done: ApprovalRequest[] = [];
+    for (const approval of store.due(now())) {
+      const expired = await expireOne(approval);
+      if (expired) done.push(expired);
+    }
+    return done;
+  }
+
+  return {
+    async open(action: ActionRequest, decision: Extract<PolicyDecision, { decision: 'require_approval' }>, context: { channel: string }) {
+      const createdAt = now();
+      const canonicalArguments = canonicalJson(action.arguments ?? null);
+      const approval = store.transaction(() => {
+        const created = store.create({
+          id: newId('apr'),
+          actionId: action.id,
+          conversationId: action.conversationId,
+          skill: action.skill,
+          operation: action.operation,
+          canonicalArguments,
+          argumentsHash: sha256Hex(canonicalArguments),
+          securityLevel: decision.level,
+          requester: action.requester,
+          approvers: [...decision.approvers],
+          createdAt: new Date(createdAt),
+          expiresAt: new Date(createdAt + config.approval_ttl_ms),
+          channel: context.channel,
+        });
+        audit.append({
+          type: 'approval-requested',
+          actor: action.requester,
+          conversationId: action.conversationId,
+          details: {
+            approvalId: created.id, actionId: action.id, skill: action.skill, operation: action.operation,
+            level: decision.level, argumentsHash: created.argumentsHash, approvers: created.approvers,
+            expiresAt: created.expiresAt.toISOString(), channel: context.channel, reason: decision.reason,
+          },
+        });
+        return created;
+      });
+      // Persisted and audited; only now is anything shown.
+      const prompt = buildApprovalPrompt(approval);
+      try {
+        const messageId = await outbound.deliver({
+          channel: context.channel,
+          conversationId: action.conversationId,
+          text: renderApprovalText(prompt),
+          approval: prompt,
+        });
+        if (messageId !== undefined) store.setMessage(approval.id, context.channel, messageId);
+      } catch (error) {
+        // Still answerable through the API and CLI; expiry cleans it up otherwise.
+        onError(error, `could not show the prompt of approval ${approval.id}`);
+      }
+      const stored = store.get(approval.id)!;
+      // Decided while the prompt was on its way: update it now that its message id is known.
+      if (stored.status !== 'pending' && stored.platformMessageId !== undefined) await showPrompt(stored);
+      return { approval: stored, prompt };
+    },
+
+    async decide(input: DecideInput): Promise<ApprovalRequest> {
+      const approval = store.get(input.approvalId);
+      if (!approval) {
+        throw new SecureSphereError(ERROR_CODES.APPROVAL_NOT_FOUND, `No approval request with id ${input.approvalId}: list them with \`securesphere approvals list\`.`);
+      }
+      if (approval.status !== 'pending') throw alreadyDecided(approval);
+      if (approval.expiresAt.getTime() <= now()) {
+        await expireOne(approval);
+        throw alreadyDecided(store.get(approval.id)!);
+      }
+      const scope: ApprovalScope = input.decision === 'approve' ? (input.scope ?? 'once') : 'once';
+      const refusal = checkDecider(approval, input.approver, input.decision, config);
+      if (refusal) {
+        audit.append({
+          type: 'approval-refused',
+          actor: input.approver,
+          conversationId: approval.conversationId,
+          details: { approvalId: approval.id, actionId: approval.actionId, decision: input.decision, level: approval.securityLevel, channel: input.channel ?? null, reason: refusal },
+        });
+        throw new SecureSphereError(ERROR_CODES.APPROVAL_NOT_ALLOWED, refusal, { details: { approvalId: approval.id } });
+      }
+      if (scope === 'conversation' && approval.securityLevel === 'critical') {
+        throw new SecureSphereError(ERROR_CODES.BAD_REQUEST, `Approval ${approval.id} is for a critical step, which can only be approved once, never for the whole conversation.`);
+      }
+
+      const status = input.decision === 'approve' ? 'approved' : 'denied';
+      const at = now();
+      const decided = store.transaction(() => {
+        if (!store.decide(approval.id, status, input.approver, at, scope)) return undefined;
+        const moved = actions.transition(
+          approval.actionId,
+          'awaiting_approval',
+          status,
+          status === 'denied'
+            ? { error: `Not run: denied by ${input.approver}.`, note: `approval ${approval.id} denied by ${input.approver}` }
+            : { note: `approval ${approval.id} approved by ${input.approver}` },
+          at,
+        );
+        if (!moved) {
+          const current = actions.get(approval.actionId)?.status ?? 'missing';
+          // Throwing rolls the approval's CAS back too: nothing half-decided is left behind.
+          throw new SecureSphereError(ERROR_CODES.APPROVAL_ALREADY_DECIDED, `The step behind approval ${approval.id} is no longer waiting for a decision (it is ${current}).`);
+        }
+        const common = { approvalId: approval.id, actionId: approval.actionId, skill: approval.skill, operation: approval.operation, level: approval.securityLevel, argumentsHash: approval.argumentsHash, channel: input.channel ?? null };
+        audit.append({ type: status === 'approved' ? 'approval-granted' : 'approval-denied', actor: input.approver, conversationId: approval.conversationId, details: { ...common, scope } });
+        if (status === 'approved' && scope === 'conversation') {
+          const grant = store.createGrant({ id: newId('grt'), conversationId: approval.conversationId, skill: approval.skill, operation: approval.operation, grantedBy: input.approver }, at);
+          audit.append({ type: 'grant-created', actor: input.approver, conversationId: approval.conversationId, details: { grantId: grant.id, approvalId: approval.id, skill: grant.skill, operation: grant.operation } });
+        }
+        return store.get(approval.id)!;
+      });
+      if (!decided) {
+        const current = store.get(approval.id)!;
+        // Still pending means it ran out of time between the check and the write.
+        if (current.status === 'pending') await expireOne(current);
+        throw alreadyDecided(store.get(approval.id)!);
+      }
+      await showPrompt(decided);
+      notify(decided);
+      return decided;
+    },
+
+    bindingHolds(action: ActionRequest): boolean {
+      const hash = sha256Hex(canonicalJson(action.arguments ?? null));
+      const approved = store.byAction(action.id).some(
+        (a) => a.status === 'approved' && a.argumentsHash === hash && a.skill === action.skill && a.operation === action.operation && a.conversationId === action.conversationId,
+      );
+      if (approved) return true;
+      if (action.securityLevel === 'critical') return false;
+      return store.activeGrant(action.conversationId, action.skill, action.operation) !== undefined;
+    },
+
+    expireDue,
+    settled,
+
+    async start() {
+      await expireDue();
+      if (timer) return;
+      timer = setInterval(() => {
+        expireDue().catch((error: unknown) => onError(error, 'expiry sweep failed'));
+      }, options.sweepIntervalMs ?? 1000);
+      timer.unref();
+    },
+
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await sweeping;
+      await settled();
+    },
+
+    list(filter = {}) {
+      return store.list(filter.status);
+    },
+
+    get(id) {
+      return store.get(id);
+    },
+
+    prompt(id) {
+      const approval = store.get(id);
+      return approval ? buildApprovalPrompt(approval) : undefined;
+    },
+
+    listGrants(conversationId) {
+      return store.grants(conversationId);
+    },
+
+    revokeGrant(id, by = 'api') {
+      const grant = store.getGrant(id);
+      if (!grant) throw new SecureSphereError(ERROR_CODES.NOT_FOUND, `No conversation grant with id ${id}: list them with GET /api/conversations/<id>/grants.`);
+      const at = now();
+      return store.transaction(() => {
+        if (!store.revokeGrant(id, at)) return store.getGrant(id)!;
+        audit.append({ type: 'grant-revoked', actor: by, conversationId: grant.conversationId, details: { grantId: id, skill: grant.skill, operation: grant.operation } });
+        return store.getGrant(id)!;
+      });
+    },
+  };
+}
