@@ -1,0 +1,120 @@
+// The CLI channel: a terminal conversation with a running gateway over its HTTP API.
+// Approval prompts are shown inline and answered with y (approve once), n (deny) or
+// a (allow this skill operation for the rest of the conversation); `/approve ID` and
+// `/deny ID` work too. Lines are read in order; each waits for its turn to finish.
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { ApiClient } from './api-client.js';
+
+interface PendingApproval {
+  id: string;
+  action_id: string;
+  summary: string;
+}
+
+interface MessageOutcome {
+  conversation_id: string;
+  status: string;
+  reply?: { text: string };
+  pending_approvals: PendingApproval[];
+  error?: { message: string };
+}
+
+interface StoredMessage {
+  id: number;
+  role: string;
+  content: string;
+  tool_calls?: unknown[];
+}
+
+export interface TerminalChatOptions {
+  api: ApiClient;
+  input: Readable;
+  output: Writable;
+  conversationId: string;
+  user: string;
+  /** How long to wait for the conversation to continue after a decision. */
+  followUpTimeoutMs?: number;
+}
+
+export async function runTerminalChat(options: TerminalChatOptions): Promise<void> {
+  const { api, output, conversationId, user } = options;
+  const say = (text: string) => output.write(`${text}\n`);
+  const queue: PendingApproval[] = [];
+  let lastMessageId = 0;
+
+  const rl = createInterface({ input: options.input, terminal: false });
+  say(`securesphere chat: conversation ${conversationId} as ${user}. Type a message; Ctrl-D to quit.`);
+
+  const showNextPrompt = () => {
+    const next = queue[0];
+    if (next) say(`[approval ${next.id}] ${next.summary}\n  approve? [y]es once / [n]o / [a]llow for this conversation (or /approve ${next.id}, /deny ${next.id})`);
+  };
+
+  const decide = async (approvalId: string, decision: 'approve' | 'deny', scope: 'once' | 'conversation') => {
+    const res = await api.request<{ error?: { message: string } }>('POST', `/api/approvals/${encodeURIComponent(approvalId)}/${decision}`, { approver: user, scope });
+    if (res.status >= 400) {
+      say(`! ${res.body?.error?.message ?? `decision failed (${res.status})`}`);
+      return;
+    }
+    const index = queue.findIndex((p) => p.id === approvalId);
+    if (index >= 0) queue.splice(index, 1);
+    say(decision === 'approve' ? `approved ${approvalId}${scope === 'conversation' ? ' (for this conversation)' : ''}` : `denied ${approvalId}`);
+    if (queue.length === 0) await followUp();
+    else showNextPrompt();
+  };
+
+  // After a decision the gateway continues the turn by itself; show what it says.
+  const followUp = async () => {
+    const deadline = Date.now() + (options.followUpTimeoutMs ?? 60_000);
+    while (Date.now() < deadline) {
+      const res = await api.request<{ messages: StoredMessage[] }>('GET', `/api/conversations/${encodeURIComponent(conversationId)}/messages?after=${lastMessageId}`);
+      const messages = res.body?.messages ?? [];
+      for (const m of messages) {
+        lastMessageId = Math.max(lastMessageId, m.id);
+        if (m.role === 'assistant' && !m.tool_calls?.length) {
+          say(`bot: ${m.content}`);
+          await refreshPending();
+          return;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await refreshPending();
+  };
+
+  const refreshPending = async () => {
+    const res = await api.request<{ approvals: Array<{ id: string; action_id: string; summary: string; conversation_id: string }> }>('GET', '/api/approvals?status=pending');
+    for (const a of res.body?.approvals ?? []) {
+      if (a.conversation_id === conversationId && !queue.some((q) => q.id === a.id)) queue.push({ id: a.id, action_id: a.action_id, summary: a.summary });
+    }
+    showNextPrompt();
+  };
+
+  for await (const raw of rl) {
+    const line = raw.trim();
+    if (!line) continue;
+    const command = /^\/(approve|deny|allow)\s+(\S+)$/i.exec(line);
+    if (command) {
+      const verb = command[1]!.toLowerCase();
+      await decide(command[2]!, verb === 'deny' ? 'deny' : 'approve', verb === 'allow' ? 'conversation' : 'once');
+      continue;
+    }
+    if (queue.length > 0 && /^[yna]$/i.test(line)) {
+      const c = line.toLowerCase();
+      await decide(queue[0]!.id, c === 'n' ? 'deny' : 'approve', c === 'a' ? 'conversation' : 'once');
+      continue;
+    }
+    const res = await api.request<MessageOutcome>('POST', '/api/messages', { conversation_id: conversationId, user, text: line });
+    if (res.status >= 400) {
+      say(`! ${res.body?.error?.message ?? `request failed (${res.status})`}`);
+      continue;
+    }
+    const history = await api.request<{ messages: StoredMessage[] }>('GET', `/api/conversations/${encodeURIComponent(conversationId)}/messages?after=${lastMessageId}`);
+    for (const m of history.body?.messages ?? []) lastMessageId = Math.max(lastMessageId, m.id);
+    if (res.body.reply) say(`bot: ${res.body.reply.text}`);
+    for (const p of res.body.pending_approvals) queue.push(p);
+    showNextPrompt();
+  }
+  rl.close();
+}

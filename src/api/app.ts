@@ -1,0 +1,33 @@
+// Builds the HTTP API (Fastify) from its dependencies. No listening here: the caller decides
+// where to bind. Route groups live in routes/, one file each, registered below.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { installBearerAuth, type AuthFailureLimiter } from './auth.js';
+import { errorHandler } from './http-errors.js';
+
+export type RouteGroup = (app: FastifyInstance) => void;
+
+export interface ApiAppOptions {
+  token: string;
+  bodyLimitBytes: number;
+  logger: Logger;
+  authLimiter?: AuthFailureLimiter;
+  routes: RouteGroup[];
+}
+
+export function createApiApp(options: ApiAppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimitBytes,
+    disableRequestLogging: true,
+    // Conversation ids from platforms may contain ':'; keep routing strict otherwise.
+    routerOptions: { maxParamLength: 512 },
+  }) as unknown as FastifyInstance;
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'SS_ERR_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` } }),
+  );
+  installBearerAuth(app, options.token, options.authLimiter);
+  for (const register of options.routes) register(app);
+  return app;
+}

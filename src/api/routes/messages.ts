@@ -1,0 +1,39 @@
+// POST /api/messages: runs one turn and answers with its outcome.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { newId } from '../../core/ids.js';
+import type { Orchestrator } from '../../orchestrator/orchestrator.js';
+import { parseOr400 } from '../http-errors.js';
+
+const body = z.strictObject({
+  conversation_id: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
+  user: z.string().min(1).max(200).optional(),
+  text: z.string().min(1).max(100_000),
+});
+
+export function messageRoutes(orchestrator: Orchestrator) {
+  return (app: FastifyInstance): void => {
+    app.post('/api/messages', async (request, reply) => {
+      const input = parseOr400(body, request.body, 'body');
+      const conversationId = input.conversation_id ?? newId('conv');
+      const outcome = await orchestrator.handleMessage({
+        channel: 'api',
+        conversationId,
+        senderId: input.user ?? 'api',
+        senderName: input.user ?? 'api',
+        text: input.text,
+        time: new Date(),
+      });
+      if (outcome.status === 'rate_limited') {
+        return reply.code(429).send({ error: { code: 'SS_ERR_RATE_LIMITED', message: outcome.reply?.text ?? 'Rate limited.' } });
+      }
+      return {
+        conversation_id: outcome.conversationId,
+        status: outcome.status === 'duplicate' ? 'completed' : outcome.status,
+        ...(outcome.reply ? { reply: outcome.reply } : {}),
+        actions: outcome.actions.map((a) => ({ id: a.id, skill: a.skill, operation: a.operation, status: a.status, security_level: a.security_level })),
+        pending_approvals: outcome.pendingApprovals,
+      };
+    });
+  };
+}

@@ -1,0 +1,40 @@
+// `securesphere chat`: the CLI channel, a terminal conversation with the running gateway.
+import type { Command } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { createApiClient } from '../../../channels/cli/api-client.js';
+import { runTerminalChat } from '../../../channels/cli/terminal-chat.js';
+import { loadConfigFor } from '../global-options.js';
+import { resolveSecretRef } from '../../config/secret-ref.js';
+
+export function registerChatCommand(program: Command): void {
+  program
+    .command('chat')
+    .description('talk to the running gateway from this terminal')
+    .option('--conversation <id>', 'conversation id to continue')
+    .option('--user <id>', 'your user id (default: cli:<login name>)')
+    .option('--url <url>', 'gateway URL (default from config)')
+    .action(async (opts: { conversation?: string; user?: string; url?: string }, command: Command) => {
+      const { config } = loadConfigFor(command);
+      const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
+      const url = opts.url ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`;
+      const api = createApiClient(url, readToken(config.server.api_token, config.data_dir));
+      const user = opts.user ?? `cli:${userInfo().username}`;
+      await runTerminalChat({
+        api,
+        input: process.stdin,
+        output: process.stdout,
+        conversationId: opts.conversation ?? `cli:${randomBytes(6).toString('hex')}`,
+        user,
+      });
+    });
+}
+
+function readToken(ref: string | undefined, dataDir: string): string {
+  if (ref) return resolveSecretRef(ref, 'server.api_token', { env: process.env });
+  const file = join(dataDir, 'api-token');
+  if (!existsSync(file)) throw new Error(`No API token in ${file}: start the gateway once with \`securesphere start\`, or set SECURESPHERE_API_TOKEN.`);
+  return readFileSync(file, 'utf8').trim();
+}

@@ -1,0 +1,39 @@
+// `securesphere start`: the gateway with every configured channel, until SIGINT/SIGTERM.
+import type { Command } from 'commander';
+import { performance } from 'node:perf_hooks';
+import { createGateway } from '../../gateway.js';
+import { loadConfigFor } from '../global-options.js';
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('start the gateway (HTTP API, web UI and configured channels)')
+    .option('--host <address>', 'address to bind (default 127.0.0.1)')
+    .option('--port <port>', 'port to bind (default 8787 or $SECURESPHERE_PORT)')
+    .action(async (opts: { host?: string; port?: string }, command: Command) => {
+      const t0 = performance.now();
+      const { config, file } = loadConfigFor(command, opts);
+      const gateway = await createGateway({ config });
+      if (!isLoopback(config.server.host) && !config.server.api_token) {
+        await gateway.close();
+        throw new Error(`Refusing to bind ${config.server.host} without an API token: set SECURESPHERE_API_TOKEN (or server.api_token) first.`);
+      }
+      const address = await gateway.listen();
+      if (gateway.apiTokenCreated) {
+        console.log(`API token (shown once, saved in ${config.data_dir}/api-token with mode 0600):\n  ${gateway.apiToken}`);
+      }
+      gateway.logger.info({ address, config: file ?? 'defaults', ms: Math.round(performance.now() - t0) }, 'gateway listening');
+      console.log(`securesphere listening on ${address} (web UI at ${address}/)`);
+      const stop = async (signal: string) => {
+        gateway.logger.info({ signal }, 'shutting down');
+        await gateway.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+    });
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}

@@ -1,0 +1,31 @@
+// The `securesphere` command. Each command group lives in commands/; this file only wires
+// them. Errors print their message (never a stack) and exit non-zero.
+import { Command } from 'commander';
+import { describeError, isSecureSphereError } from '../core/errors.js';
+import { registerChatCommand } from './commands/chat.js';
+import { registerConfigCommands } from './commands/config.js';
+import { registerDoctorCommand } from './commands/doctor.js';
+import { registerStartCommand } from './commands/start.js';
+
+export function buildProgram(): Command {
+  const program = new Command('securesphere')
+    .description('Self-hosted, security-first chat-bot gateway')
+    .option('-c, --config <file>', 'config file (default: $SECURESPHERE_CONFIG or ./securesphere.yaml)')
+    .option('--data-dir <dir>', 'data directory (default: ./data or $SECURESPHERE_DATA_DIR)')
+    .showHelpAfterError();
+  registerStartCommand(program);
+  registerChatCommand(program);
+  registerConfigCommands(program);
+  registerDoctorCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    const code = isSecureSphereError(err) ? ` [${err.code}]` : '';
+    console.error(`securesphere: ${describeError(err)}${code}`);
+    process.exitCode = 1;
+  }
+}
