@@ -2,9 +2,10 @@
 // database, with mode 0600: whoever can rewrite the database but not read this file cannot
 // forge a checkpoint. The public key is written beside it (<path>.pub) for verifiers.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
+import { readPrivateFile } from './private-file.js';
 
 export interface AuditSigningKey {
   privateKey: KeyObject;
@@ -15,30 +16,6 @@ export interface AuditSigningKey {
 
 export function defaultAuditSigningKeyPath(dataDir: string): string {
   return join(dataDir, 'keys', 'audit-signing.key');
-}
-
-/** Reads a file that must be private to its owner; refuses one readable by group or others. */
-export function readPrivateFile(path: string, what: string, code: (typeof ERROR_CODES)[keyof typeof ERROR_CODES]): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (cause) {
-    throw new SecureSphereError(code, `Cannot open the ${what} ${path}: check the path and that this user can read it.`, { cause });
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new SecureSphereError(code, `The ${what} ${path} is not a regular file.`);
-    if ((st.mode & 0o077) !== 0) {
-      const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-      throw new SecureSphereError(
-        code,
-        `The ${what} ${path} has mode ${mode}, so other users can read it. Refusing to use it: run \`chmod 600 ${path}\` and start again.`,
-      );
-    }
-    return readFileSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Loads the signing key, generating it (mode 0600, folder 0700) on first use. */
