@@ -1,0 +1,62 @@
+// Loads the labelled prompt-injection development set and splits it into group-aware folds:
+// near-duplicates (a clean document and its poisoned copy) share a `group` and must never be
+// split between training and evaluation, or cross-validation would overstate accuracy.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { SecureSphereError, ERROR_CODES } from '../../core/errors.js';
+import { seededRandom, shuffleInPlace } from './model.js';
+
+export const DATASET_ENV = 'SECURESPHERE_INJECTION_DATA';
+
+const RowSchema = z.object({
+  text: z.string(),
+  label: z.enum(['injection', 'benign']),
+  source: z.string(),
+  category: z.string(),
+  group: z.string(),
+});
+
+export type LabelledRow = z.infer<typeof RowSchema>;
+
+/** `../shared/data/security/dev.jsonl` beside the repository, unless the env variable says otherwise. */
+export function defaultDatasetPath(env: NodeJS.ProcessEnv = process.env): string {
+  const override = env[DATASET_ENV];
+  if (override !== undefined && override !== '') return resolve(override);
+  const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+  return resolve(repoRoot, '..', 'shared', 'data', 'security', 'dev.jsonl');
+}
+
+export function loadDataset(path: string = defaultDatasetPath()): LabelledRow[] {
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new SecureSphereError(
+      ERROR_CODES.CONFIG_FILE,
+      `Cannot read the injection dataset at ${path}; place shared/ beside the repository or set ${DATASET_ENV}.`,
+      { cause },
+    );
+  }
+  return raw
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line, i) => {
+      const parsed = RowSchema.safeParse(JSON.parse(line));
+      if (!parsed.success) {
+        throw new SecureSphereError(ERROR_CODES.BAD_REQUEST, `Dataset line ${i + 1} is not a labelled row; check the file.`, {
+          cause: parsed.error,
+        });
+      }
+      return parsed.data;
+    });
+}
+
+/** Fold number per row; every row of a group lands in the same fold. */
+export function groupedFolds(rows: readonly LabelledRow[], folds: number, seed: number): number[] {
+  const groups = [...new Set(rows.map((r) => r.group))].sort();
+  shuffleInPlace(groups, seededRandom(seed));
+  const foldOf = new Map(groups.map((g, i) => [g, i % folds]));
+  return rows.map((r) => foldOf.get(r.group) ?? 0);
+}

@@ -1,0 +1,119 @@
+// Grouped cross-validation and threshold selection. The threshold is picked on out-of-fold
+// scores (never on scores of rows the model was trained on), so the false-positive budget it
+// promises is an honest estimate for unseen text from the same sources.
+import type { LabelledRow } from './dataset.js';
+import { groupedFolds } from './dataset.js';
+import { trainLogisticRegression, DEFAULT_TRAIN_OPTIONS, type TrainOptions, type TrainingExample } from './model.js';
+import { prepareText, scorePrepared, DEFAULT_SCORING, type PreparedText, type ScoringOptions } from './scorer.js';
+
+export interface ThresholdTargets {
+  /** Highest false-positive rate allowed over all benign rows. */
+  readonly maxFpr: number;
+  /** Highest false-positive rate allowed on `benign:notinject:*` rows. */
+  readonly maxNotInjectFpr: number;
+}
+
+export const DEFAULT_TARGETS: ThresholdTargets = { maxFpr: 0.01, maxNotInjectFpr: 0.03 };
+
+export interface CrossValidationOptions {
+  readonly folds: number;
+  readonly seed: number;
+  readonly train: TrainOptions;
+  readonly scoring: ScoringOptions;
+  readonly benignChunks?: boolean;
+}
+
+export const DEFAULT_CV: CrossValidationOptions = { folds: 5, seed: 7, train: DEFAULT_TRAIN_OPTIONS, scoring: DEFAULT_SCORING, benignChunks: true };
+
+/**
+ * Training examples: every whole text with its label, plus each chunk of a benign text as a
+ * benign example (a chunk of harmless data is harmless, and scoring takes the chunk maximum).
+ * Chunks of an injection are not used: only one of them may carry the attack.
+ */
+export function toExamples(rows: readonly LabelledRow[], prepared: readonly PreparedText[], benignChunks = true): TrainingExample[] {
+  const examples: TrainingExample[] = [];
+  rows.forEach((row, i) => {
+    const vectors = (prepared[i] as PreparedText).vectors;
+    const y = row.label === 'injection' ? 1 : 0;
+    examples.push({ x: vectors[0]!, y });
+    if (y === 0 && benignChunks) for (const chunk of vectors.slice(1)) examples.push({ x: chunk, y: 0 });
+  });
+  return examples;
+}
+
+/** Out-of-fold score for every row. */
+export function crossValidatedScores(rows: readonly LabelledRow[], options: CrossValidationOptions = DEFAULT_CV): number[] {
+  const prepared = rows.map((row) => prepareText(row.text, options.scoring));
+  const foldOf = groupedFolds(rows, options.folds, options.seed);
+  const scores = new Array<number>(rows.length).fill(0);
+  for (let fold = 0; fold < options.folds; fold += 1) {
+    const inFold = rows.map((_, i) => foldOf[i] !== fold);
+    const model = trainLogisticRegression(
+      toExamples(rows.filter((_, i) => inFold[i]), prepared.filter((_, i) => inFold[i]), options.benignChunks),
+      options.train,
+    );
+    rows.forEach((_, i) => {
+      if (foldOf[i] === fold) scores[i] = scorePrepared(model, prepared[i] as PreparedText);
+    });
+  }
+  return scores;
+}
+
+const isNotInject = (row: LabelledRow): boolean => row.category.startsWith('benign:notinject');
+
+/**
+ * The lowest threshold whose false-positive rates stay within the targets. It sits halfway
+ * between the highest benign score that must be passed and the next one, not on a row's score.
+ */
+export function chooseThreshold(rows: readonly LabelledRow[], scores: readonly number[], targets: ThresholdTargets = DEFAULT_TARGETS): number {
+  const candidates = [...new Set(scores)].sort((a, b) => a - b);
+  for (let i = 0; i < candidates.length; i += 1) {
+    const threshold = i === 0 ? candidates[0]! : (candidates[i - 1]! + candidates[i]!) / 2;
+    const m = metricsAt(rows, scores, threshold);
+    if (m.fpr <= targets.maxFpr && m.notInjectFpr <= targets.maxNotInjectFpr) return threshold;
+  }
+  return 1;
+}
+
+export interface DetectionMetrics {
+  readonly threshold: number;
+  readonly tpr: number;
+  readonly fpr: number;
+  readonly notInjectFpr: number;
+  readonly tprByFamily: Readonly<Record<string, number>>;
+  readonly counts: Readonly<Record<string, number>>;
+}
+
+function rate(hits: number, total: number): number {
+  return total === 0 ? 0 : hits / total;
+}
+
+export function metricsAt(rows: readonly LabelledRow[], scores: readonly number[], threshold: number): DetectionMetrics {
+  const tally = new Map<string, { flagged: number; total: number }>();
+  const bump = (key: string, flagged: boolean): void => {
+    const t = tally.get(key) ?? { flagged: 0, total: 0 };
+    t.total += 1;
+    if (flagged) t.flagged += 1;
+    tally.set(key, t);
+  };
+  rows.forEach((row, i) => {
+    const flagged = (scores[i] as number) >= threshold;
+    if (row.label === 'injection') {
+      bump('injection', flagged);
+      bump(`injection:${row.category.split(':')[0]}`, flagged);
+    } else {
+      bump('benign', flagged);
+      if (isNotInject(row)) bump('benign:notinject', flagged);
+    }
+  });
+  const r = (key: string): number => rate(tally.get(key)?.flagged ?? 0, tally.get(key)?.total ?? 0);
+  const families = ['direct', 'jailbreak', 'indirect'];
+  return {
+    threshold,
+    tpr: r('injection'),
+    fpr: r('benign'),
+    notInjectFpr: r('benign:notinject'),
+    tprByFamily: Object.fromEntries(families.map((f) => [f, r(`injection:${f}`)])),
+    counts: Object.fromEntries([...tally.entries()].map(([k, v]) => [k, v.total])),
+  };
+}

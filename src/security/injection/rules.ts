@@ -1,0 +1,71 @@
+// A modest set of generic injection patterns. Each names the technique it catches so a
+// flagged text can say why. These are deliberately broad families (not phrases copied from
+// any dataset); the classifier carries most of the weight and uses rule hits as features.
+// Patterns run on normalized, lower-cased text and must stay linear-time (no nested
+// unbounded quantifiers).
+
+export interface InjectionRule {
+  readonly name: string;
+  readonly pattern: RegExp;
+}
+
+const W = String.raw`(?:\s+\S+){0,3}?\s+`; // up to three filler words between key terms
+
+export const INJECTION_RULES: readonly InjectionRule[] = [
+  {
+    name: 'instruction-override',
+    pattern: new RegExp(
+      String.raw`\b(?:ignore|disregard|forget|override|overwrite|bypass|skip|discard|abandon)${W}(?:previous|prior|above|earlier|preceding|initial|original|system|all|any|your|the)${W}(?:instructions?|prompts?|rules|directions|guidelines|directives|context|messages|commands|orders)\b`,
+    ),
+  },
+  {
+    name: 'instruction-override',
+    pattern: /\b(?:new|updated|real|actual) (?:instructions?|rules|task|objective)s?\s*(?::|are|is)/,
+  },
+  {
+    name: 'role-reassignment',
+    pattern:
+      /\b(?:you are now|from now on,? you|you will now (?:act|be|respond)|act as (?:an? )?(?:unrestricted|unfiltered|uncensored|jailbroken)|pretend (?:to be|you are) (?:an? )?(?:unrestricted|unfiltered|evil|different)|developer mode|do anything now|jailbr(?:o|ea)k(?:en)?|(?:no|without) (?:any )?(?:ethical|moral|content) (?:guidelines|restrictions|limits|filters|boundaries))\b/,
+  },
+  {
+    name: 'system-prompt-exfiltration',
+    pattern: new RegExp(
+      String.raw`\b(?:reveal|print|show|output|repeat|display|tell me|leak|share|write out|dump|recite)${W}(?:your|the|all|any)${W}(?:system prompt|initial prompt|hidden prompt|pre-?prompt|instructions|prompt above|text above|rules you were given|configuration|password|secret)\b`,
+    ),
+  },
+  {
+    name: 'system-prompt-exfiltration',
+    pattern: /\b(?:above|previous|prior|preceding) (?:text|instructions|prompt|content) verbatim\b|\bverbatim\b.{0,40}\b(?:instructions|prompt)\b/,
+  },
+  {
+    name: 'tool-use-coercion',
+    pattern:
+      /\b(?:run|execute|call|invoke|trigger) (?:the |this |a |following )?(?:tool|function|command|shell|script|code|terminal)\b|\bcurl\s+\S+\s*\|\s*(?:ba)?sh\b|\brm\s+-rf\b|\bexfiltrat\w*/,
+  },
+  {
+    name: 'tool-use-coercion',
+    pattern: new RegExp(
+      String.raw`\b(?:send|forward|email|post|upload|transfer)${W}(?:passwords?|credentials|api keys?|tokens?|secrets?|private keys?|conversation|chat history|files?)${W}(?:to|at)\b`,
+    ),
+  },
+  {
+    name: 'hidden-instruction-marker',
+    pattern:
+      /<!--[^>]{0,400}?\b(?:ignore|instructions?|assistant|ai|model|llm|you must|print|say|respond)\b|\b(?:note|message|instructions?) (?:to|for) (?:the )?(?:ai|assistant|model|llm|chatbot|language model)\b|\b(?:attention|dear|hey|hi)[,:]? (?:ai|assistant|chatgpt|llm|language model)\b/,
+  },
+  {
+    name: 'hidden-instruction-marker',
+    pattern: /(?:^|\n)\s*(?:\/\/|#|\/\*|--)\s*(?:ai|assistant|llm|model)\s*(?:note|instruction)?s?\s*:/,
+  },
+];
+
+/** Names of the rules that match the (already normalized) text, each once, in rule order. */
+export function matchRules(normalizedText: string): string[] {
+  const lower = normalizedText.toLowerCase();
+  const hits: string[] = [];
+  for (const rule of INJECTION_RULES) {
+    if (hits.includes(rule.name)) continue;
+    if (rule.pattern.test(lower)) hits.push(rule.name);
+  }
+  return hits;
+}

@@ -1,0 +1,86 @@
+// The single path from raw text to a score, shared by the detector, training and
+// cross-validation so that what is measured is exactly what ships.
+// Long texts (tool output) are also scored chunk by chunk and the highest score wins: an
+// instruction planted in the middle of a long email or table is otherwise diluted by the
+// surrounding harmless data.
+import { normalizeText, type NormalizedText } from './normalize.js';
+import { matchRules } from './rules.js';
+import { extractFeatures, type SparseVector } from './features.js';
+import { predict, type LinearModel } from './model.js';
+
+export interface TextAnalysis {
+  readonly normalized: NormalizedText;
+  /** Rule names and normalization signals, in a stable order; these become reasons. */
+  readonly reasons: readonly string[];
+  readonly features: SparseVector;
+}
+
+export interface ScoringOptions {
+  /** Texts longer than this are also scored in chunks of about this size. */
+  readonly chunkChars: number;
+}
+
+export const DEFAULT_SCORING: ScoringOptions = { chunkChars: 600 };
+
+function ruleHits(normalized: NormalizedText): string[] {
+  const hits = new Set(matchRules(normalized.text));
+  for (const decoded of normalized.decoded) for (const hit of matchRules(decoded)) hits.add(hit);
+  return [...hits];
+}
+
+export function analyzeText(text: string): TextAnalysis {
+  const normalized = normalizeText(text);
+  const reasons = [...ruleHits(normalized), ...normalized.signals];
+  return { normalized, reasons, features: extractFeatures(normalized, reasons) };
+}
+
+/** Splits at line or sentence ends into pieces of roughly `size` characters. */
+export function splitIntoChunks(text: string, size: number): string[] {
+  const pieces = text.split(/(?<=[\n.!?])\s+/);
+  const chunks: string[] = [];
+  let current = '';
+  for (const piece of pieces) {
+    if (current.length > 0 && current.length + piece.length > size) {
+      chunks.push(current);
+      current = '';
+    }
+    current = current.length > 0 ? `${current} ${piece}` : piece;
+  }
+  if (current.trim().length > 0) chunks.push(current);
+  return chunks;
+}
+
+export interface PreparedText {
+  readonly reasons: readonly string[];
+  /** The whole text's vector first, then one per chunk (only for long texts). */
+  readonly vectors: readonly SparseVector[];
+}
+
+export function prepareText(text: string, options: ScoringOptions = DEFAULT_SCORING): PreparedText {
+  const analysis = analyzeText(text);
+  const vectors = [analysis.features];
+  const body = analysis.normalized.text;
+  if (options.chunkChars > 0 && body.length > options.chunkChars * 1.5) {
+    for (const chunk of splitIntoChunks(body, options.chunkChars)) {
+      vectors.push(extractFeatures({ text: chunk, decoded: [], signals: [] }, matchRules(chunk)));
+    }
+  }
+  return { reasons: analysis.reasons, vectors };
+}
+
+/** The highest probability over the whole text and its chunks. */
+export function scorePrepared(model: LinearModel, prepared: PreparedText): number {
+  let score = 0;
+  for (const vector of prepared.vectors) score = Math.max(score, predict(model, vector));
+  return score;
+}
+
+export interface TextScore {
+  readonly score: number;
+  readonly reasons: readonly string[];
+}
+
+export function scoreText(model: LinearModel, text: string, options: ScoringOptions = DEFAULT_SCORING): TextScore {
+  const prepared = prepareText(text, options);
+  return { score: scorePrepared(model, prepared), reasons: prepared.reasons };
+}

@@ -1,0 +1,80 @@
+// Builds the shipped model from labelled rows: grouped cross-validation picks the threshold,
+// then one model is trained on every row. Pure apart from its inputs, so tests can run it on
+// a subset and check that training is deterministic.
+import { createHash } from 'node:crypto';
+import type { LabelledRow } from './dataset.js';
+import { trainLogisticRegression, type LinearModel } from './model.js';
+import { prepareText } from './scorer.js';
+import {
+  chooseThreshold,
+  crossValidatedScores,
+  metricsAt,
+  toExamples,
+  DEFAULT_CV,
+  DEFAULT_TARGETS,
+  type CrossValidationOptions,
+  type DetectionMetrics,
+  type ThresholdTargets,
+} from './evaluate.js';
+import { encodeWeights, MODEL_FORMAT, type ModelFile } from './model-file.js';
+import { FEATURE_BITS } from './features.js';
+
+export function trainOnAll(rows: readonly LabelledRow[], options: CrossValidationOptions = DEFAULT_CV): LinearModel {
+  const prepared = rows.map((row) => prepareText(row.text, options.scoring));
+  return trainLogisticRegression(toExamples(rows, prepared, options.benignChunks), options.train);
+}
+
+export interface TrainingResult {
+  readonly model: LinearModel;
+  readonly threshold: number;
+  readonly crossValidation: DetectionMetrics;
+}
+
+export function trainWithCrossValidatedThreshold(
+  rows: readonly LabelledRow[],
+  options: CrossValidationOptions = DEFAULT_CV,
+  targets: ThresholdTargets = DEFAULT_TARGETS,
+): TrainingResult {
+  const scores = crossValidatedScores(rows, options);
+  const threshold = chooseThreshold(rows, scores, targets);
+  return { model: trainOnAll(rows, options), threshold, crossValidation: metricsAt(rows, scores, threshold) };
+}
+
+export function datasetFingerprint(rows: readonly LabelledRow[]): string {
+  const hash = createHash('sha256');
+  for (const row of rows) hash.update(`${row.label}\u0000${row.group}\u0000${row.text}\u0001`);
+  return hash.digest('hex');
+}
+
+export function buildModelFile(
+  rows: readonly LabelledRow[],
+  result: TrainingResult,
+  datasetName: string,
+  options: CrossValidationOptions = DEFAULT_CV,
+): ModelFile {
+  const round = (x: number): number => Math.round(x * 1e4) / 1e4;
+  const cv = result.crossValidation;
+  return {
+    format: MODEL_FORMAT,
+    featureBits: FEATURE_BITS,
+    bias: result.model.bias,
+    threshold: result.threshold,
+    training: {
+      dataset: datasetName,
+      rows: rows.length,
+      sha256: datasetFingerprint(rows),
+      options: { ...options.train, ...options.scoring, benignChunks: options.benignChunks ?? true },
+    },
+    crossValidation: {
+      folds: options.folds,
+      seed: options.seed,
+      threshold: result.threshold,
+      tpr: round(cv.tpr),
+      fpr: round(cv.fpr),
+      notInjectFpr: round(cv.notInjectFpr),
+      tprByFamily: Object.fromEntries(Object.entries(cv.tprByFamily).map(([k, v]) => [k, round(v)])),
+      counts: cv.counts,
+    },
+    weights: encodeWeights(result.model.weights),
+  };
+}
