@@ -62,7 +62,7 @@ export interface ApprovalServiceOptions {
   outbound: OutboundSink;
   config: PolicyConfig;
   /** Called once per decided or expired request; wire it to orchestrator.resume(conversationId). */
-  onDecided: (approval: ApprovalRequest) => void | Promise<void>;
+  onDecided: (approval: ApprovalRequest) => unknown;
   now?: () => number;
   /** How often the expiry sweep runs after start(); default 1 s. */
   sweepIntervalMs?: number;
@@ -97,13 +97,14 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   }
 
   function notify(approval: ApprovalRequest): void {
-    let result: Promise<void>;
+    let result: Promise<unknown>;
     try {
       result = Promise.resolve(onDecided(approval));
     } catch (error) {
       result = Promise.reject(error);
     }
     const tracked: Promise<void> = result
+      .then(() => undefined)
       .catch((error: unknown) => onError(error, `continuing the conversation after approval ${approval.id} failed`))
       .finally(() => inflight.delete(tracked));
     inflight.add(tracked);
@@ -215,6 +216,9 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     },
 
     async decide(input: DecideInput): Promise<ApprovalRequest> {
+      if (typeof input.approver !== 'string' || input.approver.trim() === '' || input.approver.length > 512) {
+        throw new SecureSphereError(ERROR_CODES.BAD_REQUEST, 'Say who decides: approver must be a non-empty user id (at most 512 characters).');
+      }
       const approval = store.get(input.approvalId);
       if (!approval) {
         throw new SecureSphereError(ERROR_CODES.APPROVAL_NOT_FOUND, `No approval request with id ${input.approvalId}: list them with \`securesphere approvals list\`.`);

@@ -11,6 +11,7 @@ import { ActionStore } from '../../src/store/actions.js';
 import { ConversationStore } from '../../src/store/conversations.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import type { PolicyConfig } from '../../src/policy/policy-engine.js';
+import { createAuditChain, type AuditChain } from '../../src/security/audit-chain.js';
 
 export class MemoryAuditLog implements AuditLog {
   readonly events: AuditEvent[] = [];
@@ -46,6 +47,8 @@ export interface TempStore {
   db: Db;
   actions: ActionStore;
   conversations: ConversationStore;
+  /** The real tamper-evident audit chain on this database. */
+  audit: AuditChain;
   reopen(): TempStore;
   cleanup(): void;
 }
@@ -57,6 +60,7 @@ export function openTempStore(dir = mkdtempSync(join(tmpdir(), 'ss-policy-'))): 
     db,
     actions: new ActionStore(db),
     conversations: new ConversationStore(db),
+    audit: createAuditChain({ db, signingKeyPath: join(dir, 'keys', 'audit-signing.key'), checkpointEvery: 100 }),
     reopen() {
       db.close();
       return openTempStore(dir);

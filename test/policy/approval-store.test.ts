@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApprovalStore } from '../../src/store/approvals.js';
+import { awaitingAction, openTempStore, type TempStore } from './fakes.js';
+
+const temps: TempStore[] = [];
+afterEach(() => {
+  while (temps.length) temps.pop()!.cleanup();
+});
+
+function setup() {
+  const temp = openTempStore();
+  temps.push(temp);
+  const store = new ApprovalStore(temp.db);
+  const action = awaitingAction(temp);
+  const now = Date.now();
+  const approval = store.create({
+    id: 'apr_1', actionId: action.id, conversationId: action.conversationId, skill: 'shell', operation: 'run',
+    canonicalArguments: '{}', argumentsHash: 'h', securityLevel: 'high', requester: 'alice', approvers: ['alice', 'bob'],
+    createdAt: new Date(now), expiresAt: new Date(now + 1000), channel: 'web',
+  });
+  return { temp, store, approval, now };
+}
+
+describe('approval store', () => {
+  it('a decision is a compare-and-set: only the first of two writers wins, even on two connections', () => {
+    const { temp, store, now } = setup();
+    const second = openTempStore(temp.dir);
+    const other = new ApprovalStore(second.db);
+    expect(store.decide('apr_1', 'approved', 'bob', now)).toBe(true);
+    expect(other.decide('apr_1', 'denied', 'alice', now)).toBe(false);
+    expect(store.decide('apr_1', 'expired', null, now + 5000)).toBe(false);
+    expect(store.get('apr_1')).toMatchObject({ status: 'approved', decidedBy: 'bob' });
+    second.db.close();
+  });
+
+  it('approve/deny fail once the expiry time has passed; expiry still succeeds', () => {
+    const { store, now } = setup();
+    expect(store.due(now)).toHaveLength(0);
+    expect(store.due(now + 1000).map((a) => a.id)).toEqual(['apr_1']);
+    expect(store.decide('apr_1', 'approved', 'bob', now + 1000)).toBe(false);
+    expect(store.decide('apr_1', 'expired', null, now + 1000)).toBe(true);
+    expect(store.list('expired').map((a) => a.id)).toEqual(['apr_1']);
+    expect(store.list('pending')).toHaveLength(0);
+  });
+
+  it('round-trips every field', () => {
+    const { store, approval } = setup();
+    store.setMessage('apr_1', 'telegram', '42');
+    expect(store.get('apr_1')).toEqual({ ...approval, channel: 'telegram', platformMessageId: '42' });
+    expect(store.byAction(approval.actionId).map((a) => a.id)).toEqual(['apr_1']);
+  });
+
+  it('grants: active until revoked, per conversation, skill and operation', () => {
+    const { store, now } = setup();
+    store.createGrant({ id: 'g1', conversationId: 'c', skill: 's', operation: 'o', grantedBy: 'bob' }, now);
+    expect(store.activeGrant('c', 's', 'o')?.id).toBe('g1');
+    expect(store.activeGrant('c', 's', 'other')).toBeUndefined();
+    expect(store.activeGrant('c2', 's', 'o')).toBeUndefined();
+    expect(store.revokeGrant('g1', now)).toBe(true);
+    expect(store.revokeGrant('g1', now)).toBe(false);
+    expect(store.activeGrant('c', 's', 'o')).toBeUndefined();
+    expect(store.grants('c')[0]!.revokedAt).toBeInstanceOf(Date);
+  });
+});
