@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { SecurityLevel } from '../core/types.js';
 import type { AgentHandle, SandboxLimits } from '../agents/sandbox.js';
+import type { EgressRequest, EgressResponse } from '../security/egress-client.js';
 
 export interface OperationManifest {
   description: string;
@@ -41,6 +42,16 @@ export interface SkillContext {
   /** Operator config for this skill (skills.<name> in the config file). */
   config: Readonly<Record<string, unknown>>;
   signal: AbortSignal;
+  /**
+   * The egress proxy, already bound to this skill's name (its allowlist applies). Optional:
+   * without it the http skill falls back to config.egress_socket, else refuses.
+   */
+  egress?: SkillEgress;
+}
+
+/** A skill's only way to the network: one request through the host's egress proxy. */
+export interface SkillEgress {
+  request(request: EgressRequest): Promise<EgressResponse>;
 }
 
 export interface Skill {

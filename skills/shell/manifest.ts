@@ -1,0 +1,34 @@
+// The shell skill's manifest. `run` executes an argv array without any shell, so metacharacters
+// in arguments are plain text; `script` hands a string to `sh -c` and is therefore its own,
+// higher-level operation (critical): anything a shell can do, chained, in one step.
+import { z } from 'zod';
+import type { SkillManifest } from '../../src/skills/skill.js';
+
+const noNul = (s: string) => !s.includes('\0');
+const timeout = z.number().int().min(1).max(600_000).describe('Kill the program after this many milliseconds').optional();
+
+export const shellManifest: SkillManifest = {
+  name: 'shell',
+  version: '1.0.0',
+  description: "Runs programs inside this conversation's sandboxed agent (workspace at /workspace, no network)",
+  operations: {
+    run: {
+      description: 'Run one program with arguments, without a shell (argv[0] is the program; pipes and ; are plain text)',
+      input: z.strictObject({
+        argv: z.array(z.string().max(65_536).refine(noNul, 'arguments must not contain NUL bytes')).min(1).max(1024),
+        cwd: z.string().max(4096).refine(noNul, 'cwd must not contain NUL bytes').describe('Directory relative to the workspace root').optional(),
+        stdin: z.string().max(1_048_576).optional(),
+        timeout_ms: timeout,
+      }),
+      level: 'high',
+    },
+    script: {
+      description: 'Run a shell script with sh -c in the workspace (pipes, redirections, several commands)',
+      input: z.strictObject({
+        script: z.string().min(1).max(65_536).refine(noNul, 'script must not contain NUL bytes'),
+        timeout_ms: timeout,
+      }),
+      level: 'critical',
+    },
+  },
+};

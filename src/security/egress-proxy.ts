@@ -1,0 +1,170 @@
+// The egress proxy: the only way a skill reaches the network. Agents stay on network "none";
+// the http skill asks this proxy (on a Unix socket or a loopback port) for one URL at a time.
+// It enforces the per-skill domain allowlist, refuses private and loopback addresses unless
+// the operator allows them, pins the connection to the address it checked (no DNS rebinding),
+// never follows redirects, and caps the response size. Requests use the absolute form
+// (`GET http://host/path`) with the calling skill in the x-securesphere-skill header.
+import { promises as dns } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
+import { rmSync } from 'node:fs';
+import type { AddressInfo, LookupFunction } from 'node:net';
+import { isPrivateAddress } from './egress-address.js';
+
+export const SKILL_HEADER = 'x-securesphere-skill';
+export const REFUSED_HEADER = 'x-securesphere-refused';
+export const TRUNCATED_HEADER = 'x-securesphere-truncated';
+
+export type EgressLookup = (hostname: string) => Promise<Array<{ address: string; family: number }>>;
+
+export interface EgressProxyOptions {
+  /** Listen on this Unix socket (preferred), or on `port` at `host` (default 127.0.0.1). */
+  socketPath?: string;
+  port?: number;
+  host?: string;
+  /** The allowlist decision for one skill and one lowercase host name. */
+  allow: (skill: string, host: string) => boolean;
+  maxResponseBytes: number;
+  timeoutMs?: number;
+  /** Let allowed names resolve to loopback/private addresses (tests, intranet setups). */
+  allowPrivateAddresses?: boolean;
+  lookup?: EgressLookup;
+  logger?: { info?(details: Record<string, unknown>, message: string): void; warn(details: Record<string, unknown>, message: string): void };
+}
+
+export interface EgressProxy {
+  readonly socketPath?: string;
+  readonly port?: number;
+  close(): Promise<void>;
+}
+
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'host', 'content-length', SKILL_HEADER,
+]);
+
+const defaultLookup: EgressLookup = async (hostname) => dns.lookup(hostname, { all: true, verbatim: true });
+
+function refuse(res: http.ServerResponse, status: number, reason: string, message: string): void {
+  if (res.headersSent) { res.destroy(); return; }
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', [REFUSED_HEADER]: reason });
+  res.end(message);
+}
+
+export async function startEgressProxy(options: EgressProxyOptions): Promise<EgressProxy> {
+  const lookup = options.lookup ?? defaultLookup;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const skill = req.headers[SKILL_HEADER];
+    if (typeof skill !== 'string' || skill === '') return refuse(res, 400, 'no_skill', `missing ${SKILL_HEADER} header`);
+    if (req.method === 'CONNECT') return refuse(res, 405, 'connect_not_supported', 'CONNECT tunnels are not offered: the proxy must see the response to cap it');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '');
+    } catch {
+      return refuse(res, 400, 'bad_url', 'the request target must be an absolute http(s) URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return refuse(res, 400, 'bad_scheme', 'only http and https URLs');
+    if (url.username !== '' || url.password !== '') return refuse(res, 400, 'credentials_in_url', 'credentials in the URL are not allowed');
+    const host = url.hostname.toLowerCase().replace(/\.$/, '').replace(/^\[|\]$/g, '');
+    if (!options.allow(skill, host)) {
+      options.logger?.warn({ skill, host }, 'egress refused: domain not allowed');
+      return refuse(res, 403, 'domain_not_allowed', `${host} is not on the allowlist of skill ${skill}`);
+    }
+    let addresses: Array<{ address: string; family: number }>;
+    try {
+      addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host);
+    } catch {
+      return refuse(res, 502, 'dns_failed', `cannot resolve ${host}`);
+    }
+    const usable = options.allowPrivateAddresses ? addresses : addresses.filter((a) => !isPrivateAddress(a.address));
+    const chosen = usable[0];
+    if (chosen === undefined) return refuse(res, 403, 'private_address', `${host} resolves only to private or loopback addresses`);
+    // Connect to exactly the address that was checked.
+    const pinned: LookupFunction = (_hostname, opts, callback) => {
+      if (opts && (opts as { all?: boolean }).all) (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [chosen]);
+      else callback(null, chosen.address, chosen.family);
+    };
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined && !HOP_BY_HOP.has(name) && !name.startsWith('x-securesphere-')) headers[name] = value;
+    }
+    const body = await readBody(req, 10 * 1024 * 1024);
+    if (body === null) return refuse(res, 413, 'request_too_large', 'request body too large');
+    if (body.length > 0) headers['content-length'] = String(body.length);
+    const client = url.protocol === 'https:' ? https : http;
+    const upstream = client.request(url, { method: req.method, headers, lookup: pinned, timeout: timeoutMs, servername: isIP(host) ? undefined : host });
+    upstream.on('timeout', () => upstream.destroy(new Error('timeout')));
+    upstream.on('error', (err) => refuse(res, 502, 'upstream_failed', `request to ${host} failed: ${err.message}`));
+    upstream.on('response', (up) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let truncated = false;
+      const finish = () => {
+        const out: Record<string, string | string[]> = {};
+        for (const [name, value] of Object.entries(up.headers)) {
+          // An upstream must not be able to forge the proxy's own verdict headers.
+          if (value !== undefined && !HOP_BY_HOP.has(name) && !name.startsWith('x-securesphere-')) out[name] = value;
+        }
+        out['content-length'] = String(size);
+        if (truncated) out[TRUNCATED_HEADER] = '1';
+        res.writeHead(up.statusCode ?? 502, out);
+        res.end(Buffer.concat(chunks));
+      };
+      up.on('data', (chunk: Buffer) => {
+        if (truncated) return;
+        const room = options.maxResponseBytes - size;
+        if (chunk.length > room) {
+          chunks.push(chunk.subarray(0, room));
+          size += room;
+          truncated = true;
+          up.destroy();
+          finish();
+          return;
+        }
+        chunks.push(chunk);
+        size += chunk.length;
+      });
+      up.on('end', () => { if (!truncated) finish(); });
+      up.on('error', () => { if (!truncated) refuse(res, 502, 'upstream_failed', `reading from ${host} failed`); });
+    });
+    upstream.end(body);
+    options.logger?.info?.({ skill, host, method: req.method }, 'egress request');
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch(() => refuse(res, 500, 'proxy_error', 'the egress proxy failed'));
+  });
+  server.on('connect', (_req, socket) => {
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\n' + `${REFUSED_HEADER}: connect_not_supported\r\n\r\n`);
+  });
+  if (options.socketPath !== undefined) {
+    rmSync(options.socketPath, { force: true });
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.socketPath, resolve));
+  } else {
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  }
+  const address = server.address();
+  return {
+    socketPath: options.socketPath,
+    port: typeof address === 'object' && address !== null ? (address as AddressInfo).port : undefined,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > max) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
