@@ -1,6 +1,6 @@
 // Builds the HTTP API (Fastify) from its dependencies. No listening here: the caller decides
 // where to bind. Route groups live in routes/, one file each, registered below.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installBearerAuth, type AuthFailureLimiter } from './auth.js';
 import { errorHandler } from './http-errors.js';
@@ -19,7 +19,8 @@ export function createApiApp(options: ApiAppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimitBytes,
-    disableRequestLogging: true,
+    // Per-request log lines would cost more than the work on the hot path; errors still log.
+    logController: new LogController({ disableRequestLogging: true }),
     // Conversation ids from platforms may contain ':'; keep routing strict otherwise.
     routerOptions: { maxParamLength: 512 },
   }) as unknown as FastifyInstance;
