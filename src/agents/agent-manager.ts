@@ -1,0 +1,267 @@
+// The AgentManager: gives each conversation one sandboxed agent, created lazily on the first
+// exec (from the warm pool when the conversation is new), tracks its lifecycle in SQLite,
+// stops idle agents, evicts the least recently used one at the cap, and recreates an agent
+// that a limit killed. It only speaks SandboxBackend, never Docker directly.
+import { createHash } from 'node:crypto';
+import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { AuditLog } from '../security/audit-log.js';
+import type { AgentRecord, AgentStore } from '../store/agents.js';
+import type { AgentExit, AgentInstance, SandboxBackend } from './backend.js';
+import type { HelperExecRequest } from './helper-client.js';
+import { resolveLimits } from './limits.js';
+import { type AgentLogger, silentLogger } from './logger.js';
+import type { AgentHandle, AgentRequirements, ExecRequest, ExecResult, Sandbox, SandboxLimits } from './sandbox.js';
+import type { Workspaces } from './workspace.js';
+
+export interface AgentManagerDeps {
+  store: AgentStore;
+  backend: SandboxBackend | null;
+  /** Why there is no backend (shown by health() and thrown by exec). */
+  unavailableReason?: string;
+  workspaces: Workspaces;
+  defaults: SandboxLimits;
+  maxima: SandboxLimits;
+  idleStopMs: number;
+  maxAgents: number;
+  warmPool: number;
+  stopGraceMs?: number;
+  logger?: AgentLogger;
+  audit?: AuditLog;
+}
+
+export interface LiveAgent {
+  id: string;
+  conversationId: string | null;
+  instance: AgentInstance;
+  lastUsed: number;
+  busy: number;
+}
+
+export const conversationKey = (conversationId: string): string => createHash('sha256').update(conversationId, 'utf8').digest('hex');
+
+export class AgentManager implements Sandbox {
+  readonly live = new Map<string, LiveAgent>();
+  private readonly byConversation = new Map<string, LiveAgent>();
+  private readonly starting = new Map<string, Promise<LiveAgent>>();
+  private readonly pool: LiveAgent[] = [];
+  private poolFilling = 0;
+  private readonly poolStarts = new Set<Promise<unknown>>();
+  private idleTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly log: AgentLogger;
+
+  constructor(readonly deps: AgentManagerDeps) {
+    this.log = deps.logger ?? silentLogger;
+  }
+
+  agentFor(conversationId: string, requirements?: AgentRequirements): AgentHandle {
+    return { conversationId, exec: (request) => this.exec(conversationId, request, requirements) };
+  }
+
+  async health(): Promise<{ ok: boolean; backend: string; runtime: string | null; detail: string }> {
+    const b = this.deps.backend;
+    if (!b) return { ok: false, backend: 'none', runtime: null, detail: this.deps.unavailableReason ?? 'no sandbox backend' };
+    const weak = b.strength === 'weak' ? ' (weaker isolation: shares the host kernel)' : '';
+    return { ok: true, backend: b.kind, runtime: b.runtime, detail: `${this.live.size} agents, ${this.pool.length} warm${weak}; workspace quota: ${this.deps.workspaces.mode}` };
+  }
+
+  /** Start the idle reaper and the warm pool. */
+  start(): void {
+    const every = Math.max(250, Math.min(30_000, Math.floor(this.deps.idleStopMs / 4)));
+    this.idleTimer = setInterval(() => void this.stopIdle(), every);
+    this.idleTimer.unref();
+    this.fillPool();
+  }
+
+  async close(opts: { stopAgents?: boolean } = {}): Promise<void> {
+    this.closed = true;
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    await Promise.allSettled([...this.starting.values(), ...this.poolStarts]);
+    const agents = opts.stopAgents === false ? [...this.pool] : [...this.live.values()];
+    await Promise.allSettled(agents.map((a) => this.stop(a.id, true)));
+  }
+
+  list(limit = 200): AgentRecord[] {
+    return this.deps.store.list({ limit });
+  }
+
+  get(id: string): AgentRecord | undefined {
+    return this.deps.store.get(id);
+  }
+
+  poolSize(): number {
+    return this.pool.length;
+  }
+
+  async exec(conversationId: string, request: ExecRequest, requirements?: AgentRequirements): Promise<ExecResult> {
+    if (typeof conversationId !== 'string' || conversationId.length === 0) {
+      throw new SecureSphereError(ERROR_CODES.BAD_REQUEST, 'A conversation id is required to run anything in a sandbox.');
+    }
+    if (!Array.isArray(request.argv) || request.argv.length === 0 || !request.argv.every((a) => typeof a === 'string')) {
+      throw new SecureSphereError(ERROR_CODES.SANDBOX_EXEC, 'argv must be a non-empty list of strings.');
+    }
+    const limits = resolveLimits(this.deps.defaults, this.deps.maxima, {
+      ...requirements?.limits,
+      ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+      ...(request.outputCapBytes !== undefined ? { outputCapBytes: request.outputCapBytes } : {}),
+    });
+    const helperRequest: HelperExecRequest = {
+      argv: request.argv,
+      cwd: request.cwd ?? '/workspace',
+      env: { ...requirements?.env, ...request.env },
+      stdin: request.stdin,
+      timeoutMs: limits.timeoutMs,
+      outputCapBytes: limits.outputCapBytes,
+    };
+    const agent = await this.ensure(conversationId);
+    agent.busy += 1;
+    try {
+      return await agent.instance.exec(helperRequest);
+    } catch (err) {
+      // The helper vanished mid-request: if the agent died on a limit, say so; it is recreated next time.
+      const exit = await Promise.race([agent.instance.exited, new Promise<null>((r) => setTimeout(() => r(null), 3_000))]);
+      if (exit?.limitExceeded) {
+        return { exitCode: exit.exitCode, signal: 'SIGKILL', stdout: '', stderr: `securesphere: the agent was killed: ${exit.reason}; it will be recreated.`, durationMs: 0, truncated: false, limit: /memory/i.test(exit.reason) ? 'memory' : 'killed' };
+      }
+      throw err instanceof SecureSphereError ? err : new SecureSphereError(ERROR_CODES.SANDBOX_EXEC, `Running in the agent failed: ${describeError(err)}`, { cause: err });
+    } finally {
+      agent.busy -= 1;
+      agent.lastUsed = Date.now();
+      if (this.live.has(agent.id)) this.deps.store.update(agent.id, { lastUsedAt: agent.lastUsed });
+    }
+  }
+
+  /** The conversation's running agent, started (or claimed from the pool) if needed. */
+  ensure(conversationId: string): Promise<LiveAgent> {
+    const existing = this.byConversation.get(conversationId);
+    if (existing) return Promise.resolve(existing);
+    const pending = this.starting.get(conversationId);
+    if (pending) return pending;
+    const p = this.acquire(conversationId).finally(() => this.starting.delete(conversationId));
+    this.starting.set(conversationId, p);
+    return p;
+  }
+
+  async stop(agentId: string, force = false): Promise<AgentRecord | undefined> {
+    const agent = this.live.get(agentId);
+    if (!agent) return this.deps.store.get(agentId);
+    this.forget(agent);
+    this.deps.store.update(agentId, { state: 'stopping' });
+    const exit = await agent.instance.stop(force, this.deps.stopGraceMs ?? 5_000);
+    await this.finish(agent, exit, 'stopped', force ? 'stopped (forced)' : null);
+    return this.deps.store.get(agentId);
+  }
+
+  async stopIdle(now = Date.now()): Promise<string[]> {
+    const idle = [...this.byConversation.values()].filter((a) => a.busy === 0 && now - a.lastUsed >= this.deps.idleStopMs);
+    await Promise.allSettled(idle.map((a) => this.stop(a.id)));
+    return idle.map((a) => a.id);
+  }
+
+  /** Register an agent that survived a gateway restart (see reconcile.ts). */
+  adopt(record: AgentRecord, instance: AgentInstance): void {
+    const agent: LiveAgent = { id: record.id, conversationId: record.conversationId, instance, lastUsed: record.lastUsedAt ?? Date.now(), busy: 0 };
+    this.track(agent);
+  }
+
+  private async acquire(conversationId: string): Promise<LiveAgent> {
+    const backend = this.deps.backend;
+    if (!backend || this.closed) {
+      throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, `No sandbox is available: ${this.deps.unavailableReason ?? 'the agent manager is closed'}. Run \`securesphere doctor\`.`);
+    }
+    await this.evictForRoom();
+    const key = conversationKey(conversationId);
+    const pooled = this.pool.shift();
+    if (pooled) {
+      if (await this.deps.workspaces.claim(pooled.id, key).catch(() => false)) {
+        pooled.conversationId = conversationId;
+        pooled.lastUsed = Date.now();
+        this.byConversation.set(conversationId, pooled);
+        this.deps.store.update(pooled.id, { conversationId, lastUsedAt: pooled.lastUsed });
+        this.deps.audit?.append({ type: 'agent-claimed', actor: 'agent-manager', conversationId, details: { agentId: pooled.id } });
+        this.fillPool();
+        return pooled;
+      }
+      this.pool.unshift(pooled);
+    }
+    const agent = await this.startAgent(conversationId, key);
+    this.fillPool();
+    return agent;
+  }
+
+  private async startAgent(conversationId: string | null, key: string | null): Promise<LiveAgent> {
+    const backend = this.deps.backend!;
+    const id = newId('agt');
+    this.deps.store.insert({ id, conversationId, backend: backend.kind, runtime: backend.runtime, state: 'creating' });
+    const started = performance.now();
+    try {
+      const workspaceDir = key ? await this.deps.workspaces.prepare(key, this.deps.defaults.workspaceMb) : await this.deps.workspaces.preparePoolSlot(id, this.deps.defaults.workspaceMb);
+      const instance = await backend.start({ agentId: id, conversationKey: key, workspaceDir, limits: this.deps.defaults });
+      const agent: LiveAgent = { id, conversationId, instance, lastUsed: Date.now(), busy: 0 };
+      this.deps.store.update(id, { state: 'running', containerId: instance.containerId, startedAt: Date.now(), lastUsedAt: agent.lastUsed });
+      this.track(agent);
+      const ms = Math.round(performance.now() - started);
+      this.log.info({ agentId: id, runtime: backend.runtime, ms, pool: conversationId === null }, 'agent started');
+      this.deps.audit?.append({ type: 'agent-started', actor: 'agent-manager', conversationId, details: { agentId: id, runtime: backend.runtime, startMs: ms } });
+      return agent;
+    } catch (err) {
+      this.deps.store.update(id, { state: 'error', stoppedAt: Date.now(), error: describeError(err).slice(0, 1000) });
+      if (key === null) await this.deps.workspaces.discardPoolSlot(id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private track(agent: LiveAgent): void {
+    this.live.set(agent.id, agent);
+    if (agent.conversationId !== null) this.byConversation.set(agent.conversationId, agent);
+    else this.pool.push(agent);
+    void agent.instance.exited.then(async (exit) => {
+      if (this.live.get(agent.id) !== agent) return; // stopped on purpose
+      this.forget(agent);
+      await agent.instance.stop(true, 0).catch(() => undefined); // removes the container
+      await this.finish(agent, exit, exit.limitExceeded ? 'error' : 'stopped', exit.reason);
+      this.log.warn({ agentId: agent.id, exitCode: exit.exitCode, reason: exit.reason }, 'agent exited on its own');
+      this.fillPool();
+    });
+  }
+
+  private forget(agent: LiveAgent): void {
+    this.live.delete(agent.id);
+    if (agent.conversationId !== null && this.byConversation.get(agent.conversationId) === agent) this.byConversation.delete(agent.conversationId);
+    const i = this.pool.indexOf(agent);
+    if (i >= 0) this.pool.splice(i, 1);
+  }
+
+  private async finish(agent: LiveAgent, exit: AgentExit, state: 'stopped' | 'error', error: string | null): Promise<void> {
+    this.deps.store.update(agent.id, { state, stoppedAt: Date.now(), exitCode: exit.exitCode, error });
+    if (agent.conversationId !== null) await this.deps.workspaces.release(conversationKey(agent.conversationId)).catch(() => undefined);
+    else await this.deps.workspaces.discardPoolSlot(agent.id).catch(() => undefined);
+    this.deps.audit?.append({ type: 'agent-stopped', actor: 'agent-manager', conversationId: agent.conversationId, details: { agentId: agent.id, exitCode: exit.exitCode, state, reason: error ?? exit.reason } });
+  }
+
+  private async evictForRoom(): Promise<void> {
+    const users = [...this.byConversation.values()];
+    if (users.length + this.starting.size <= this.deps.maxAgents) return;
+    const victims = users.filter((a) => a.busy === 0).sort((a, b) => a.lastUsed - b.lastUsed);
+    const excess = users.length + this.starting.size - this.deps.maxAgents;
+    await Promise.allSettled(victims.slice(0, excess).map((a) => this.stop(a.id)));
+  }
+
+  private fillPool(): void {
+    if (this.closed || !this.deps.backend) return;
+    while (this.pool.length + this.poolFilling < this.deps.warmPool) {
+      this.poolFilling += 1;
+      const p = this.startAgent(null, null)
+        .then(async (agent) => {
+          if (this.closed) await this.stop(agent.id, true);
+        })
+        .catch((err: unknown) => this.log.warn({ err: describeError(err) }, 'warm pool agent failed to start'))
+        .finally(() => {
+          this.poolFilling -= 1;
+          this.poolStarts.delete(p);
+        });
+      this.poolStarts.add(p);
+    }
+  }
+}

@@ -1,0 +1,57 @@
+// The backend extension point: how an agent is started, reached and stopped. Docker (with
+// gVisor, Kata or runc) and bubblewrap implement it; the AgentManager only speaks this.
+import type { HelperExecRequest } from './helper-client.js';
+import type { ExecResult, SandboxLimits } from './sandbox.js';
+
+export interface AgentSpec {
+  /** Our id (safe: generated, never from a user); names the container. */
+  agentId: string;
+  /** SHA-256 hex of the conversation id, or null for a warm-pool agent. Never the raw id. */
+  conversationKey: string | null;
+  /** Host directory bound at /workspace. */
+  workspaceDir: string;
+  limits: SandboxLimits;
+}
+
+export interface AgentExit {
+  exitCode: number | null;
+  /** True when the exit looks like a limit (runsc exits 2 or 137 when a limit is hit). */
+  limitExceeded: boolean;
+  reason: string;
+}
+
+export interface AgentInstance {
+  readonly agentId: string;
+  /** Container id (docker) or null (bubblewrap). */
+  readonly containerId: string | null;
+  exec(req: HelperExecRequest): Promise<ExecResult>;
+  /** Settles once, when the agent's main process is gone. */
+  readonly exited: Promise<AgentExit>;
+  /** TERM, wait up to graceMs, KILL, then remove. force skips the wait. */
+  stop(force: boolean, graceMs: number): Promise<AgentExit>;
+  /** Host process ids belonging to the agent (for memory accounting). */
+  hostPids(): Promise<number[]>;
+}
+
+/** A container found on the engine carrying our project label. */
+export interface LabelledAgent {
+  containerId: string;
+  agentId: string;
+  conversationKey: string | null;
+  running: boolean;
+}
+
+export interface SandboxBackend {
+  readonly kind: 'docker' | 'bubblewrap';
+  readonly runtime: string | null;
+  /** gVisor and Kata are strong; runc and bubblewrap share the host kernel directly. */
+  readonly strength: 'strong' | 'weak';
+  start(spec: AgentSpec): Promise<AgentInstance>;
+  /** Agents of this project known to the engine (empty for bubblewrap: they die with us). */
+  list(): Promise<LabelledAgent[]>;
+  /** Re-attach to an agent that outlived a previous gateway process. */
+  adopt(found: LabelledAgent): Promise<AgentInstance>;
+  remove(containerId: string): Promise<void>;
+  /** Remove leftovers of failed starts (stopped containers, orphan gVisor sandboxes). */
+  cleanupOrphans(): Promise<string[]>;
+}

@@ -1,0 +1,89 @@
+// Bubblewrap backend for hosts without Docker. WEAKER than gVisor: the agent shares the host
+// kernel, and memory and CPU are not limited (only processes, open files and file size via
+// prlimit); the workspace quota still comes from the loop-mounted workspace. Reported as weak
+// by health(). The helper runs as uid 1000 in fresh namespaces (no network), with read-only
+// system directories, a private /tmp and only the conversation's workspace writable.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentExit, AgentInstance, AgentSpec, SandboxBackend } from './backend.js';
+import { HelperClient } from './helper-client.js';
+import { imageContextDir } from './image/build-image.js';
+import { type AgentLogger, silentLogger } from './logger.js';
+
+export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: number | null): string[] {
+  const l = spec.limits;
+  // As root, a user namespace would map only uid 0, so the helper could not become uid 1000:
+  // unshare everything else, keep only SETUID/SETGID for setpriv, which drops them with root.
+  const args =
+    asRootUid === null
+      ? ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--clearenv']
+      : ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try', '--die-with-parent', '--new-session',
+          '--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--clearenv'];
+  for (const dir of ['/usr', '/etc/alternatives', '/etc/ssl']) if (existsSync(dir)) args.push('--ro-bind', dir, dir);
+  for (const [link, target] of [['/bin', 'usr/bin'], ['/sbin', 'usr/sbin'], ['/lib', 'usr/lib'], ['/lib64', 'usr/lib64']] as const) {
+    if (existsSync(join('/usr', target.slice(4)))) args.push('--symlink', target, link);
+  }
+  args.push('--proc', '/proc', '--dev', '/dev');
+  args.push('--size', String(l.tmpfsMb * 1024 * 1024), '--tmpfs', '/tmp');
+  args.push('--bind', spec.workspaceDir, '/workspace', '--chdir', '/workspace');
+  args.push('--ro-bind', helperPath, '/opt/securesphere/agent-helper.cjs');
+  args.push('--setenv', 'PATH', '/usr/local/bin:/usr/bin:/bin', '--setenv', 'HOME', '/workspace', '--setenv', 'LANG', 'C.UTF-8');
+  args.push('--');
+  if (asRootUid !== null) args.push('setpriv', `--reuid=${asRootUid}`, `--regid=${asRootUid}`, '--clear-groups', '--inh-caps=-all', '--');
+  args.push('prlimit', `--nproc=${l.pids}`, `--nofile=${l.nofile}`, `--fsize=${l.workspaceMb * 1024 * 1024}`, '--', 'node', '/opt/securesphere/agent-helper.cjs');
+  return args;
+}
+
+export function createBubblewrapBackend(opts: { logger?: AgentLogger; uid?: number } = {}): SandboxBackend {
+  const log = opts.logger ?? silentLogger;
+  const helperPath = join(imageContextDir(), 'agent-helper.cjs');
+  const uid = opts.uid ?? 1000;
+  return {
+    kind: 'bubblewrap',
+    runtime: null,
+    strength: 'weak',
+    async start(spec: AgentSpec): Promise<AgentInstance> {
+      const asRoot = process.getuid?.() === 0;
+      const child = spawn('bwrap', bubblewrapArgs(spec, helperPath, asRoot ? uid : null), { stdio: ['pipe', 'pipe', 'pipe'] });
+      child.stderr.on('data', (c: Buffer) => log.debug({ agentId: spec.agentId, stderr: c.toString('utf8').slice(0, 500) }, 'bubblewrap stderr'));
+      const helper = new HelperClient(child.stdin, child.stdout);
+      const exited = new Promise<AgentExit>((resolve) => {
+        child.on('error', (err) => resolve({ exitCode: null, limitExceeded: false, reason: `bwrap failed: ${err.message}` }));
+        child.on('exit', (code, signal) => {
+          helper.close('agent exited');
+          resolve({ exitCode: code, limitExceeded: signal === 'SIGKILL' && code === null, reason: `exit code ${code ?? signal}` });
+        });
+      });
+      try {
+        await Promise.race([helper.ping(10_000), exited.then((e) => Promise.reject(new Error(e.reason)))]);
+      } catch (err) {
+        child.kill('SIGKILL');
+        throw err;
+      }
+      return {
+        agentId: spec.agentId,
+        containerId: null,
+        exited,
+        exec: (req) => helper.exec(req),
+        async stop(force, graceMs) {
+          if (child.exitCode === null && child.signalCode === null) {
+            child.kill(force ? 'SIGKILL' : 'SIGTERM');
+            const timer = setTimeout(() => child.kill('SIGKILL'), force ? 0 : graceMs);
+            const exit = await exited;
+            clearTimeout(timer);
+            return exit;
+          }
+          return exited;
+        },
+        hostPids: async () => (child.pid ? [child.pid] : []),
+      };
+    },
+    list: async () => [],
+    adopt: async () => {
+      throw new Error('bubblewrap agents die with the gateway and cannot be adopted');
+    },
+    remove: async () => undefined,
+    cleanupOrphans: async () => [],
+  };
+}

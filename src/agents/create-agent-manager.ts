@@ -1,0 +1,133 @@
+// Composition of the agent subsystem: detect a runtime (by probing), build the backend,
+// reconcile with what survived a previous run, start the idle reaper and the warm pool.
+// A host with no usable runtime still gets a manager: health() says why, exec() refuses.
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import Docker from 'dockerode';
+import type { Config } from '../config/schema.js';
+import { describeError } from '../core/errors.js';
+import type { AuditLog } from '../security/audit-log.js';
+import type { Db } from '../store/database.js';
+import { AgentStore } from '../store/agents.js';
+import { AgentManager } from './agent-manager.js';
+import type { SandboxBackend } from './backend.js';
+import { createBubblewrapBackend } from './bubblewrap-backend.js';
+import { AGENT_UID, createDockerBackend } from './docker-backend.js';
+import { fromConfig } from './limits.js';
+import { type AgentLogger, silentLogger } from './logger.js';
+import { type ReconcileReport, reconcile } from './reconcile.js';
+import { type RuntimeDetection, detectRuntime } from './runtime-detect.js';
+import { type QuotaMode, createWorkspaces } from './workspace.js';
+
+export interface CreateAgentManagerOptions {
+  db: Db;
+  config: Config['sandbox'];
+  dataDir: string;
+  logger?: AgentLogger;
+  audit?: AuditLog;
+  docker?: Docker;
+  /** Label separating this gateway's containers; defaults to a hash of the data dir. */
+  project?: string;
+  /** Skip probing and use this Docker runtime (benchmarks compare runsc with runc). */
+  forceRuntime?: string;
+  workspaceQuota?: QuotaMode | 'auto';
+  /** Start the idle reaper and the warm pool (default true). */
+  autoStart?: boolean;
+}
+
+export interface AgentSubsystem {
+  manager: AgentManager;
+  detection: RuntimeDetection | null;
+  reconciled: ReconcileReport | null;
+  info(): SandboxInfo;
+}
+
+export interface SandboxInfo {
+  backend: string;
+  runtime: string | null;
+  strength: 'strong' | 'weak' | null;
+  image: string;
+  workspaceQuota: QuotaMode;
+  limits: Config['sandbox']['limits'];
+  maxLimits: Config['sandbox']['max_limits'];
+  pool: { target: number; ready: number };
+  agents: number;
+  maxAgents: number;
+  detection: RuntimeDetection | null;
+  unavailable: string | null;
+}
+
+export function projectLabelFor(dataDir: string): string {
+  return `securesphere-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12)}`;
+}
+
+export async function createAgentManager(opts: CreateAgentManagerOptions): Promise<AgentSubsystem> {
+  const log = opts.logger ?? silentLogger;
+  const cfg = opts.config;
+  const dataDir = resolve(opts.dataDir);
+  const project = opts.project ?? projectLabelFor(dataDir);
+  const wantDocker = cfg.backend !== 'bubblewrap';
+  const docker = wantDocker ? (opts.docker ?? new Docker({ socketPath: cfg.docker_socket })) : null;
+
+  let detection: RuntimeDetection | null = null;
+  let backend: SandboxBackend | null = null;
+  let unavailable: string | null = null;
+  try {
+    if (opts.forceRuntime && docker) {
+      const strong = /runsc|kata/.test(opts.forceRuntime);
+      backend = createDockerBackend({ docker, runtime: opts.forceRuntime, image: cfg.image, project, strength: strong ? 'strong' : 'weak', logger: log, startTimeoutMs: cfg.probe_timeout_ms });
+    } else {
+      detection = await detectRuntime({ docker, image: cfg.image, timeoutMs: cfg.probe_timeout_ms, requireStrong: cfg.require_strong_isolation, backend: cfg.backend });
+      const chosen = detection.chosen;
+      if (chosen?.backend === 'docker' && docker) {
+        backend = createDockerBackend({ docker, runtime: chosen.runtime!, image: cfg.image, project, strength: chosen.strength, logger: log, startTimeoutMs: cfg.probe_timeout_ms });
+      } else if (chosen?.backend === 'bubblewrap') {
+        backend = createBubblewrapBackend({ logger: log });
+      } else {
+        unavailable = detection.candidates.map((c) => `${c.name}: ${c.reason}`).join('; ');
+      }
+      if (backend?.strength === 'weak') log.warn({ runtime: backend.runtime ?? backend.kind }, 'sandbox isolation is weaker than gVisor: agents share the host kernel');
+    }
+  } catch (err) {
+    unavailable = describeError(err);
+  }
+
+  const workspaces = await createWorkspaces({ dataDir, uid: AGENT_UID, mode: opts.workspaceQuota ?? 'auto' });
+  if (workspaces.mode === 'plain') log.warn({}, 'workspace size limit not enforced: loop-mounted workspaces need root and /dev/loop-control');
+  const store = new AgentStore(opts.db);
+  const manager = new AgentManager({
+    store,
+    backend,
+    unavailableReason: unavailable ?? undefined,
+    workspaces,
+    defaults: fromConfig(cfg.limits),
+    maxima: fromConfig(cfg.max_limits),
+    idleStopMs: cfg.idle_stop_ms,
+    maxAgents: cfg.max_agents,
+    warmPool: cfg.warm_pool,
+    logger: log,
+    audit: opts.audit,
+  });
+  const reconciled = backend ? await reconcile(manager, store, backend, log) : null;
+  if (opts.autoStart !== false) manager.start();
+
+  return {
+    manager,
+    detection,
+    reconciled,
+    info: () => ({
+      backend: backend?.kind ?? 'none',
+      runtime: backend?.runtime ?? null,
+      strength: backend?.strength ?? null,
+      image: cfg.image,
+      workspaceQuota: workspaces.mode,
+      limits: cfg.limits,
+      maxLimits: cfg.max_limits,
+      pool: { target: cfg.warm_pool, ready: manager.poolSize() },
+      agents: manager.live.size,
+      maxAgents: cfg.max_agents,
+      detection,
+      unavailable,
+    }),
+  };
+}

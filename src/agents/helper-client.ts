@@ -1,0 +1,129 @@
+// Client side of the in-agent helper protocol: newline-delimited JSON requests written to the
+// helper's stdin, one JSON answer line per request read from its stdout. Used over a Docker
+// attach stream and over a bubblewrap child's pipes alike. Answers are matched by id; a line
+// that is not an answer (the helper is code running inside the sandbox) is ignored.
+import type { Readable, Writable } from 'node:stream';
+import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
+import type { ExecResult, LimitKind } from './sandbox.js';
+
+export interface HelperExecRequest {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  stdin?: string;
+  timeoutMs: number;
+  outputCapBytes: number;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+const LIMITS: ReadonlySet<string> = new Set<LimitKind>(['timeout', 'memory', 'pids', 'output', 'killed']);
+
+export class HelperClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private buffer = '';
+  private closedReason: string | null = null;
+
+  constructor(
+    private readonly input: Writable,
+    output: Readable,
+  ) {
+    output.on('data', (chunk: Buffer | string) => this.onData(chunk));
+    output.on('end', () => this.close('helper output ended'));
+    output.on('close', () => this.close('helper output closed'));
+    output.on('error', (err) => this.close(`helper output failed: ${err.message}`));
+    input.on('error', (err) => this.close(`helper input failed: ${err.message}`));
+  }
+
+  get alive(): boolean {
+    return this.closedReason === null;
+  }
+
+  ping(timeoutMs: number): Promise<{ pong: true; pid: number; uid: number; node: string }> {
+    return this.request({ op: 'ping' }, timeoutMs) as Promise<{ pong: true; pid: number; uid: number; node: string }>;
+  }
+
+  usage(dir: string, timeoutMs: number): Promise<{ bytes: number; files: number }> {
+    return this.request({ op: 'usage', dir }, timeoutMs) as Promise<{ bytes: number; files: number }>;
+  }
+
+  async exec(req: HelperExecRequest): Promise<ExecResult> {
+    // The helper enforces the timeout itself; the extra margin covers a helper that died.
+    const raw = (await this.request({ op: 'exec', ...req }, req.timeoutMs + 5_000)) as Record<string, unknown>;
+    return toExecResult(raw);
+  }
+
+  request(body: Record<string, unknown>, timeoutMs: number): Promise<unknown> {
+    if (this.closedReason !== null) {
+      return Promise.reject(new SecureSphereError(ERROR_CODES.SANDBOX_EXEC, `The agent's helper is gone (${this.closedReason}).`));
+    }
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new SecureSphereError(ERROR_CODES.SANDBOX_EXEC, `The agent's helper did not answer within ${timeoutMs} ms.`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.input.write(`${JSON.stringify({ ...body, id })}\n`);
+    });
+  }
+
+  close(reason: string): void {
+    if (this.closedReason !== null) return;
+    this.closedReason = reason;
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new SecureSphereError(ERROR_CODES.SANDBOX_EXEC, `The agent's helper is gone (${reason}).`));
+      this.pending.delete(id);
+    }
+  }
+
+  private onData(chunk: Buffer | string): void {
+    this.buffer += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    let nl = this.buffer.indexOf('\n');
+    while (nl >= 0) {
+      const line = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + 1);
+      this.onLine(line);
+      nl = this.buffer.indexOf('\n');
+    }
+    // A helper answer is bounded by 2 output caps; anything far larger is garbage.
+    if (this.buffer.length > 64 * 1024 * 1024) this.buffer = '';
+  }
+
+  private onLine(line: string): void {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (msg === null || typeof msg !== 'object') return;
+    const { id, result, error } = msg as { id?: unknown; result?: unknown; error?: unknown };
+    if (typeof id !== 'number') return;
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    if (typeof error === 'string') p.reject(new SecureSphereError(ERROR_CODES.SANDBOX_EXEC, `The agent refused the request: ${error}`));
+    else p.resolve(result);
+  }
+}
+
+function toExecResult(raw: Record<string, unknown>): ExecResult {
+  const limit = typeof raw.limit === 'string' && LIMITS.has(raw.limit) ? (raw.limit as LimitKind) : null;
+  return {
+    exitCode: typeof raw.exitCode === 'number' ? raw.exitCode : null,
+    signal: typeof raw.signal === 'string' ? raw.signal : null,
+    stdout: typeof raw.stdout === 'string' ? raw.stdout : '',
+    stderr: typeof raw.stderr === 'string' ? raw.stderr : '',
+    durationMs: typeof raw.durationMs === 'number' ? raw.durationMs : 0,
+    truncated: raw.truncated === true,
+    limit,
+  };
+}

@@ -1,0 +1,161 @@
+// Per-conversation workspaces on the host, bound at /workspace in the agent. A directory is
+// named by the SHA-256 of the conversation id (ids are hostile; never a path component).
+//
+// Size limit: when we may mount (root, loop devices), each workspace is a sparse ext4 image
+// loop-mounted at its directory, so a full workspace really is full (ENOSPC) no matter what
+// runs inside. Otherwise ("plain" mode) it is a plain directory and the size is not enforced
+// (reported as such by health()).
+//
+// Warm pool: a pool agent starts with a fresh slot workspace. Claiming it for a conversation
+// that has no workspace yet re-homes the slot under the conversation's name: in plain mode a
+// rename (the running container's bind follows the inode), in loop mode a second mount of the
+// same loop device at the conversation's directory plus a rename of the image file. A
+// conversation that already has a workspace cannot use a pool agent and cold-starts instead.
+import { execFile } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
+
+const run = promisify(execFile);
+
+export type QuotaMode = 'loop' | 'plain';
+
+export interface Workspaces {
+  readonly mode: QuotaMode;
+  readonly root: string;
+  dirFor(key: string): string;
+  exists(key: string): boolean;
+  prepare(key: string, sizeMb: number): Promise<string>;
+  preparePoolSlot(slot: string, sizeMb: number): Promise<string>;
+  /** Re-home a pool slot as the conversation's workspace; false if the conversation has one. */
+  claim(slot: string, key: string): Promise<boolean>;
+  /** Unmount (loop mode) once no agent uses it; the data stays. */
+  release(key: string): Promise<void>;
+  discardPoolSlot(slot: string): Promise<void>;
+}
+
+const SAFE = /^[A-Za-z0-9_-]{1,80}$/;
+
+function assertSafe(name: string): void {
+  // Keys are our own hashes and slot ids; anything else is a bug, never a path.
+  if (!SAFE.test(name)) throw new SecureSphereError(ERROR_CODES.SANDBOX_EXEC, 'Refusing an unsafe workspace name.');
+}
+
+function mountedAt(dir: string): boolean {
+  const info = readFileSync('/proc/self/mountinfo', 'utf8');
+  return info.split('\n').some((line) => line.split(' ')[4] === dir);
+}
+
+async function canLoopMount(): Promise<boolean> {
+  if (process.getuid?.() !== 0 || !existsSync('/dev/loop-control')) return false;
+  try {
+    await run('mkfs.ext4', ['-V']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function createWorkspaces(opts: { dataDir: string; uid: number; mode?: QuotaMode | 'auto' }): Promise<Workspaces> {
+  const root = join(opts.dataDir, 'workspaces');
+  const poolRoot = join(root, '.pool');
+  mkdirSync(poolRoot, { recursive: true, mode: 0o711 });
+  const mode: QuotaMode = opts.mode === 'loop' || opts.mode === 'plain' ? opts.mode : (await canLoopMount()) ? 'loop' : 'plain';
+
+  const own = (dir: string): void => {
+    try {
+      chownSync(dir, opts.uid, opts.uid);
+    } catch {
+      /* not root: the agent may be unable to write; reported by the exec result */
+    }
+  };
+
+  async function mountImage(image: string, dir: string, sizeMb: number): Promise<void> {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (mountedAt(dir)) return;
+    try {
+      if (!existsSync(image)) {
+        await run('truncate', ['-s', `${sizeMb}M`, image]);
+        await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-E', `root_owner=${opts.uid}:${opts.uid}`, image]);
+      }
+      await run('mount', ['-o', 'loop,nosuid,nodev', image, dir]);
+      rmSync(join(dir, 'lost+found'), { recursive: true, force: true });
+    } catch (cause) {
+      throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, `Cannot mount the workspace image: ${describeError(cause)}`, { cause });
+    }
+  }
+
+  async function unmount(dir: string): Promise<void> {
+    if (!mountedAt(dir)) return;
+    try {
+      await run('umount', [dir]);
+    } catch {
+      await run('umount', ['-l', dir]).catch(() => undefined);
+    }
+  }
+
+  const dirFor = (key: string): string => {
+    assertSafe(key);
+    return join(root, key);
+  };
+
+  return {
+    mode,
+    root,
+    dirFor,
+    exists: (key) => existsSync(dirFor(key)),
+    async prepare(key, sizeMb) {
+      const dir = dirFor(key);
+      if (mode === 'loop') await mountImage(`${dir}.img`, dir, sizeMb);
+      else if (!existsSync(dir)) {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        own(dir);
+      }
+      return dir;
+    },
+    async preparePoolSlot(slot, sizeMb) {
+      assertSafe(slot);
+      const dir = join(poolRoot, slot);
+      if (mode === 'loop') await mountImage(`${dir}.img`, dir, sizeMb);
+      else {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        own(dir);
+      }
+      return dir;
+    },
+    async claim(slot, key) {
+      assertSafe(slot);
+      const from = join(poolRoot, slot);
+      const to = dirFor(key);
+      if (existsSync(to) || existsSync(`${to}.img`)) return false;
+      if (mode === 'plain') {
+        renameSync(from, to);
+        return true;
+      }
+      const source = readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .map((l) => l.split(' '))
+        .find((f) => f[4] === from);
+      const sep = source ? source.indexOf('-') : -1;
+      const device = source && sep > 0 ? source[sep + 2] : undefined;
+      if (!device) return false;
+      mkdirSync(to, { recursive: true, mode: 0o700 });
+      await run('mount', ['-o', 'nosuid,nodev', device, to]);
+      renameSync(`${from}.img`, `${to}.img`);
+      await unmount(from);
+      rmdirSync(from);
+      return true;
+    },
+    async release(key) {
+      if (mode === 'loop') await unmount(dirFor(key));
+    },
+    async discardPoolSlot(slot) {
+      assertSafe(slot);
+      const dir = join(poolRoot, slot);
+      if (mode === 'loop') await unmount(dir);
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(`${dir}.img`, { force: true });
+    },
+  };
+}
