@@ -9,7 +9,8 @@ export interface InjectionRule {
   readonly pattern: RegExp;
 }
 
-const W = String.raw`(?:\s+\S+){0,3}?\s+`; // up to three filler words between key terms
+// Up to three filler words between key terms, never across a sentence end.
+const W = String.raw`(?:\s+[^\s.!?;]+){0,3}?\s+`;
 
 export const INJECTION_RULES: readonly InjectionRule[] = [
   {
@@ -25,7 +26,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   {
     name: 'role-reassignment',
     pattern:
-      /\b(?:you are now|from now on,? you|you will now (?:act|be|respond)|act as (?:an? )?(?:unrestricted|unfiltered|uncensored|jailbroken)|pretend (?:to be|you are) (?:an? )?(?:unrestricted|unfiltered|evil|different)|developer mode|do anything now|jailbr(?:o|ea)k(?:en)?|(?:no|without) (?:any )?(?:ethical|moral|content) (?:guidelines|restrictions|limits|filters|boundaries))\b/,
+      /\b(?:you are now|from now on,? you|you will now (?:act|be|respond)|act as (?:an? )?(?:unrestricted|unfiltered|uncensored|jailbroken)|pretend (?:to be|you are) (?:an? )?(?:unrestricted|unfiltered|evil|different)|developer mode|do anything now|jailbroken|(?:no|without) (?:any )?(?:ethical|moral|content) (?:guidelines|restrictions|limits|filters|boundaries))\b/,
   },
   {
     name: 'system-prompt-exfiltration',

@@ -18,9 +18,20 @@ export interface TextAnalysis {
 export interface ScoringOptions {
   /** Texts longer than this are also scored in chunks of about this size. */
   readonly chunkChars: number;
+  /** Lowest score of a text that hits a high-precision rule (0 disables the floor). */
+  readonly ruleFloor: number;
 }
 
-export const DEFAULT_SCORING: ScoringOptions = { chunkChars: 600 };
+export const DEFAULT_SCORING: ScoringOptions = { chunkChars: 600, ruleFloor: 0.95 };
+
+// Signals that have no business in a user message or a tool result, so they flag a text
+// whatever the classifier says. Wording rules (override, role, exfiltration) also occur in
+// harmless fiction and security questions, so they only feed the classifier.
+const HIGH_PRECISION_REASONS: ReadonlySet<string> = new Set([
+  'hidden-instruction-marker',
+  'chat-template-token',
+  'unicode-tag-smuggling',
+]);
 
 function ruleHits(normalized: NormalizedText): string[] {
   const hits = new Set(matchRules(normalized.text));
@@ -54,6 +65,8 @@ export interface PreparedText {
   readonly reasons: readonly string[];
   /** The whole text's vector first, then one per chunk (only for long texts). */
   readonly vectors: readonly SparseVector[];
+  /** The rule floor that applies to this text (0 when no high-precision rule hit). */
+  readonly floor: number;
 }
 
 export function prepareText(text: string, options: ScoringOptions = DEFAULT_SCORING): PreparedText {
@@ -65,12 +78,13 @@ export function prepareText(text: string, options: ScoringOptions = DEFAULT_SCOR
       vectors.push(extractFeatures({ text: chunk, decoded: [], signals: [] }, matchRules(chunk)));
     }
   }
-  return { reasons: analysis.reasons, vectors };
+  const floor = analysis.reasons.some((r) => HIGH_PRECISION_REASONS.has(r)) ? options.ruleFloor : 0;
+  return { reasons: analysis.reasons, vectors, floor };
 }
 
 /** The highest probability over the whole text and its chunks. */
 export function scorePrepared(model: LinearModel, prepared: PreparedText): number {
-  let score = 0;
+  let score = prepared.floor;
   for (const vector of prepared.vectors) score = Math.max(score, predict(model, vector));
   return score;
 }
