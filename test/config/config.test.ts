@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { resolveSecretRef } from '../../src/config/secret-ref.js';
+import { runCli } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'securesphere-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const write = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+describe('config loading', () => {
+  it('uses built-in defaults and freezes the result', () => {
+    const { config, file } = loadConfig({ env: {}, cwd: dir });
+    expect(file).toBeNull();
+    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8787 });
+    expect(config.data_dir).toBe(join(dir, 'data'));
+    expect(Object.isFrozen(config.server)).toBe(true);
+    expect(() => {
+      (config.server as { port: number }).port = 1;
+    }).toThrow();
+  });
+
+  it('accepts the documented example file', () => {
+    const { config } = loadConfig({ configPath: join(process.cwd(), 'config/securesphere.example.yaml'), env: {}, cwd: dir });
+    expect(config.sandbox.limits.pids).toBeGreaterThanOrEqual(256);
+  });
+
+  it('applies file, then environment, then flags', () => {
+    const file = write('order.yaml', 'server:\n  port: 9000\n  host: 127.0.0.2\nprovider:\n  model: from-file\n');
+    const { config } = loadConfig({ configPath: file, env: { SECURESPHERE_PORT: '9100', OLLAMA_HOST: 'http://127.0.0.1:1234' }, cwd: dir, flags: { host: '127.0.0.3' } });
+    expect(config.server.port).toBe(9100);
+    expect(config.server.host).toBe('127.0.0.3');
+    expect(config.provider.model).toBe('from-file');
+    expect(config.provider.host).toBe('http://127.0.0.1:1234');
+  });
+
+  it('names the file, the key path and the reason for a bad value', () => {
+    const file = write('bad.yaml', 'sandbox:\n  limits:\n    memory_mb: "lots"\n');
+    expect(() => loadConfig({ configPath: file, env: {}, cwd: dir })).toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: sandbox\\.limits\\.memory_mb: .*number`));
+  });
+
+  it('refuses unknown keys, invalid YAML and bad environment values clearly', () => {
+    expect(() => loadConfig({ configPath: write('typo.yaml', 'sever:\n  port: 1\n'), env: {}, cwd: dir })).toThrow(/\(root\): unknown key\(s\): sever/);
+    expect(() => loadConfig({ configPath: write('yaml.yaml', 'server: [\n'), env: {}, cwd: dir })).toThrow(/yaml\.yaml(:\d+)?: invalid YAML/);
+    expect(() => loadConfig({ env: { SECURESPHERE_PORT: 'eighty' }, cwd: dir })).toThrow(/SECURESPHERE_PORT: expected a whole number/);
+    expect(() => loadConfig({ configPath: join(dir, 'missing.yaml'), env: {}, cwd: dir })).toThrow(/config file not found/);
+  });
+
+  it('refuses a literal secret and resolves references', () => {
+    const literal = write('literal.yaml', 'server:\n  api_token: hunter2hunter2\n');
+    expect(() => loadConfig({ configPath: literal, env: {}, cwd: dir })).toThrow(/server\.api_token: secret values must be references/);
+    const ref = write('ref.yaml', 'server:\n  api_token: ${env:MY_TOKEN}\n');
+    const { config } = loadConfig({ configPath: ref, env: {}, cwd: dir });
+    expect(resolveSecretRef(config.server.api_token!, 'server.api_token', { env: { MY_TOKEN: 'abc123' } })).toBe('abc123');
+    expect(() => resolveSecretRef(config.server.api_token!, 'server.api_token', { env: {} })).toThrow(/MY_TOKEN is not set/);
+  });
+
+  it('`securesphere config check` prints the same error without starting', async () => {
+    const file = write('cli-bad.yaml', 'orchestrator:\n  max_tool_rounds: 0\n');
+    const bad = await runCli(['config', 'check', '--config', file]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`${file}: orchestrator.max_tool_rounds:`);
+    const good = await runCli(['config', 'check', '--config', join(process.cwd(), 'config/securesphere.example.yaml')]);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toMatch(/config ok/);
+  });
+});
