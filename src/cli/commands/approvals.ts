@@ -1,0 +1,153 @@
+// `securesphere approvals list|approve|deny|grants|revoke`. The commands talk to a backend:
+// normally the running gateway's HTTP API (so the conversation continues at once after a
+// decision), or the approval service in-process when the gateway is stopped (the decision is
+// stored and the gateway runs the approved step once when it next starts).
+// `--as USER` names the decider; policy checks that user exactly as for a chat button.
+import type { Command } from 'commander';
+import type { ApiClient } from '../../../channels/cli/api-client.js';
+import { serializeApproval, serializeGrant } from '../../api/routes/approvals.js';
+import { ERROR_CODES, SecureSphereError, type ErrorCode } from '../../core/errors.js';
+import type { ApprovalStatus } from '../../core/types.js';
+import type { ApprovalService } from '../../policy/approval-service.js';
+
+export type ApprovalView = ReturnType<typeof serializeApproval>;
+export type GrantView = ReturnType<typeof serializeGrant>;
+
+export interface ApprovalsBackend {
+  list(status?: ApprovalStatus): Promise<ApprovalView[]>;
+  decide(input: { approvalId: string; approver: string; decision: 'approve' | 'deny'; scope: 'once' | 'conversation' }): Promise<ApprovalView>;
+  listGrants(conversationId: string): Promise<GrantView[]>;
+  revokeGrant(id: string): Promise<GrantView>;
+}
+
+export interface CommandOutput {
+  out(text: string): void;
+}
+
+const STATUSES = ['pending', 'approved', 'denied', 'expired'] as const;
+
+export function registerApprovalCommands(
+  program: Command,
+  open: (command: Command) => Promise<{ approvals: ApprovalsBackend; close(): unknown }>,
+  output: CommandOutput = { out: (text) => console.log(text) },
+): void {
+  const group = program.command('approvals').description('list and decide approval requests, manage "allow for this conversation" grants');
+  const withBackend = async (command: Command, run: (backend: ApprovalsBackend) => Promise<void>) => {
+    const { approvals, close } = await open(command);
+    try {
+      await run(approvals);
+    } finally {
+      await close();
+    }
+  };
+
+  group
+    .command('list')
+    .description('list approval requests (pending by default)')
+    .option('--status <status>', `one of ${STATUSES.join(', ')}`, 'pending')
+    .option('--all', 'every request, whatever its status')
+    .option('--json', 'print JSON')
+    .action(async (opts: { status: string; all?: boolean; json?: boolean }, command: Command) => {
+      if (!opts.all && !(STATUSES as readonly string[]).includes(opts.status)) {
+        throw new SecureSphereError(ERROR_CODES.BAD_REQUEST, `Unknown status "${opts.status.slice(0, 20)}": use one of ${STATUSES.join(', ')}, or --all.`);
+      }
+      await withBackend(command, async (backend) => {
+        const list = await backend.list(opts.all ? undefined : (opts.status as ApprovalStatus));
+        output.out(opts.json ? JSON.stringify(list, null, 2) : formatApprovalList(list));
+      });
+    });
+
+  group
+    .command('approve')
+    .argument('<id>', 'approval id')
+    .requiredOption('--as <user>', 'who approves (checked against policy)')
+    .option('--conversation-scope', 'also allow this skill operation for the rest of the conversation (never for critical)')
+    .description('approve a pending request')
+    .action(async (id: string, opts: { as: string; conversationScope?: boolean }, command: Command) => {
+      await withBackend(command, async (backend) => {
+        const decided = await backend.decide({ approvalId: id, approver: opts.as, decision: 'approve', scope: opts.conversationScope ? 'conversation' : 'once' });
+        output.out(`approved ${decided.id} (${decided.skill}.${decided.operation}) as ${decided.decided_by}${decided.scope === 'conversation' ? ', allowed for the rest of the conversation' : ''}`);
+      });
+    });
+
+  group
+    .command('deny')
+    .argument('<id>', 'approval id')
+    .requiredOption('--as <user>', 'who denies (checked against policy)')
+    .description('deny a pending request; the step does not run')
+    .action(async (id: string, opts: { as: string }, command: Command) => {
+      await withBackend(command, async (backend) => {
+        const decided = await backend.decide({ approvalId: id, approver: opts.as, decision: 'deny', scope: 'once' });
+        output.out(`denied ${decided.id} (${decided.skill}.${decided.operation}) as ${decided.decided_by}`);
+      });
+    });
+
+  group
+    .command('grants')
+    .argument('<conversation>', 'conversation id')
+    .description('list the "allow for this conversation" grants of a conversation')
+    .action(async (conversationId: string, _opts, command: Command) => {
+      await withBackend(command, async (backend) => {
+        const grants = await backend.listGrants(conversationId);
+        output.out(grants.length === 0 ? 'no grants' : grants.map(formatGrant).join('\n'));
+      });
+    });
+
+  group
+    .command('revoke')
+    .argument('<grant>', 'grant id')
+    .description('revoke a grant: the next such step asks for approval again')
+    .action(async (grantId: string, _opts, command: Command) => {
+      await withBackend(command, async (backend) => {
+        output.out(`revoked ${formatGrant(await backend.revokeGrant(grantId))}`);
+      });
+    });
+}
+
+export function formatApprovalList(list: ApprovalView[]): string {
+  if (list.length === 0) return 'no approval requests';
+  return list
+    .map((a) => {
+      const decided = a.decided_by ? ` by ${a.decided_by} at ${a.decided_at}` : ` expires ${a.expires_at}`;
+      return `${a.id}  ${a.status}${decided}\n    ${a.skill}.${a.operation} [${a.security_level}] requested by ${a.requester} in ${a.conversation_id}; approvers: ${a.approvers.join(', ')}\n    arguments: ${JSON.stringify(a.arguments)}`;
+    })
+    .join('\n');
+}
+
+function formatGrant(g: GrantView): string {
+  return `${g.id}  ${g.skill}.${g.operation} in ${g.conversation_id} granted by ${g.granted_by} at ${g.created_at}${g.revoked_at ? `, revoked ${g.revoked_at}` : ''}`;
+}
+
+/** In-process backend over the approval service (gateway stopped, or tests). */
+export function localApprovalsBackend(service: ApprovalService): ApprovalsBackend {
+  return {
+    list: async (status) => service.list(status ? { status } : {}).map(serializeApproval),
+    decide: async (input) => serializeApproval(await service.decide({ ...input, channel: 'cli' })),
+    listGrants: async (conversationId) => service.listGrants(conversationId).map(serializeGrant),
+    revokeGrant: async (id) => serializeGrant(service.revokeGrant(id, 'cli')),
+  };
+}
+
+/** Backend over the running gateway's HTTP API (the approval routes). */
+export function httpApprovalsBackend(api: ApiClient): ApprovalsBackend {
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await api.request<T & { error?: { code?: string; message?: string } }>(method, path, body);
+    if (response.status >= 200 && response.status < 300) return response.body;
+    const error = response.body?.error;
+    const known = Object.values(ERROR_CODES) as string[];
+    const code = (error?.code && known.includes(error.code) ? error.code : ERROR_CODES.BAD_REQUEST) as ErrorCode;
+    throw new SecureSphereError(code, error?.message ?? `The gateway answered HTTP ${response.status}.`);
+  }
+  const enc = encodeURIComponent;
+  return {
+    list: async (status) => (await call<{ approvals: ApprovalView[] }>('GET', `/api/approvals${status ? `?status=${status}` : ''}`)).approvals,
+    decide: async (input) =>
+      (await call<{ approval: ApprovalView }>(
+        'POST',
+        `/api/approvals/${enc(input.approvalId)}/${input.decision}`,
+        input.decision === 'approve' ? { approver: input.approver, scope: input.scope } : { approver: input.approver },
+      )).approval,
+    listGrants: async (conversationId) => (await call<{ grants: GrantView[] }>('GET', `/api/conversations/${enc(conversationId)}/grants`)).grants,
+    revokeGrant: async (id) => (await call<{ grant: GrantView }>('DELETE', `/api/grants/${enc(id)}`)).grant,
+  };
+}
