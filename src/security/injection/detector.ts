@@ -10,7 +10,7 @@ export interface InjectionScan {
   /** Probability-like score in [0, 1]; higher means more likely an injection. */
   readonly score: number;
   readonly flagged: boolean;
-  /** Named rule hits and evasion signals, plus `classifier` when the score crossed the threshold. */
+  /** Named rule hits and evasion signals, plus `classifier` when the classifier alone crossed the threshold. */
   readonly reasons: string[];
 }
 
@@ -45,9 +45,9 @@ export function createDetectorFromModel(model: LinearModel, threshold: number): 
   return {
     threshold,
     scan(text: string): InjectionScan {
-      const { score, reasons } = scoreText(model, text, DEFAULT_SCORING);
+      const { score, classifierScore, reasons } = scoreText(model, text, DEFAULT_SCORING);
       const flagged = score >= threshold;
-      return { score, flagged, reasons: flagged ? [...reasons, 'classifier'] : [...reasons] };
+      return { score, flagged, reasons: classifierScore >= threshold ? [...reasons, 'classifier'] : [...reasons] };
     },
   };
 }

@@ -82,19 +82,27 @@ export function prepareText(text: string, options: ScoringOptions = DEFAULT_SCOR
   return { reasons: analysis.reasons, vectors, floor };
 }
 
-/** The highest probability over the whole text and its chunks. */
-export function scorePrepared(model: LinearModel, prepared: PreparedText): number {
-  let score = prepared.floor;
+/** The classifier's highest probability over the whole text and its chunks. */
+export function classifierScore(model: LinearModel, prepared: PreparedText): number {
+  let score = 0;
   for (const vector of prepared.vectors) score = Math.max(score, predict(model, vector));
   return score;
 }
 
+/** The final score: the classifier's, raised to the rule floor when a high-precision signal fired. */
+export function scorePrepared(model: LinearModel, prepared: PreparedText): number {
+  return Math.max(prepared.floor, classifierScore(model, prepared));
+}
+
 export interface TextScore {
   readonly score: number;
+  /** The classifier's part of the score, before any rule floor. */
+  readonly classifierScore: number;
   readonly reasons: readonly string[];
 }
 
 export function scoreText(model: LinearModel, text: string, options: ScoringOptions = DEFAULT_SCORING): TextScore {
   const prepared = prepareText(text, options);
-  return { score: scorePrepared(model, prepared), reasons: prepared.reasons };
+  const fromClassifier = classifierScore(model, prepared);
+  return { score: Math.max(prepared.floor, fromClassifier), classifierScore: fromClassifier, reasons: prepared.reasons };
 }
