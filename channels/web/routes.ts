@@ -1,0 +1,148 @@
+// HTTP routes of the web channel. The page and its assets are public; everything that reads or
+// writes conversation data lives under /api/web/, behind the gateway's bearer-token check.
+// Malformed requests from the page get a 400 and a log line; they never reach the gateway.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { ERROR_CODES } from '../../src/core/errors.js';
+import { newId } from '../../src/core/ids.js';
+import type { ChannelContext } from '../channel.js';
+import { openEventStream, type EventStream } from './event-stream.js';
+import type { ConversationFeeds } from './feed.js';
+import { PAGE_HTML } from './page/html.js';
+import { PAGE_SCRIPT } from './page/script.js';
+import { PAGE_CSS } from './page/style.js';
+
+export const PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const conversationId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" or "-", at most 64');
+
+const messageBody = z.strictObject({
+  conversation_id: conversationId,
+  text: z.string().max(16_000).refine((t) => t.trim() !== '', 'must not be empty'),
+  client_message_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+});
+
+const approvalBody = z.strictObject({
+  approval_id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+  decision: z.enum(['approve', 'deny', 'allow_conversation']),
+});
+
+const eventsQuery = z.strictObject({
+  conversation_id: conversationId,
+  after: z.coerce.number().int().min(0).optional(),
+});
+
+export interface WebRouteDeps {
+  feeds: ConversationFeeds;
+  /** The running channel context, or undefined before start() / after stop(). */
+  context(): ChannelContext | undefined;
+  streams: Set<EventStream>;
+  userId: string;
+  userName: string;
+  maxStreams: number;
+  maxStreamsPerConversation: number;
+  heartbeatMs: number;
+}
+
+function reject(request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  request.log.warn({ channel: 'web', route: request.routeOptions.url, status, reason: message }, 'web channel rejected a request');
+  return reply.code(status).send({ error: { code, message } });
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): { ok: true; data: T } | { ok: false; message: string } {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.length ? issue.path.join('.') : what;
+  return { ok: false, message: `Invalid ${what}: ${field}: ${issue.message}` };
+}
+
+function pageHeaders(reply: FastifyReply, contentType: string): FastifyReply {
+  return reply
+    .header('content-type', contentType)
+    .header('content-security-policy', PAGE_CSP)
+    .header('x-content-type-options', 'nosniff')
+    .header('x-frame-options', 'DENY')
+    .header('referrer-policy', 'no-referrer')
+    .header('cross-origin-opener-policy', 'same-origin')
+    .header('cross-origin-resource-policy', 'same-origin')
+    .header('cache-control', 'no-store');
+}
+
+export function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps): void {
+  app.get('/', (_request, reply) => pageHeaders(reply, 'text/html; charset=utf-8').send(PAGE_HTML));
+  app.get('/web/app.js', (_request, reply) => pageHeaders(reply, 'text/javascript; charset=utf-8').send(PAGE_SCRIPT));
+  app.get('/web/app.css', (_request, reply) => pageHeaders(reply, 'text/css; charset=utf-8').send(PAGE_CSS));
+
+  app.post('/api/web/messages', async (request, reply) => {
+    const input = parse(messageBody, request.body, 'message');
+    if (!input.ok) return reject(request, reply, 400, ERROR_CODES.BAD_REQUEST, input.message);
+    const ctx = deps.context();
+    if (!ctx) return reject(request, reply, 503, ERROR_CODES.CHANNEL_UNAVAILABLE, 'The web channel is not running.');
+    const { conversation_id: conversation, text } = input.data;
+    const platformMessageId = input.data.client_message_id ?? newId('wu');
+    const time = new Date();
+    deps.feeds.append(conversation, {
+      id: platformMessageId,
+      from: 'user',
+      text,
+      time: time.toISOString(),
+      sender_name: deps.userName,
+    });
+    await ctx.receive({
+      channel: 'web',
+      conversationId: conversation,
+      senderId: deps.userId,
+      senderName: deps.userName,
+      text,
+      time,
+      platformMessageId,
+    });
+    return reply.code(202).send({ accepted: true, conversation_id: conversation, message_id: platformMessageId });
+  });
+
+  app.post('/api/web/approvals', async (request, reply) => {
+    const input = parse(approvalBody, request.body, 'decision');
+    if (!input.ok) return reject(request, reply, 400, ERROR_CODES.BAD_REQUEST, input.message);
+    const ctx = deps.context();
+    if (!ctx) return reject(request, reply, 503, ERROR_CODES.CHANNEL_UNAVAILABLE, 'The web channel is not running.');
+    // The decider is the page's configured user, never a field of the request.
+    await ctx.decide({ approvalId: input.data.approval_id, decision: input.data.decision, userId: deps.userId, channel: 'web' });
+    return reply.code(200).send({ ok: true });
+  });
+
+  app.get('/api/web/events', (request, reply) => {
+    const input = parse(eventsQuery, request.query, 'query');
+    if (!input.ok) return reject(request, reply, 400, ERROR_CODES.BAD_REQUEST, input.message);
+    const conversation = input.data.conversation_id;
+    if (deps.streams.size >= deps.maxStreams || deps.feeds.subscriberCount(conversation) >= deps.maxStreamsPerConversation) {
+      return reject(request, reply, 429, ERROR_CODES.RATE_LIMITED, 'Too many open web event streams; close other tabs.');
+    }
+    reply.hijack();
+    let unsubscribe = (): void => undefined;
+    const stream = openEventStream(reply.raw, deps.heartbeatMs, () => {
+      unsubscribe();
+      deps.streams.delete(stream);
+    });
+    deps.streams.add(stream);
+    // Replay and subscribe in one synchronous step, so no event falls between them.
+    let last = input.data.after ?? 0;
+    for (const event of deps.feeds.since(conversation, last)) {
+      stream.send(event);
+      last = event.seq;
+    }
+    unsubscribe = deps.feeds.subscribe(conversation, (event) => {
+      if (event.seq > last) stream.send(event);
+    });
+    if (stream.closed) unsubscribe();
+  });
+}
