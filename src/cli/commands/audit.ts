@@ -47,7 +47,7 @@ export const openAuditFromConfig: OpenAudit = async (command) => {
   const { config } = loadConfigFor(command);
   const db = openDatabase(config.data_dir);
   const keyPath = config.security.audit.signing_key_file ?? defaultAuditSigningKeyPath(config.data_dir);
-  return { db, publicKey: () => loadAuditPublicKey(keyPath), close: () => db.close() };
+  return { db, publicKey: () => loadAuditPublicKey(keyPath), close: () => void db.close() };
 };
 
 export function formatVerifyResult(result: AuditVerifyResult): string {

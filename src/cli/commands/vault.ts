@@ -37,7 +37,7 @@ export function openVaultFromConfig(env: Readonly<Record<string, string | undefi
         checkpointEvery: config.security.audit.checkpoint_every,
         redactor,
       });
-      return { vault, audit, close: () => db.close() };
+      return { vault, audit, close: () => void db.close() };
     } catch (err) {
       db.close();
       throw err;
