@@ -26,10 +26,10 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
       for (let round = 0; round < deps.settings.maxToolRounds; round++) {
         const response = await callModel(ctx, controller.signal);
         const toolCalls = response.toolCalls.map((c) => ({ ...c, id: c.id || newId('call') }));
-        deps.conversations.append(ctx.conversationId, { role: 'assistant', content: response.text, ...(toolCalls.length ? { toolCalls } : {}) }, { now: now() });
         if (toolCalls.length === 0) {
-          return await finish(ctx, outcome, 'completed', response.text);
+          return await finish(ctx, outcome, 'completed', response.text, true);
         }
+        deps.conversations.append(ctx.conversationId, { role: 'assistant', content: response.text, toolCalls }, { now: now() });
         for (const call of toolCalls) {
           const result = await runToolCall(ctx, call);
           if (result.kind !== 'rejected') {
@@ -46,9 +46,8 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
         }
       }
       const text = `I stopped after ${deps.settings.maxToolRounds} rounds of tool calls without reaching an answer. Ask again more specifically, or raise orchestrator.max_tool_rounds.`;
-      deps.conversations.append(ctx.conversationId, { role: 'assistant', content: text }, { now: now() });
       deps.audit.append({ type: 'turn-round-limit', actor: 'gateway', conversationId: ctx.conversationId, details: { rounds: deps.settings.maxToolRounds } });
-      return await finish(ctx, outcome, 'failed', text);
+      return await finish(ctx, outcome, 'failed', text, true);
     } catch (err) {
       const timedOut = controller.signal.aborted;
       const text = timedOut
@@ -116,10 +115,14 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
     deps.conversations.append(ctx.conversationId, { role: 'tool', content, toolCallId, toolName }, { flagged, now: now() });
   }
 
-  async function finish(ctx: TurnContext, outcome: TurnOutcome, status: TurnOutcome['status'], text: string): Promise<TurnOutcome> {
+  /** Stores the reply (when `store`) and its audit event in one transaction, then delivers it. */
+  async function finish(ctx: TurnContext, outcome: TurnOutcome, status: TurnOutcome['status'], text: string, store = false): Promise<TurnOutcome> {
     outcome.status = status;
     outcome.reply = { text };
-    deps.audit.append({ type: 'reply-sent', actor: 'gateway', conversationId: ctx.conversationId, details: { status, length: text.length } });
+    deps.db.transaction(() => {
+      if (store) deps.conversations.append(ctx.conversationId, { role: 'assistant', content: text }, { now: now() });
+      deps.audit.append({ type: 'reply-sent', actor: 'gateway', conversationId: ctx.conversationId, details: { status, length: text.length } });
+    })();
     await notify(ctx, text);
     return outcome;
   }

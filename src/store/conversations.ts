@@ -43,9 +43,8 @@ export class ConversationStore {
       `INSERT INTO messages (conversation_id, role, content, sender_id, tool_calls, tool_call_id, tool_name, platform_message_id, flagged, created_at)
        VALUES (@conversation_id, @role, @content, @sender_id, @tool_calls, @tool_call_id, @tool_name, @platform_message_id, @flagged, @created_at)`,
     );
-    this.selectRecent = db.prepare(
-      'SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id ASC',
-    );
+    // Newest first straight off the index; reversed in JS (cheaper than a temp B-tree sort).
+    this.selectRecent = db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?');
     this.selectAll = db.prepare('SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id ASC LIMIT ?');
     this.selectExists = db.prepare('SELECT 1 FROM conversations WHERE id = ?');
     this.selectDuplicate = db.prepare('SELECT 1 FROM messages WHERE conversation_id = ? AND platform_message_id = ?');
@@ -106,7 +105,7 @@ export class ConversationStore {
   }
 
   recent(conversationId: string, limit: number): StoredMessage[] {
-    return (this.selectRecent.all(conversationId, limit) as MessageRow[]).map(toStored);
+    return (this.selectRecent.all(conversationId, limit) as MessageRow[]).reverse().map(toStored);
   }
 
   list(conversationId: string, afterId = 0, limit = 500): StoredMessage[] {
