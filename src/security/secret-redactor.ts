@@ -28,6 +28,9 @@ export function createSecretRedactor(initial: Iterable<string> = []): SecretReda
   const byPrefix = new Map<string, string[]>();
   // value -> how many registrations refer to it (a form can be shared by two secrets)
   const counts = new Map<string, number>();
+  // How many registered forms start with each UTF-16 code unit: most text positions are
+  // rejected by this one array read, without allocating a prefix string.
+  const firstUnit = new Uint32Array(65536);
 
   const forms = (value: string): string[] => {
     const out = new Set<string>([value]);
@@ -40,6 +43,7 @@ export function createSecretRedactor(initial: Iterable<string> = []): SecretReda
     const n = counts.get(form) ?? 0;
     counts.set(form, n + 1);
     if (n > 0) return;
+    firstUnit[form.charCodeAt(0)]! += 1;
     const key = form.slice(0, PREFIX);
     const list = byPrefix.get(key) ?? [];
     list.push(form);
@@ -55,6 +59,7 @@ export function createSecretRedactor(initial: Iterable<string> = []): SecretReda
       return;
     }
     counts.delete(form);
+    firstUnit[form.charCodeAt(0)]! -= 1;
     const key = form.slice(0, PREFIX);
     const list = (byPrefix.get(key) ?? []).filter((v) => v !== form);
     if (list.length) byPrefix.set(key, list);
@@ -68,6 +73,10 @@ export function createSecretRedactor(initial: Iterable<string> = []): SecretReda
     let i = 0;
     const last = text.length - MIN_SECRET_LENGTH;
     while (i <= last) {
+      if (firstUnit[text.charCodeAt(i)] === 0) {
+        i += 1;
+        continue;
+      }
       const candidates = byPrefix.get(text.slice(i, i + PREFIX));
       const hit = candidates?.find((c) => text.startsWith(c, i));
       if (hit === undefined) {
