@@ -5,7 +5,7 @@ import type { AgentHandle } from '../../src/agents/sandbox.js';
 
 export type SetupOp =
   | { kind: 'mkdir'; path: string }
-  | { kind: 'write'; path: string; content: string }
+  | { kind: 'write'; path: string; content: string; mode?: number }
   | { kind: 'symlink'; path: string; target: string };
 
 export interface Probe { exists: boolean; symlink: boolean; content: string | null }
@@ -18,7 +18,7 @@ process.stdin.on('end', () => {
   const req = JSON.parse(raw);
   for (const op of req.setup) {
     if (op.kind === 'mkdir') fs.mkdirSync(op.path, { recursive: true });
-    else if (op.kind === 'write') fs.writeFileSync(op.path, op.content);
+    else if (op.kind === 'write') fs.writeFileSync(op.path, op.content, { mode: op.mode || 0o644 });
     else if (op.kind === 'symlink') { try { fs.unlinkSync(op.path); } catch {} fs.symlinkSync(op.target, op.path); }
   }
   const probes = {};
