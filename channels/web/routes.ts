@@ -81,6 +81,8 @@ function pageHeaders(reply: FastifyReply, contentType: string): FastifyReply {
 export function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps): void {
   app.get('/', (_request, reply) => pageHeaders(reply, 'text/html; charset=utf-8').send(PAGE_HTML));
   app.get('/web/app.js', (_request, reply) => pageHeaders(reply, 'text/javascript; charset=utf-8').send(PAGE_SCRIPT));
+  // Browsers ask for it on every page load; an empty answer keeps their console clean.
+  app.get('/favicon.ico', (_request, reply) => reply.code(204).header('cache-control', 'max-age=86400').send());
   app.get('/web/app.css', (_request, reply) => pageHeaders(reply, 'text/css; charset=utf-8').send(PAGE_CSS));
 
   app.post('/api/web/messages', async (request, reply) => {
