@@ -115,9 +115,9 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
         throw new SecureSphereError(ERROR_CODES.BAD_REQUEST, `Audit event rejected: ${parsed.error.issues[0]?.message ?? 'invalid'}.`);
       }
       const raw = {
-        actor: parsed.data.actor,
-        conversationId: parsed.data.conversationId ?? null,
-        type: parsed.data.type,
+        actor: wellFormed(parsed.data.actor),
+        conversationId: parsed.data.conversationId == null ? null : wellFormed(parsed.data.conversationId),
+        type: wellFormed(parsed.data.type),
         details: parsed.data.details ?? {},
       };
       const clean = redactor ? redactor.redactDeep(raw) : raw;
@@ -142,4 +142,11 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
     list: (opts) => listAuditEvents(db, opts),
     exportJsonl: () => exportAuditJsonl(db),
   };
+}
+
+// SQLite stores TEXT as UTF-8, which cannot hold a lone UTF-16 surrogate: it would come back
+// as U+FFFD and the row would then fail verification. Hostile ids must not be able to do that.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
 }

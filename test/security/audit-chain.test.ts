@@ -132,6 +132,14 @@ describe('audit chain: writing', () => {
     expect(chain.head().seq).toBe(0);
   });
 
+  it('hostile ids (lone surrogates, NUL, unicode) do not break verification', () => {
+    const chain = chainWith(0);
+    chain.append({ type: 'message-received', actor: 'a\uD800b\u0000c', conversationId: '\uDFFF\u202Eroom', details: { t: 'x\uD83D', e: '😀' } });
+    chain.append({ type: 'x', actor: '__proto__', conversationId: 'constructor' });
+    expect(verify()).toMatchObject({ ok: true, checkedEvents: 2 });
+    expect(chain.tail(2)[0]!.actor).toBe('a\uFFFDb\u0000c');
+  });
+
   it('two connections appending to the same file keep one valid chain', () => {
     const db2 = openDatabase(join(dir, 'data'));
     try {
