@@ -53,18 +53,27 @@ export function parseThreshold(value: string): number {
   return threshold;
 }
 
+export interface GuardIo {
+  readonly input: Readable;
+  readonly output: Writable;
+}
+
 /**
  * Adds `guard scan` to the program. `getDetector(threshold)` builds the detector; the caller
- * applies the configured threshold when `--threshold` is absent.
+ * applies the configured threshold when `--threshold` is absent. `io` defaults to stdin/stdout.
  */
-export function registerGuardCommands(program: Command, getDetector: (threshold?: number) => InjectionDetector): Command {
+export function registerGuardCommands(
+  program: Command,
+  getDetector: (threshold?: number) => InjectionDetector,
+  io: GuardIo = { input: process.stdin, output: process.stdout },
+): Command {
   const guard = program.command('guard').description('prompt-injection defense tools');
   guard
     .command('scan')
     .description('score JSONL objects with a "text" field from stdin; writes {"score","flagged","reasons"} per line')
     .option('--threshold <number>', 'flag at or above this score (0..1), overriding the configured threshold', parseThreshold)
     .action(async (options: { threshold?: number }) => {
-      await guardScan(process.stdin, process.stdout, getDetector(options.threshold));
+      await guardScan(io.input, io.output, getDetector(options.threshold));
     });
   return guard;
 }

@@ -30,19 +30,24 @@ function looksLikeText(s: string): boolean {
   return printable / length >= 0.95 && letters / length >= 0.5 && /[\s.,:;!?]/.test(s);
 }
 
+/** Decoded text worth keeping: readable, or itself an encoded run (nested encodings). */
+function worthKeeping(s: string): boolean {
+  return looksLikeText(s) || /^[A-Za-z0-9+/_-]{16,}={0,2}$/.test(s.trim()) || /^(?:%[0-9a-fA-F]{2}){3,}/.test(s);
+}
+
 function decodeBase64(run: string): string | undefined {
   const body = run.replace(/=+$/, '');
   // Pure hex or pure letters are far more likely to be identifiers than base64.
   if (/^[0-9a-fA-F]+$/.test(body) || !/[0-9+/A-Z]/.test(body) || !/[a-z]/.test(body)) return undefined;
   const text = Buffer.from(body.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
-  return looksLikeText(text) ? text : undefined;
+  return worthKeeping(text) ? text : undefined;
 }
 
 function decodeHex(run: string): string | undefined {
   const digits = run.replace(/\\x|0x|[\s:,]/g, '');
   if (digits.length % 2 !== 0) return undefined;
   const text = Buffer.from(digits, 'hex').toString('utf8');
-  return looksLikeText(text) ? text : undefined;
+  return worthKeeping(text) ? text : undefined;
 }
 
 function decodeUrl(run: string): string | undefined {

@@ -36,17 +36,56 @@ const SEED_SIGNAL = hashString(FNV_OFFSET, 's');
 const TOKEN = /[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu;
 const MAX_CHARS = 16_384; // a longer text is scored on its start; later chunks are scanned separately
 
-function addNgrams(text: string, counts: Map<number, number>): void {
+/**
+ * Collects distinct feature indices without a Map: a generation stamp per slot marks which
+ * indices this extraction has seen. Scanning runs synchronously and the buffers are reset by
+ * bumping the generation, so reusing them across calls is safe and avoids garbage.
+ */
+class IndexSet {
+  private readonly stamp = new Uint32Array(FEATURE_DIM);
+  private generation = 0;
+  private items = new Int32Array(4096);
+  size = 0;
+
+  reset(): void {
+    this.generation += 1;
+    if (this.generation === 0xffffffff) {
+      this.stamp.fill(0);
+      this.generation = 1;
+    }
+    this.size = 0;
+  }
+
+  add(index: number): void {
+    if (this.stamp[index] === this.generation) return;
+    this.stamp[index] = this.generation;
+    if (this.size === this.items.length) {
+      const grown = new Int32Array(this.items.length * 2);
+      grown.set(this.items);
+      this.items = grown;
+    }
+    this.items[this.size] = index;
+    this.size += 1;
+  }
+
+  has(index: number): boolean {
+    return this.stamp[index] === this.generation;
+  }
+
+  sorted(): Int32Array {
+    return this.items.slice(0, this.size).sort();
+  }
+}
+
+const seen = new IndexSet();
+
+function addNgrams(text: string, into: IndexSet): void {
   const lower = text.slice(0, MAX_CHARS).toLowerCase().replace(/\s+/g, ' ');
   let previous = -1;
   for (const match of lower.matchAll(TOKEN)) {
-    const token = match[0];
-    const wordHash = hashString(SEED_WORD, token);
-    counts.set(wordHash & MASK, (counts.get(wordHash & MASK) ?? 0) + 1);
-    if (previous !== -1) {
-      const bigram = mix(mix(SEED_BIGRAM, previous), wordHash) & MASK;
-      counts.set(bigram, (counts.get(bigram) ?? 0) + 1);
-    }
+    const wordHash = hashString(SEED_WORD, match[0]);
+    into.add(wordHash & MASK);
+    if (previous !== -1) into.add(mix(mix(SEED_BIGRAM, previous), wordHash) & MASK);
     previous = wordHash;
   }
   const padded = ` ${lower} `;
@@ -54,10 +93,7 @@ function addNgrams(text: string, counts: Map<number, number>): void {
     let h = SEED_CHAR;
     for (let n = 1; n <= 5 && i + n <= padded.length; n += 1) {
       h = mix(h, padded.charCodeAt(i + n - 1));
-      if (n >= 3) {
-        const index = mix(h, n) & MASK;
-        counts.set(index, (counts.get(index) ?? 0) + 1);
-      }
+      if (n >= 3) into.add(mix(h, n) & MASK);
     }
   }
 }
@@ -72,20 +108,23 @@ export function signalFeature(name: string): number {
  * comparable; signal features are added with value 1 on top.
  */
 export function extractFeatures(normalized: NormalizedText, signals: readonly string[]): SparseVector {
-  const counts = new Map<number, number>();
-  addNgrams(normalized.text, counts);
-  for (const decoded of normalized.decoded) addNgrams(decoded, counts);
-  const norm = Math.sqrt(counts.size) || 1;
-  const features = new Map<number, number>();
-  for (const index of counts.keys()) features.set(index, 1 / norm);
-  for (const signal of signals) {
-    const index = signalFeature(signal);
-    features.set(index, (features.get(index) ?? 0) + 1);
-  }
-  const indices = Int32Array.from([...features.keys()].sort((a, b) => a - b));
+  seen.reset();
+  addNgrams(normalized.text, seen);
+  for (const decoded of normalized.decoded) addNgrams(decoded, seen);
+  const ngramValue = 1 / (Math.sqrt(seen.size) || 1);
+  const ngramIndices = seen.sorted();
+  const signalIndices = signals.map(signalFeature);
+  const extra = [...new Set(signalIndices.filter((i) => !seen.has(i)))].sort((a, b) => a - b);
+  const indices = new Int32Array(ngramIndices.length + extra.length);
+  indices.set(ngramIndices);
+  indices.set(extra, ngramIndices.length);
+  indices.sort();
   const values = new Float32Array(indices.length);
-  indices.forEach((index, i) => {
-    values[i] = features.get(index) ?? 0;
-  });
+  for (let i = 0; i < indices.length; i += 1) {
+    const index = indices[i] as number;
+    let value = seen.has(index) ? ngramValue : 0;
+    for (const s of signalIndices) if (s === index) value += 1;
+    values[i] = value;
+  }
   return { indices, values };
 }
