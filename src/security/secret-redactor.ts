@@ -12,7 +12,7 @@ export const MIN_SECRET_LENGTH = 4;
 const PREFIX = MIN_SECRET_LENGTH;
 
 export interface SecretRedactor {
-  /** Register a secret value (plus its base64 and URL-encoded forms). Short values are ignored. */
+  /** Register a secret value (plus its base64, URL-encoded and JSON-escaped forms). Short values are ignored. */
   add(value: string): void;
   /** Forget a secret value (e.g. after a vault rm or key rotation). */
   remove(value: string): void;
@@ -36,6 +36,8 @@ export function createSecretRedactor(initial: Iterable<string> = []): SecretReda
     const out = new Set<string>([value]);
     out.add(Buffer.from(value, 'utf8').toString('base64').replace(/=+$/, ''));
     out.add(encodeURIComponent(value));
+    // As it appears inside a JSON string (log lines are JSON): quotes, backslashes, controls escaped.
+    out.add(JSON.stringify(value).slice(1, -1));
     return [...out].filter((f) => f.length >= MIN_SECRET_LENGTH);
   };
 

@@ -25,6 +25,13 @@ describe('secret redactor', () => {
     expect(r.redact(`Basic ${Buffer.from('p@ss word/1').toString('base64')}`)).not.toContain(Buffer.from('p@ss word/1').toString('base64').slice(0, 8));
   });
 
+  it('catches the JSON-escaped form inside a serialised log line', () => {
+    const secret = 'quote"back\\slash';
+    const r = createSecretRedactor([secret]);
+    const line = JSON.stringify({ msg: 'oops', value: `x${secret}y` });
+    expect(r.redact(line)).toBe('{"msg":"oops","value":"x[REDACTED]y"}');
+  });
+
   it('redactDeep copies: strings, keys, arrays, nested; no mutation; cycles and bytes are safe', () => {
     const r = createSecretRedactor(['s3cr3t-value']);
     const input: Record<string, unknown> = { a: 's3cr3t-value', b: [1, { c: 'x s3cr3t-value y' }], 's3cr3t-value': true, n: null, d: 5 };

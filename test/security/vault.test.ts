@@ -113,6 +113,12 @@ describe('vault', () => {
     expect(err.message).not.toContain('a different master key');
   });
 
+  it('refuses to start over when the key metadata was deleted', () => {
+    createVault({ db, masterKey: KEY }).set('P', 'persisted-value');
+    db.prepare('DELETE FROM vault_meta').run();
+    expect(caught(() => createVault({ db, masterKey: KEY })).message).toMatch(/metadata/);
+  });
+
   it('refuses a too-short master key', () => {
     expect(caught(() => createVault({ db, masterKey: 'short' })).message).toMatch(/too short/);
   });

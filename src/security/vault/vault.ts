@@ -111,6 +111,9 @@ export function createVault(options: VaultOptions): Vault {
     keys = db.transaction(() => {
       const existing = readParams();
       if (!existing) {
+        if ((db.prepare('SELECT count(*) FROM vault_secrets').pluck().get() as number) > 0) {
+          throw new SecureSphereError(ERROR_CODES.VAULT, 'The vault holds secrets but its key metadata (vault_meta) is missing: restore the database from a backup.');
+        }
         const created = newKdfParams(source.key);
         writeParams(created.params);
         return created.keys;
