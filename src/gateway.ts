@@ -1,51 +1,61 @@
 // The composition root: builds the real object graph from a frozen config. Nothing else in
 // src/ constructs long-lived services; tests call createGateway with a temp data dir and a
 // fake provider host, and get the same graph production runs.
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Config } from './config/schema.js';
-import { resolveSecretRef } from './config/secret-ref.js';
-import { describeError } from './core/errors.js';
-import { createLogger } from './core/logger.js';
-import { createApiApp } from './api/app.js';
+import { createWebChannel } from '../channels/web/index.js';
+import type { Channel } from '../channels/channel.js';
+import { createAgentManager, type AgentSubsystem } from './agents/create-agent-manager.js';
+import type { Sandbox } from './agents/sandbox.js';
+import { createApiApp, type RouteGroup } from './api/app.js';
 import { actionRoutes } from './api/routes/actions.js';
+// agent routes: wired when src/api/routes/agents.ts lands
+import { approvalRoutes } from './api/routes/approvals.js';
+import { auditRoutes } from './api/routes/audit.js';
 import { conversationRoutes } from './api/routes/conversations.js';
 import { healthRoutes, type HealthReport } from './api/routes/health.js';
 import { messageRoutes } from './api/routes/messages.js';
+import type { Config } from './config/schema.js';
+import { resolveSecretRef } from './config/secret-ref.js';
+import { ERROR_CODES, SecureSphereError, describeError } from './core/errors.js';
+import { createLogger } from './core/logger.js';
+import { getOwn } from './core/own.js';
+import type { TextScanner } from './orchestrator/deps.js';
 import { createOrchestrator, type Orchestrator } from './orchestrator/orchestrator.js';
 import { DEFAULT_SYSTEM_PROMPT } from './orchestrator/system-prompt.js';
 import { createToolCatalog } from './orchestrator/tool-catalog.js';
 import { createOutboundRouter, type OutboundRouter } from './outbound-router.js';
 import { createApprovalService, type ApprovalService } from './policy/approval-service.js';
 import { createPolicyEngine } from './policy/policy-engine.js';
-import { ApprovalStore } from './store/approvals.js';
 import { createOllamaProvider, DEFAULT_OLLAMA_HOST } from './providers/ollama.js';
 import { createProviderManager, describeProviderErrorForUser, type ProviderManager } from './providers/provider-manager.js';
+import { createLazySandbox, type LazySandbox } from './sandbox-lazy.js';
 import { createAuditChain, type AuditChain } from './security/audit-chain.js';
+import { createInjectionDetector } from './security/injection/detector.js';
+import { createRateLimiter, type RateLimiter } from './security/rate-limiter.js';
 import { createSecretRedactor, type SecretRedactor } from './security/secret-redactor.js';
+import { frameUntrusted } from './security/untrusted-content.js';
+import { createVault, type Vault } from './security/vault/vault.js';
 import { loadSkills, type SkillLoadError } from './skills/loader.js';
 import type { Skill } from './skills/skill.js';
-import { getOwn } from './core/own.js';
 import { ActionStore } from './store/actions.js';
+import { ApprovalStore } from './store/approvals.js';
 import { ConversationStore } from './store/conversations.js';
 import { openDatabase, type Db } from './store/database.js';
-import type { Sandbox } from './agents/sandbox.js';
-import type { Channel } from '../channels/channel.js';
-import type { TextScanner } from './orchestrator/deps.js';
 
 export interface GatewayOptions {
   config: Readonly<Config>;
   env?: Readonly<Record<string, string | undefined>>;
   /** Where log lines go (default stderr). */
   logDestination?: { write(line: string): unknown };
-  /** The sandbox; defaults to the agent manager built from config.sandbox. */
+  /** Replaces the agent manager (tests of other parts that must not start containers). */
   sandbox?: Sandbox;
-  /** Injection scanner; defaults to the trained detector. */
-  scanner?: TextScanner;
-  frameUntrusted?: (input: { source: string; text: string }) => string;
+  /** Don't probe the sandbox at start; only on first use (tests). Default false. */
+  lazySandbox?: boolean;
+  /** Extra channel adapters besides the configured ones. */
   channels?: Channel[];
 }
 
@@ -55,12 +65,16 @@ export interface Gateway {
   logger: Logger;
   redactor: SecretRedactor;
   audit: AuditChain;
+  vault: Vault;
+  rateLimiter: RateLimiter;
   orchestrator: Orchestrator;
   approvals: ApprovalService;
   providers: ProviderManager;
   skills: Readonly<Record<string, Skill>>;
   skillErrors: SkillLoadError[];
   outbound: OutboundRouter;
+  /** The agent subsystem (probes runtimes on first call). */
+  agents(): Promise<AgentSubsystem>;
   app: FastifyInstance;
   apiToken: string;
   /** Generated on first start: printed once by `securesphere start`. */
@@ -68,7 +82,7 @@ export interface Gateway {
   health(): Promise<HealthReport>;
   start(): Promise<void>;
   listen(): Promise<string>;
-  close(): Promise<void>;
+  close(options?: { stopAgents?: boolean }): Promise<void>;
 }
 
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
@@ -83,13 +97,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     checkpointEvery: config.security.audit.checkpoint_every,
     redactor,
   });
+  const vault = createVault({ db, masterKey: env.SECURESPHERE_MASTER_KEY, keyFile: config.security.vault.key_file, redactor });
+  const vaultStatus = vault.status();
+  if (vaultStatus.sealed) logger.warn({ vault: 'sealed' }, vaultStatus.message);
+  const secretSources = { env, vault: (name: string) => (vault.has(name) ? vault.get(name) : undefined) };
 
-  const { token: apiToken, created: apiTokenCreated } = resolveApiToken(config, env);
+  const { token: apiToken, created: apiTokenCreated } = resolveApiToken(config, secretSources);
   redactor.add(apiToken);
 
   const conversations = new ConversationStore(db);
   const actions = new ActionStore(db);
   const outbound = createOutboundRouter(logger);
+  const rateLimiter = createRateLimiter({ db, config: config.security.rate_limits });
 
   const ollama = createOllamaProvider({
     host: config.provider.host ?? DEFAULT_OLLAMA_HOST,
@@ -119,9 +138,31 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     onError: (error, context) => logger.error({ err: describeError(error), context }, 'approval side effect failed'),
   });
 
-  const sandbox = options.sandbox ?? unavailableSandbox('no sandbox configured');
-  const scanner: TextScanner = options.scanner ?? { scan: () => ({ score: 0, flagged: false, reasons: [] }) };
-  const frameUntrusted = options.frameUntrusted ?? defaultFrame;
+  const agentLogger = logger.child({ module: 'agents' });
+  const lazy: LazySandbox | undefined = options.sandbox
+    ? undefined
+    : createLazySandbox(() =>
+        createAgentManager({
+          db,
+          config: config.sandbox,
+          dataDir: config.data_dir,
+          audit,
+          logger: {
+            info: (obj, msg) => agentLogger.info(obj, msg),
+            warn: (obj, msg) => agentLogger.warn(obj, msg),
+            error: (obj, msg) => agentLogger.error(obj, msg),
+            debug: (obj, msg) => agentLogger.debug(obj, msg),
+          },
+        }),
+      );
+  const sandbox: Sandbox = options.sandbox ?? lazy!;
+  const agents = () => {
+    if (!lazy) return Promise.reject(new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, 'This gateway runs with an injected sandbox; there is no agent manager.'));
+    return lazy.ready();
+  };
+
+  const detector = createInjectionDetector({ threshold: config.security.injection.threshold });
+  const scanner: TextScanner = config.security.injection.enabled ? detector : { scan: () => ({ score: 0, flagged: false, reasons: [] }) };
 
   orchestrator = createOrchestrator({
     settings: {
@@ -134,7 +175,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     db,
     conversations,
     actions,
-    chat: (request) => providers.chat(request),
+    chat: (request) => {
+      const llm = rateLimiter.checkLlmCall();
+      if (!llm.allowed) {
+        throw new SecureSphereError(ERROR_CODES.RATE_LIMITED, `The gateway's language-model budget is used up; try again in ${Math.ceil(llm.retryAfterMs / 1000)} s.`);
+      }
+      return providers.chat(request);
+    },
     describeProviderError: describeProviderErrorForUser,
     tools,
     policy,
@@ -143,9 +190,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     audit,
     outbound,
     scanner,
-    frameUntrusted,
-    secretsFor: () => ({}),
+    frameUntrusted: (input) => frameUntrusted(input),
+    secretsFor: (skillName, names) => {
+      const out: Record<string, string> = {};
+      for (const name of names) out[name] = vault.get(name);
+      return out;
+    },
     skillSettings: (name) => getOwn(config.skills.settings, name) ?? {},
+    admit: (message) => rateLimiter.checkMessage(message),
     logger,
   });
 
@@ -160,27 +212,39 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     } catch (err) {
       store = { ok: false, detail: describeError(err) };
     }
+    const v = vault.status();
     return {
       ok: provider.ok && sandboxHealth.ok && store.ok,
       provider: { ok: provider.ok, detail: provider.detail },
       sandbox: sandboxHealth,
       store,
+      vault: { sealed: v.sealed, detail: v.message },
+      skills: { loaded: Object.keys(loaded.skills).sort(), refused: loaded.errors.map((e) => ({ dir: e.dir, reason: e.reason })) },
     };
   }
 
+  const channels: Channel[] = [...(options.channels ?? [])];
+  const routes: RouteGroup[] = [
+    messageRoutes(orchestrator),
+    actionRoutes(orchestrator, actions),
+    conversationRoutes(conversations),
+    approvalRoutes(approvals),
+    auditRoutes(audit),
+    // agentRoutes(agents),
+    healthRoutes(health),
+  ];
+  if (config.channels.web.enabled) {
+    const web = createWebChannel();
+    channels.push(web);
+    routes.push((app) => web.registerRoutes(app));
+  }
   const app = createApiApp({
     token: apiToken,
     bodyLimitBytes: config.server.body_limit_bytes,
     logger,
-    routes: [
-      messageRoutes(orchestrator),
-      actionRoutes(orchestrator, actions),
-      conversationRoutes(conversations),
-      healthRoutes(health),
-    ],
+    authLimiter: rateLimiter.authFailureLimiter,
+    routes,
   });
-
-  const channels = options.channels ?? [];
   for (const channel of channels) outbound.add(channel);
 
   let started = false;
@@ -205,6 +269,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         },
       });
     }
+    if (lazy && !options.lazySandbox) {
+      // Probe runtimes and fill the warm pool in the background: start-up does not wait.
+      lazy.ready().then(
+        (s) => logger.info({ backend: s.info().backend, runtime: s.info().runtime }, 'sandbox ready'),
+        (err: unknown) => logger.error({ err: describeError(err) }, 'sandbox unavailable: run `securesphere doctor`'),
+      );
+    }
   }
 
   return {
@@ -213,12 +284,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     redactor,
     audit,
+    vault,
+    rateLimiter,
     orchestrator,
     approvals,
     providers,
     skills: loaded.skills,
     skillErrors: loaded.errors,
     outbound,
+    agents,
     app,
     apiToken,
     apiTokenCreated,
@@ -228,38 +302,32 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await start();
       return app.listen({ host: config.server.host, port: config.server.port });
     },
-    async close() {
+    async close(closeOptions = {}) {
       for (const channel of channels) await channel.stop().catch(() => undefined);
       await app.close();
       await approvals.stop();
-      await orchestrator.drain();
+      await orchestrator!.drain();
+      if (lazy?.started) {
+        const subsystem = await lazy.ready().catch(() => undefined);
+        await subsystem?.manager.close({ stopAgents: closeOptions.stopAgents ?? false });
+      }
       db.close();
     },
   };
 }
 
-function resolveApiToken(config: Readonly<Config>, env: Readonly<Record<string, string | undefined>>): { token: string; created: boolean } {
+function resolveApiToken(
+  config: Readonly<Config>,
+  sources: Parameters<typeof resolveSecretRef>[2],
+): { token: string; created: boolean } {
   if (config.server.api_token) {
-    return { token: resolveSecretRef(config.server.api_token, 'server.api_token', { env }), created: false };
+    return { token: resolveSecretRef(config.server.api_token, 'server.api_token', sources), created: false };
   }
   const file = join(config.data_dir, 'api-token');
   if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), created: false };
+  mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
   const token = randomBytes(32).toString('base64url');
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   return { token, created: true };
-}
-
-function unavailableSandbox(reason: string): Sandbox {
-  return {
-    agentFor: (conversationId) => ({
-      conversationId,
-      exec: () => Promise.reject(new Error(`No sandbox is available (${reason}); run \`securesphere doctor\`.`)),
-    }),
-    health: async () => ({ ok: false, backend: 'none', runtime: null, detail: reason }),
-  };
-}
-
-function defaultFrame({ source, text }: { source: string; text: string }): string {
-  return `<untrusted source="${source}">\n${text}\n</untrusted>`;
 }

@@ -55,6 +55,7 @@ export interface AgentHandle {
 
 /** What the orchestrator depends on: an agent for a conversation. */
 export interface Sandbox {
-  agentFor(conversationId: string): AgentHandle;
+  /** Limits in `requirements` come from the skill's manifest and are clamped to operator maxima. */
+  agentFor(conversationId: string, requirements?: AgentRequirements): AgentHandle;
   health(): Promise<{ ok: boolean; backend: string; runtime: string | null; detail: string }>;
 }

@@ -2,10 +2,18 @@
 // them. Errors print their message (never a stack) and exit non-zero.
 import { Command } from 'commander';
 import { describeError, isSecureSphereError } from '../core/errors.js';
+import { createInjectionDetector } from '../security/injection/detector.js';
+import { loadSkills } from '../skills/loader.js';
+import { openApprovalsBackend, registerApprovalCommands } from './commands/approvals.js';
+import { registerAuditCommands } from './commands/audit.js';
 import { registerChatCommand } from './commands/chat.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerGuardCommands } from './commands/guard.js';
+import { registerSkillCommands } from './commands/skills.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerVaultCommands } from './commands/vault.js';
+import { loadConfigFor } from './global-options.js';
 
 export function buildProgram(): Command {
   const program = new Command('securesphere')
@@ -17,6 +25,16 @@ export function buildProgram(): Command {
   registerChatCommand(program);
   registerConfigCommands(program);
   registerDoctorCommand(program);
+  registerApprovalCommands(program, openApprovalsBackend);
+  registerVaultCommands(program);
+  registerAuditCommands(program);
+  registerGuardCommands(program, (threshold) =>
+    createInjectionDetector({ threshold: threshold ?? loadConfigFor(program).config.security.injection.threshold }),
+  );
+  registerSkillCommands(program, async (command) => {
+    const { config } = loadConfigFor(command);
+    return loadSkills({ extraDirs: config.skills.extra_dirs, enabled: config.skills.enabled });
+  });
   return program;
 }
 

@@ -95,7 +95,7 @@ export function createActionRunner(deps: OrchestratorDeps) {
         {
           conversationId: action.conversationId,
           actionId,
-          agent: deps.sandbox.agentFor(action.conversationId),
+          agent: deps.sandbox.agentFor(action.conversationId, { limits: manifest.sandbox?.limits }),
           secrets: deps.secretsFor(action.skill, manifest.sandbox?.secrets ?? []),
           config: deps.skillSettings(action.skill),
           signal: controller.signal,

@@ -47,6 +47,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       orchestrator: { max_tool_rounds: 4, turn_timeout_ms: 20_000 },
       skills: { extra_dirs: [FIXTURE_SKILLS_DIR], enabled: ['calc'] },
       logging: { level: 'info' },
+      // Tests send bursts from one user; the rate-limit tests set their own limits.
+      security: { rate_limits: { per_user_per_minute: 100_000, per_conversation_per_minute: 100_000, per_channel_per_minute: 100_000, llm_calls_per_minute: 100_000 } },
+      sandbox: { warm_pool: 0 },
     },
     options.config ?? {},
   );
@@ -55,7 +58,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const env = { SECURESPHERE_API_TOKEN: TEST_TOKEN, ...(options.env ?? {}) };
   const { config } = loadConfig({ configPath: file, env });
   const logs: string[] = [];
-  const gateway = await createGateway({ config, env, logDestination: { write: (l: string) => logs.push(l) }, ...(options.gatewayOptions ?? {}) });
+  // The sandbox is probed on first use only, so tests that run no skill start no container.
+  const gateway = await createGateway({ config, env, lazySandbox: true, logDestination: { write: (l: string) => logs.push(l) }, ...(options.gatewayOptions ?? {}) });
   const outbound: TestGateway['outbound'] = [];
   gateway.outbound.onMessage((m) => outbound.push({ channel: m.channel, conversationId: m.conversationId, text: m.text, ...(m.approval ? { approvalId: m.approval.approvalId } : {}) }));
   const url = await gateway.listen();
