@@ -47,6 +47,8 @@ export class AgentManager implements Sandbox {
   private readonly pool: LiveAgent[] = [];
   private poolFilling = 0;
   private readonly poolStarts = new Set<Promise<unknown>>();
+  /** Clean-ups of agents that exited on their own, still writing to the store. */
+  private readonly exiting = new Set<Promise<unknown>>();
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly log: AgentLogger;
@@ -80,6 +82,7 @@ export class AgentManager implements Sandbox {
     await Promise.allSettled([...this.starting.values(), ...this.poolStarts]);
     const agents = opts.stopAgents === false ? [...this.pool] : [...this.live.values()];
     await Promise.allSettled(agents.map((a) => this.stop(a.id, true)));
+    await Promise.allSettled([...this.exiting]);
   }
 
   list(limit = 200): AgentRecord[] {
@@ -138,7 +141,10 @@ export class AgentManager implements Sandbox {
     if (existing) return Promise.resolve(existing);
     const pending = this.starting.get(conversationId);
     if (pending) return pending;
-    const p = this.acquire(conversationId).finally(() => this.starting.delete(conversationId));
+    // Registered as starting before acquire() runs, so eviction counts this agent too.
+    const p = Promise.resolve()
+      .then(() => this.acquire(conversationId))
+      .finally(() => this.starting.delete(conversationId));
     this.starting.set(conversationId, p);
     return p;
   }
@@ -216,13 +222,17 @@ export class AgentManager implements Sandbox {
     this.live.set(agent.id, agent);
     if (agent.conversationId !== null) this.byConversation.set(agent.conversationId, agent);
     else this.pool.push(agent);
-    void agent.instance.exited.then(async (exit) => {
+    void agent.instance.exited.then((exit) => {
       if (this.live.get(agent.id) !== agent) return; // stopped on purpose
       this.forget(agent);
-      await agent.instance.stop(true, 0).catch(() => undefined); // removes the container
-      await this.finish(agent, exit, exit.limitExceeded ? 'error' : 'stopped', exit.reason);
-      this.log.warn({ agentId: agent.id, exitCode: exit.exitCode, reason: exit.reason }, 'agent exited on its own');
-      this.fillPool();
+      const cleanup = (async () => {
+        await agent.instance.stop(true, 0).catch(() => undefined); // removes the container
+        await this.finish(agent, exit, exit.limitExceeded ? 'error' : 'stopped', exit.reason);
+        this.log.warn({ agentId: agent.id, exitCode: exit.exitCode, reason: exit.reason }, 'agent exited on its own');
+        this.fillPool();
+      })().catch((err: unknown) => this.log.error({ agentId: agent.id, err: describeError(err) }, 'agent clean-up failed'));
+      this.exiting.add(cleanup);
+      void cleanup.finally(() => this.exiting.delete(cleanup));
     });
   }
 
@@ -235,7 +245,8 @@ export class AgentManager implements Sandbox {
 
   private async finish(agent: LiveAgent, exit: AgentExit, state: 'stopped' | 'error', error: string | null): Promise<void> {
     this.deps.store.update(agent.id, { state, stoppedAt: Date.now(), exitCode: exit.exitCode, error });
-    if (agent.conversationId !== null) await this.deps.workspaces.release(conversationKey(agent.conversationId)).catch(() => undefined);
+    const cid = agent.conversationId;
+    if (cid !== null) await this.deps.workspaces.release(conversationKey(cid), () => this.byConversation.has(cid) || this.starting.has(cid)).catch(() => undefined);
     else await this.deps.workspaces.discardPoolSlot(agent.id).catch(() => undefined);
     this.deps.audit?.append({ type: 'agent-stopped', actor: 'agent-manager', conversationId: agent.conversationId, details: { agentId: agent.id, exitCode: exit.exitCode, state, reason: error ?? exit.reason } });
   }

@@ -30,8 +30,8 @@ export interface Workspaces {
   preparePoolSlot(slot: string, sizeMb: number): Promise<string>;
   /** Re-home a pool slot as the conversation's workspace; false if the conversation has one. */
   claim(slot: string, key: string): Promise<boolean>;
-  /** Unmount (loop mode) once no agent uses it; the data stays. */
-  release(key: string): Promise<void>;
+  /** Unmount (loop mode) unless inUse() says an agent (re)started for it meanwhile; the data stays. */
+  release(key: string, inUse?: () => boolean): Promise<void>;
   discardPoolSlot(slot: string): Promise<void>;
 }
 
@@ -42,9 +42,19 @@ function assertSafe(name: string): void {
   if (!SAFE.test(name)) throw new SecureSphereError(ERROR_CODES.SANDBOX_EXEC, 'Refusing an unsafe workspace name.');
 }
 
-function mountedAt(dir: string): boolean {
+/** mountinfo escapes space, tab, newline and backslash in paths as octal. */
+const unescapeMount = (p: string | undefined): string | undefined => p?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+
+function mountFields(dir: string): string[] | undefined {
   const info = readFileSync('/proc/self/mountinfo', 'utf8');
-  return info.split('\n').some((line) => line.split(' ')[4] === dir);
+  return info
+    .split('\n')
+    .map((l) => l.split(' '))
+    .find((f) => unescapeMount(f[4]) === dir);
+}
+
+function mountedAt(dir: string): boolean {
+  return mountFields(dir) !== undefined;
 }
 
 async function canLoopMount(): Promise<boolean> {
@@ -95,24 +105,60 @@ export async function createWorkspaces(opts: { dataDir: string; uid: number; mod
     }
   }
 
+  // prepare/claim/release of one workspace run one at a time, so a release that was decided
+  // for a dead agent cannot unmount the workspace under its freshly started successor.
+  const locks = new Map<string, Promise<unknown>>();
+  const locked = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const prev = locks.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    locks.set(key, tail);
+    void tail.then(() => {
+      if (locks.get(key) === tail) locks.delete(key);
+    });
+    return next;
+  };
+
   const dirFor = (key: string): string => {
     assertSafe(key);
     return join(root, key);
   };
+
+  async function claimSlot(slot: string, key: string): Promise<boolean> {
+    const from = join(poolRoot, slot);
+    const to = dirFor(key);
+    if (existsSync(to) || existsSync(`${to}.img`)) return false;
+    if (mode === 'plain') {
+      renameSync(from, to);
+      return true;
+    }
+    const source = mountFields(from);
+    const sep = source ? source.indexOf('-') : -1;
+    const device = source && sep > 0 ? source[sep + 2] : undefined;
+    if (!device) return false;
+    mkdirSync(to, { recursive: true, mode: 0o700 });
+    await run('mount', ['-o', 'nosuid,nodev', device, to]);
+    renameSync(`${from}.img`, `${to}.img`);
+    await unmount(from);
+    rmdirSync(from);
+    return true;
+  }
 
   return {
     mode,
     root,
     dirFor,
     exists: (key) => existsSync(dirFor(key)),
-    async prepare(key, sizeMb) {
+    prepare(key, sizeMb) {
       const dir = dirFor(key);
-      if (mode === 'loop') await mountImage(`${dir}.img`, dir, sizeMb);
-      else if (!existsSync(dir)) {
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
-        own(dir);
-      }
-      return dir;
+      return locked(key, async () => {
+        if (mode === 'loop') await mountImage(`${dir}.img`, dir, sizeMb);
+        else if (!existsSync(dir)) {
+          mkdirSync(dir, { recursive: true, mode: 0o700 });
+          own(dir);
+        }
+        return dir;
+      });
     },
     async preparePoolSlot(slot, sizeMb) {
       assertSafe(slot);
@@ -124,31 +170,15 @@ export async function createWorkspaces(opts: { dataDir: string; uid: number; mod
       }
       return dir;
     },
-    async claim(slot, key) {
+    claim(slot, key) {
       assertSafe(slot);
-      const from = join(poolRoot, slot);
-      const to = dirFor(key);
-      if (existsSync(to) || existsSync(`${to}.img`)) return false;
-      if (mode === 'plain') {
-        renameSync(from, to);
-        return true;
-      }
-      const source = readFileSync('/proc/self/mountinfo', 'utf8')
-        .split('\n')
-        .map((l) => l.split(' '))
-        .find((f) => f[4] === from);
-      const sep = source ? source.indexOf('-') : -1;
-      const device = source && sep > 0 ? source[sep + 2] : undefined;
-      if (!device) return false;
-      mkdirSync(to, { recursive: true, mode: 0o700 });
-      await run('mount', ['-o', 'nosuid,nodev', device, to]);
-      renameSync(`${from}.img`, `${to}.img`);
-      await unmount(from);
-      rmdirSync(from);
-      return true;
+      return locked(key, () => claimSlot(slot, key));
     },
-    async release(key) {
-      if (mode === 'loop') await unmount(dirFor(key));
+    release(key, inUse) {
+      const dir = dirFor(key);
+      return locked(key, async () => {
+        if (mode === 'loop' && !inUse?.()) await unmount(dir);
+      });
     },
     async discardPoolSlot(slot) {
       assertSafe(slot);

@@ -1,0 +1,132 @@
+// Containment, asserted from inside a real runsc agent: every escape attempt must fail and
+// be reported correctly, and the gateway must keep serving another conversation meanwhile.
+import { createServer, type Server } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { conversationKey } from '../../src/agents/agent-manager.js';
+import { type TestAgents, createTestAgents, describeSandbox } from '../helpers/sandbox.js';
+
+await describeSandbox('containment inside a runsc agent', () => {
+  let t: TestAgents;
+  let server: Server;
+  let port = 0;
+  let connections = 0;
+  const A = 'containment-a';
+  const B = 'containment-b';
+  const run = (argv: string[], timeoutMs = 15_000, conversation = A) => t.manager.agentFor(conversation).exec({ argv, timeoutMs });
+  const py = (code: string, timeoutMs = 15_000) => run(['python3', '-c', code], timeoutMs);
+
+  beforeAll(async () => {
+    t = await createTestAgents({ limits: { memory_mb: 128, tmpfs_mb: 16, workspace_mb: 16, pids: 256, timeout_ms: 15_000 } });
+    server = createServer((s) => {
+      connections += 1;
+      s.end('host says hi');
+    });
+    await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
+    port = (server.address() as { port: number }).port;
+    await Promise.all([run(['true']), run(['true'], 15_000, B)]);
+  });
+  afterAll(async () => {
+    server?.close();
+    await t?.close();
+  });
+
+  it('cannot read host files outside /workspace', async () => {
+    const canary = join(t.dataDir, 'host-canary.txt');
+    writeFileSync(canary, 'HOST-SECRET-CANARY');
+    const r = await run(['sh', '-c', `cat ${canary} /etc/hostname 2>&1; ls /work /root 2>&1; cat /proc/1/root${canary} 2>&1; echo done`]);
+    expect(r.stdout).toContain('done');
+    expect(r.stdout).not.toContain('HOST-SECRET-CANARY');
+    expect(r.stdout).toMatch(/No such file|Permission denied/);
+  });
+
+  it('has no network: not the host loopback, not the host address, no DNS', async () => {
+    const addresses = ['127.0.0.1', ...Object.values(networkInterfaces()).flat().filter((i) => i && i.family === 'IPv4' && !i.internal).map((i) => i!.address)];
+    for (const address of addresses) {
+      const r = await py(`import socket\ns=socket.socket()\ns.settimeout(3)\ntry:\n  s.connect(("${address}", ${port})); print("CONNECTED", s.recv(100))\nexcept Exception as e:\n  print("BLOCKED", type(e).__name__)`);
+      expect(r.stdout).toContain('BLOCKED');
+    }
+    const dns = await py('import socket\ntry:\n  print("RESOLVED", socket.gethostbyname("deb.debian.org"))\nexcept Exception as e:\n  print("BLOCKED", type(e).__name__)');
+    expect(dns.stdout).toContain('BLOCKED');
+    const ifaces = await run(['cat', '/proc/net/dev']);
+    expect(ifaces.stdout).not.toMatch(/eth0|ens|docker/);
+    expect(connections).toBe(0);
+  });
+
+  it('a CPU spin is killed at the timeout and reported as such', async () => {
+    const r = await run(['sh', '-c', 'while :; do :; done'], 1_000);
+    expect(r.limit).toBe('timeout');
+    expect(r.signal).toBe('SIGKILL');
+    expect(r.exitCode).toBeNull();
+  });
+
+  it('cannot write to the root filesystem', async () => {
+    const r = await run(['sh', '-c', 'touch /usr/x; touch /etc/x; touch /opt/securesphere/x; echo end']);
+    expect(r.stderr.match(/Read-only file system|Permission denied/g)?.length).toBe(3);
+    const again = await run(['sh', '-c', 'for f in /usr/x /etc/x /opt/securesphere/x; do test -e $f && echo "EXISTS $f"; done; echo checked']);
+    expect(again.stdout).toBe('checked\n');
+  });
+
+  it('cannot gain privileges: non-root, no capabilities, no-new-privileges, no setuid or chown', async () => {
+    const status = await run(['cat', '/proc/self/status']);
+    expect(status.stdout).toMatch(/^Uid:\s+1000\s+1000/m);
+    expect(status.stdout).toMatch(/^CapEff:\s+0+$/m);
+    expect(status.stdout).toMatch(/^CapPrm:\s+0+$/m);
+    // An empty bounding set: no setuid binary can hand capabilities back (gVisor does not show NoNewPrivs).
+    expect(status.stdout).toMatch(/^CapBnd:\s+0+$/m);
+    const r = await py('import os\nopen("/workspace/mine","w").close()\nfor f in (lambda: os.setuid(0), lambda: os.setgid(0), lambda: os.chown("/workspace/mine", 0, 0), lambda: os.chmod("/workspace/mine", 0o4755) or os.chown("/workspace/mine",0,-1)):\n  try:\n    f(); print("ALLOWED")\n  except PermissionError:\n    print("DENIED")');
+    expect(r.stdout.trim().split('\n')).toEqual(['DENIED', 'DENIED', 'DENIED', 'DENIED']);
+    const su = await run(['sh', '-c', 'su -c id root </dev/null 2>&1; echo rc=$?']);
+    expect(su.stdout).not.toMatch(/uid=0/);
+  });
+
+  it('/tmp is a sized tmpfs: filling it fails with no space', async () => {
+    const r = await run(['sh', '-c', 'dd if=/dev/zero of=/tmp/fill bs=1M count=64 2>&1; echo rc=$?; du -k /tmp/fill']);
+    expect(r.stdout).toMatch(/No space left/);
+    const kb = Number(/(\d+)\s+\/tmp\/fill/.exec(r.stdout)?.[1]);
+    expect(kb).toBeLessThanOrEqual(16 * 1024);
+    await run(['rm', '-f', '/tmp/fill']);
+  });
+
+  it('/workspace has a real size limit', async () => {
+    const r = await run(['sh', '-c', 'dd if=/dev/zero of=/workspace/fill bs=1M count=64 2>&1; echo rc=$?']);
+    expect(r.stdout).toMatch(/No space left/);
+    const host = join(t.dataDir, 'workspaces', conversationKey(A), 'fill');
+    expect(existsSync(host)).toBe(true);
+    expect(statSync(host).size).toBeLessThanOrEqual(16 * 1024 * 1024);
+    await run(['rm', '-f', '/workspace/fill']);
+  });
+
+  it('two conversations never see each other\'s workspace', async () => {
+    await run(['sh', '-c', 'echo A-PRIVATE > /workspace/a-secret']);
+    const r = await run(['sh', '-c', 'ls -a /workspace; cat /workspace/a-secret 2>&1; cat ../*/a-secret 2>&1; echo end'], 15_000, B);
+    expect(r.stdout).toContain('end');
+    expect(r.stdout).not.toContain('A-PRIVATE');
+    expect(r.stdout).not.toContain('a-secret\n');
+  });
+
+  it('a fork bomb is contained and the gateway keeps serving another conversation', async () => {
+    const bomb = run(['sh', '-c', 'b() { b | b & }; b; sleep 30'], 8_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const other = await run(['echo', 'still here'], 15_000, B);
+    expect(other.stdout).toBe('still here\n');
+    const r = await bomb;
+    expect(r.limit === 'timeout' || r.limit === 'killed' || r.limit === 'memory' || r.limit === 'pids').toBe(true);
+    const after = await run(['echo', 'alive'], 30_000);
+    expect(after.stdout).toBe('alive\n');
+  }, 90_000);
+
+  it('allocating past the memory limit is stopped and reported', async () => {
+    const r = await py('x = bytearray(512 * 1024 * 1024)\nx[::4096] = b"1" * len(x[::4096])\nprint("ALLOCATED")', 30_000);
+    expect(r.stdout).not.toContain('ALLOCATED');
+    expect(r.exitCode === 0).toBe(false);
+    // Either the kernel/sentry killed it (reported as a limit) or Python got MemoryError.
+    expect(r.limit !== null || /MemoryError/.test(r.stderr)).toBe(true);
+    const other = await run(['echo', 'ok'], 15_000, B);
+    expect(other.stdout).toBe('ok\n');
+    const after = await run(['echo', 'recreated or alive'], 30_000);
+    expect(after.exitCode).toBe(0);
+  }, 90_000);
+});
