@@ -4,11 +4,18 @@
 // stored and the gateway runs the approved step once when it next starts).
 // `--as USER` names the decider; policy checks that user exactly as for a chat button.
 import type { Command } from 'commander';
-import type { ApiClient } from '../../../channels/cli/api-client.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createApiClient, type ApiClient } from '../../../channels/cli/api-client.js';
 import { serializeApproval, serializeGrant } from '../../api/routes/approvals.js';
+import { resolveSecretRef } from '../../config/secret-ref.js';
 import { ERROR_CODES, SecureSphereError, type ErrorCode } from '../../core/errors.js';
 import type { ApprovalStatus } from '../../core/types.js';
-import type { ApprovalService } from '../../policy/approval-service.js';
+import { createApprovalService, type ApprovalService } from '../../policy/approval-service.js';
+import { createAuditChain } from '../../security/audit-chain.js';
+import { ActionStore } from '../../store/actions.js';
+import { openDatabase } from '../../store/database.js';
+import { loadConfigFor } from '../global-options.js';
 
 export type ApprovalView = ReturnType<typeof serializeApproval>;
 export type GrantView = ReturnType<typeof serializeGrant>;
@@ -31,7 +38,11 @@ export function registerApprovalCommands(
   open: (command: Command) => Promise<{ approvals: ApprovalsBackend; close(): unknown }>,
   output: CommandOutput = { out: (text) => console.log(text) },
 ): void {
-  const group = program.command('approvals').description('list and decide approval requests, manage "allow for this conversation" grants');
+  const group = program
+    .command('approvals')
+    .description('list and decide approval requests, manage "allow for this conversation" grants')
+    .option('--url <url>', 'gateway URL (default from config)')
+    .option('--offline', 'use the database directly while the gateway is stopped; an approved step runs when it next starts');
   const withBackend = async (command: Command, run: (backend: ApprovalsBackend) => Promise<void>) => {
     const { approvals, close } = await open(command);
     try {
@@ -150,4 +161,42 @@ export function httpApprovalsBackend(api: ApiClient): ApprovalsBackend {
     listGrants: async (conversationId) => (await call<{ grants: GrantView[] }>('GET', `/api/conversations/${enc(conversationId)}/grants`)).grants,
     revokeGrant: async (id) => (await call<{ grant: GrantView }>('DELETE', `/api/grants/${enc(id)}`)).grant,
   };
+}
+
+/**
+ * The default opener for main.ts: the running gateway's HTTP API, or with --offline the
+ * database itself (the gateway must be stopped; prompts shown in chats are not updated).
+ */
+export async function openApprovalsBackend(command: Command): Promise<{ approvals: ApprovalsBackend; close(): void }> {
+  const { config } = loadConfigFor(command);
+  const opts = command.optsWithGlobals<{ url?: string; offline?: boolean }>();
+  if (opts.offline) {
+    const db = openDatabase(config.data_dir);
+    const service = createApprovalService({
+      db,
+      actions: new ActionStore(db),
+      audit: createAuditChain({
+        db,
+        signingKeyPath: config.security.audit.signing_key_file ?? join(config.data_dir, 'keys', 'audit-signing.key'),
+        checkpointEvery: config.security.audit.checkpoint_every,
+      }),
+      outbound: { deliver: async () => undefined },
+      config: config.policy,
+      onDecided: () => undefined,
+    });
+    return { approvals: localApprovalsBackend(service), close: () => db.close() };
+  }
+  const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
+  const url = opts.url ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`;
+  let token: string;
+  if (config.server.api_token) {
+    token = resolveSecretRef(config.server.api_token, 'server.api_token', { env: process.env });
+  } else {
+    const file = join(config.data_dir, 'api-token');
+    if (!existsSync(file)) {
+      throw new SecureSphereError(ERROR_CODES.UNAUTHORIZED, `No API token in ${file}: start the gateway once with \`securesphere start\`, set SECURESPHERE_API_TOKEN, or use --offline.`);
+    }
+    token = readFileSync(file, 'utf8').trim();
+  }
+  return { approvals: httpApprovalsBackend(createApiClient(url, token)), close: () => undefined };
 }
