@@ -71,7 +71,9 @@ export function createConversationFeeds(limits: FeedLimits = {}): ConversationFe
   const maxConversations = limits.conversations ?? 1000;
   // A Map keeps insertion order: re-inserting on use makes the first key the least recent.
   const feeds = new Map<string, Feed>();
-  let seq = 0;
+  // Starts at the clock (in µs) rather than 0 so numbers keep growing across a gateway restart:
+  // a page that resumes with after=<old seq> must not miss the new process's events.
+  let seq = Date.now() * 1000;
 
   function feedOf(conversationId: string): Feed {
     let feed = feeds.get(conversationId);

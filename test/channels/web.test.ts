@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
 import type { ApprovalPrompt } from '../../src/core/types.js';
+import { createConversationFeeds } from '../../channels/web/feed.js';
 import { PAGE_SCRIPT } from '../../channels/web/page/script.js';
 import { authed, postJson, readEvents, startWebHarness, type WebHarness } from './web-helpers.js';
 
@@ -174,5 +175,13 @@ describe('web channel over HTTP', () => {
     const second = await fetch(`${h.url}/api/web/events?conversation_id=busy`, { headers: authed() });
     expect(second.status).toBe(429);
     await first.body!.cancel();
+  });
+
+  it('keeps event numbers growing across a restart, so a resuming page misses nothing', async () => {
+    const before = createConversationFeeds().append('c', { id: 'a', from: 'bot', text: 'old', time: new Date().toISOString() });
+    await new Promise((r) => setTimeout(r, 5));
+    const restarted = createConversationFeeds();
+    restarted.append('c', { id: 'b', from: 'bot', text: 'new', time: new Date().toISOString() });
+    expect(restarted.since('c', before.seq).map((e) => e.text)).toEqual(['new']);
   });
 });
