@@ -92,6 +92,12 @@ await describeSandbox('skills inside a real runsc agent', () => {
     expect(await notesSkill.execute(ctx(), 'forget', { id: a.note.id })).toMatchObject({ forgotten: true });
   });
 
+  it('a secret passed as env reaches that exec only', async () => {
+    const print = ['node', '-e', 'process.stdout.write(process.env.DEPLOY_TOKEN ?? "absent")'];
+    expect((await agent.exec({ argv: print, env: { DEPLOY_TOKEN: 's3cr3t' } })).stdout).toBe('s3cr3t');
+    expect((await agent.exec({ argv: print })).stdout).toBe('absent');
+  });
+
   describeHttp();
 
   function describeHttp(): void {
