@@ -1,0 +1,26 @@
+// The shared Provider contract, run against the Ollama provider and the fake Ollama server.
+import { createServer } from 'node:net';
+import { createOllamaProvider } from '../../src/providers/ollama.js';
+import { startFakeOllama, turns } from '../fakes/ollama-server.js';
+import { describeProviderContract } from './provider-contract.js';
+
+describeProviderContract('ollama', async () => {
+  const fake = await startFakeOllama({ models: ['llama3.1'] });
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const { port } = closed.address() as { port: number };
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  return {
+    provider: createOllamaProvider({ host: fake.url, model: 'llama3.1', timeoutMs: 5_000 }),
+    unreachable: createOllamaProvider({ host: `http://127.0.0.1:${port}`, model: 'llama3.1', timeoutMs: 5_000 }),
+    impatient: createOllamaProvider({ host: fake.url, model: 'llama3.1', timeoutMs: 150 }),
+    model: 'llama3.1',
+    missingModel: 'not-pulled',
+    scriptText: (text) => fake.enqueue(turns.text(text)),
+    scriptToolCall: (name, args) => fake.enqueue(turns.toolCall(name, args)),
+    scriptDelay: (ms) => fake.enqueue(turns.delay(ms)),
+    lastToolResults: () =>
+      (fake.chatRequests.at(-1)?.messages ?? []).filter((m) => m.role === 'tool').map((m) => [m.tool_name ?? '', m.content]),
+    close: () => fake.close(),
+  };
+});
