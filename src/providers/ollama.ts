@@ -40,26 +40,35 @@ interface CallScope {
 }
 
 /**
- * fetch refuses URLs with user:password@, so credentials in the host (a reverse proxy with basic
+ * Normalizes the host the way Ollama's own tools read OLLAMA_HOST ("localhost" and
+ * "10.0.0.5:11434" mean http, a bare host means port 11434), so messages name the real
+ * address. fetch refuses URLs with user:password@, so credentials (a reverse proxy with basic
  * auth) move into an Authorization header and out of every URL and message.
  */
-function splitCredentials(rawHost: string): { host: string; headers?: Record<string, string> } {
+export function normalizeOllamaHost(rawHost: string): { host: string; headers?: Record<string, string> } {
+  const explicitScheme = rawHost.includes('://');
+  let url: URL;
   try {
-    const url = new URL(rawHost.includes('://') ? rawHost : `http://${rawHost}`);
-    if (!url.username && !url.password) return { host: rawHost };
-    const user = decodeURIComponent(url.username);
-    const password = decodeURIComponent(url.password);
+    url = new URL(explicitScheme ? rawHost : `http://${rawHost}`);
+  } catch {
+    throw new SecureSphereError(
+      ERROR_CODES.CONFIG_INVALID,
+      'provider.host (or OLLAMA_HOST) is not a valid address: use e.g. http://127.0.0.1:11434.',
+    );
+  }
+  if (!explicitScheme && url.port === '') url.port = '11434';
+  let headers: Record<string, string> | undefined;
+  if (url.username || url.password) {
+    const basic = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64');
+    headers = { Authorization: `Basic ${basic}` };
     url.username = '';
     url.password = '';
-    const basic = Buffer.from(`${user}:${password}`).toString('base64');
-    return { host: url.toString().replace(/\/$/, ''), headers: { Authorization: `Basic ${basic}` } };
-  } catch {
-    return { host: rawHost };
   }
+  return { host: url.toString().replace(/\/$/, ''), ...(headers ? { headers } : {}) };
 }
 
 export function createOllamaProvider(options: OllamaProviderOptions): OllamaProvider {
-  const { host, headers } = splitCredentials(
+  const { host, headers } = normalizeOllamaHost(
     options.host && options.host.trim() !== '' ? options.host.trim() : DEFAULT_OLLAMA_HOST,
   );
   const baseFetch = options.fetch ?? fetch;

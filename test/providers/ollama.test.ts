@@ -2,7 +2,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
-import { createOllamaProvider } from '../../src/providers/ollama.js';
+import { createOllamaProvider, normalizeOllamaHost } from '../../src/providers/ollama.js';
 import type { ToolDefinition } from '../../src/providers/provider.js';
 import { startFakeOllama, turns, type FakeOllama } from '../fakes/ollama-server.js';
 
@@ -184,6 +184,14 @@ describe('ollama provider against the fake server', () => {
     const res = await p.chat({ model: 'llama3.1', messages: [{ role: 'user', content: 'authed' }], tools: [] });
     expect(res.text).toBe('authed');
     expect(fake.requests.at(-1)!.authorization).toBe(`Basic ${Buffer.from('admin:s3cret').toString('base64')}`);
+  });
+
+  it('reads hosts the way OLLAMA_HOST is written', () => {
+    expect(normalizeOllamaHost('localhost').host).toBe('http://localhost:11434');
+    expect(normalizeOllamaHost('10.0.0.5:8080').host).toBe('http://10.0.0.5:8080');
+    expect(normalizeOllamaHost('https://ollama.example.org').host).toBe('https://ollama.example.org');
+    expect(normalizeOllamaHost('http://127.0.0.1:11434/').host).toBe('http://127.0.0.1:11434');
+    expect(() => normalizeOllamaHost('http://[bad')).toThrow(/provider.host/);
   });
 
   it('maps a dropped connection to PROVIDER_UNREACHABLE', async () => {
