@@ -12,13 +12,13 @@
 // - expireDue(): past-expiry requests become expired (= the step does not run).
 import { canonicalJson, sha256Hex } from '../core/canonical-json.js';
 import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
-import { newId } from '../core/ids.js';
 import type { OutboundSink } from '../core/outbound.js';
 import type { ActionRequest, ApprovalPrompt, ApprovalRequest, ApprovalScope, ApprovalStatus } from '../core/types.js';
 import type { AuditLog } from '../security/audit-log.js';
 import type { ActionStore } from '../store/actions.js';
 import { ApprovalStore, type ConversationGrant } from '../store/approvals.js';
 import type { Db } from '../store/database.js';
+import { commitDecision, commitExpiry, commitRequest } from './approval-commit.js';
 import { buildApprovalPrompt } from './approval-prompt.js';
 import { renderApprovalText } from './approval-text.js';
 import { checkDecider } from './approver-check.js';
@@ -76,6 +76,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   const store = options.store ?? new ApprovalStore(options.db);
   const now = options.now ?? Date.now;
   const onError = options.onError ?? ((error, context) => console.error(`approvals: ${context}:`, error));
+  const stores = { store, actions, audit };
   const inflight = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<ApprovalRequest[]> | undefined;
@@ -121,23 +122,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
 
   async function expireOne(approval: ApprovalRequest): Promise<ApprovalRequest | undefined> {
     const at = now();
-    const expired = store.transaction(() => {
-      if (!store.decide(approval.id, 'expired', null, at)) return undefined;
-      actions.transition(
-        approval.actionId,
-        'awaiting_approval',
-        'expired',
-        { error: `Not run: approval ${approval.id} expired at ${approval.expiresAt.toISOString()} without a decision.`, note: `approval ${approval.id} expired` },
-        at,
-      );
-      audit.append({
-        type: 'approval-expired',
-        actor: 'system',
-        conversationId: approval.conversationId,
-        details: { approvalId: approval.id, actionId: approval.actionId, skill: approval.skill, operation: approval.operation, level: approval.securityLevel },
-      });
-      return store.get(approval.id)!;
-    });
+    const expired = commitExpiry(stores, approval, at);
     if (!expired) return undefined;
     await showPrompt(expired);
     notify(expired);
@@ -166,35 +151,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   return {
     async open(action: ActionRequest, decision: Extract<PolicyDecision, { decision: 'require_approval' }>, context: { channel: string }) {
       const createdAt = now();
-      const canonicalArguments = canonicalJson(action.arguments ?? null);
-      const approval = store.transaction(() => {
-        const created = store.create({
-          id: newId('apr'),
-          actionId: action.id,
-          conversationId: action.conversationId,
-          skill: action.skill,
-          operation: action.operation,
-          canonicalArguments,
-          argumentsHash: sha256Hex(canonicalArguments),
-          securityLevel: decision.level,
-          requester: action.requester,
-          approvers: [...decision.approvers],
-          createdAt: new Date(createdAt),
-          expiresAt: new Date(createdAt + config.approval_ttl_ms),
-          channel: context.channel,
-        });
-        audit.append({
-          type: 'approval-requested',
-          actor: action.requester,
-          conversationId: action.conversationId,
-          details: {
-            approvalId: created.id, actionId: action.id, skill: action.skill, operation: action.operation,
-            level: decision.level, argumentsHash: created.argumentsHash, approvers: created.approvers,
-            expiresAt: created.expiresAt.toISOString(), channel: context.channel, reason: decision.reason,
-          },
-        });
-        return created;
-      });
+      const approval = commitRequest(stores, action, decision, context.channel, createdAt, config.approval_ttl_ms);
       // Persisted and audited; only now is anything shown.
       const prompt = buildApprovalPrompt(approval);
       try {
@@ -245,30 +202,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
 
       const status = input.decision === 'approve' ? 'approved' : 'denied';
       const at = now();
-      const decided = store.transaction(() => {
-        if (!store.decide(approval.id, status, input.approver, at, scope)) return undefined;
-        const moved = actions.transition(
-          approval.actionId,
-          'awaiting_approval',
-          status,
-          status === 'denied'
-            ? { error: `Not run: denied by ${input.approver}.`, note: `approval ${approval.id} denied by ${input.approver}` }
-            : { note: `approval ${approval.id} approved by ${input.approver}` },
-          at,
-        );
-        if (!moved) {
-          const current = actions.get(approval.actionId)?.status ?? 'missing';
-          // Throwing rolls the approval's CAS back too: nothing half-decided is left behind.
-          throw new SecureSphereError(ERROR_CODES.APPROVAL_ALREADY_DECIDED, `The step behind approval ${approval.id} is no longer waiting for a decision (it is ${current}).`);
-        }
-        const common = { approvalId: approval.id, actionId: approval.actionId, skill: approval.skill, operation: approval.operation, level: approval.securityLevel, argumentsHash: approval.argumentsHash, channel: input.channel ?? null };
-        audit.append({ type: status === 'approved' ? 'approval-granted' : 'approval-denied', actor: input.approver, conversationId: approval.conversationId, details: { ...common, scope } });
-        if (status === 'approved' && scope === 'conversation') {
-          const grant = store.createGrant({ id: newId('grt'), conversationId: approval.conversationId, skill: approval.skill, operation: approval.operation, grantedBy: input.approver }, at);
-          audit.append({ type: 'grant-created', actor: input.approver, conversationId: approval.conversationId, details: { grantId: grant.id, approvalId: approval.id, skill: grant.skill, operation: grant.operation } });
-        }
-        return store.get(approval.id)!;
-      });
+      const decided = commitDecision(stores, approval, { approver: input.approver, status, scope, channel: input.channel }, at);
       if (!decided) {
         const current = store.get(approval.id)!;
         // Still pending means it ran out of time between the check and the write.
