@@ -180,7 +180,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (!llm.allowed) {
         throw new SecureSphereError(ERROR_CODES.RATE_LIMITED, `The gateway's language-model budget is used up; try again in ${Math.ceil(llm.retryAfterMs / 1000)} s.`);
       }
-      return providers.chat(request);
+      // Nothing secret reaches a model: every message is redacted on its way out.
+      const messages = request.messages.map((m) => ({ ...m, content: redactor.redact(m.content) }));
+      return providers.chat({ ...request, messages });
     },
     describeProviderError: describeProviderErrorForUser,
     tools,
@@ -244,6 +246,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     authLimiter: rateLimiter.authFailureLimiter,
     routes,
+    redact: (text) => redactor.redact(text),
   });
   for (const channel of channels) outbound.add(channel);
 

@@ -13,6 +13,8 @@ export interface ApiAppOptions {
   logger: Logger;
   authLimiter?: AuthFailureLimiter;
   routes: RouteGroup[];
+  /** Applied to every response body: a known secret value never leaves in an API answer. */
+  redact?: (text: string) => string;
 }
 
 export function createApiApp(options: ApiAppOptions): FastifyInstance {
@@ -29,6 +31,10 @@ export function createApiApp(options: ApiAppOptions): FastifyInstance {
     reply.code(404).send({ error: { code: 'SS_ERR_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` } }),
   );
   installBearerAuth(app, options.token, options.authLimiter);
+  const redact = options.redact;
+  if (redact) {
+    app.addHook('onSend', async (_request, _reply, payload) => (typeof payload === 'string' ? redact(payload) : payload));
+  }
   for (const register of options.routes) register(app);
   return app;
 }
