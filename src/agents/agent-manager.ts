@@ -151,11 +151,27 @@ export class AgentManager implements Sandbox {
 
   async stop(agentId: string, force = false): Promise<AgentRecord | undefined> {
     const agent = this.live.get(agentId);
-    if (!agent) return this.deps.store.get(agentId);
+    if (!agent) return this.stopUnowned(agentId, force);
     this.forget(agent);
     this.deps.store.update(agentId, { state: 'stopping' });
     const exit = await agent.instance.stop(force, this.deps.stopGraceMs ?? 5_000);
     await this.finish(agent, exit, 'stopped', force ? 'stopped (forced)' : null);
+    return this.deps.store.get(agentId);
+  }
+
+  /** Stops an agent this process does not hold (e.g. from the CLI while the gateway runs). */
+  private async stopUnowned(agentId: string, force: boolean): Promise<AgentRecord | undefined> {
+    const record = this.deps.store.get(agentId);
+    const backend = this.deps.backend;
+    if (!record || !record.containerId || !backend || record.state === 'stopped' || record.state === 'error') return record;
+    let exit: AgentExit | null = null;
+    try {
+      const instance = await backend.adopt({ containerId: record.containerId, agentId, conversationKey: null, running: true });
+      exit = await instance.stop(force, this.deps.stopGraceMs ?? 5_000);
+    } catch {
+      await backend.remove(record.containerId).catch(() => undefined);
+    }
+    this.deps.store.update(agentId, { state: 'stopped', stoppedAt: Date.now(), exitCode: exit?.exitCode ?? null, error: force ? 'stopped (forced)' : null });
     return this.deps.store.get(agentId);
   }
 

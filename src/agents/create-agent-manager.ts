@@ -33,6 +33,11 @@ export interface CreateAgentManagerOptions {
   workspaceQuota?: QuotaMode | 'auto';
   /** Start the idle reaper and the warm pool (default true). */
   autoStart?: boolean;
+  /**
+   * Adopt/remove labelled containers at start (default true). A CLI process working next to a
+   * running gateway passes false (and autoStart false) so it never touches the gateway's agents.
+   */
+  reconcile?: boolean;
 }
 
 export interface AgentSubsystem {
@@ -108,7 +113,7 @@ export async function createAgentManager(opts: CreateAgentManagerOptions): Promi
     logger: log,
     audit: opts.audit,
   });
-  const reconciled = backend ? await reconcile(manager, store, backend, log) : null;
+  const reconciled = backend && opts.reconcile !== false ? await reconcile(manager, store, backend, log) : null;
   if (opts.autoStart !== false) manager.start();
 
   return {

@@ -2,6 +2,7 @@
 // helper's stdin, one JSON answer line per request read from its stdout. Used over a Docker
 // attach stream and over a bubblewrap child's pipes alike. Answers are matched by id; a line
 // that is not an answer (the helper is code running inside the sandbox) is ignored.
+import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
 import type { ExecResult, LimitKind } from './sandbox.js';
@@ -24,8 +25,11 @@ interface Pending {
 const LIMITS: ReadonlySet<string> = new Set<LimitKind>(['timeout', 'memory', 'pids', 'output', 'killed']);
 
 export class HelperClient {
+  // Several clients may be attached to one helper (every attach sees every answer), so ids
+  // carry a random per-client prefix and a client ignores answers that are not its own.
+  private readonly prefix = randomBytes(6).toString('hex');
   private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new Map<string, Pending>();
   private buffer = '';
   private closedReason: string | null = null;
 
@@ -62,7 +66,7 @@ export class HelperClient {
     if (this.closedReason !== null) {
       return Promise.reject(new SecureSphereError(ERROR_CODES.SANDBOX_EXEC, `The agent's helper is gone (${this.closedReason}).`));
     }
-    const id = this.nextId++;
+    const id = `${this.prefix}-${this.nextId++}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
@@ -105,7 +109,7 @@ export class HelperClient {
     }
     if (msg === null || typeof msg !== 'object') return;
     const { id, result, error } = msg as { id?: unknown; result?: unknown; error?: unknown };
-    if (typeof id !== 'number') return;
+    if (typeof id !== 'string') return;
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
