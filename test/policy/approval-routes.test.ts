@@ -61,7 +61,7 @@ describe('approval routes', () => {
     expect(listed.status).toBe(200);
     expect(listed.json.approvals).toHaveLength(1);
     expect(listed.json.approvals[0]).toMatchObject({
-      id: approval.id, status: 'pending', skill: 'shell', operation: 'run', arguments: { command: 'make deploy' },
+      id: approval.id, status: 'pending', summary: expect.stringContaining('shell.run needs approval'), skill: 'shell', operation: 'run', arguments: { command: 'make deploy' },
       arguments_hash: approval.argumentsHash, approvers: ['alice', 'bob', 'root'], security_level: 'high',
     });
     expect((await call('GET', '/api/approvals?status=approved')).json.approvals).toHaveLength(0);
@@ -112,7 +112,7 @@ describe('approval routes', () => {
 
   it('deny: 200 and the action is denied', async () => {
     const { approval, action } = await pending();
-    const denied = await call('POST', `/api/approvals/${approval.id}/deny`, { approver: 'alice' });
+    const denied = await call('POST', `/api/approvals/${approval.id}/deny`, { approver: 'alice', scope: 'once' });
     expect(denied.status).toBe(200);
     expect(denied.json.approval.status).toBe('denied');
     expect(temp.actions.get(action.id)!.status).toBe('denied');

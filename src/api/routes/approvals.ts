@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ERROR_CODES, SecureSphereError } from '../../core/errors.js';
 import type { ApprovalRequest } from '../../core/types.js';
+import { buildApprovalPrompt } from '../../policy/approval-prompt.js';
 import type { ApprovalService } from '../../policy/approval-service.js';
 import type { ConversationGrant } from '../../store/approvals.js';
 import { parseOr400 } from '../http-errors.js';
@@ -15,7 +16,8 @@ const userId = z.string().trim().min(1).max(200);
 const idParams = z.object({ id: z.string().min(1).max(200) });
 const listQuery = z.object({ status: z.enum(['pending', 'approved', 'denied', 'expired']).optional() });
 const approveBody = z.strictObject({ approver: userId, scope: z.enum(['once', 'conversation']).optional() });
-const denyBody = z.strictObject({ approver: userId });
+// A deny is always for this one request; "once" is accepted so clients can send one shape.
+const denyBody = z.strictObject({ approver: userId, scope: z.literal('once').optional() });
 
 export function approvalRoutes(approvals: ApprovalService) {
   return (app: FastifyInstance): void => {
@@ -70,6 +72,7 @@ export function serializeApproval(approval: ApprovalRequest) {
     conversation_id: approval.conversationId,
     skill: approval.skill,
     operation: approval.operation,
+    summary: buildApprovalPrompt(approval).summary,
     arguments: args,
     arguments_hash: approval.argumentsHash,
     security_level: approval.securityLevel,
