@@ -78,6 +78,16 @@ function pageHeaders(reply: FastifyReply, contentType: string): FastifyReply {
     .header('cache-control', 'no-store');
 }
 
+/**
+ * Defence in depth for the token check: the gateway authenticates by URL prefix, and a
+ * percent-encoded path ("/%61pi/web/…") reaches these routes without that prefix. Such a
+ * request is refused here whatever the gateway's hook decided.
+ */
+function literalApiPath(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  if (request.url.startsWith('/api/web/')) return undefined;
+  return reject(request, reply, 404, ERROR_CODES.NOT_FOUND, 'Use the literal /api/web/ path.');
+}
+
 export function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps): void {
   app.get('/', (_request, reply) => pageHeaders(reply, 'text/html; charset=utf-8').send(PAGE_HTML));
   app.get('/web/app.js', (_request, reply) => pageHeaders(reply, 'text/javascript; charset=utf-8').send(PAGE_SCRIPT));
@@ -86,6 +96,8 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps): voi
   app.get('/web/app.css', (_request, reply) => pageHeaders(reply, 'text/css; charset=utf-8').send(PAGE_CSS));
 
   app.post('/api/web/messages', async (request, reply) => {
+    const refused = literalApiPath(request, reply);
+    if (refused) return refused;
     const input = parse(messageBody, request.body, 'message');
     if (!input.ok) return reject(request, reply, 400, ERROR_CODES.BAD_REQUEST, input.message);
     const ctx = deps.context();
@@ -113,6 +125,8 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps): voi
   });
 
   app.post('/api/web/approvals', async (request, reply) => {
+    const refused = literalApiPath(request, reply);
+    if (refused) return refused;
     const input = parse(approvalBody, request.body, 'decision');
     if (!input.ok) return reject(request, reply, 400, ERROR_CODES.BAD_REQUEST, input.message);
     const ctx = deps.context();
@@ -123,6 +137,8 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps): voi
   });
 
   app.get('/api/web/events', (request, reply) => {
+    const refused = literalApiPath(request, reply);
+    if (refused) return refused;
     const input = parse(eventsQuery, request.query, 'query');
     if (!input.ok) return reject(request, reply, 400, ERROR_CODES.BAD_REQUEST, input.message);
     const conversation = input.data.conversation_id;

@@ -15,7 +15,9 @@ export interface AuthFailureLimiter {
 export function installBearerAuth(app: FastifyInstance, token: string, limiter?: AuthFailureLimiter): void {
   const expected = digest(token);
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/api/')) return;
+    // Decide on the route that will run too, not only the raw URL: the router decodes
+    // "/%61pi/messages" to "/api/messages", which the raw URL check alone would let through.
+    if (!request.url.startsWith('/api/') && !(request.routeOptions.url ?? '').startsWith('/api/')) return;
     const address = request.ip;
     const wait = limiter?.blockedFor(address) ?? 0;
     if (wait > 0) {

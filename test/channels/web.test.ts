@@ -1,12 +1,26 @@
 // The web channel over real HTTP: the public page with a strict CSP, token-protected data
 // routes, messages into the gateway, replies and approval prompts out over server-sent events,
 // button decisions into ctx.decide, and malformed requests refused without harm.
+import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
 import type { ApprovalPrompt } from '../../src/core/types.js';
 import { createConversationFeeds } from '../../channels/web/feed.js';
 import { PAGE_SCRIPT } from '../../channels/web/page/script.js';
 import { authed, postJson, readEvents, startWebHarness, type WebHarness } from './web-helpers.js';
+
+/** fetch normalizes some paths; node:http sends the path byte for byte. */
+function rawPost(base: string, path: string, body: unknown): Promise<number> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
 
 function prompt(outcome?: ApprovalPrompt['outcome']): ApprovalPrompt {
   return {
@@ -57,6 +71,11 @@ describe('web channel over HTTP', () => {
     expect((await postJson(`${h.url}/api/web/messages`, { conversation_id: 'c1', text: 'hi' }, { authorization: 'Bearer nope' })).status).toBe(401);
     expect((await fetch(`${h.url}/api/web/events?conversation_id=c1`)).status).toBe(401);
     expect((await postJson(`${h.url}/api/web/approvals`, { approval_id: 'a', decision: 'approve' }, {})).status).toBe(401);
+    // Percent-encoded paths route to the same handlers; they must not skip the token check.
+    for (const path of ['/%61pi/web/messages', '/ap%69/web/messages', '/api/w%65b/messages']) {
+      const status = await rawPost(h.url, path, { conversation_id: 'c1', text: 'hi' });
+      expect(status, path).toBe(401);
+    }
     expect(h.received).toHaveLength(0);
     expect(h.decisions).toHaveLength(0);
   });
