@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Prepares the sandbox on a Debian 12 machine, as root: Docker engine, gVisor (runsc)
+# registered with --network=none, mmdebstrap, bubblewrap, loop-mount tools, node_modules, and
+# the agent image built locally (no registry). Idempotent: safe to re-run; works on a fresh CI
+# machine (starts dockerd in the background) and on a host where dockerd already runs.
+# Env: SECURESPHERE_IMAGE (default securesphere-agent:latest), FORCE_IMAGE=1 to rebuild.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+IMAGE="${SECURESPHERE_IMAGE:-securesphere-agent:latest}"
+DAEMON_JSON=/etc/docker/daemon.json
+step() { printf '\n==> %s\n' "$*"; }
+die() { printf 'setup-test-env: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root (it installs packages and configures dockerd)"
+command -v node >/dev/null || die "Node.js 20 is required (node not found)"
+
+PACKAGES=(docker.io runsc mmdebstrap bubblewrap e2fsprogs util-linux mount)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  step "Installing ${missing[*]} (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+else
+  step "Packages present: ${PACKAGES[*]}"
+fi
+
+step "Registering runsc in $DAEMON_JSON (runtimeArgs include --network=none; other keys and args kept)"
+mkdir -p /etc/docker
+changed=$(node - "$DAEMON_JSON" <<'JS'
+const fs = require('node:fs');
+const file = process.argv[2];
+let cfg = {};
+try { cfg = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { if (e.code !== 'ENOENT') throw e; }
+const before = JSON.stringify(cfg);
+cfg.runtimes ??= {};
+const runsc = (cfg.runtimes.runsc ??= { path: '/usr/bin/runsc' });
+runsc.path ??= '/usr/bin/runsc';
+const args = Array.isArray(runsc.runtimeArgs) ? runsc.runtimeArgs : [];
+// runsc needs its own network stack off, or containers fail in the root network namespace;
+// the kvm platform hangs on these hosts, so never keep it.
+runsc.runtimeArgs = [...args.filter((a) => !/^--platform[= ]kvm$/.test(a)), ...(args.includes('--network=none') ? [] : ['--network=none'])];
+if (JSON.stringify(cfg) !== before) {
+  fs.writeFileSync(file, JSON.stringify(cfg, null, 2) + '\n');
+  console.log('yes');
+} else console.log('no');
+JS
+)
+
+if docker info >/dev/null 2>&1; then
+  if [ "$changed" = yes ]; then
+    step "dockerd is running: reloading its configuration (SIGHUP)"
+    kill -HUP "$(pidof dockerd)"
+    sleep 1
+  else
+    step "dockerd is running with runsc registered"
+  fi
+else
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+    step "Starting docker (systemctl)"
+    systemctl restart docker || systemctl start docker
+  else
+    step "Starting dockerd in the background (log: /var/log/dockerd.log)"
+    nohup dockerd >/var/log/dockerd.log 2>&1 &
+  fi
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && break
+    sleep 1
+  done
+  docker info >/dev/null 2>&1 || { tail -n 30 /var/log/dockerd.log 2>/dev/null || true; die "dockerd did not come up within 60 s"; }
+fi
+docker info --format '{{json .Runtimes}}' | grep -q '"runsc"' || die "dockerd does not list the runsc runtime; check $DAEMON_JSON"
+
+if [ ! -d node_modules ]; then
+  step "Installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+step "Building the agent image $IMAGE (cached; FORCE_IMAGE=1 rebuilds)"
+args=(--image "$IMAGE")
+[ "${FORCE_IMAGE:-0}" = 1 ] && args+=(--force)
+node --import tsx src/agents/image/build-image.ts "${args[@]}"
+
+step "Probing runsc with the agent image"
+docker run --rm --runtime=runsc --network=none --pids-limit=256 --entrypoint /bin/true "$IMAGE"
+echo "sandbox ready: runsc + $IMAGE"
