@@ -1,29 +1,16 @@
-// Fakes at the edges for the policy tests: an in-memory AuditLog that records events, an
-// OutboundSink that records what it delivered, and a real SQLite store in a temp folder.
+// Fakes at the edges for the policy tests: an OutboundSink that records what it delivered,
+// and a real SQLite store (with the real audit chain) in a temp folder.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../../src/config/schema.js';
 import type { OutboundSink } from '../../src/core/outbound.js';
 import type { ActionRequest, OutboundMessage, SecurityLevel } from '../../src/core/types.js';
-import type { AuditEvent, AuditEventInput, AuditLog } from '../../src/security/audit-log.js';
 import { ActionStore } from '../../src/store/actions.js';
 import { ConversationStore } from '../../src/store/conversations.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import type { PolicyConfig } from '../../src/policy/policy-engine.js';
 import { createAuditChain, type AuditChain } from '../../src/security/audit-chain.js';
-
-export class MemoryAuditLog implements AuditLog {
-  readonly events: AuditEvent[] = [];
-  append(event: AuditEventInput): AuditEvent {
-    const stored: AuditEvent = { ...event, seq: this.events.length + 1, time: new Date().toISOString(), prevHash: '', hash: '' };
-    this.events.push(stored);
-    return stored;
-  }
-  ofType(type: string): AuditEvent[] {
-    return this.events.filter((e) => e.type === type);
-  }
-}
 
 export class RecordingOutbound implements OutboundSink {
   readonly delivered: OutboundMessage[] = [];
