@@ -25,13 +25,17 @@ export interface FrameOptions {
 // Characters that read as "<" or ">" to a model or a person. NFKC maps fullwidth and small
 // forms onto ASCII; the rest are listed explicitly.
 const ANGLE_LIKE = new Set([...'<>‹›«»〈〉⟨⟩《》ᐸᐳ⋖⋗≺≻❮❯⟪⟫˂˃〈〉❬❭⦉⦊⧼⧽']);
+// eslint-disable-next-line no-misleading-character-class -- lists invisible and joining code points on purpose
 const INVISIBLE = /[\u00AD\u034F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF]/;
+
+// eslint-disable-next-line no-misleading-character-class -- same class as INVISIBLE, global
+const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'g');
 
 function isAngleLike(ch: string): boolean {
   return ANGLE_LIKE.has(ch) || ANGLE_LIKE.has(ch.normalize('NFKC'));
 }
 
-/** Replaces every run of two or more angle-bracket look-alikes (invisibles ignored) with one "‹"-free "(". */
+/** Replaces every run of three or more angle-bracket look-alikes (invisibles ignored) with "(". */
 function breakAngleRuns(text: string): string {
   const chars = [...text];
   let out = '';
@@ -49,15 +53,15 @@ function breakAngleRuns(text: string): string {
       if (isAngleLike(chars[j] as string)) angles += 1;
       j += 1;
     }
-    // A single bracket is ordinary text (HTML, comparisons); runs are what delimiters are made of.
-    out += angles >= 2 ? '(' : chars.slice(i, j).join('');
+    // One or two brackets are ordinary text (HTML, comparisons, shifts); the delimiters use three.
+    out += angles >= 3 ? '(' : chars.slice(i, j).join('');
     i = j;
   }
   return out;
 }
 
 function normalizedKey(token: string): string {
-  const nfkc = token.normalize('NFKC').replace(new RegExp(INVISIBLE.source, 'g'), '');
+  const nfkc = token.normalize('NFKC').replace(INVISIBLE_ALL, '');
   return foldHomoglyphs(nfkc).text.toLowerCase().replace(/[^a-z]/g, '');
 }
 
@@ -73,6 +77,7 @@ export function sanitizeUntrustedText(text: string): string {
 
 function safeSourceLabel(source: string): string {
   const label = source.normalize('NFKC').replace(/[^A-Za-z0-9._:/-]/g, '_').slice(0, 64);
+  if (normalizedKey(label).includes(MARKER_KEY)) return 'renamed-source';
   return label === '' ? 'unknown' : label;
 }
 

@@ -79,6 +79,8 @@ class IndexSet {
 
 const seen = new IndexSet();
 
+export const DEFAULT_MIN_FEATURE_COUNT = 400;
+
 function addNgrams(text: string, into: IndexSet): void {
   const lower = text.slice(0, MAX_CHARS).toLowerCase().replace(/\s+/g, ' ');
   let previous = -1;
@@ -107,11 +109,13 @@ export function signalFeature(name: string): number {
  * Builds the feature vector. N-gram presence is L2-normalized so long and short texts are
  * comparable; signal features are added with value 1 on top.
  */
-export function extractFeatures(normalized: NormalizedText, signals: readonly string[]): SparseVector {
+export function extractFeatures(normalized: NormalizedText, signals: readonly string[], minCount = DEFAULT_MIN_FEATURE_COUNT): SparseVector {
   seen.reset();
   addNgrams(normalized.text, seen);
   for (const decoded of normalized.decoded) addNgrams(decoded, seen);
-  const ngramValue = 1 / (Math.sqrt(seen.size) || 1);
+  // Short texts are normalized as if they had `minCount` features: otherwise a three-word
+  // message gets the same vector length as an essay and each word weighs far more.
+  const ngramValue = 1 / Math.sqrt(Math.max(seen.size, minCount, 1));
   const ngramIndices = seen.sorted();
   const signalIndices = signals.map(signalFeature);
   const extra = [...new Set(signalIndices.filter((i) => !seen.has(i)))].sort((a, b) => a - b);

@@ -22,6 +22,7 @@ export interface NormalizedText {
 }
 
 // Zero-width characters, soft hyphen, word joiners, BOM and bidirectional controls.
+// eslint-disable-next-line no-misleading-character-class -- lists invisible and joining code points on purpose
 const INVISIBLE = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
 // Unicode "tag" characters mirror ASCII invisibly (U+E0020..U+E007E); decode them rather than drop them.
 const TAG_CHARS = /[\u{E0000}-\u{E007F}]+/gu;

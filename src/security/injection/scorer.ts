@@ -5,7 +5,7 @@
 // surrounding harmless data.
 import { normalizeText, type NormalizedText } from './normalize.js';
 import { matchRules } from './rules.js';
-import { extractFeatures, type SparseVector } from './features.js';
+import { extractFeatures, DEFAULT_MIN_FEATURE_COUNT, type SparseVector } from './features.js';
 import { predict, type LinearModel } from './model.js';
 
 export interface TextAnalysis {
@@ -20,9 +20,11 @@ export interface ScoringOptions {
   readonly chunkChars: number;
   /** Lowest score of a text that hits a high-precision rule (0 disables the floor). */
   readonly ruleFloor: number;
+  /** Feature vectors are normalized as if they had at least this many features. */
+  readonly minFeatureCount: number;
 }
 
-export const DEFAULT_SCORING: ScoringOptions = { chunkChars: 600, ruleFloor: 0.95 };
+export const DEFAULT_SCORING: ScoringOptions = { chunkChars: 600, ruleFloor: 0.95, minFeatureCount: DEFAULT_MIN_FEATURE_COUNT };
 
 // Signals that have no business in a user message or a tool result, so they flag a text
 // whatever the classifier says. Wording rules (override, role, exfiltration) also occur in
@@ -39,10 +41,15 @@ function ruleHits(normalized: NormalizedText): string[] {
   return [...hits];
 }
 
-export function analyzeText(text: string): TextAnalysis {
+export function analyzeText(text: string, minFeatureCount = DEFAULT_MIN_FEATURE_COUNT): TextAnalysis {
   const normalized = normalizeText(text);
   const reasons = [...ruleHits(normalized), ...normalized.signals];
-  return { normalized, reasons, features: extractFeatures(normalized, reasons) };
+  return { normalized, reasons, features: extractFeatures(normalized, reasons, minFeatureCount) };
+}
+
+/** Features of a piece of already-normalized text (a chunk of a longer one). */
+export function pieceFeatures(piece: string, options: ScoringOptions): SparseVector {
+  return extractFeatures({ text: piece, decoded: [], signals: [] }, matchRules(piece), options.minFeatureCount);
 }
 
 /** Splits at line or sentence ends into pieces of roughly `size` characters. */
@@ -70,12 +77,12 @@ export interface PreparedText {
 }
 
 export function prepareText(text: string, options: ScoringOptions = DEFAULT_SCORING): PreparedText {
-  const analysis = analyzeText(text);
+  const analysis = analyzeText(text, options.minFeatureCount);
   const vectors = [analysis.features];
   const body = analysis.normalized.text;
   if (options.chunkChars > 0 && body.length > options.chunkChars * 1.5) {
     for (const chunk of splitIntoChunks(body, options.chunkChars)) {
-      vectors.push(extractFeatures({ text: chunk, decoded: [], signals: [] }, matchRules(chunk)));
+      vectors.push(pieceFeatures(chunk, options));
     }
   }
   const floor = analysis.reasons.some((r) => HIGH_PRECISION_REASONS.has(r)) ? options.ruleFloor : 0;

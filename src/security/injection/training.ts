@@ -10,6 +10,7 @@ import {
   crossValidatedScores,
   metricsAt,
   toExamples,
+  benignPieces,
   DEFAULT_CV,
   DEFAULT_TARGETS,
   type CrossValidationOptions,
@@ -21,7 +22,8 @@ import { FEATURE_BITS } from './features.js';
 
 export function trainOnAll(rows: readonly LabelledRow[], options: CrossValidationOptions = DEFAULT_CV): LinearModel {
   const prepared = rows.map((row) => prepareText(row.text, options.scoring));
-  return trainLogisticRegression(toExamples(rows, prepared, options.benignChunks), options.train);
+  const pieces = rows.map((row) => benignPieces(row, options.benignPieceChars, options.scoring));
+  return trainLogisticRegression(toExamples(rows, prepared, pieces), options.train);
 }
 
 export interface TrainingResult {
@@ -63,7 +65,7 @@ export function buildModelFile(
       dataset: datasetName,
       rows: rows.length,
       sha256: datasetFingerprint(rows),
-      options: { ...options.train, ...options.scoring, benignChunks: options.benignChunks ?? true },
+      options: { ...options.train, ...options.scoring, benignPieceChars: options.benignPieceChars },
     },
     crossValidation: {
       folds: options.folds,
