@@ -93,6 +93,10 @@ async function loadOne(dir: string): Promise<{ skill: Skill } | { error: SkillLo
   }
   const parsed = skillManifestSchema.safeParse(candidate.manifest);
   if (!parsed.success) return { error: { dir, file, reason: `invalid manifest: ${describeManifestIssues(parsed.error)}` } };
+  // Folder and name agree, so `enabled` can be applied before any skill code is imported.
+  if (parsed.data.name !== path.basename(dir)) {
+    return { error: { dir, file, reason: `manifest name "${parsed.data.name}" does not match the folder name "${path.basename(dir)}"; rename one of them` } };
+  }
   return { skill: exported as Skill };
 }
 
@@ -103,6 +107,8 @@ export async function loadSkills(options: LoadSkillsOptions = {}): Promise<Loade
   const roots = [options.builtinDir ?? defaultBuiltinSkillsDir(), ...(options.extraDirs ?? [])];
   for (const root of roots) {
     for (const dir of skillFolders(root)) {
+      // A disabled skill's code is never imported.
+      if (enabled !== undefined && !enabled.has(path.basename(dir))) continue;
       const loaded = await loadOne(dir);
       if ('error' in loaded) {
         errors.push(loaded.error);
@@ -110,7 +116,6 @@ export async function loadSkills(options: LoadSkillsOptions = {}): Promise<Loade
         continue;
       }
       const name = loaded.skill.manifest.name;
-      if (enabled !== undefined && !enabled.has(name)) continue;
       if (getOwn(skills, name) !== undefined) {
         const error = { dir, file: findIndex(dir) ?? dir, reason: `duplicate skill name "${name}": already loaded from another folder` };
         errors.push(error);

@@ -18,7 +18,8 @@ describe('skill loader', () => {
     const { skills, errors } = await loadSkills({ extraDirs: [FIXTURES], logger: { warn: (d) => warnings.push(d) } });
     expect(Object.keys(skills).sort()).toEqual([...BUILTIN, 'good-extra'].sort());
     const byDir = Object.fromEntries(errors.map((e) => [e.dir.split('/').pop(), e]));
-    expect(Object.keys(byDir).sort()).toEqual(['bad-manifest', 'import-fails', 'no-execute']);
+    expect(Object.keys(byDir).sort()).toEqual(['bad-manifest', 'import-fails', 'misnamed', 'no-execute']);
+    expect(byDir['misnamed']!.reason).toContain('does not match the folder name');
     expect(byDir['bad-manifest']!.file).toMatch(/fixtures\/bad-manifest\/index\.ts$/);
     expect(byDir['bad-manifest']!.reason).toMatch(/^invalid manifest: /);
     expect(byDir['bad-manifest']!.reason).toContain('name:');
@@ -26,7 +27,7 @@ describe('skill loader', () => {
     expect(byDir['bad-manifest']!.reason).toContain('operations.go.input');
     expect(byDir['import-fails']!.reason).toContain('fixture refuses to import');
     expect(byDir['no-execute']!.reason).toContain('execute');
-    expect(warnings).toHaveLength(3);
+    expect(warnings).toHaveLength(4);
   });
 
   it('refuses a second skill with a name already loaded', async () => {
@@ -38,8 +39,10 @@ describe('skill loader', () => {
   });
 
   it('loads only the enabled skills when a list is given', async () => {
-    const { skills } = await loadSkills({ enabled: ['notes', 'filesystem'] });
+    const { skills, errors } = await loadSkills({ enabled: ['notes', 'filesystem'], extraDirs: [FIXTURES] });
     expect(Object.keys(skills).sort()).toEqual(['filesystem', 'notes']);
+    // Disabled folders are not even imported: the throwing fixture does not show up.
+    expect(errors).toEqual([]);
   });
 
   it('produces one tool per operation with object JSON Schemas, names <skill>_<operation>', async () => {
