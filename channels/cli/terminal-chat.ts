@@ -4,7 +4,9 @@
 // `/deny ID` work too. Lines are read in order; each waits for its turn to finish.
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import type { ApprovalPrompt } from '../../src/core/types.js';
 import type { ApiClient } from './api-client.js';
+import { renderApprovalPromptForTerminal } from './approval-prompt.js';
 
 interface PendingApproval {
   id: string;
@@ -46,9 +48,19 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
   const rl = createInterface({ input: options.input, terminal: false });
   say(`securesphere chat: conversation ${conversationId} as ${user}. Type a message; Ctrl-D to quit.`);
 
-  const showNextPrompt = () => {
+  // Shows the full prompt (exact command, level, who may approve, expiry) for the oldest
+  // undecided request; the text fallback `/approve ID` is printed with it.
+  const showNextPrompt = async () => {
     const next = queue[0];
-    if (next) say(`[approval ${next.id}] ${next.summary}\n  approve? [y]es once / [n]o / [a]llow for this conversation (or /approve ${next.id}, /deny ${next.id})`);
+    if (!next) return;
+    const res = await api.request<{ prompt?: ApprovalPrompt & { expiresAt: string } }>('GET', `/api/approvals/${encodeURIComponent(next.id)}`);
+    const prompt = res.body?.prompt;
+    if (res.status === 200 && prompt) {
+      say(renderApprovalPromptForTerminal({ ...prompt, expiresAt: new Date(prompt.expiresAt) }));
+    } else {
+      say(`Approval needed ${next.id}: ${next.summary}\n  [y] approve once  [a] allow for this conversation  [n] deny`);
+    }
+    say(`  (or type /approve ${next.id} or /deny ${next.id})`);
   };
 
   const decide = async (approvalId: string, decision: 'approve' | 'deny', scope: 'once' | 'conversation') => {
@@ -61,7 +73,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     if (index >= 0) queue.splice(index, 1);
     say(decision === 'approve' ? `approved ${approvalId}${scope === 'conversation' ? ' (for this conversation)' : ''}` : `denied ${approvalId}`);
     if (queue.length === 0) await followUp();
-    else showNextPrompt();
+    else await showNextPrompt();
   };
 
   // After a decision the gateway continues the turn by itself; show what it says.
@@ -88,7 +100,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     for (const a of res.body?.approvals ?? []) {
       if (a.conversation_id === conversationId && !queue.some((q) => q.id === a.id)) queue.push({ id: a.id, action_id: a.action_id, summary: a.summary });
     }
-    showNextPrompt();
+    await showNextPrompt();
   };
 
   for await (const raw of rl) {
@@ -114,7 +126,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     for (const m of history.body?.messages ?? []) lastMessageId = Math.max(lastMessageId, m.id);
     if (res.body.reply) say(`bot: ${res.body.reply.text}`);
     for (const p of res.body.pending_approvals) queue.push(p);
-    showNextPrompt();
+    await showNextPrompt();
   }
   rl.close();
 }
