@@ -26,12 +26,12 @@ export const filesystemManifest: SkillManifest = {
     },
     write: {
       description: 'Create or replace a text file in the workspace (parent directories are created)',
-      input: z.strictObject({ path: workspacePath, content: z.string() }),
+      input: z.strictObject({ path: workspacePath, content: z.string().max(4_194_304) }),
       level: 'medium',
     },
     append: {
       description: 'Append text to a file in the workspace, creating it if needed',
-      input: z.strictObject({ path: workspacePath, content: z.string() }),
+      input: z.strictObject({ path: workspacePath, content: z.string().max(4_194_304) }),
       level: 'medium',
     },
     delete: {

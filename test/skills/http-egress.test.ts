@@ -141,3 +141,23 @@ describe('egress building blocks', () => {
     for (const a of ['93.184.216.34', '1.1.1.1', '2606:4700:4700::1111']) expect(isPrivateAddress(a), a).toBe(false);
   });
 });
+
+describe('startSkillEgress', () => {
+  it('starts the proxy in a private run dir with the config allowlist and binds handles per skill', async () => {
+    const { startSkillEgress } = await import('../../src/security/skill-egress.js');
+    const { statSync } = await import('node:fs');
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ss-skill-egress-'));
+    const { skills } = await loadSkills({ enabled: ['http', 'notes'] });
+    const service = await startSkillEgress({ dataDir, skills, settings: { http: { allow_domains: ['allowed.test'] } }, allowPrivateAddresses: true, lookup: testLookup, maxResponseBytes: 100 });
+    try {
+      expect(statSync(path.join(dataDir, 'run')).mode & 0o777).toBe(0o700);
+      const ok = await service.egressFor('http').request({ url: `http://allowed.test:${port}/big` });
+      expect(ok).toMatchObject({ status: 200, truncated: true, refused: null });
+      expect(ok.body.length).toBe(100);
+      expect((await service.egressFor('notes').request({ url: `http://allowed.test:${port}/` })).refused).toBe('domain_not_allowed');
+    } finally {
+      await service.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
