@@ -172,7 +172,7 @@ function opAppend(args, limits) {
   checkExtension(t.entry.real, limits);
   ensureDirs(t.entry);
   let fd;
-  try { fd = fs.openSync(t.entry.real, C.O_WRONLY | C.O_APPEND | C.O_CREAT | C.O_NOFOLLOW, 0o644); } catch (e) {
+  try { fd = fs.openSync(t.entry.real, C.O_WRONLY | C.O_APPEND | C.O_CREAT | C.O_NOFOLLOW | (C.O_NONBLOCK || 0), 0o644); } catch (e) {
     if (e.code === 'ELOOP') refuse('symlink_swapped', 'the file changed into a symlink while it was being opened');
     throw e;
   }
