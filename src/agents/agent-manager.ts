@@ -196,7 +196,13 @@ export class AgentManager implements Sandbox {
     const key = conversationKey(conversationId);
     const pooled = this.pool.shift();
     if (pooled) {
-      if (await this.deps.workspaces.claim(pooled.id, key).catch(() => false)) {
+      let claimed = false;
+      try {
+        claimed = this.deps.workspaces.claim(pooled.id, key);
+      } catch (err) {
+        this.log.warn({ agentId: pooled.id, err: describeError(err) }, 'warm pool claim failed');
+      }
+      if (claimed) {
         pooled.conversationId = conversationId;
         pooled.lastUsed = Date.now();
         this.byConversation.set(conversationId, pooled);
@@ -276,6 +282,11 @@ export class AgentManager implements Sandbox {
   }
 
   private fillPool(): void {
+    // Deferred: the refill's first store write must not sit on the claiming caller's path.
+    setImmediate(() => this.fillPoolNow());
+  }
+
+  private fillPoolNow(): void {
     if (this.closed || !this.deps.backend) return;
     while (this.pool.length + this.poolFilling < this.deps.warmPool) {
       this.poolFilling += 1;

@@ -25,6 +25,8 @@ export interface AgentInstance {
   /** Container id (docker) or null (bubblewrap). */
   readonly containerId: string | null;
   exec(req: HelperExecRequest): Promise<ExecResult>;
+  /** One helper round trip (liveness; the benchmark's "helper round trip"). */
+  ping(timeoutMs: number): Promise<void>;
   /** Settles once, when the agent's main process is gone. */
   readonly exited: Promise<AgentExit>;
   /** TERM, wait up to graceMs, KILL, then remove. force skips the wait. */

@@ -31,7 +31,7 @@ export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: n
   args.push('--setenv', 'PATH', '/usr/local/bin:/usr/bin:/bin', '--setenv', 'HOME', '/workspace', '--setenv', 'LANG', 'C.UTF-8');
   args.push('--');
   if (asRootUid !== null) args.push('setpriv', `--reuid=${asRootUid}`, `--regid=${asRootUid}`, '--clear-groups', '--inh-caps=-all', '--');
-  args.push('prlimit', `--nproc=${l.pids}`, `--nofile=${l.nofile}`, `--fsize=${l.workspaceMb * 1024 * 1024}`, '--', 'node', '/opt/securesphere/agent-helper.cjs');
+  args.push('prlimit', `--nproc=${l.pids}`, `--nofile=${l.nofile}`, `--fsize=${l.workspaceMb * 1024 * 1024}`, '--', 'node', '--v8-pool-size=0', '--jitless', '--no-warnings', '/opt/securesphere/agent-helper.cjs');
   return args;
 }
 
@@ -66,6 +66,9 @@ export function createBubblewrapBackend(opts: { logger?: AgentLogger; uid?: numb
         containerId: null,
         exited,
         exec: (req) => helper.exec(req),
+        ping: async (timeoutMs) => {
+          await helper.ping(timeoutMs);
+        },
         async stop(force, graceMs) {
           if (child.exitCode === null && child.signalCode === null) {
             child.kill(force ? 'SIGKILL' : 'SIGTERM');

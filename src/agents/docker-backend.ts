@@ -77,6 +77,9 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
       containerId: container.id,
       exited,
       exec: (req) => (helper.alive ? helper.exec(req) : dockerExec(docker, container, req)),
+      ping: async (timeoutMs) => {
+        await helper.ping(timeoutMs);
+      },
       async stop(force, graceMs) {
         try {
           if (force) await container.kill({ signal: 'SIGKILL' });

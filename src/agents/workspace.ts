@@ -29,7 +29,9 @@ export interface Workspaces {
   prepare(key: string, sizeMb: number): Promise<string>;
   preparePoolSlot(slot: string, sizeMb: number): Promise<string>;
   /** Re-home a pool slot as the conversation's workspace; false if the conversation has one. */
-  claim(slot: string, key: string): Promise<boolean>;
+  claim(slot: string, key: string): boolean;
+  /** Resolves when pending mounts/unmounts of this workspace are done. */
+  settled(key: string): Promise<void>;
   /** Unmount (loop mode) unless inUse() says an agent (re)started for it meanwhile; the data stays. */
   release(key: string, inUse?: () => boolean): Promise<void>;
   discardPoolSlot(slot: string): Promise<void>;
@@ -89,7 +91,11 @@ export async function createWorkspaces(opts: { dataDir: string; uid: number; mod
         await run('truncate', ['-s', `${sizeMb}M`, image]);
         await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-E', `root_owner=${opts.uid}:${opts.uid}`, image]);
       }
-      await run('mount', ['-o', 'loop,nosuid,nodev', image, dir]);
+      // An image still attached to a loop device (e.g. a pool slot re-homed just before a crash)
+      // must be mounted through that same device: two devices on one ext4 image corrupt it.
+      const attached = (await run('losetup', ['-j', image])).stdout.split(':')[0]?.trim();
+      if (attached) await run('mount', ['-o', 'nosuid,nodev', attached, dir]);
+      else await run('mount', ['-o', 'loop,nosuid,nodev', image, dir]);
       rmSync(join(dir, 'lost+found'), { recursive: true, force: true });
     } catch (cause) {
       throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, `Cannot mount the workspace image: ${describeError(cause)}`, { cause });
@@ -124,7 +130,10 @@ export async function createWorkspaces(opts: { dataDir: string; uid: number; mod
     return join(root, key);
   };
 
-  async function claimSlot(slot: string, key: string): Promise<boolean> {
+  // Synchronous on purpose (the warm-pool claim is on the user's path): the running pool
+  // container already sees the filesystem, so the caller need not wait for the host-side
+  // re-mount, which runs next under the workspace's lock (prepare/release queue behind it).
+  function claimSlot(slot: string, key: string): boolean {
     const from = join(poolRoot, slot);
     const to = dirFor(key);
     if (existsSync(to) || existsSync(`${to}.img`)) return false;
@@ -136,11 +145,13 @@ export async function createWorkspaces(opts: { dataDir: string; uid: number; mod
     const sep = source ? source.indexOf('-') : -1;
     const device = source && sep > 0 ? source[sep + 2] : undefined;
     if (!device) return false;
-    mkdirSync(to, { recursive: true, mode: 0o700 });
-    await run('mount', ['-o', 'nosuid,nodev', device, to]);
     renameSync(`${from}.img`, `${to}.img`);
-    await unmount(from);
-    rmdirSync(from);
+    mkdirSync(to, { recursive: true, mode: 0o700 });
+    void locked(key, async () => {
+      await run('mount', ['-o', 'nosuid,nodev', device, to]);
+      await unmount(from);
+      rmdirSync(from);
+    }).catch(() => undefined);
     return true;
   }
 
@@ -172,8 +183,10 @@ export async function createWorkspaces(opts: { dataDir: string; uid: number; mod
     },
     claim(slot, key) {
       assertSafe(slot);
-      return locked(key, () => claimSlot(slot, key));
+      dirFor(key);
+      return claimSlot(slot, key);
     },
+    settled: (key) => locked(key, async () => undefined),
     release(key, inUse) {
       const dir = dirFor(key);
       return locked(key, async () => {

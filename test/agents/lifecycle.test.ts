@@ -68,7 +68,10 @@ await describeSandbox('agent lifecycle (runsc)', () => {
     const r = await t.manager.agentFor('pool-user').exec({ argv: ['sh', '-c', 'echo from-pool > /workspace/pf'] });
     expect(r.exitCode).toBe(0);
     expect(t.manager.get(pooled.id)?.conversationId).toBe('pool-user');
+    // The host-side re-mount of a claimed slot finishes in the background.
+    await until(() => existsSync(join(t.dataDir, 'workspaces', conversationKey('pool-user'), 'pf')));
     expect(readFileSync(join(t.dataDir, 'workspaces', conversationKey('pool-user'), 'pf'), 'utf8')).toBe('from-pool\n');
+    expect(readdirSync(join(t.dataDir, 'workspaces', '.pool')).filter((n) => n.startsWith(pooled.id))).toEqual([]);
     await until(() => t.manager.poolSize() === 1, 30_000); // refilled in the background
   }, 90_000);
 

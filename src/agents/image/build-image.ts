@@ -42,8 +42,12 @@ export function imageContextDir(): string {
   throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, `agent-helper.cjs not found near ${here}: reinstall SecureSphere.`);
 }
 
+/** Hash of the build context (helper + Dockerfile): the image is rebuilt when either changes. */
 export function helperSha256(): string {
-  return createHash('sha256').update(readFileSync(join(imageContextDir(), 'agent-helper.cjs'))).digest('hex');
+  const dir = imageContextDir();
+  const hash = createHash('sha256');
+  for (const file of ['agent-helper.cjs', 'Dockerfile']) hash.update(readFileSync(join(dir, file)));
+  return hash.digest('hex');
 }
 
 function baseTagFor(image: string, suite: string): string {

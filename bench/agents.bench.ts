@@ -1,0 +1,171 @@
+// Agent benchmarks on the real engine: cold start (runsc vs runc), warm-pool claim, helper
+// round trip, exec of a small binary and of `node -e 0`, PSS per idle agent, and start
+// latency with 10/50/100 agents started at once. Prints numbers; never fails on a timing.
+// Targets (2 cores): cold p50 <= 200 ms runsc, claim <= 5 ms, round trip <= 1 ms, idle <= 20 MiB.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { type AgentSubsystem, createAgentManager } from '../src/agents/create-agent-manager.js';
+import type { QuotaMode } from '../src/agents/workspace.js';
+import { configSchema } from '../src/config/schema.js';
+import { type Db, openDatabase } from '../src/store/database.js';
+
+const IMAGE = process.env.SECURESPHERE_IMAGE ?? 'securesphere-agent:latest';
+const quick = process.env.BENCH_QUICK === '1';
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+const f = (ms: number): string => (ms < 10 ? ms.toFixed(2) : ms.toFixed(0));
+const line = (label: string, xs: number[], unit = 'ms'): void =>
+  console.log(`${label.padEnd(44)} p50 ${f(pct(xs, 50)).padStart(7)} ${unit}   p90 ${f(pct(xs, 90)).padStart(7)} ${unit}   (n=${xs.length})`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Env {
+  sub: AgentSubsystem;
+  db: Db;
+  dir: string;
+  close(): Promise<void>;
+}
+
+async function env(runtime: string, sandbox: Record<string, unknown>, quota: QuotaMode = 'loop'): Promise<Env> {
+  const dir = mkdtempSync(join(tmpdir(), 'securesphere-bench-'));
+  const db = openDatabase(dir);
+  const config = configSchema.parse({ sandbox: { image: IMAGE, warm_pool: 0, max_agents: 500, ...sandbox } }).sandbox;
+  const sub = await createAgentManager({ db, config, dataDir: dir, forceRuntime: runtime, workspaceQuota: quota });
+  return {
+    sub,
+    db,
+    dir,
+    async close() {
+      await sub.manager.close({ stopAgents: true });
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function coldStarts(runtime: string, n: number): Promise<number[]> {
+  const e = await env(runtime, {});
+  const times: number[] = [];
+  try {
+    await e.sub.manager.ensure('warmup');
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      const a = await e.sub.manager.ensure(`cold-${i}`);
+      times.push(performance.now() - t);
+      await e.sub.manager.stop(a.id, true);
+    }
+  } finally {
+    await e.close();
+  }
+  return times;
+}
+
+async function pss(pids: number[]): Promise<number> {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      kb += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      /* exited */
+    }
+  }
+  return kb / 1024;
+}
+
+async function execAndMemory(runtime: string): Promise<void> {
+  const e = await env(runtime, {});
+  try {
+    const agent = await e.sub.manager.ensure('exec-bench');
+    const rt: number[] = [];
+    for (let i = 0; i < (quick ? 50 : 300); i++) {
+      const t = performance.now();
+      await agent.instance.ping(5_000);
+      rt.push(performance.now() - t);
+    }
+    line(`helper round trip (${runtime})`, rt);
+    const h = e.sub.manager.agentFor('exec-bench');
+    for (const [label, argv] of [['exec /bin/true', ['/bin/true']], ['exec node -e 0', ['node', '-e', '0']]] as const) {
+      const xs: number[] = [];
+      for (let i = 0; i < (quick ? 5 : 20); i++) {
+        const t = performance.now();
+        const r = await h.exec({ argv: [...argv] });
+        if (r.exitCode !== 0) throw new Error(`${label} failed: ${r.stderr}`);
+        xs.push(performance.now() - t);
+      }
+      line(`${label} (${runtime})`, xs);
+    }
+    const idle: AgentSubsystem['manager'] extends { ensure(id: string): Promise<infer A> } ? A[] : never = [];
+    for (let i = 0; i < 5; i++) idle.push(await e.sub.manager.ensure(`idle-${i}`));
+    await sleep(2_000);
+    const per: number[] = [];
+    for (const a of idle) per.push(await pss(await a.instance.hostPids()));
+    line(`PSS per idle agent (${runtime}; shim+sandbox+helper)`, per, 'MiB');
+  } finally {
+    await e.close();
+  }
+}
+
+async function warmClaims(n: number): Promise<void> {
+  const e = await env('runsc', { warm_pool: 1 });
+  const xs: number[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const t0 = Date.now();
+      while (e.sub.manager.poolSize() < 1) {
+        if (Date.now() - t0 > 30_000) throw new Error('pool did not refill');
+        await sleep(20);
+      }
+      const t = performance.now();
+      await e.sub.manager.ensure(`claim-${i}`);
+      xs.push(performance.now() - t);
+    }
+    line('warm-pool claim (runsc, loop-mounted workspace)', xs);
+  } finally {
+    await e.close();
+  }
+}
+
+async function concurrent(n: number): Promise<void> {
+  const e = await env('runsc', { limits: { memory_mb: 128 } }, 'plain');
+  try {
+    const t0 = performance.now();
+    const xs = await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const t = performance.now();
+        await e.sub.manager.ensure(`conc-${n}-${i}`);
+        return performance.now() - t;
+      }),
+    );
+    const wall = performance.now() - t0;
+    console.log(`${`${n} agents started at once (runsc)`.padEnd(44)} p50 ${f(pct(xs, 50)).padStart(7)} ms   p90 ${f(pct(xs, 90)).padStart(7)} ms   wall ${f(wall)} ms   ${(wall / n).toFixed(0)} ms/agent`);
+  } finally {
+    await e.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const docker = new Docker();
+  try {
+    await docker.getImage(IMAGE).inspect();
+  } catch {
+    console.log(`skipped: Docker or the agent image ${IMAGE} is unavailable (run scripts/setup-test-env.sh)`);
+    return;
+  }
+  const runtimes = Object.keys(((await docker.info()) as { Runtimes?: Record<string, unknown> }).Runtimes ?? {});
+  const n = quick ? 5 : 15;
+  const cold: Record<string, number[]> = {};
+  for (const rt of ['runsc', 'runc'].filter((r) => runtimes.includes(r))) {
+    cold[rt] = await coldStarts(rt, n);
+    line(`cold agent start (${rt}; create+attach+start+ping)`, cold[rt]!);
+  }
+  if (cold.runsc && cold.runc) console.log(`ratio cold start runsc/runc p50: ${(pct(cold.runsc, 50) / pct(cold.runc, 50)).toFixed(2)}x`);
+  await warmClaims(quick ? 3 : 10);
+  for (const rt of ['runsc', 'runc'].filter((r) => runtimes.includes(r))) await execAndMemory(rt);
+  for (const c of quick ? [10] : [10, 50, 100]) await concurrent(c);
+}
+
+await main();
