@@ -3,10 +3,8 @@
 // promises is an honest estimate for unseen text from the same sources.
 import type { LabelledRow } from './dataset.js';
 import { groupedFolds } from './dataset.js';
-import { trainLogisticRegression, DEFAULT_TRAIN_OPTIONS, type TrainOptions, type TrainingExample } from './model.js';
-import { pieceFeatures, prepareText, scorePrepared, splitIntoChunks, DEFAULT_SCORING, type PreparedText, type ScoringOptions } from './scorer.js';
-import { normalizeText } from './normalize.js';
-import type { SparseVector } from './features.js';
+import { scorePrepared, type PreparedText } from './scorer.js';
+import { fitModel, prepareRows, selectRows, DEFAULT_FIT, type FitOptions } from './fit.js';
 
 export interface ThresholdTargets {
   /** Highest false-positive rate allowed over all benign rows. */
@@ -17,60 +15,25 @@ export interface ThresholdTargets {
 
 export const DEFAULT_TARGETS: ThresholdTargets = { maxFpr: 0.01, maxNotInjectFpr: 0.03 };
 
-export interface CrossValidationOptions {
+export interface CrossValidationOptions extends FitOptions {
   readonly folds: number;
   readonly seed: number;
-  readonly train: TrainOptions;
-  readonly scoring: ScoringOptions;
-  /**
-   * Benign texts are also cut into pieces of about this many characters, each an extra benign
-   * example (0 disables). A piece of harmless text is harmless; without these the model learns
-   * "short means attack", because most short texts in the data are attacks.
-   */
-  readonly benignPieceChars: number;
 }
 
-export const DEFAULT_CV: CrossValidationOptions = {
-  folds: 5,
-  seed: 7,
-  train: DEFAULT_TRAIN_OPTIONS,
-  scoring: DEFAULT_SCORING,
-  benignPieceChars: 100,
-};
-
-/** Extra benign examples cut from a benign text; see `benignPieceChars`. */
-export function benignPieces(row: LabelledRow, size: number, scoring: ScoringOptions = DEFAULT_SCORING): SparseVector[] {
-  if (row.label !== 'benign' || size <= 0) return [];
-  const text = normalizeText(row.text).text;
-  if (text.length <= size * 1.5) return [];
-  return splitIntoChunks(text, size).map((piece) => pieceFeatures(piece, scoring));
-}
-
-/** Every whole text with its label, then the benign pieces. */
-export function toExamples(rows: readonly LabelledRow[], prepared: readonly PreparedText[], pieces: readonly SparseVector[][]): TrainingExample[] {
-  const examples: TrainingExample[] = rows.map((row, i) => ({ x: (prepared[i] as PreparedText).vectors[0]!, y: row.label === 'injection' ? 1 : 0 }));
-  for (const list of pieces) for (const x of list) examples.push({ x, y: 0 });
-  return examples;
-}
+export const DEFAULT_CV: CrossValidationOptions = { ...DEFAULT_FIT, folds: 5, seed: 7 };
 
 /** Out-of-fold score for every row. */
 export function crossValidatedScores(rows: readonly LabelledRow[], options: CrossValidationOptions = DEFAULT_CV): number[] {
-  const prepared = rows.map((row) => prepareText(row.text, options.scoring));
-  const pieces = rows.map((row) => benignPieces(row, options.benignPieceChars, options.scoring));
+  const data = prepareRows(rows, options);
   const foldOf = groupedFolds(rows, options.folds, options.seed);
   const scores = new Array<number>(rows.length).fill(0);
   for (let fold = 0; fold < options.folds; fold += 1) {
-    const inFold = rows.map((_, i) => foldOf[i] !== fold);
-    const model = trainLogisticRegression(
-      toExamples(
-        rows.filter((_, i) => inFold[i]),
-        prepared.filter((_, i) => inFold[i]),
-        pieces.filter((_, i) => inFold[i]),
-      ),
-      options.train,
+    const model = fitModel(
+      selectRows(data, (i) => foldOf[i] !== fold),
+      options,
     );
     rows.forEach((_, i) => {
-      if (foldOf[i] === fold) scores[i] = scorePrepared(model, prepared[i] as PreparedText);
+      if (foldOf[i] === fold) scores[i] = scorePrepared(model, data.prepared[i] as PreparedText);
     });
   }
   return scores;

@@ -3,14 +3,12 @@
 // a subset and check that training is deterministic.
 import { createHash } from 'node:crypto';
 import type { LabelledRow } from './dataset.js';
-import { trainLogisticRegression, type LinearModel } from './model.js';
-import { prepareText } from './scorer.js';
+import type { LinearModel } from './model.js';
+import { fitModel, prepareRows } from './fit.js';
 import {
   chooseThreshold,
   crossValidatedScores,
   metricsAt,
-  toExamples,
-  benignPieces,
   DEFAULT_CV,
   DEFAULT_TARGETS,
   type CrossValidationOptions,
@@ -21,9 +19,7 @@ import { encodeWeights, MODEL_FORMAT, type ModelFile } from './model-file.js';
 import { FEATURE_BITS } from './features.js';
 
 export function trainOnAll(rows: readonly LabelledRow[], options: CrossValidationOptions = DEFAULT_CV): LinearModel {
-  const prepared = rows.map((row) => prepareText(row.text, options.scoring));
-  const pieces = rows.map((row) => benignPieces(row, options.benignPieceChars, options.scoring));
-  return trainLogisticRegression(toExamples(rows, prepared, pieces), options.train);
+  return fitModel(prepareRows(rows, options), options);
 }
 
 export interface TrainingResult {
@@ -65,7 +61,11 @@ export function buildModelFile(
       dataset: datasetName,
       rows: rows.length,
       sha256: datasetFingerprint(rows),
-      options: { ...options.train, ...options.scoring, benignPieceChars: options.benignPieceChars },
+      options: {
+        ...options.train,
+        ...options.scoring,
+        benignPieceChars: options.benignPieceChars,
+      },
     },
     crossValidation: {
       folds: options.folds,
