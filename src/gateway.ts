@@ -27,6 +27,7 @@ import type { TextScanner } from './orchestrator/deps.js';
 import { createOrchestrator, type Orchestrator } from './orchestrator/orchestrator.js';
 import { DEFAULT_SYSTEM_PROMPT } from './orchestrator/system-prompt.js';
 import { createToolCatalog } from './orchestrator/tool-catalog.js';
+import { createInboundHandler } from './inbound.js';
 import { createOutboundRouter, type OutboundRouter } from './outbound-router.js';
 import { createApprovalService, type ApprovalService } from './policy/approval-service.js';
 import { createPolicyEngine } from './policy/policy-engine.js';
@@ -225,9 +226,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     };
   }
 
+  const handleInbound = createInboundHandler(orchestrator, approvals, outbound);
   const channels: Channel[] = [...(options.channels ?? [])];
   const routes: RouteGroup[] = [
-    messageRoutes(orchestrator),
+    messageRoutes(handleInbound),
     actionRoutes(orchestrator, actions),
     conversationRoutes(conversations),
     approvalRoutes(approvals),
@@ -259,7 +261,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     for (const channel of channels) {
       await channel.start({
         receive: async (message) => {
-          await orchestrator!.handleMessage(message);
+          await handleInbound(message);
         },
         decide: async (input) => {
           await approvals.decide({

@@ -25,6 +25,8 @@ export function createApiApp(options: ApiAppOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     // Conversation ids from platforms may contain ':'; keep routing strict otherwise.
     routerOptions: { maxParamLength: 512 },
+    // Close idle keep-alive sockets on shutdown instead of waiting for clients to drop them.
+    forceCloseConnections: 'idle',
   }) as unknown as FastifyInstance;
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>

@@ -2,7 +2,7 @@
 // conversation, stores every step, and continues a suspended turn once its approvals are
 // decided. Channels, the API and the approval service only call the four methods below.
 import { describeError } from '../core/errors.js';
-import type { InboundMessage } from '../core/types.js';
+import type { ActionRequest, InboundMessage } from '../core/types.js';
 import { createActionRunner, type ActionOutcome } from './action-runner.js';
 import { ConversationQueue } from './conversation-queue.js';
 import type { OrchestratorDeps } from './deps.js';
@@ -88,18 +88,15 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       const actions = deps.actions.byConversation(conversationId);
       let progressed = false;
       let requester: string | undefined;
-      for (const action of actions) {
+      for (const snapshot of actions) {
+        let action = snapshot;
+        if (action.status === 'approved' && !deps.approvals.bindingHolds(action) && !(await reconfirm(action, channel))) {
+          action = deps.actions.get(action.id)!;
+          if (action.status !== 'denied') continue;
+        }
         const answered = action.toolCallId ? deps.conversations.hasToolResult(conversationId, action.toolCallId) : false;
         const ctx: TurnContext = { channel, conversationId, userId: action.requester };
         if (action.status === 'approved') {
-          if (!deps.approvals.bindingHolds(action)) {
-            // The arguments no longer match what a human approved: ask again.
-            deps.actions.transition(action.id, 'approved', 'awaiting_approval', { note: 'arguments differ from the approved ones' }, now());
-            deps.audit.append({ type: 'approval-binding-mismatch', actor: 'gateway', conversationId, details: { action_id: action.id } });
-            const decision = deps.policy.decide({ skill: action.skill, operation: action.operation, declaredLevel: action.securityLevel, channel, conversationId, userId: action.requester, turnFlagged: false });
-            if (decision.decision === 'require_approval') await deps.approvals.open(deps.actions.get(action.id)!, decision, { channel });
-            continue;
-          }
           const outcome = await runner.execute(action.id);
           if (action.toolCallId && !answered) {
             await loop.recordToolResult(ctx, action.toolCallId, `${action.skill}_${action.operation}`, outcome);
@@ -107,7 +104,8 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
             requester = action.requester;
           }
         } else if ((action.status === 'denied' || action.status === 'expired') && action.toolCallId && !answered) {
-          const why = action.status === 'expired' ? 'the approval request expired before anyone decided' : 'a human denied the approval';
+          const why =
+            action.status === 'expired' ? 'the approval request expired before anyone decided' : (deps.actions.transitions(action.id).at(-1)?.note ?? '').startsWith('policy:') ? 'policy denied it' : 'a human denied the approval';
           await loop.recordToolResult(ctx, action.toolCallId, `${action.skill}_${action.operation}`, { kind: 'denied', action, reason: `${why}; the step did not run.` });
           progressed = true;
           requester = action.requester;
@@ -123,6 +121,25 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       if (!progressed || stillWaiting || !requester) return undefined;
       return loop.continueTurn({ channel, conversationId, userId: requester });
     });
+  }
+
+  /**
+   * An approved action no human decision covers (policy allowed it before a crash, or its
+   * arguments differ from what was approved): ask policy again. True when it may run now.
+   */
+  async function reconfirm(action: ActionRequest, channel: string): Promise<boolean> {
+    const declared = deps.tools.lookup(action.skill, action.operation)?.manifest.level ?? 'critical';
+    const decision = deps.policy.decide({ skill: action.skill, operation: action.operation, declaredLevel: declared, channel, conversationId: action.conversationId, userId: action.requester, turnFlagged: false });
+    if (decision.decision === 'allow') return true;
+    if (decision.decision === 'deny') {
+      deps.actions.transition(action.id, 'approved', 'denied', { note: `policy: ${decision.reason}` }, now());
+      deps.audit.append({ type: 'action-denied', actor: 'policy', conversationId: action.conversationId, details: { action_id: action.id, reason: decision.reason } });
+      return false;
+    }
+    deps.actions.transition(action.id, 'approved', 'awaiting_approval', { note: 'no approval covers these arguments' }, now());
+    deps.audit.append({ type: 'approval-binding-mismatch', actor: 'gateway', conversationId: action.conversationId, details: { action_id: action.id } });
+    await deps.approvals.open(deps.actions.get(action.id)!, decision, { channel });
+    return false;
   }
 
   async function recover(): Promise<void> {

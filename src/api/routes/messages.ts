@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { newId } from '../../core/ids.js';
-import type { Orchestrator } from '../../orchestrator/orchestrator.js';
+import type { InboundHandler } from '../../inbound.js';
 import { parseOr400 } from '../http-errors.js';
 
 const body = z.strictObject({
@@ -11,12 +11,12 @@ const body = z.strictObject({
   text: z.string().min(1).max(100_000),
 });
 
-export function messageRoutes(orchestrator: Orchestrator) {
+export function messageRoutes(handle: InboundHandler) {
   return (app: FastifyInstance): void => {
     app.post('/api/messages', async (request, reply) => {
       const input = parseOr400(body, request.body, 'body');
       const conversationId = input.conversation_id ?? newId('conv');
-      const outcome = await orchestrator.handleMessage({
+      const outcome = await handle({
         channel: 'api',
         conversationId,
         senderId: input.user ?? 'api',
