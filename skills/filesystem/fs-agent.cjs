@@ -148,6 +148,7 @@ function writeTarget(input) {
 
 function opWrite(args, limits) {
   const buf = contentBuffer(args, limits);
+  if (buf.length > limits.maxFileBytes) refuse('too_large', `content is ${buf.length} bytes; files may not exceed ${limits.maxFileBytes}`);
   const t = writeTarget(args.path);
   checkExtension(t.entry.real, limits);
   if (t.st !== null && !t.st.isFile()) refuse('not_a_file', `${args.path} exists and is not a regular file`);

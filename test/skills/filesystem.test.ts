@@ -64,6 +64,11 @@ describe('filesystem skill (host stand-in agent)', () => {
     expect(await call('write', { path: 'big.txt', content: '123456789' })).toMatchObject({ ok: false, code: 'too_large' });
     expect(await call('write', { path: 'run.sh', content: 'x' })).toMatchObject({ ok: false, code: 'extension_not_allowed' });
     expect(await call('write', { path: 'ok.md', content: 'fine' })).toMatchObject({ ok: true });
+    const small = fsCaller(f, { max_file_bytes: 6 });
+    expect(await small('write', { path: 'grow.txt', content: '1234567' })).toMatchObject({ ok: false, code: 'too_large' });
+    expect(await small('write', { path: 'grow.txt', content: '1234' })).toMatchObject({ ok: true });
+    expect(await small('append', { path: 'grow.txt', content: '567' })).toMatchObject({ ok: false, code: 'too_large' });
+    expect(readFileSync(path.join(agent.workspace, 'grow.txt'), 'utf8')).toBe('1234');
     writeFileSync(path.join(agent.workspace, 'large.txt'), 'x'.repeat(50));
     expect(await call('read', { path: 'large.txt' })).toMatchObject({ ok: false, code: 'too_large' });
     writeFileSync(path.join(agent.workspace, 'blob.txt'), Buffer.from([0x89, 0x50, 0x00, 0x01]));
