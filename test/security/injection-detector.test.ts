@@ -19,7 +19,7 @@ describe.skipIf(!haveData)('cross-validated targets on dev.jsonl (grouped 5-fold
     expect(m.tpr).toBeGreaterThanOrEqual(0.85);
     expect(m.tprByFamily.indirect).toBeGreaterThanOrEqual(0.6);
     expect(m.notInjectFpr).toBeLessThanOrEqual(0.03);
-  });
+  }, 300_000);
 });
 
 describe('shipped detector', () => {

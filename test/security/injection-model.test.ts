@@ -77,7 +77,7 @@ describe('committed model file', () => {
     expect(sha(result.model.weights)).toBe(sha(model.weights));
     const rebuilt = buildModelFile(rows, result, file.training.dataset);
     expect(rebuilt.crossValidation).toEqual(file.crossValidation);
-  });
+  }, 300_000);
 
   it.skipIf(!haveData)('at its threshold, flags at least as many dev injections as cross-validation promised, within the FP budget', () => {
     const rows = loadDataset(datasetPath);
@@ -87,5 +87,5 @@ describe('committed model file', () => {
     expect(m.tpr).toBeGreaterThanOrEqual(file.crossValidation.tpr);
     expect(m.fpr).toBeLessThanOrEqual(0.01);
     expect(m.notInjectFpr).toBeLessThanOrEqual(0.03);
-  });
+  }, 120_000);
 });

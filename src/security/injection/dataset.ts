@@ -1,9 +1,9 @@
 // Loads the labelled prompt-injection development set and splits it into group-aware folds:
 // near-duplicates (a clean document and its poisoned copy) share a `group` and must never be
 // split between training and evaluation, or cross-validation would overstate accuracy.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { SecureSphereError, ERROR_CODES } from '../../core/errors.js';
 import { seededRandom, shuffleInPlace } from './model.js';
@@ -20,12 +20,18 @@ const RowSchema = z.object({
 
 export type LabelledRow = z.infer<typeof RowSchema>;
 
+/** The nearest folder above this file with a package.json: the repository (also from dist/). */
+function repositoryRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
 /** `../shared/data/security/dev.jsonl` beside the repository, unless the env variable says otherwise. */
 export function defaultDatasetPath(env: NodeJS.ProcessEnv = process.env): string {
   const override = env[DATASET_ENV];
   if (override !== undefined && override !== '') return resolve(override);
-  const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-  return resolve(repoRoot, '..', 'shared', 'data', 'security', 'dev.jsonl');
+  return resolve(repositoryRoot(), '..', 'shared', 'data', 'security', 'dev.jsonl');
 }
 
 export function loadDataset(path: string = defaultDatasetPath()): LabelledRow[] {
