@@ -20,6 +20,7 @@ export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: n
       ? ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--clearenv']
       : ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try', '--die-with-parent', '--new-session',
           '--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--clearenv'];
+  args.push('--perms', '0755', '--dir', '/etc', '--perms', '0755', '--dir', '/opt', '--perms', '0755', '--dir', '/opt/securesphere');
   for (const dir of ['/usr', '/etc/alternatives', '/etc/ssl']) if (existsSync(dir)) args.push('--ro-bind', dir, dir);
   for (const [link, target] of [['/bin', 'usr/bin'], ['/sbin', 'usr/sbin'], ['/lib', 'usr/lib'], ['/lib64', 'usr/lib64']] as const) {
     if (existsSync(join('/usr', target.slice(4)))) args.push('--symlink', target, link);

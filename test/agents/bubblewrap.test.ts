@@ -1,0 +1,74 @@
+// The bubblewrap backend (hosts without Docker): same interface, weaker isolation, reported
+// as such. Needs bwrap; skipped without it unless REQUIRE_SANDBOX=1.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type Server, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AgentSubsystem, conversationKey, createAgentManager } from '../../src/agents/index.js';
+import { configSchema } from '../../src/config/schema.js';
+import { type Db, openDatabase } from '../../src/store/database.js';
+import { sandboxRequired } from '../helpers/sandbox.js';
+
+const hasBwrap = spawnSync('bwrap', ['--version']).status === 0;
+
+describe.skipIf(!hasBwrap && !sandboxRequired())('bubblewrap backend', () => {
+  let sub: AgentSubsystem;
+  let db: Db;
+  let dir: string;
+  let server: Server;
+  let port = 0;
+  let connections = 0;
+  const run = (argv: string[], conversation = 'bw-a', timeoutMs = 10_000) => sub.manager.agentFor(conversation).exec({ argv, timeoutMs });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'securesphere-bwrap-'));
+    db = openDatabase(dir);
+    const config = configSchema.parse({ sandbox: { backend: 'bubblewrap', warm_pool: 0, limits: { workspace_mb: 16, tmpfs_mb: 8 } } }).sandbox;
+    sub = await createAgentManager({ db, config, dataDir: dir });
+    server = createServer((s) => {
+      connections += 1;
+      s.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    server?.close();
+    await sub?.manager.close();
+    db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is chosen and reported as weaker isolation', async () => {
+    const health = await sub.manager.health();
+    expect(health).toMatchObject({ ok: true, backend: 'bubblewrap', runtime: null });
+    expect(health.detail).toMatch(/weaker isolation/);
+    expect(sub.info().strength).toBe('weak');
+  });
+
+  it('runs as uid 1000 in /workspace, which is the conversation folder on the host', async () => {
+    const r = await run(['sh', '-c', 'id -u; pwd; echo data > f']);
+    expect(r).toMatchObject({ exitCode: 0, stdout: '1000\n/workspace\n' });
+    expect(readFileSync(join(dir, 'workspaces', conversationKey('bw-a'), 'f'), 'utf8')).toBe('data\n');
+  });
+
+  it('cannot write the system, see the data dir or reach the network', async () => {
+    writeFileSync(join(dir, 'canary'), 'BWRAP-CANARY');
+    const r = await run(['sh', '-c', `touch /usr/x 2>&1; cat ${join(dir, 'canary')} 2>&1; ls /root /home 2>&1; echo end`]);
+    expect(r.stdout).toContain('end');
+    expect(r.stdout).toMatch(/Read-only file system/);
+    expect(r.stdout).not.toContain('BWRAP-CANARY');
+    const net = await run(['python3', '-c', `import socket\ns=socket.socket()\ns.settimeout(2)\ntry:\n  s.connect(("127.0.0.1", ${port})); print("CONNECTED")\nexcept Exception as e:\n  print("BLOCKED")`]);
+    expect(net.stdout).toBe('BLOCKED\n');
+    expect(connections).toBe(0);
+  });
+
+  it('kills a spin at the timeout and keeps conversations apart', async () => {
+    const spin = await run(['sh', '-c', 'while :; do :; done'], 'bw-a', 500);
+    expect(spin.limit).toBe('timeout');
+    const other = await run(['sh', '-c', 'ls -a /workspace; cat f 2>&1 || true'], 'bw-b');
+    expect(other.stdout).not.toContain('data');
+  });
+});
