@@ -40,6 +40,7 @@ import { createRateLimiter, type RateLimiter } from './security/rate-limiter.js'
 import { createSecretRedactor, type SecretRedactor } from './security/secret-redactor.js';
 import { frameUntrusted } from './security/untrusted-content.js';
 import { createVault, type Vault } from './security/vault/vault.js';
+import { startSkillEgress } from './security/skill-egress.js';
 import { loadSkills, type SkillLoadError } from './skills/loader.js';
 import type { Skill } from './skills/skill.js';
 import { ActionStore } from './store/actions.js';
@@ -101,7 +102,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const vault = createVault({ db, masterKey: env.SECURESPHERE_MASTER_KEY, keyFile: config.security.vault.key_file, redactor });
   const vaultStatus = vault.status();
   if (vaultStatus.sealed) logger.warn({ vault: 'sealed' }, vaultStatus.message);
-  const secretSources = { env, vault: (name: string) => (vault.has(name) ? vault.get(name) : undefined) };
+  // A sealed vault is no source at all, so a vault:NAME reference fails naming the config key
+  // and the reason (sealed), not "no such secret" or a bare VAULT_SEALED error.
+  const secretSources = { env, vault: vaultStatus.sealed ? undefined : (name: string) => (vault.has(name) ? vault.get(name) : undefined) };
 
   const { token: apiToken, created: apiTokenCreated } = resolveApiToken(config, secretSources);
   redactor.add(apiToken);
@@ -124,6 +127,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const loaded = await loadSkills({ extraDirs: config.skills.extra_dirs, enabled: config.skills.enabled, logger });
   for (const e of loaded.errors) logger.error({ dir: e.dir, file: e.file, reason: e.reason }, 'skill refused');
   const tools = createToolCatalog(loaded.skills);
+  // The host-side egress proxy: the only network path a skill has, per-skill allowlisted.
+  const egress = await startSkillEgress({ dataDir: config.data_dir, skills: loaded.skills, settings: config.skills.settings, logger });
 
   const approvalStore = new ApprovalStore(db);
   const policy = createPolicyEngine({ config: config.policy, grants: approvalStore });
@@ -200,6 +205,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return out;
     },
     skillSettings: (name) => getOwn(config.skills.settings, name) ?? {},
+    egressFor: (name) => egress.egressFor(name),
     admit: (message) => rateLimiter.checkMessage(message),
     logger,
   });
@@ -316,6 +322,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         const subsystem = await lazy.ready().catch(() => undefined);
         await subsystem?.manager.close({ stopAgents: closeOptions.stopAgents ?? false });
       }
+      await egress.close();
       db.close();
     },
   };
