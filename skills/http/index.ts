@@ -11,13 +11,15 @@ import { httpManifest } from './manifest.js';
 
 interface RequestArgs { url: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }
 
+// An operator-configured proxy socket (skills.settings.http.egress_socket) wins over the
+// gateway's own proxy: it is how an operator routes egress through a proxy they run.
 function egressFor(ctx: SkillContext): SkillEgress {
-  if (ctx.egress !== undefined) return ctx.egress;
   const socketPath = getOwn(ctx.config, 'egress_socket');
   if (typeof socketPath === 'string' && socketPath !== '') {
     const client = createEgressClient({ socketPath });
     return { request: (r) => client.request(httpManifest.name, r) };
   }
+  if (ctx.egress !== undefined) return ctx.egress;
   throw new SecureSphereError(ERROR_CODES.SKILL_FAILED, 'The http skill has no egress proxy configured; the operator must start it (see skills/http/README.md).');
 }
 

@@ -98,6 +98,7 @@ export function createActionRunner(deps: OrchestratorDeps) {
           agent: deps.sandbox.agentFor(action.conversationId, { limits: manifest.sandbox?.limits }),
           secrets: deps.secretsFor(action.skill, manifest.sandbox?.secrets ?? []),
           config: deps.skillSettings(action.skill),
+          ...(deps.egressFor ? { egress: deps.egressFor(action.skill) } : {}),
           signal: controller.signal,
         },
         action.operation,

@@ -8,6 +8,7 @@ import type { AuditLog } from '../security/audit-log.js';
 import type { ActionStore } from '../store/actions.js';
 import type { ConversationStore } from '../store/conversations.js';
 import type { Db } from '../store/database.js';
+import type { SkillEgress } from '../skills/skill.js';
 import type { ToolCatalog } from './tool-catalog.js';
 
 export interface TextScanner {
@@ -42,6 +43,8 @@ export interface OrchestratorDeps {
   frameUntrusted: (input: { source: string; text: string }) => string;
   /** The secrets a skill's manifest names, resolved from the vault at execution time. */
   secretsFor: (skillName: string, names: readonly string[]) => Record<string, string>;
+  /** The egress proxy bound to one skill's allowlist (the http skill's only way out). */
+  egressFor?: (skillName: string) => SkillEgress;
   /** Operator settings for a skill (skills.settings.<name>). */
   skillSettings: (skillName: string) => Readonly<Record<string, unknown>>;
   /** Rate limits for inbound messages; omitted means unlimited (tests of other parts). */
