@@ -1,4 +1,9 @@
 import { PassThrough } from 'node:stream';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { guardScan, registerGuardCommands } from '../../src/cli/commands/guard.js';
@@ -80,4 +85,44 @@ describe('securesphere guard scan (commander)', () => {
   it('rejects a threshold outside 0..1', async () => {
     await expect(run(['--threshold', '2'], '')).rejects.toThrow(/between 0 and 1/);
   });
+});
+
+describe('securesphere guard scan (real process, src/cli/main.ts)', () => {
+  const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+  function runCli(args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', `const { main } = await import('./src/cli/main.ts'); await main(['node', 'securesphere', ...JSON.parse(process.env.GUARD_ARGS)]);`],
+        { cwd: repoRoot, env: { ...process.env, GUARD_ARGS: JSON.stringify(args) }, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += String(d)));
+      child.stderr.on('data', (d) => (stderr += String(d)));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end(stdin);
+    });
+  }
+
+  it('reads JSONL on stdin and writes results in order; the config threshold applies unless --threshold overrides it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'guard-'));
+    try {
+      const config = join(dir, 'securesphere.yaml');
+      writeFileSync(config, 'security:\n  injection:\n    threshold: 0.001\n');
+      const input = `${INPUT[0]}\n${INPUT[1]}\nnot json\n`;
+      const configured = await runCli(['-c', config, '--data-dir', join(dir, 'data'), 'guard', 'scan'], input);
+      expect(configured.code, configured.stderr).toBe(0);
+      const a = configured.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(a.map((r) => r.flagged ?? 'error')).toEqual([true, true, 'error']);
+      const overridden = await runCli(['-c', config, '--data-dir', join(dir, 'data'), 'guard', 'scan', '--threshold', '0.9'], input);
+      const b = overridden.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(b.map((r) => r.flagged ?? 'error')).toEqual([true, false, 'error']);
+      expect(b[1].score).toBe(a[1].score);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
