@@ -111,7 +111,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const conversations = new ConversationStore(db);
   const actions = new ActionStore(db);
-  const outbound = createOutboundRouter(logger);
+  const router = createOutboundRouter(logger);
+  // Channel messages leave the gateway like API answers do: with every known secret redacted.
+  const outbound: OutboundRouter = {
+    add: (channel) => router.add(channel),
+    onMessage: (listener) => router.onMessage(listener),
+    deliver: (message) => router.deliver(redactor.redactDeep(message)),
+  };
   const rateLimiter = createRateLimiter({ db, config: config.security.rate_limits });
 
   const ollama = createOllamaProvider({
@@ -132,7 +138,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const approvalStore = new ApprovalStore(db);
   const policy = createPolicyEngine({ config: config.policy, grants: approvalStore });
-  let orchestrator: Orchestrator | undefined;
   const approvals = createApprovalService({
     db,
     actions,
@@ -140,7 +145,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     outbound,
     config: config.policy,
     store: approvalStore,
-    onDecided: (approval) => orchestrator?.resume(approval.conversationId).then(() => undefined),
+    // `orchestrator` is built below; decisions only arrive after start().
+    onDecided: (approval) => orchestrator.resume(approval.conversationId).then(() => undefined),
     onError: (error, context) => logger.error({ err: describeError(error), context }, 'approval side effect failed'),
   });
 
@@ -170,7 +176,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const detector = createInjectionDetector({ threshold: config.security.injection.threshold });
   const scanner: TextScanner = config.security.injection.enabled ? detector : { scan: () => ({ score: 0, flagged: false, reasons: [] }) };
 
-  orchestrator = createOrchestrator({
+  const orchestrator: Orchestrator = createOrchestrator({
     settings: {
       model: config.provider.model,
       systemPrompt: config.provider.system_prompt ?? DEFAULT_SYSTEM_PROMPT,
@@ -181,14 +187,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     db,
     conversations,
     actions,
-    chat: (request) => {
+    chat: async (request) => {
       const llm = rateLimiter.checkLlmCall();
       if (!llm.allowed) {
         throw new SecureSphereError(ERROR_CODES.RATE_LIMITED, `The gateway's language-model budget is used up; try again in ${Math.ceil(llm.retryAfterMs / 1000)} s.`);
       }
-      // Nothing secret reaches a model: every message is redacted on its way out.
-      const messages = request.messages.map((m) => ({ ...m, content: redactor.redact(m.content) }));
-      return providers.chat({ ...request, messages });
+      // Nothing secret reaches a model: every message, tool-call arguments included, is
+      // redacted on its way out. What the model says is redacted on its way in, so a secret it
+      // repeats (or puts in a tool argument to exfiltrate) never reaches the store, a tool,
+      // an approval prompt or a channel.
+      const messages = request.messages.map((m) => redactor.redactDeep(m));
+      const response = await providers.chat({ ...request, messages });
+      return { ...response, text: redactor.redact(response.text), toolCalls: redactor.redactDeep(response.toolCalls) };
     },
     describeProviderError: describeProviderErrorForUser,
     tools,
@@ -263,7 +273,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (started) return;
     started = true;
     await approvals.start();
-    await orchestrator!.recover();
+    await orchestrator.recover();
     for (const channel of channels) {
       await channel.start({
         receive: async (message) => {
@@ -317,7 +327,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       for (const channel of channels) await channel.stop().catch(() => undefined);
       await app.close();
       await approvals.stop();
-      await orchestrator!.drain();
+      await orchestrator.drain();
       if (lazy?.started) {
         const subsystem = await lazy.ready().catch(() => undefined);
         await subsystem?.manager.close({ stopAgents: closeOptions.stopAgents ?? false });
