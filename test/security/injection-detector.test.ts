@@ -98,5 +98,11 @@ describe('shipped detector', () => {
     expect(detector.scan('').score).toBeGreaterThanOrEqual(0);
     expect(detector.scan('A'.repeat(200_000)).score).toBeLessThanOrEqual(1);
     expect(() => detector.scan('\u0000\uFFFF\uD800'.repeat(100))).not.toThrow();
+    // Shapes that make careless regular expressions backtrack; each must simply return.
+    for (const hostile of [' \n'.repeat(50_000), '%41'.repeat(30_000), '\\x4'.repeat(30_000), '<!--'.repeat(30_000), 'curl '.repeat(30_000)]) {
+      const result = detector.scan(hostile);
+      expect(result.score).toBeGreaterThanOrEqual(0);
+      expect(result.score).toBeLessThanOrEqual(1);
+    }
   });
 });

@@ -56,7 +56,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   },
   {
     name: 'hidden-instruction-marker',
-    pattern: /(?:^|\n)\s*(?:\/\/|#|\/\*|--)\s*(?:ai|assistant|llm|model)\s*(?:note|instruction)?s?\s*:/,
+    pattern: /(?:^|\n)[ \t]*(?:\/\/|#|\/\*|--)[ \t]*(?:ai|assistant|llm|model)[ \t]*(?:note|instruction)?s?[ \t]*:/,
   },
 ];
 
