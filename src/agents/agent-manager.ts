@@ -19,6 +19,8 @@ export interface AgentManagerDeps {
   backend: SandboxBackend | null;
   /** Why there is no backend (shown by health() and thrown by exec). */
   unavailableReason?: string;
+  /** One line on the runtimes that were rejected and why (for health()). */
+  rejectedSummary?: string;
   workspaces: Workspaces;
   defaults: SandboxLimits;
   maxima: SandboxLimits;
@@ -65,7 +67,8 @@ export class AgentManager implements Sandbox {
     const b = this.deps.backend;
     if (!b) return { ok: false, backend: 'none', runtime: null, detail: this.deps.unavailableReason ?? 'no sandbox backend' };
     const weak = b.strength === 'weak' ? ' (weaker isolation: shares the host kernel)' : '';
-    return { ok: true, backend: b.kind, runtime: b.runtime, detail: `${this.live.size} agents, ${this.pool.length} warm${weak}; workspace quota: ${this.deps.workspaces.mode}` };
+    const rejected = this.deps.rejectedSummary ? `; not used: ${this.deps.rejectedSummary}` : '';
+    return { ok: true, backend: b.kind, runtime: b.runtime, detail: `${this.live.size} agents, ${this.pool.length} warm${weak}; workspace quota: ${this.deps.workspaces.mode}${rejected}` };
   }
 
   /** Start the idle reaper and the warm pool. */

@@ -104,6 +104,10 @@ export async function createAgentManager(opts: CreateAgentManagerOptions): Promi
     store,
     backend,
     unavailableReason: unavailable ?? undefined,
+    rejectedSummary: detection?.candidates
+      .filter((c) => c.status === 'rejected' || c.status === 'absent')
+      .map((c) => `${c.name} (${c.reason})`)
+      .join('; '),
     workspaces,
     defaults: fromConfig(cfg.limits),
     maxima: fromConfig(cfg.max_limits),
@@ -114,6 +118,8 @@ export async function createAgentManager(opts: CreateAgentManagerOptions): Promi
     audit: opts.audit,
   });
   const reconciled = backend && opts.reconcile !== false ? await reconcile(manager, store, backend, log) : null;
+  // Pool slots belong to pool agents, which reconcile just removed: drop their leftovers.
+  if (opts.reconcile !== false) await workspaces.discardAllPoolSlots().catch((err: unknown) => log.warn({ err: describeError(err) }, 'could not clean old pool slots'));
   if (opts.autoStart !== false) manager.start();
 
   return {

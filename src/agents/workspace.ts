@@ -12,7 +12,7 @@
 // same loop device at the conversation's directory plus a rename of the image file. A
 // conversation that already has a workspace cannot use a pool agent and cold-starts instead.
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, rmdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
@@ -35,6 +35,8 @@ export interface Workspaces {
   /** Unmount (loop mode) unless inUse() says an agent (re)started for it meanwhile; the data stays. */
   release(key: string, inUse?: () => boolean): Promise<void>;
   discardPoolSlot(slot: string): Promise<void>;
+  /** At start-up, before any pool agent exists: unmount and delete every leftover slot. */
+  discardAllPoolSlots(): Promise<void>;
 }
 
 const SAFE = /^[A-Za-z0-9_-]{1,80}$/;
@@ -155,6 +157,14 @@ export async function createWorkspaces(opts: { dataDir: string; uid: number; mod
     return true;
   }
 
+  async function discardPoolSlot(slot: string): Promise<void> {
+    assertSafe(slot);
+    const dir = join(poolRoot, slot);
+    if (mode === 'loop') await unmount(dir);
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(`${dir}.img`, { force: true });
+  }
+
   return {
     mode,
     root,
@@ -193,12 +203,12 @@ export async function createWorkspaces(opts: { dataDir: string; uid: number; mod
         if (mode === 'loop' && !inUse?.()) await unmount(dir);
       });
     },
-    async discardPoolSlot(slot) {
-      assertSafe(slot);
-      const dir = join(poolRoot, slot);
-      if (mode === 'loop') await unmount(dir);
-      rmSync(dir, { recursive: true, force: true });
-      rmSync(`${dir}.img`, { force: true });
+    async discardAllPoolSlots() {
+      for (const name of readdirSync(poolRoot)) {
+        const slot = name.endsWith('.img') ? name.slice(0, -4) : name;
+        if (SAFE.test(slot)) await discardPoolSlot(slot);
+      }
     },
+    discardPoolSlot,
   };
 }

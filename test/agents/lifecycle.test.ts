@@ -69,7 +69,7 @@ await describeSandbox('agent lifecycle (runsc)', () => {
     expect(r.exitCode).toBe(0);
     expect(t.manager.get(pooled.id)?.conversationId).toBe('pool-user');
     // The host-side re-mount of a claimed slot finishes in the background.
-    await until(() => existsSync(join(t.dataDir, 'workspaces', conversationKey('pool-user'), 'pf')));
+    await t.manager.deps.workspaces.settled(conversationKey('pool-user'));
     expect(readFileSync(join(t.dataDir, 'workspaces', conversationKey('pool-user'), 'pf'), 'utf8')).toBe('from-pool\n');
     expect(readdirSync(join(t.dataDir, 'workspaces', '.pool')).filter((n) => n.startsWith(pooled.id))).toEqual([]);
     await until(() => t.manager.poolSize() === 1, 30_000); // refilled in the background
