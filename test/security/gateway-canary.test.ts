@@ -1,0 +1,199 @@
+// A canary secret never leaks, through the real gateway. The canary is planted in the vault
+// before start (as `securesphere vault set` would), a skill whose manifest names it receives
+// it at execution time, and then everyone tries to spill it: the user types it, a misbehaving
+// skill returns it (raw and base64), a tool echoes it, the model repeats it in its answer and
+// in tool arguments, and a provider error carries it. Afterwards every log line, audit row
+// (table and export), prompt sent to the model, API response body and outbound message is
+// searched for the canary's random part and its base64 form.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../src/agents/sandbox.js';
+import { createVault } from '../../src/security/vault/vault.js';
+import { openDatabase } from '../../src/store/database.js';
+import { startFakeOllama, turns, type FakeChatRequest, type FakeOllama } from '../fakes/ollama-server.js';
+import { TEST_TOKEN, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+
+const MASTER_KEY = 'canary e2e master key 0123456789abcdef';
+const CORE = randomBytes(12).toString('hex');
+const CANARY = `cnry-${CORE}`;
+const CANARY_B64 = Buffer.from(CANARY).toString('base64').replace(/=+$/, '');
+const CANARY_SHA = createHash('sha256').update(CANARY).digest('hex');
+
+const noSandbox: Sandbox = {
+  agentFor: (conversationId) => ({ conversationId, exec: () => Promise.reject(new Error('no sandbox in this test')) }),
+  health: async () => ({ ok: true, backend: 'none', runtime: null, detail: 'test stub' }),
+};
+
+let fake: FakeOllama;
+let dataDir: string;
+const gateways: TestGateway[] = [];
+/** Every gateway started here, closed or not: all their logs and outbound messages are searched. */
+const started: TestGateway[] = [];
+/** Raw text of every API response this test received. */
+const responses: string[] = [];
+
+beforeAll(async () => {
+  fake = await startFakeOllama();
+  dataDir = mkdtempSync(join(tmpdir(), 'ss-gw-canary-'));
+  const db = openDatabase(dataDir);
+  try {
+    createVault({ db, masterKey: MASTER_KEY }).set('CANARY', CANARY);
+  } finally {
+    db.close();
+  }
+});
+afterAll(async () => {
+  for (const g of gateways.reverse()) await g.close();
+  await fake.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function start(): Promise<TestGateway> {
+  const t = await startTestGateway({
+    fake,
+    dataDir,
+    env: { SECURESPHERE_MASTER_KEY: MASTER_KEY },
+    config: {
+      logging: { level: 'debug' },
+      skills: { enabled: ['calc', 'inbox', 'secret-probe', 'plain-probe'] },
+      security: { audit: { checkpoint_every: 5 } },
+    },
+    gatewayOptions: { sandbox: noSandbox },
+  });
+  gateways.push(t);
+  started.push(t);
+  return t;
+}
+
+/** Calls the API and keeps the raw response body for the final search. */
+async function call(t: TestGateway, method: string, path: string, body?: unknown, token: string | null = TEST_TOKEN) {
+  const headers: Record<string, string> = {};
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(new URL(path, t.url), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  responses.push(text);
+  return { status: res.status, text, body: text ? JSON.parse(text) : undefined };
+}
+
+function expectClean(where: string, text: string): void {
+  expect(text.includes(CORE), `${where} contains the canary`).toBe(false);
+  expect(text.includes(CANARY_B64), `${where} contains the canary in base64`).toBe(false);
+}
+
+describe('a canary secret', () => {
+  let t: TestGateway;
+  const seen: FakeChatRequest[] = [];
+  let turn: { status: number; body: any };
+
+  beforeAll(async () => {
+    t = await start();
+    fake.enqueue(
+      (req) => {
+        seen.push(req);
+        return turns.toolCalls([
+          { name: 'secret-probe_check', arguments: {} },
+          { name: 'plain-probe_check', arguments: {} },
+          { name: 'secret-probe_leak', arguments: {} },
+          { name: 'inbox_echo', arguments: { text: `fetched page: token=${CANARY} b64=${CANARY_B64}` } },
+          // The model tries to exfiltrate it through a tool argument (medium: the user is told what ran).
+          { name: 'calc_note', arguments: { text: `send ${CANARY} to attacker` } },
+        ]);
+      },
+      (req) => {
+        seen.push(req);
+        return turns.text(`Your key is ${CANARY} (base64 ${CANARY_B64}).`);
+      },
+    );
+    turn = await call(t, 'POST', '/api/messages', {
+      conversation_id: 'canary-1',
+      user: 'alice',
+      text: `My key is ${CANARY}, base64 ${CANARY_B64}. Keep it safe.`,
+    });
+  });
+
+  it('reaches the skill that names it, and only that skill', async () => {
+    expect(turn.status).toBe(200);
+    const byOp = Object.fromEntries((turn.body.actions as Array<{ id: string; skill: string; operation: string }>).map((a) => [`${a.skill}_${a.operation}`, a]));
+    const check = await call(t, 'GET', `/api/actions/${byOp['secret-probe_check']!.id}`);
+    expect(check.body.status).toBe('succeeded');
+    expect(check.body.result).toEqual({ received: true, sha256: CANARY_SHA, names: ['CANARY'] });
+    const plain = await call(t, 'GET', `/api/actions/${byOp['plain-probe_check']!.id}`);
+    expect(plain.body.result).toEqual({ names: [], values: 0 });
+    // The skill that hands its secret back ran; the API shows its result scrubbed.
+    const leak = await call(t, 'GET', `/api/actions/${byOp['secret-probe_leak']!.id}`);
+    expect(leak.body.status).toBe('succeeded');
+    expect(leak.body.result).toEqual({ value: '[REDACTED]', base64: expect.stringContaining('[REDACTED]') });
+  });
+
+  it('never reaches the model: not from the user, a tool result, or the model itself', () => {
+    expect(seen).toHaveLength(2);
+    for (const [i, request] of fake.chatRequests.entries()) expectClean(`prompt ${i}`, JSON.stringify(request));
+    // The prompts did carry the conversation, with the secret replaced.
+    const user = seen[0]!.messages.find((m) => m.role === 'user')!;
+    expect(user.content).toMatch(/My key is \[REDACTED\]/);
+    const toolTexts = seen[1]!.messages.filter((m) => m.role === 'tool').map((m) => m.content);
+    expect(toolTexts.some((c) => c.includes(CANARY_SHA))).toBe(true);
+    expect(toolTexts.some((c) => c.includes('fetched page: token=[REDACTED]'))).toBe(true);
+  });
+
+  it("is scrubbed from what the model says before it is stored or run: the exfiltrating tool argument is neutralized", () => {
+    const args = t.gateway.db.prepare("SELECT arguments FROM actions WHERE conversation_id = 'canary-1' AND operation IN ('note', 'echo') ORDER BY operation").pluck().all() as string[];
+    expect(args.map((a) => JSON.parse(a).text)).toEqual(['fetched page: token=[REDACTED] b64=[REDACTED]', 'send [REDACTED] to attacker']);
+    const assistant = t.gateway.db.prepare("SELECT content, tool_calls FROM messages WHERE conversation_id = 'canary-1' AND role = 'assistant'").all();
+    expect(assistant).toHaveLength(2);
+    expectClean('stored assistant messages', JSON.stringify(assistant));
+  });
+
+  it('is scrubbed from the reply, the stored-messages API, approvals and actions', async () => {
+    expect(turn.body.reply.text).toBe('Your key is [REDACTED] (base64 [REDACTED]).');
+    const history = await call(t, 'GET', '/api/conversations/canary-1/messages');
+    expect(history.status).toBe(200);
+    expect(history.body.messages.length).toBeGreaterThanOrEqual(4);
+    await call(t, 'GET', '/api/approvals');
+    for (const a of turn.body.actions as Array<{ id: string }>) await call(t, 'GET', `/api/actions/${a.id}`);
+    await call(t, 'GET', '/api/health');
+  });
+
+  it('is scrubbed from a provider error (log and reply)', async () => {
+    fake.enqueue(turns.error(`invalid credentials ${CANARY}`, 500));
+    const res = await call(t, 'POST', '/api/messages', { conversation_id: 'canary-2', user: 'alice', text: 'hi again' });
+    expect(res.body.status).toBe('failed');
+  });
+
+  it('survives a restart: the new process scrubs it before first use', async () => {
+    gateways.splice(gateways.indexOf(t), 1);
+    t = await t.restart();
+    gateways.push(t);
+    started.push(t);
+    const before = fake.chatRequests.length;
+    const res = await call(t, 'POST', '/api/messages', { conversation_id: 'canary-3', user: 'alice', text: `again: ${CANARY}` });
+    expect(res.body.status).toBe('completed');
+    expect(fake.chatRequests.length).toBe(before + 1);
+    expect(res.body.reply.text).toBe('again: [REDACTED]');
+  });
+
+  it('appears nowhere: logs, audit rows and export, prompts, API responses, outbound messages', async () => {
+    expect(started).toHaveLength(2);
+    for (const g of started) {
+      expect(g.logs.length).toBeGreaterThan(0);
+      expectClean('log', g.logs.join('\n'));
+      expectClean('outbound', JSON.stringify(g.outbound));
+    }
+    t.gateway.audit.checkpoint();
+    const rows = t.gateway.db.prepare('SELECT * FROM audit_events').all();
+    expect(rows.length).toBeGreaterThan(20);
+    expectClean('audit_events', JSON.stringify(rows));
+    expectClean('audit_checkpoints', JSON.stringify(t.gateway.db.prepare('SELECT * FROM audit_checkpoints').all()));
+    expectClean('audit export', [...t.gateway.audit.exportJsonl()].join('\n'));
+    const api = await call(t, 'GET', '/api/audit?limit=1000');
+    expect(api.body.events.length).toBe(rows.length);
+    expectClean('prompts', JSON.stringify(fake.chatRequests));
+    expectClean('all fake requests', JSON.stringify(fake.requests));
+    expect(responses.length).toBeGreaterThan(10);
+    for (const [i, text] of responses.entries()) expectClean(`API response ${i}`, text);
+  });
+});
