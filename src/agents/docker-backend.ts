@@ -130,6 +130,12 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
           NanoCpus: Math.round(l.cpus * 1e9),
           PidsLimit: isRunsc ? Math.max(l.pids, RUNSC_MIN_PIDS) : l.pids,
           Ulimits: [{ Name: 'nofile', Soft: l.nofile, Hard: l.nofile }],
+          // /dev/shm is another writable tmpfs: no bigger than /tmp.
+          ShmSize: l.tmpfsMb * 1024 * 1024,
+          // Helper answers carry program output: never persist them in container logs on disk.
+          LogConfig: { Type: 'none', Config: {} },
+          // Under host memory pressure an agent goes before the gateway does.
+          OomScoreAdj: 500,
           RestartPolicy: { Name: 'no' },
           AutoRemove: false,
         },

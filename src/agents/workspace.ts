@@ -12,7 +12,7 @@
 // same loop device at the conversation's directory plus a rename of the image file. A
 // conversation that already has a workspace cannot use a pool agent and cold-starts instead.
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, ftruncateSync, openSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
@@ -89,13 +89,20 @@ export async function createWorkspaces(opts: { dataDir: string; uid: number; mod
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (mountedAt(dir)) return;
     try {
+      let attached: string | undefined;
       if (!existsSync(image)) {
-        await run('truncate', ['-s', `${sizeMb}M`, image]);
+        const fd = openSync(image, 'wx', 0o600);
+        try {
+          ftruncateSync(fd, sizeMb * 1024 * 1024); // sparse
+        } finally {
+          closeSync(fd);
+        }
         await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-E', `root_owner=${opts.uid}:${opts.uid}`, image]);
+      } else {
+        // An image still attached to a loop device (e.g. a pool slot re-homed just before a crash)
+        // must be mounted through that same device: two devices on one ext4 image corrupt it.
+        attached = (await run('losetup', ['-j', image])).stdout.split(':')[0]?.trim();
       }
-      // An image still attached to a loop device (e.g. a pool slot re-homed just before a crash)
-      // must be mounted through that same device: two devices on one ext4 image corrupt it.
-      const attached = (await run('losetup', ['-j', image])).stdout.split(':')[0]?.trim();
       if (attached) await run('mount', ['-o', 'nosuid,nodev', attached, dir]);
       else await run('mount', ['-o', 'loop,nosuid,nodev', image, dir]);
       rmSync(join(dir, 'lost+found'), { recursive: true, force: true });

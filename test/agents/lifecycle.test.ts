@@ -9,6 +9,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { conversationKey } from '../../src/agents/agent-manager.js';
 import { LABEL_AGENT, LABEL_PROJECT, createDockerBackend } from '../../src/agents/docker-backend.js';
+import { dockerExec } from '../../src/agents/docker-exec.js';
 import { projectLabelFor } from '../../src/agents/create-agent-manager.js';
 import { AgentStore } from '../../src/store/agents.js';
 import { TEST_IMAGE, type TestAgents, createTestAgents, describeSandbox } from '../helpers/sandbox.js';
@@ -57,9 +58,24 @@ await describeSandbox('agent lifecycle (runsc)', () => {
     expect(h.PidsLimit).toBeGreaterThanOrEqual(256);
     expect(h.Ulimits).toEqual([{ Name: 'nofile', Soft: 1024, Hard: 1024 }]);
     expect(h.Tmpfs?.['/tmp']).toContain(`size=${t.config.limits.tmpfs_mb}m`);
+    expect(h.ShmSize).toBe(t.config.limits.tmpfs_mb * 1024 * 1024);
+    expect(h.LogConfig?.Type).toBe('none'); // program output never lands in container logs on disk
     const mount = info.Mounts.find((m) => m.Destination === '/workspace')!;
     expect(mount.Source).toBe(join(t.dataDir, 'workspaces', conversationKey(hostile)));
     expect(readFileSync(join(mount.Source, 'f'), 'utf8')).toBe('hello\n');
+  });
+
+  it('the docker exec fallback has the same contract: exit code, timeout kill, capped output', async () => {
+    const row = t.manager.list().find((a) => a.state === 'running' && a.conversationId !== null)!;
+    const container = docker.getContainer(row.containerId!);
+    const base = { cwd: '/workspace', env: { X: 'y' }, timeoutMs: 10_000, outputCapBytes: 100 };
+    const ok = await dockerExec(docker, container, { ...base, argv: ['sh', '-c', 'cat; echo $X; id -u; exit 4'], stdin: 'in\n' });
+    expect(ok).toMatchObject({ exitCode: 4, stdout: 'in\ny\n1000\n', limit: null, truncated: false });
+    const spin = await dockerExec(docker, container, { ...base, argv: ['sh', '-c', 'while :; do :; done'], timeoutMs: 1_000 });
+    expect(spin).toMatchObject({ exitCode: null, signal: 'SIGKILL', limit: 'timeout' });
+    const big = await dockerExec(docker, container, { ...base, argv: ['sh', '-c', 'head -c 1000 /dev/zero | tr "\\0" z'] });
+    expect(big.truncated).toBe(true);
+    expect(big.stdout).toContain(`${'z'.repeat(100)}\n[securesphere: output truncated, 900 of 1000 bytes dropped]`);
   });
 
   it('a new conversation claims the warm-pool agent and gets its own workspace', async () => {
