@@ -164,6 +164,29 @@ describe('a canary secret', () => {
     expect(res.body.status).toBe('failed');
   });
 
+  it('is scrubbed from a skill error and from an approval for a step a user asked for with it', async () => {
+    fake.enqueue(turns.toolCall('secret-probe_fail', {}), (req) => turns.text(req.messages.filter((m) => m.role === 'tool').at(-1)!.content));
+    const failed = await call(t, 'POST', '/api/messages', { conversation_id: 'canary-4', user: 'alice', text: 'log in' });
+    expect(failed.body.actions[0]).toMatchObject({ status: 'failed' });
+    expect(failed.body.reply.text).toMatch(/login refused for key \[REDACTED\]/);
+    // A user asks directly for a high step with the secret in its arguments: the approval
+    // prompt goes to the channel and the audit chain, and the approvals API lists it.
+    const direct = await call(t, 'POST', '/api/actions', {
+      action_type: 'skill_execution',
+      conversation_id: 'canary-5',
+      skill: 'calc',
+      operation: 'wipe',
+      arguments: { target: CANARY },
+      requester: 'alice',
+    });
+    expect(direct.status).toBeLessThan(300);
+    const approvals = await call(t, 'GET', '/api/approvals?status=pending');
+    const approval = approvals.body.approvals.find((a: { conversation_id: string }) => a.conversation_id === 'canary-5');
+    expect(approval.arguments).toEqual({ target: '[REDACTED]' });
+    await call(t, 'GET', `/api/approvals/${approval.id}`);
+    expect(t.outbound.some((m) => m.conversationId === 'canary-5' && m.approvalId === approval.id)).toBe(true);
+  });
+
   it('survives a restart: the new process scrubs it before first use', async () => {
     gateways.splice(gateways.indexOf(t), 1);
     t = await t.restart();
