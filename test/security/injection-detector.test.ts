@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultDatasetPath, loadDataset } from '../../src/security/injection/dataset.js';
-import { chooseThreshold, crossValidatedScores, metricsAt } from '../../src/security/injection/evaluate.js';
+import { chooseThreshold, crossValidatedScores, metricsAt, SHIPPED_TARGETS } from '../../src/security/injection/evaluate.js';
 import { createInjectionDetector } from '../../src/security/injection/detector.js';
 import { isSecureSphereError } from '../../src/core/errors.js';
 
@@ -19,6 +19,11 @@ describe.skipIf(!haveData)('cross-validated targets on dev.jsonl (grouped 5-fold
     expect(m.tpr).toBeGreaterThanOrEqual(0.85);
     expect(m.tprByFamily.indirect).toBeGreaterThanOrEqual(0.6);
     expect(m.notInjectFpr).toBeLessThanOrEqual(0.03);
+    // The shipped threshold keeps a margin (<= 0.75% FPR) and must still meet the TPR target.
+    const shipped = metricsAt(rows, scores, chooseThreshold(rows, scores, SHIPPED_TARGETS));
+    expect(shipped.fpr).toBeLessThanOrEqual(0.0075);
+    expect(shipped.tpr).toBeGreaterThanOrEqual(0.85);
+    expect(shipped.tprByFamily.indirect).toBeGreaterThanOrEqual(0.6);
   }, 300_000);
 });
 

@@ -13,7 +13,15 @@ export interface ThresholdTargets {
   readonly maxNotInjectFpr: number;
 }
 
+/** The targets of the issue: at most 1% false positives overall and 3% on notinject. */
 export const DEFAULT_TARGETS: ThresholdTargets = { maxFpr: 0.01, maxNotInjectFpr: 0.03 };
+
+/**
+ * The shipped threshold keeps a margin under the 1% budget. On this data, the threshold that
+ * lands exactly at 1% on one fold split gives 1.05-1.15% on other splits; at 0.75% it stays
+ * under 1% on every split tried, for about one point of true-positive rate.
+ */
+export const SHIPPED_TARGETS: ThresholdTargets = { maxFpr: 0.0075, maxNotInjectFpr: 0.03 };
 
 export interface CrossValidationOptions extends FitOptions {
   readonly folds: number;

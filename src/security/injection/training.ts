@@ -10,7 +10,7 @@ import {
   crossValidatedScores,
   metricsAt,
   DEFAULT_CV,
-  DEFAULT_TARGETS,
+  SHIPPED_TARGETS,
   type CrossValidationOptions,
   type DetectionMetrics,
   type ThresholdTargets,
@@ -31,7 +31,7 @@ export interface TrainingResult {
 export function trainWithCrossValidatedThreshold(
   rows: readonly LabelledRow[],
   options: CrossValidationOptions = DEFAULT_CV,
-  targets: ThresholdTargets = DEFAULT_TARGETS,
+  targets: ThresholdTargets = SHIPPED_TARGETS,
 ): TrainingResult {
   const scores = crossValidatedScores(rows, options);
   const threshold = chooseThreshold(rows, scores, targets);
