@@ -25,18 +25,18 @@ if (!existsSync(path)) {
   console.log(`dataset not found at ${path}; set SECURESPHERE_INJECTION_DATA to run the accuracy part`);
 } else {
   const rows = loadDataset(path);
-  console.log(`dev set: ${rows.length} rows, ${DEFAULT_CV.folds}-fold cross-validation grouped by \`group\``);
+  console.log(`dev set: ${rows.length} rows; out-of-fold scores from ${DEFAULT_CV.folds}-fold cross-validation grouped by \`group\`:`);
   const started = Date.now();
   const scores = crossValidatedScores(rows);
   const threshold = chooseThreshold(rows, scores);
-  report(`classifier+rules @ thr ${threshold.toFixed(3)}`, metricsAt(rows, scores, threshold));
+  report(`at <= 1% FPR (thr ${threshold.toFixed(3)})`, metricsAt(rows, scores, threshold));
   console.log(`  (cross-validation took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   for (const maxFpr of [0.005, 0.0075, 0.02]) {
     const t = chooseThreshold(rows, scores, { maxFpr, maxNotInjectFpr: 0.03 });
-    report(`  same, at <= ${pct(maxFpr)} FPR (thr ${t.toFixed(3)})`, metricsAt(rows, scores, t));
+    report(`at <= ${(maxFpr * 100).toFixed(2)}% FPR (thr ${t.toFixed(3)})`, metricsAt(rows, scores, t));
   }
   const shipped = createInjectionDetector();
-  report(`  same, at shipped thr ${shipped.threshold.toFixed(3)}`, metricsAt(rows, scores, shipped.threshold));
+  report(`at the shipped thr ${shipped.threshold.toFixed(3)}`, metricsAt(rows, scores, shipped.threshold));
   // Baseline: rules alone (a text is flagged when any rule matches), for comparison.
   const ruleScores = rows.map((r) => {
     const n = normalizeText(r.text);
