@@ -88,11 +88,21 @@ export interface Gateway {
 }
 
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const db = openDatabase(options.config.data_dir);
+  try {
+    return await buildGateway(options, db);
+  } catch (err) {
+    // A refused start (bad secret reference, wrong master key) leaves nothing open behind.
+    db.close();
+    throw err;
+  }
+}
+
+async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
   const { config } = options;
   const env = options.env ?? process.env;
   const redactor = createSecretRedactor();
   const logger = createLogger({ level: config.logging.level, redactor, destination: options.logDestination });
-  const db = openDatabase(config.data_dir);
   const audit = createAuditChain({
     db,
     signingKeyPath: config.security.audit.signing_key_file ?? join(config.data_dir, 'keys', 'audit-signing.key'),
@@ -209,6 +219,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     outbound,
     scanner,
     frameUntrusted: (input) => frameUntrusted(input),
+    redact: (value) => redactor.redactDeep(value),
     secretsFor: (skillName, names) => {
       const out: Record<string, string> = {};
       for (const name of names) out[name] = vault.get(name);

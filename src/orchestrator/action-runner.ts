@@ -104,11 +104,14 @@ export function createActionRunner(deps: OrchestratorDeps) {
         action.operation,
         action.arguments,
       );
-      deps.actions.transition(actionId, 'running', 'succeeded', { result: result ?? null }, now());
+      // A secret a skill returned never reaches the store, the model or an API answer.
+      const stored = deps.redact ? deps.redact(result ?? null) : (result ?? null);
+      deps.actions.transition(actionId, 'running', 'succeeded', { result: stored }, now());
       deps.audit.append({ type: 'action-succeeded', actor: 'gateway', conversationId: action.conversationId, details: { action_id: actionId } });
-      return { kind: 'succeeded', action: deps.actions.get(actionId)!, result };
+      return { kind: 'succeeded', action: deps.actions.get(actionId)!, result: stored };
     } catch (err) {
-      return fail(action, describeError(err));
+      const message = describeError(err);
+      return fail(action, deps.redact ? deps.redact(message) : message);
     } finally {
       clearTimeout(timer);
     }

@@ -39,6 +39,8 @@ export interface OrchestratorDeps {
   outbound: OutboundSink;
   /** Injection detector; every inbound text and tool output goes through it. */
   scanner: TextScanner;
+  /** Replaces known secret values in any JSON-like value (results and texts stored at rest). */
+  redact?: <T>(value: T) => T;
   /** Frames tool output as untrusted data before the model reads it. */
   frameUntrusted: (input: { source: string; text: string }) => string;
   /** The secrets a skill's manifest names, resolved from the vault at execution time. */

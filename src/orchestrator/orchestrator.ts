@@ -43,7 +43,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       deps.audit.append({ type: 'message-rate-limited', actor: message.senderId, conversationId, details: { scope: admission.scope, retry_after_ms: admission.retryAfterMs } });
       const text = `You are sending messages too fast. Please wait ${Math.ceil(admission.retryAfterMs / 1000)} s and try again.`;
       if (admission.notify) await loop.notify(ctx, text);
-      return { ...empty, status: 'rate_limited', reply: { text } };
+      return { ...empty, status: 'rate_limited', reply: { text }, retryAfterMs: admission.retryAfterMs };
     }
     return queue.run(conversationId, async () => {
       if (message.platformMessageId && deps.conversations.isDuplicate(conversationId, message.platformMessageId)) {
@@ -54,7 +54,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
         deps.conversations.ensure(conversationId, message.channel, now());
         const id = deps.conversations.append(
           conversationId,
-          { role: 'user', content: message.text, senderId: message.senderId },
+          { role: 'user', content: deps.redact ? deps.redact(message.text) : message.text, senderId: message.senderId },
           { platformMessageId: message.platformMessageId, flagged: scan.flagged, now: now() },
         );
         deps.audit.append({ type: 'message-received', actor: message.senderId, conversationId, details: { channel: message.channel, message_id: id, length: message.text.length, flagged: scan.flagged } });

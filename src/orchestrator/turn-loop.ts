@@ -102,7 +102,8 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
       case 'succeeded':
       case 'failed': {
         const raw = outcome.kind === 'succeeded' ? JSON.stringify(outcome.result ?? null) : `The tool failed: ${outcome.error}`;
-        const scan = deps.scanner.scan(raw);
+        // Scan the text the tool produced, not its JSON punctuation and field names.
+        const scan = deps.scanner.scan(outcome.kind === 'succeeded' ? textOf(outcome.result) : outcome.error);
         flagged = scan.flagged;
         content = deps.frameUntrusted({ source: toolName, text: raw });
         if (flagged) {
@@ -144,4 +145,16 @@ export type TurnLoop = ReturnType<typeof createTurnLoop>;
 function trimToTurnBoundary(messages: ChatMessage[]): ChatMessage[] {
   const first = messages.findIndex((m) => m.role === 'user');
   return first <= 0 ? messages : messages.slice(first);
+}
+
+/** The string values inside a tool result, one per line: what an attacker could have written. */
+function textOf(value: unknown): string {
+  const parts: string[] = [];
+  const walk = (v: unknown, depth: number): void => {
+    if (typeof v === 'string') parts.push(v);
+    else if (typeof v === 'number' || typeof v === 'boolean') parts.push(String(v));
+    else if (v && typeof v === 'object' && depth < 20) for (const item of Object.values(v)) walk(item, depth + 1);
+  };
+  walk(value, 0);
+  return parts.join('\n');
 }

@@ -7,4 +7,6 @@ export interface TurnOutcome {
   reply?: { text: string };
   actions: Array<{ id: string; skill: string; operation: string; status: ActionStatus; security_level: SecurityLevel }>;
   pendingApprovals: Array<{ id: string; action_id: string; summary: string }>;
+  /** Set when status is rate_limited. */
+  retryAfterMs?: number;
 }

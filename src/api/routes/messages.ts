@@ -25,6 +25,7 @@ export function messageRoutes(handle: InboundHandler) {
         time: new Date(),
       });
       if (outcome.status === 'rate_limited') {
+        if (outcome.retryAfterMs !== undefined) reply.header('retry-after', String(Math.ceil(outcome.retryAfterMs / 1000)));
         return reply.code(429).send({ error: { code: 'SS_ERR_RATE_LIMITED', message: outcome.reply?.text ?? 'Rate limited.' } });
       }
       return {
