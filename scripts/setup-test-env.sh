@@ -15,7 +15,7 @@ die() { printf 'setup-test-env: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root (it installs packages and configures dockerd)"
 command -v node >/dev/null || die "Node.js 20 is required (node not found)"
 
-PACKAGES=(docker.io runsc mmdebstrap bubblewrap e2fsprogs util-linux mount)
+PACKAGES=(docker.io runsc mmdebstrap bubblewrap e2fsprogs util-linux mount python3)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -28,17 +28,17 @@ export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: n
   args.push('--proc', '/proc', '--dev', '/dev');
   args.push('--size', String(l.tmpfsMb * 1024 * 1024), '--tmpfs', '/tmp');
   args.push('--bind', spec.workspaceDir, '/workspace', '--chdir', '/workspace');
-  args.push('--ro-bind', helperPath, '/opt/securesphere/agent-helper.cjs');
+  args.push('--ro-bind', helperPath, '/opt/securesphere/agent-helper.py');
   args.push('--setenv', 'PATH', '/usr/local/bin:/usr/bin:/bin', '--setenv', 'HOME', '/workspace', '--setenv', 'LANG', 'C.UTF-8');
   args.push('--');
   if (asRootUid !== null) args.push('setpriv', `--reuid=${asRootUid}`, `--regid=${asRootUid}`, '--clear-groups', '--inh-caps=-all', '--');
-  args.push('prlimit', `--nproc=${l.pids}`, `--nofile=${l.nofile}`, `--fsize=${l.workspaceMb * 1024 * 1024}`, '--', 'node', '--v8-pool-size=0', '--jitless', '--no-warnings', '/opt/securesphere/agent-helper.cjs');
+  args.push('prlimit', `--nproc=${l.pids}`, `--nofile=${l.nofile}`, `--fsize=${l.workspaceMb * 1024 * 1024}`, '--', 'python3', '-S', '-I', '/opt/securesphere/agent-helper.py');
   return args;
 }
 
 export function createBubblewrapBackend(opts: { logger?: AgentLogger; uid?: number } = {}): SandboxBackend {
   const log = opts.logger ?? silentLogger;
-  const helperPath = join(imageContextDir(), 'agent-helper.cjs');
+  const helperPath = join(imageContextDir(), 'agent-helper.py');
   const uid = opts.uid ?? 1000;
   return {
     kind: 'bubblewrap',

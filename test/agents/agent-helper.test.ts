@@ -15,7 +15,7 @@ describe('agent helper over stdin/stdout', () => {
     client.exec({ argv, cwd: '/tmp', env: extra.env ?? {}, stdin: extra.stdin, timeoutMs: extra.timeoutMs ?? 5_000, outputCapBytes: extra.outputCapBytes ?? 65_536 });
 
   beforeAll(() => {
-    child = spawn(process.execPath, [join(imageContextDir(), 'agent-helper.cjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    child = spawn('python3', ['-S', '-I', join(imageContextDir(), 'agent-helper.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
     client = new HelperClient(child.stdin!, child.stdout!);
   });
   afterAll(() => {

@@ -30,23 +30,23 @@ export interface BuildImageResult {
   durationMs: number;
 }
 
-export const HELPER_PATH_IN_IMAGE = '/opt/securesphere/agent-helper.cjs';
+export const HELPER_PATH_IN_IMAGE = '/opt/securesphere/agent-helper.py';
 const HELPER_LABEL = 'org.securesphere.helper-sha256';
 const PACKAGES = ['nodejs', 'python3', 'busybox'];
 
-/** The folder holding Dockerfile and agent-helper.cjs (works from src/ under tsx and from dist/). */
+/** The folder holding Dockerfile and agent-helper.py (works from src/ under tsx and from dist/). */
 export function imageContextDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = [here, join(here, '..', '..', '..', '..', 'src', 'agents', 'image')];
-  for (const dir of candidates) if (existsSync(join(dir, 'agent-helper.cjs'))) return dir;
-  throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, `agent-helper.cjs not found near ${here}: reinstall SecureSphere.`);
+  for (const dir of candidates) if (existsSync(join(dir, 'agent-helper.py'))) return dir;
+  throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, `agent-helper.py not found near ${here}: reinstall SecureSphere.`);
 }
 
 /** Hash of the build context (helper + Dockerfile): the image is rebuilt when either changes. */
 export function helperSha256(): string {
   const dir = imageContextDir();
   const hash = createHash('sha256');
-  for (const file of ['agent-helper.cjs', 'Dockerfile']) hash.update(readFileSync(join(dir, file)));
+  for (const file of ['agent-helper.py', 'Dockerfile']) hash.update(readFileSync(join(dir, file)));
   return hash.digest('hex');
 }
 
@@ -156,7 +156,7 @@ export async function buildSandboxImage(options: BuildImageOptions): Promise<Bui
 
   say(`[3/3] docker build FROM ${base} + agent helper -> ${options.image}`);
   const stream = await docker.buildImage(
-    { context, src: ['Dockerfile', 'agent-helper.cjs'] },
+    { context, src: ['Dockerfile', 'agent-helper.py'] },
     { t: options.image, buildargs: { BASE: base }, labels: { [HELPER_LABEL]: sha }, rm: true, forcerm: true, nocache: options.force === true } as Record<string, unknown>,
   );
   await followProgress(docker, stream, (l) => say(`  ${l}`));
