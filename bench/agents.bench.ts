@@ -47,8 +47,8 @@ async function env(runtime: string, sandbox: Record<string, unknown>, quota: Quo
   };
 }
 
-async function coldStarts(runtime: string, n: number): Promise<number[]> {
-  const e = await env(runtime, {});
+async function coldStarts(runtime: string, n: number, quota: QuotaMode = 'loop'): Promise<number[]> {
+  const e = await env(runtime, {}, quota);
   const times: number[] = [];
   try {
     await e.sub.manager.ensure('warmup');
@@ -64,15 +64,23 @@ async function coldStarts(runtime: string, n: number): Promise<number[]> {
   return times;
 }
 
+const byKind = new Map<string, number[]>();
+
 async function pss(pids: number[]): Promise<number> {
   let kb = 0;
+  const kinds = new Map<string, number>();
   for (const pid of pids) {
     try {
-      kb += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+      const k = Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+      const kind = /shim/.test(cmd) ? 'containerd-shim' : /runsc-gofer/.test(cmd) ? 'runsc-gofer' : /runsc-sandbox/.test(cmd) ? 'runsc-sandbox (sentry)' : cmd === '' ? 'gVisor stub (guest memory)' : 'helper';
+      kinds.set(kind, (kinds.get(kind) ?? 0) + k);
+      kb += k;
     } catch {
       /* exited */
     }
   }
+  for (const [kind, k] of kinds) byKind.set(kind, [...(byKind.get(kind) ?? []), k / 1024]);
   return kb / 1024;
 }
 
@@ -104,6 +112,8 @@ async function execAndMemory(runtime: string): Promise<void> {
     const per: number[] = [];
     for (const a of idle) per.push(await pss(await a.instance.hostPids()));
     line(`PSS per idle agent (${runtime}; shim+sandbox+helper)`, per, 'MiB');
+    console.log(`  of which: ${[...byKind].map(([k, v]) => `${k} ${pct(v, 50).toFixed(1)}`).join(', ')} MiB`);
+    byKind.clear();
   } finally {
     await e.close();
   }
@@ -162,6 +172,7 @@ async function main(): Promise<void> {
     cold[rt] = await coldStarts(rt, n);
     line(`cold agent start (${rt}; create+attach+start+ping)`, cold[rt]!);
   }
+  if (runtimes.includes('runsc')) line('cold agent start (runsc; plain workspace, no quota)', await coldStarts('runsc', n, 'plain'));
   if (cold.runsc && cold.runc) console.log(`ratio cold start runsc/runc p50: ${(pct(cold.runsc, 50) / pct(cold.runc, 50)).toFixed(2)}x`);
   await warmClaims(quick ? 3 : 10);
   for (const rt of ['runsc', 'runc'].filter((r) => runtimes.includes(r))) await execAndMemory(rt);

@@ -227,8 +227,11 @@ export class AgentManager implements Sandbox {
     this.deps.store.insert({ id, conversationId, backend: backend.kind, runtime: backend.runtime, state: 'creating' });
     const started = performance.now();
     try {
-      const workspaceDir = key ? await this.deps.workspaces.prepare(key, this.deps.defaults.workspaceMb) : await this.deps.workspaces.preparePoolSlot(id, this.deps.defaults.workspaceMb);
-      const instance = await backend.start({ agentId: id, conversationKey: key, workspaceDir, limits: this.deps.defaults });
+      // A conversation's workspace is mounted while the container is being created.
+      const early = key ? this.deps.workspaces.prepareEarly(key, this.deps.defaults.workspaceMb) : null;
+      const workspaceDir = early ? early.dir : await this.deps.workspaces.preparePoolSlot(id, this.deps.defaults.workspaceMb);
+      early?.ready.catch(() => undefined); // observed by backend.start; avoid an unhandled rejection meanwhile
+      const instance = await backend.start({ agentId: id, conversationKey: key, workspaceDir, limits: this.deps.defaults, workspaceReady: early?.ready });
       const agent: LiveAgent = { id, conversationId, instance, lastUsed: Date.now(), busy: 0 };
       this.deps.store.update(id, { state: 'running', containerId: instance.containerId, startedAt: Date.now(), lastUsedAt: agent.lastUsed });
       this.track(agent);

@@ -11,6 +11,11 @@ export interface AgentSpec {
   /** Host directory bound at /workspace. */
   workspaceDir: string;
   limits: SandboxLimits;
+  /**
+   * Settles when the workspace is mounted. The backend may create the container meanwhile
+   * (binds resolve at start) but must await this before starting it.
+   */
+  workspaceReady?: Promise<unknown>;
 }
 
 export interface AgentExit {

@@ -45,6 +45,7 @@ export function createBubblewrapBackend(opts: { logger?: AgentLogger; uid?: numb
     runtime: null,
     strength: 'weak',
     async start(spec: AgentSpec): Promise<AgentInstance> {
+      await spec.workspaceReady;
       const asRoot = process.getuid?.() === 0;
       const child = spawn('bwrap', bubblewrapArgs(spec, helperPath, asRoot ? uid : null), { stdio: ['pipe', 'pipe', 'pipe'] });
       child.stderr.on('data', (c: Buffer) => log.debug({ agentId: spec.agentId, stderr: c.toString('utf8').slice(0, 500) }, 'bubblewrap stderr'));

@@ -142,6 +142,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
       });
       try {
         const { helper, detach } = await connect(container, spec.agentId, true);
+        await spec.workspaceReady;
         await container.start();
         try {
           await helper.ping(startTimeoutMs);

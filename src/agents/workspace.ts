@@ -27,6 +27,8 @@ export interface Workspaces {
   dirFor(key: string): string;
   exists(key: string): boolean;
   prepare(key: string, sizeMb: number): Promise<string>;
+  /** The workspace path at once (the directory exists), and a promise for the mount. */
+  prepareEarly(key: string, sizeMb: number): { dir: string; ready: Promise<string> };
   preparePoolSlot(slot: string, sizeMb: number): Promise<string>;
   /** Re-home a pool slot as the conversation's workspace; false if the conversation has one. */
   claim(slot: string, key: string): boolean;
@@ -172,22 +174,32 @@ export async function createWorkspaces(opts: { dataDir: string; uid: number; mod
     rmSync(`${dir}.img`, { force: true });
   }
 
+  function prepare(key: string, sizeMb: number): Promise<string> {
+    const dir = dirFor(key);
+    return locked(key, async () => {
+      if (mode === 'loop') await mountImage(`${dir}.img`, dir, sizeMb);
+      else if (!existsSync(dir)) {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        own(dir);
+      }
+      return dir;
+    });
+  }
+
   return {
     mode,
     root,
     dirFor,
     exists: (key) => existsSync(dirFor(key)),
-    prepare(key, sizeMb) {
+    prepareEarly(key, sizeMb) {
       const dir = dirFor(key);
-      return locked(key, async () => {
-        if (mode === 'loop') await mountImage(`${dir}.img`, dir, sizeMb);
-        else if (!existsSync(dir)) {
-          mkdirSync(dir, { recursive: true, mode: 0o700 });
-          own(dir);
-        }
-        return dir;
-      });
+      if (!existsSync(dir)) {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        if (mode === 'plain') own(dir);
+      }
+      return { dir, ready: prepare(key, sizeMb) };
     },
+    prepare,
     async preparePoolSlot(slot, sizeMb) {
       assertSafe(slot);
       const dir = join(poolRoot, slot);
