@@ -119,6 +119,23 @@ await describeSandbox('agent lifecycle (runsc)', () => {
 });
 
 await describeSandbox('idle stop, reconcile and orphans (runsc)', () => {
+  it('plain workspaces (no loop mounts, e.g. non-root hosts): writable by the agent, claimable from the pool', async () => {
+    const t = await createTestAgents({ warm_pool: 1 }, { workspaceQuota: 'plain' });
+    try {
+      expect(t.info().workspaceQuota).toBe('plain');
+      expect((await t.manager.health()).detail).toContain('workspace quota: plain');
+      await until(() => t.manager.poolSize() === 1, 30_000);
+      const poolAgent = t.manager.list().find((a) => a.conversationId === null && a.state === 'running')!;
+      const r = await t.manager.agentFor('plain-a').exec({ argv: ['sh', '-c', 'echo p > /workspace/x && cat /workspace/x'] });
+      expect(r.stdout).toBe('p\n');
+      expect(readFileSync(join(t.dataDir, 'workspaces', conversationKey('plain-a'), 'x'), 'utf8')).toBe('p\n');
+      expect(t.manager.get(poolAgent.id)?.conversationId).toBe('plain-a'); // the pool agent was claimed
+      expect(existsSync(join(t.dataDir, 'workspaces', '.pool', poolAgent.id))).toBe(false); // its slot was re-homed
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+
   it('stops an agent after the idle time', async () => {
     const t = await createTestAgents({ idle_stop_ms: 1000 });
     try {
