@@ -6,6 +6,7 @@ import { createApiApp } from '../../src/api/app.js';
 import { agentRoutes } from '../../src/api/routes/agents.js';
 import { registerAgentCommands } from '../../src/cli/commands/agents.js';
 import { registerSandboxCommands } from '../../src/cli/commands/sandbox.js';
+import { configSchema } from '../../src/config/schema.js';
 import { type TestAgents, createTestAgents, describeSandbox } from '../helpers/sandbox.js';
 
 await describeSandbox('agent API routes and CLI', () => {
@@ -13,9 +14,9 @@ await describeSandbox('agent API routes and CLI', () => {
   const lines: string[] = [];
   const program = (): Command => {
     const p = new Command('securesphere').exitOverride();
-    const open = async () => ({ agents: t, config: { sandbox: t.config } as never, close: async () => undefined });
+    const open = async () => ({ agents: t, config: configSchema.parse({ sandbox: t.config }), close: async () => undefined });
     registerAgentCommands(p, open, { out: (s) => lines.push(s) });
-    registerSandboxCommands(p, open, () => ({ sandbox: t.config }) as never, { out: (s) => lines.push(s) });
+    registerSandboxCommands(p, open, () => configSchema.parse({ sandbox: t.config }), { out: (s) => lines.push(s) });
     return p;
   };
   const app = () => createApiApp({ token: 'test-token', bodyLimitBytes: 1 << 20, logger: pino({ level: 'silent' }), routes: [agentRoutes(async () => t)] });
@@ -37,6 +38,18 @@ await describeSandbox('agent API routes and CLI', () => {
     lines.length = 0;
     await program().parseAsync(['node', 'securesphere', 'sandbox', 'exec', '--conversation', 'cli-conv', '--timeout', '500', '--', 'sleep', '5']);
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ exit_code: null, limit: 'timeout' });
+  });
+
+  it('sandbox info probes every runtime; build-image is cached when the image is current', async () => {
+    lines.length = 0;
+    await program().parseAsync(['node', 'securesphere', 'sandbox', 'info']);
+    const info = JSON.parse(lines.join('\n'));
+    expect(info).toMatchObject({ backend: 'docker', runtime: 'runsc', strength: 'strong', workspace_quota: 'loop' });
+    const byName = Object.fromEntries(info.candidates.map((c: { name: string; status: string }) => [c.name, c.status]));
+    expect(byName).toMatchObject({ runsc: 'found', kata: 'absent', runc: 'rejected', bubblewrap: 'rejected' }); // require_strong_isolation
+    lines.length = 0;
+    await program().parseAsync(['node', 'securesphere', 'sandbox', 'build-image']);
+    expect(lines.at(-1)).toBe(`${t.config.image} is up to date`);
   });
 
   it('GET /api/agents and /api/agents/:id show the agent; /api/sandbox shows runtime and limits', async () => {
