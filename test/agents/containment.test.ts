@@ -91,6 +91,7 @@ await describeSandbox('containment inside a runsc agent', () => {
   });
 
   it('/workspace has a real size limit', async () => {
+    expect(t.info().workspaceQuota, 'workspace quota needs root and /dev/loop-control (loop-mounted ext4 images)').toBe('loop');
     const r = await run(['sh', '-c', 'dd if=/dev/zero of=/workspace/fill bs=1M count=64 2>&1; echo rc=$?']);
     expect(r.stdout).toMatch(/No space left/);
     const host = join(t.dataDir, 'workspaces', conversationKey(A), 'fill');
