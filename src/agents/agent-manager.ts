@@ -242,6 +242,10 @@ export class AgentManager implements Sandbox {
     } catch (err) {
       this.deps.store.update(id, { state: 'error', stoppedAt: Date.now(), error: describeError(err).slice(0, 1000) });
       if (key === null) await this.deps.workspaces.discardPoolSlot(id).catch(() => undefined);
+      else if (conversationId !== null) {
+        // No agent uses it now (one start per conversation at a time): do not leave it mounted.
+        await this.deps.workspaces.release(key, () => this.byConversation.has(conversationId)).catch(() => undefined);
+      }
       throw err;
     }
   }

@@ -104,42 +104,50 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
     async start(spec: AgentSpec): Promise<AgentInstance> {
       const l = spec.limits;
       const memory = l.memoryMb * 1024 * 1024;
-      const container = await docker.createContainer({
-        name: `securesphere-${spec.agentId}`,
-        Image: image,
-        Labels: { [LABEL_PROJECT]: project, [LABEL_AGENT]: spec.agentId, [LABEL_CONVERSATION]: spec.conversationKey ?? '' },
-        User: `${AGENT_UID}:${AGENT_UID}`,
-        WorkingDir: '/workspace',
-        AttachStdin: true,
-        AttachStdout: true,
-        AttachStderr: true,
-        OpenStdin: true,
-        StdinOnce: false,
-        Tty: false,
-        NetworkDisabled: true,
-        HostConfig: {
-          Runtime: runtime,
-          NetworkMode: 'none',
-          ReadonlyRootfs: true,
-          Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${l.tmpfsMb}m,mode=1777` },
-          Mounts: [{ Type: 'bind', Source: spec.workspaceDir, Target: '/workspace', ReadOnly: false }],
-          CapDrop: ['ALL'],
-          SecurityOpt: ['no-new-privileges'],
-          Memory: memory,
-          MemorySwap: memory,
-          NanoCpus: Math.round(l.cpus * 1e9),
-          PidsLimit: isRunsc ? Math.max(l.pids, RUNSC_MIN_PIDS) : l.pids,
-          Ulimits: [{ Name: 'nofile', Soft: l.nofile, Hard: l.nofile }],
-          // /dev/shm is another writable tmpfs: no bigger than /tmp.
-          ShmSize: l.tmpfsMb * 1024 * 1024,
-          // Helper answers carry program output: never persist them in container logs on disk.
-          LogConfig: { Type: 'none', Config: {} },
-          // Under host memory pressure an agent goes before the gateway does.
-          OomScoreAdj: 500,
-          RestartPolicy: { Name: 'no' },
-          AutoRemove: false,
-        },
-      });
+      const container: Docker.Container = await docker
+        .createContainer({
+          name: `securesphere-${spec.agentId}`,
+          Image: image,
+          Labels: { [LABEL_PROJECT]: project, [LABEL_AGENT]: spec.agentId, [LABEL_CONVERSATION]: spec.conversationKey ?? '' },
+          User: `${AGENT_UID}:${AGENT_UID}`,
+          WorkingDir: '/workspace',
+          AttachStdin: true,
+          AttachStdout: true,
+          AttachStderr: true,
+          OpenStdin: true,
+          StdinOnce: false,
+          Tty: false,
+          NetworkDisabled: true,
+          HostConfig: {
+            Runtime: runtime,
+            NetworkMode: 'none',
+            ReadonlyRootfs: true,
+            Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${l.tmpfsMb}m,mode=1777` },
+            Mounts: [{ Type: 'bind', Source: spec.workspaceDir, Target: '/workspace', ReadOnly: false }],
+            CapDrop: ['ALL'],
+            SecurityOpt: ['no-new-privileges'],
+            Memory: memory,
+            MemorySwap: memory,
+            NanoCpus: Math.round(l.cpus * 1e9),
+            PidsLimit: isRunsc ? Math.max(l.pids, RUNSC_MIN_PIDS) : l.pids,
+            Ulimits: [{ Name: 'nofile', Soft: l.nofile, Hard: l.nofile }],
+            // /dev/shm is another writable tmpfs: no bigger than /tmp.
+            ShmSize: l.tmpfsMb * 1024 * 1024,
+            // Helper answers carry program output: never persist them in container logs on disk.
+            LogConfig: { Type: 'none', Config: {} },
+            // Under host memory pressure an agent goes before the gateway does.
+            OomScoreAdj: 500,
+            RestartPolicy: { Name: 'no' },
+            AutoRemove: false,
+          },
+        })
+        .catch((cause: unknown) => {
+          throw new SecureSphereError(
+            ERROR_CODES.SANDBOX_UNAVAILABLE,
+            `Cannot create the agent container: ${describeError(cause)}. If the image ${image} is missing, run \`securesphere sandbox build-image\`.`,
+            { cause },
+          );
+        });
       try {
         const { helper, detach } = await connect(container, spec.agentId, true);
         await spec.workspaceReady;

@@ -35,6 +35,9 @@ export interface DetectOptions {
   probeAll?: boolean;
 }
 
+const PROBE_LABEL = 'org.securesphere.probe';
+const STALE_PROBE_MS = 5 * 60_000;
+
 const STRENGTH: Record<CandidateName, 'strong' | 'weak'> = { runsc: 'strong', kata: 'strong', runc: 'weak', bubblewrap: 'weak' };
 
 async function probeDocker(docker: Docker, image: string, runtime: string, timeoutMs: number): Promise<void> {
@@ -42,16 +45,17 @@ async function probeDocker(docker: Docker, image: string, runtime: string, timeo
     Image: image,
     Entrypoint: ['/bin/true'],
     Cmd: [],
-    Labels: { 'org.securesphere.probe': '1' },
+    Labels: { [PROBE_LABEL]: '1' },
     NetworkDisabled: true,
     HostConfig: { Runtime: runtime, NetworkMode: 'none', PidsLimit: RUNSC_MIN_PIDS, AutoRemove: false },
   });
   let timer: NodeJS.Timeout | undefined;
+  const done = (async () => {
+    await container.start();
+    return (await container.wait()) as { StatusCode: number };
+  })();
+  done.catch(() => undefined); // when the timeout wins, this settles later: never unhandled
   try {
-    const done = (async () => {
-      await container.start();
-      return (await container.wait()) as { StatusCode: number };
-    })();
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms (the runtime hangs)`)), timeoutMs);
     });
@@ -59,8 +63,22 @@ async function probeDocker(docker: Docker, image: string, runtime: string, timeo
     if (result.StatusCode !== 0) throw new Error(`probe exited with code ${result.StatusCode}`);
   } finally {
     clearTimeout(timer);
-    await container.remove({ force: true }).catch(() => undefined);
+    await container.remove({ force: true }).catch(() => {
+      // Still starting (a hung runtime): remove once the start settles, in the background.
+      void Promise.race([done, new Promise((r) => setTimeout(r, 60_000).unref())])
+        .catch(() => undefined)
+        .then(() => container.remove({ force: true }))
+        .catch(() => undefined);
+    });
   }
+}
+
+/** Probe containers left by a process killed mid-probe (older than any live probe can be). */
+export async function removeStaleProbes(docker: Docker, now = Date.now()): Promise<number> {
+  const found = await docker.listContainers({ all: true, filters: { label: [`${PROBE_LABEL}=1`] } });
+  const stale = found.filter((c) => now - c.Created * 1000 > STALE_PROBE_MS);
+  await Promise.all(stale.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  return stale.length;
 }
 
 export function probeBubblewrap(timeoutMs: number): Promise<void> {
@@ -104,6 +122,7 @@ export async function detectRuntime(opts: DetectOptions): Promise<RuntimeDetecti
     try {
       const info = (await opts.docker.info()) as { Runtimes?: typeof runtimes };
       runtimes = info.Runtimes ?? {};
+      void removeStaleProbes(opts.docker).catch(() => undefined);
       try {
         await opts.docker.getImage(opts.image).inspect();
         imagePresent = true;

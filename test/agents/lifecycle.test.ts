@@ -2,7 +2,7 @@
 // applied, graceful and forced stop, idle stop, LRU eviction at the cap, warm-pool claim,
 // reconcile after the gateway was killed with agents running, orphan clean-up.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Docker from 'dockerode';
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { conversationKey } from '../../src/agents/agent-manager.js';
 import { LABEL_AGENT, LABEL_PROJECT, createDockerBackend } from '../../src/agents/docker-backend.js';
 import { dockerExec } from '../../src/agents/docker-exec.js';
+import { removeStaleProbes } from '../../src/agents/runtime-detect.js';
 import { projectLabelFor } from '../../src/agents/create-agent-manager.js';
 import { AgentStore } from '../../src/store/agents.js';
 import { TEST_IMAGE, type TestAgents, createTestAgents, describeSandbox } from '../helpers/sandbox.js';
@@ -180,8 +181,31 @@ await describeSandbox('idle stop, reconcile and orphans (runsc)', () => {
       expect(t.manager.list().filter((a) => a.state === 'running').map((a) => a.id)).toEqual([held.agentId]);
     } finally {
       await t.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('a failed start is an error row with a clear message, leaves no mount, and the next call can succeed', async () => {
+    const t = await createTestAgents({ image: 'securesphere-no-such-image:latest' }, { forceRuntime: 'runsc' });
+    try {
+      await expect(t.manager.agentFor('broken').exec({ argv: ['true'] })).rejects.toMatchObject({ code: 'SS_ERR_SANDBOX_UNAVAILABLE', message: expect.stringContaining('build-image') });
+      expect(t.manager.list()[0]).toMatchObject({ conversationId: 'broken', state: 'error', error: expect.stringContaining('Cannot create the agent container') });
+      const dir = join(t.dataDir, 'workspaces', conversationKey('broken'));
+      await t.manager.deps.workspaces.settled(conversationKey('broken'));
+      expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(dir);
+      expect(t.manager.live.size).toBe(0);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('removes probe containers left by a process killed mid-probe, once they are stale', async () => {
+    const left = await docker.createContainer({ Image: TEST_IMAGE, Entrypoint: ['/bin/true'], Labels: { 'org.securesphere.probe': '1' }, HostConfig: { NetworkMode: 'none' } });
+    await removeStaleProbes(docker); // fresh: could be another process's live probe, kept
+    expect(await gone(left.id)).toBe(false);
+    await removeStaleProbes(docker, Date.now() + 10 * 60_000);
+    expect(await gone(left.id)).toBe(true);
+  });
 
   it('cleans up the orphan gVisor sandbox a failed start leaves behind', async () => {
     // runsc creates the sandbox, then fails to start the missing entrypoint; `docker rm` then
