@@ -12,7 +12,7 @@ import { createAgentManager, type AgentSubsystem } from './agents/create-agent-m
 import type { Sandbox } from './agents/sandbox.js';
 import { createApiApp, type RouteGroup } from './api/app.js';
 import { actionRoutes } from './api/routes/actions.js';
-// agent routes: wired when src/api/routes/agents.ts lands
+import { agentRoutes } from './api/routes/agents.js';
 import { approvalRoutes } from './api/routes/approvals.js';
 import { auditRoutes } from './api/routes/audit.js';
 import { conversationRoutes } from './api/routes/conversations.js';
@@ -261,7 +261,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     conversationRoutes(conversations),
     approvalRoutes(approvals),
     auditRoutes(audit),
-    // agentRoutes(agents),
+    agentRoutes(agents),
     healthRoutes(health),
   ];
   if (config.channels.web.enabled) {

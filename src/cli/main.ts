@@ -5,12 +5,14 @@ import { describeError, isSecureSphereError } from '../core/errors.js';
 import { createInjectionDetector } from '../security/injection/detector.js';
 import { loadSkills } from '../skills/loader.js';
 import { openApprovalsBackend, registerApprovalCommands } from './commands/approvals.js';
+import { registerAgentCommands } from './commands/agents.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerChatCommand } from './commands/chat.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerGuardCommands } from './commands/guard.js';
 import { registerSkillCommands } from './commands/skills.js';
+import { registerSandboxCommands } from './commands/sandbox.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerVaultCommands } from './commands/vault.js';
 import { loadConfigFor } from './global-options.js';
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerConfigCommands(program);
   registerDoctorCommand(program);
   registerApprovalCommands(program, openApprovalsBackend);
+  registerAgentCommands(program);
+  registerSandboxCommands(program);
   registerVaultCommands(program);
   registerAuditCommands(program);
   registerGuardCommands(program, (threshold) =>

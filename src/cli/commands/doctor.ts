@@ -1,5 +1,7 @@
 // `securesphere doctor`: checks config, store, provider and sandbox, and says what to fix.
 import type { Command } from 'commander';
+import Docker from 'dockerode';
+import { detectRuntime } from '../../agents/runtime-detect.js';
 import { describeError } from '../../core/errors.js';
 import { createGateway } from '../../gateway.js';
 import { loadConfigFor } from '../global-options.js';
@@ -7,6 +9,8 @@ import { loadConfigFor } from '../global-options.js';
 interface Check {
   name: string;
   ok: boolean;
+  /** A failed optional check is information (e.g. Kata not installed), not a problem. */
+  optional?: boolean;
   detail: string;
   fix?: string;
 }
@@ -25,7 +29,39 @@ export function registerDoctorCommand(program: Command): void {
         checks.push({ name: 'config', ok: false, detail: describeError(err), fix: 'Fix the key named above, then run `securesphere config check`.' });
         return report(checks);
       }
-      const gateway = await createGateway({ config: loaded.config, logDestination: { write: () => true } });
+      // Probe every runtime directly; the gateway built here gets no agent manager, so the doctor
+      // never adopts, reconciles or starts agents that belong to a running gateway.
+      const sb = loaded.config.sandbox;
+      const detection = await detectRuntime({
+        docker: sb.backend === 'bubblewrap' ? null : new Docker({ socketPath: sb.docker_socket }),
+        image: sb.image,
+        timeoutMs: sb.probe_timeout_ms,
+        requireStrong: sb.require_strong_isolation,
+        backend: sb.backend,
+        probeAll: true,
+      });
+      for (const c of detection.candidates) {
+        const chosen = detection.chosen && (detection.chosen.runtime ?? 'bubblewrap') === (c.runtime ?? c.name);
+        checks.push({
+          name: `runtime ${c.name}`,
+          ok: c.status === 'found',
+          optional: true,
+          detail: `${c.status}${chosen ? ' (chosen)' : ''}, ${c.strength} isolation: ${c.reason}`,
+        });
+      }
+      const sandboxReport = {
+        ok: detection.chosen !== null,
+        backend: detection.chosen?.backend ?? 'none',
+        runtime: detection.chosen?.runtime ?? null,
+        detail: detection.chosen
+          ? `${detection.chosen.strength} isolation${detection.imagePresent ? '' : '; agent image missing'}`
+          : detection.candidates.map((c) => `${c.name}: ${c.reason}`).join('; '),
+      };
+      const gateway = await createGateway({
+        config: loaded.config,
+        logDestination: { write: () => true },
+        sandbox: { agentFor: () => { throw new Error('doctor runs no agents'); }, health: async () => sandboxReport },
+      });
       try {
         const health = await gateway.health();
         checks.push({ name: 'store', ok: health.store.ok, detail: `${loaded.config.data_dir}: ${health.store.detail}`, fix: 'Make the data directory writable or pass --data-dir.' });
@@ -51,8 +87,8 @@ export function registerDoctorCommand(program: Command): void {
 
 function report(checks: Check[]): void {
   for (const c of checks) {
-    console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+    console.log(`${c.ok ? 'ok  ' : c.optional ? 'info' : 'FAIL'} ${c.name}: ${c.detail}`);
     if (!c.ok && c.fix) console.log(`     fix: ${c.fix}`);
   }
-  if (checks.some((c) => !c.ok)) process.exitCode = 1;
+  if (checks.some((c) => !c.ok && !c.optional)) process.exitCode = 1;
 }
