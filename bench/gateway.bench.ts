@@ -2,7 +2,7 @@
 // overhead (gateway latency minus the bare model round trip) and throughput through
 // POST /api/messages across 100 conversations. Prints numbers; never fails on a timing.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,12 +13,19 @@ import { startFakeOllama } from '../test/fakes/ollama-server.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/securesphere.js');
 const TOKEN = 'bench-token-0123456789';
+// Run the gateway exactly as `./bin/securesphere.js` does: with the node flags on its shebang line.
+const NODE_FLAGS = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(BIN, 'utf8'))?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const CONVERSATIONS = 100;
 const CONCURRENCY = 32;
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+/** User+system CPU seconds a process has used so far (from /proc/<pid>/stat, in clock ticks). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -32,7 +39,12 @@ if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) {
 
 const fake = await startFakeOllama({ record: false });
 const dataDir = mkdtempSync(join(tmpdir(), 'securesphere-bench-'));
-const env = { ...process.env, SECURESPHERE_API_TOKEN: TOKEN, OLLAMA_HOST: fake.url, SECURESPHERE_LOG_LEVEL: 'warn', SECURESPHERE_CONFIG: '' };
+// Rate limits far above the load, so the benchmark measures the pipeline, not the limiter's refusals.
+writeFileSync(
+  join(dataDir, 'bench.yaml'),
+  'security:\n  rate_limits: { per_user_per_minute: 1000000, per_conversation_per_minute: 1000000, per_channel_per_minute: 1000000, llm_calls_per_minute: 1000000 }\nsandbox: { warm_pool: 0 }\n',
+);
+const env = { ...process.env, SECURESPHERE_API_TOKEN: TOKEN, OLLAMA_HOST: fake.url, SECURESPHERE_LOG_LEVEL: 'warn', SECURESPHERE_CONFIG: join(dataDir, 'bench.yaml') };
 
 // 1. Start-up: process spawn to "listening", three times.
 const starts: number[] = [];
@@ -40,7 +52,7 @@ let child: ReturnType<typeof spawn> | undefined;
 let url = '';
 for (let i = 0; i < 3; i++) {
   const t0 = performance.now();
-  const c = spawn(process.execPath, [BIN, 'start', '--data-dir', dataDir, '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const c = spawn(process.execPath, [...NODE_FLAGS, BIN, 'start', '--data-dir', dataDir, '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   url = await new Promise<string>((resolve, reject) => {
     let out = '';
     c.stdout!.on('data', (d: Buffer) => {
@@ -92,6 +104,8 @@ seq.sort((a, b) => a - b);
 
 // 4. Throughput across 100 conversations with CONCURRENCY clients.
 let next = 0;
+const gatewayCpu0 = cpuSeconds(child!.pid!);
+const benchCpu0 = process.cpuUsage();
 const t0 = performance.now();
 await Promise.all(
   Array.from({ length: CONCURRENCY }, async () => {
@@ -102,6 +116,9 @@ await Promise.all(
   }),
 );
 const seconds = (performance.now() - t0) / 1000;
+const gatewayCpuMs = ((cpuSeconds(child!.pid!) - gatewayCpu0) * 1000) / MESSAGES;
+const benchCpu = process.cpuUsage(benchCpu0);
+const clientCpuMs = (benchCpu.user + benchCpu.system) / 1000 / MESSAGES;
 const loadedRss = rssMb(child!.pid!);
 child!.kill('SIGTERM');
 await new Promise((r) => child!.on('exit', r));
@@ -118,4 +135,5 @@ console.log(`bare model round trip:     p50 ${pct(bare, 50).toFixed(3)} ms, p99 
 console.log(`gateway message latency:   p50 ${pct(seq, 50).toFixed(3)} ms, p99 ${pct(seq, 99).toFixed(3)} ms (sequential)`);
 console.log(`gateway overhead/message:  p50 ${overheadP50.toFixed(3)} ms, p99 ${overheadP99.toFixed(3)} ms   (peer: 256 ms p50; target < 2 ms)`);
 console.log(`throughput:                ${rate.toFixed(0)} messages/s over ${CONVERSATIONS} conversations, ${CONCURRENCY} clients   (peer: 3.4/s; target > 2000/s)`);
+console.log(`CPU per message:           gateway ${gatewayCpuMs.toFixed(3)} ms, load client + fake model ${clientCpuMs.toFixed(3)} ms (2 cores shared; gateway-bound ceiling ${(1000 / gatewayCpuMs).toFixed(0)} messages/s per core)`);
 console.log(`ratios vs peer:            start ${(12500 / starts[1]!).toFixed(0)}x faster, overhead ${(256 / Math.max(overheadP50, 0.001)).toFixed(0)}x lower, throughput ${(rate / 3.4).toFixed(0)}x higher`);

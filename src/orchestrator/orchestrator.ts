@@ -38,19 +38,16 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
     const conversationId = message.conversationId;
     const empty: TurnOutcome = { conversationId, status: 'completed', actions: [], pendingApprovals: [] };
     const ctx: TurnContext = { channel: message.channel, conversationId, userId: message.senderId };
-    const admission = deps.admit?.({ channel: message.channel, conversationId, userId: message.senderId });
-    if (admission && !admission.allowed) {
-      deps.audit.append({ type: 'message-rate-limited', actor: message.senderId, conversationId, details: { scope: admission.scope, retry_after_ms: admission.retryAfterMs } });
-      const text = `You are sending messages too fast. Please wait ${Math.ceil(admission.retryAfterMs / 1000)} s and try again.`;
-      if (admission.notify) await loop.notify(ctx, text);
-      return { ...empty, status: 'rate_limited', reply: { text }, retryAfterMs: admission.retryAfterMs };
-    }
     return queue.run(conversationId, async () => {
-      if (message.platformMessageId && deps.conversations.isDuplicate(conversationId, message.platformMessageId)) {
-        return { ...empty, status: 'duplicate' };
-      }
       const scan = deps.scanner.scan(message.text);
-      deps.db.transaction(() => {
+      // Admission, de-duplication, the stored message and its audit events: one transaction.
+      const refused = deps.db.transaction((): { retryAfterMs: number; notify: boolean } | 'duplicate' | undefined => {
+        const admission = deps.admit?.({ channel: message.channel, conversationId, userId: message.senderId });
+        if (admission && !admission.allowed) {
+          deps.audit.append({ type: 'message-rate-limited', actor: message.senderId, conversationId, details: { scope: admission.scope, retry_after_ms: admission.retryAfterMs } });
+          return { retryAfterMs: admission.retryAfterMs, notify: admission.notify };
+        }
+        if (message.platformMessageId && deps.conversations.isDuplicate(conversationId, message.platformMessageId)) return 'duplicate';
         deps.conversations.ensure(conversationId, message.channel, now());
         const id = deps.conversations.append(
           conversationId,
@@ -61,7 +58,15 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
         if (scan.flagged) {
           deps.audit.append({ type: 'injection-detected', actor: 'detector', conversationId, details: { where: 'inbound', message_id: id, score: scan.score, reasons: scan.reasons } });
         }
-      })();
+        return undefined;
+      }).immediate();
+      if (refused === 'duplicate') return { ...empty, status: 'duplicate' };
+      if (refused) {
+        const text = `You are sending messages too fast. Please wait ${Math.ceil(refused.retryAfterMs / 1000)} s and try again.`;
+        // Only the first refusal in a limited stretch is announced: one message, not one per event.
+        if (refused.notify) await loop.notify(ctx, text);
+        return { ...empty, status: 'rate_limited', reply: { text }, retryAfterMs: refused.retryAfterMs };
+      }
       if (scan.flagged) {
         await loop.notify(ctx, 'Note: this message looks like a prompt-injection attempt; any tool step it leads to needs approval.');
       }

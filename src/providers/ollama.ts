@@ -12,6 +12,10 @@ import type { ChatRequest, ChatResponse, Provider, ProviderHealth } from './prov
 
 export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434';
 
+// Reason used to release a finished call's listeners; one shared instance, because building
+// an Error (and its stack) on every model call shows up in the gateway's per-message cost.
+const CALL_FINISHED = new Error('call finished');
+
 export interface OllamaProviderOptions {
   /** e.g. "http://127.0.0.1:11434". Empty means the default above. */
   host: string;
@@ -111,7 +115,7 @@ export function createOllamaProvider(options: OllamaProviderOptions): OllamaProv
       dispose() {
         clearTimeout(timer);
         external?.removeEventListener('abort', onExternalAbort);
-        if (!controller.signal.aborted) controller.abort(new Error('call finished'));
+        if (!controller.signal.aborted) controller.abort(CALL_FINISHED);
       },
     };
   }
