@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { describeError } from '../core/errors.js';
 import { getOwn } from '../core/own.js';
+import type { ToolDefinition } from '../providers/provider.js';
 import type { OperationManifest, Skill, SkillManifest } from './skill.js';
 import { describeManifestIssues, OPERATION_NAME, SKILL_NAME, skillManifestSchema } from './manifest-schema.js';
 
@@ -129,13 +130,7 @@ export async function loadSkills(options: LoadSkillsOptions = {}): Promise<Loade
   return { skills, errors };
 }
 
-export interface ToolDefinition {
-  /** `<skill>_<operation>` */
-  name: string;
-  description: string;
-  /** JSON Schema of the arguments. */
-  parameters: Record<string, unknown>;
-}
+export type { ToolDefinition } from '../providers/provider.js';
 
 export function toolName(skill: string, operation: string): string {
   return `${skill}_${operation}`;
