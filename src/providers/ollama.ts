@@ -6,6 +6,7 @@ import { Ollama } from 'ollama';
 import type { ChatResponse as OllamaChatResponse } from 'ollama';
 import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
 import type { ToolCall } from '../core/types.js';
+import { createHttpFetch } from './http-fetch.js';
 import { classifyOllamaError, displayHost, displayModel, timeoutError } from './ollama-errors.js';
 import { fromOllamaResponse, fromOllamaToolCalls, toOllamaMessages, toOllamaTools, usageOf } from './ollama-mapping.js';
 import type { ChatRequest, ChatResponse, Provider, ProviderHealth } from './provider.js';
@@ -75,7 +76,7 @@ export function createOllamaProvider(options: OllamaProviderOptions): OllamaProv
   const { host, headers } = normalizeOllamaHost(
     options.host && options.host.trim() !== '' ? options.host.trim() : DEFAULT_OLLAMA_HOST,
   );
-  const baseFetch = options.fetch ?? fetch;
+  const baseFetch = options.fetch ?? createHttpFetch();
 
   function openScope(timeoutMs: number, external?: AbortSignal): CallScope {
     const controller = new AbortController();

@@ -1,0 +1,45 @@
+// `securesphere doctor` checks config, store, provider and every sandbox runtime, and says
+// what to fix.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOllama, type FakeOllama } from '../fakes/ollama-server.js';
+import { runCli } from '../helpers/cli.js';
+
+let fake: FakeOllama;
+let dataDir: string;
+beforeAll(async () => {
+  fake = await startFakeOllama();
+  dataDir = mkdtempSync(join(tmpdir(), 'securesphere-doctor-'));
+});
+afterAll(async () => {
+  await fake.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('securesphere doctor', () => {
+  it('reports the provider, the store and every runtime candidate', async () => {
+    const res = await runCli(['doctor', '--data-dir', dataDir], { OLLAMA_HOST: fake.url, SECURESPHERE_CONFIG: '', SECURESPHERE_API_TOKEN: '' });
+    expect(res.stdout).toMatch(/^ok {3}config: /m);
+    expect(res.stdout).toMatch(/^ok {3}store: /m);
+    expect(res.stdout).toMatch(/^ok {3}provider: /m);
+    for (const name of ['runsc', 'kata', 'runc', 'bubblewrap']) expect(res.stdout).toMatch(new RegExp(`^(ok  |info) runtime ${name}: `, 'm'));
+    // Exit status follows the sandbox: 0 only when a runtime was found.
+    const sandboxOk = /^ok {3}sandbox: /m.test(res.stdout);
+    expect(res.code).toBe(sandboxOk ? 0 : 1);
+  }, 60_000);
+
+  it('says what to fix when the provider is down', async () => {
+    const res = await runCli(['doctor', '--data-dir', dataDir], { OLLAMA_HOST: 'http://127.0.0.1:9', SECURESPHERE_CONFIG: '', SECURESPHERE_API_TOKEN: '' });
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/^FAIL provider: .*127\.0\.0\.1:9/m);
+    expect(res.stdout).toMatch(/fix: Start Ollama/);
+  }, 60_000);
+
+  it('names the file, key and reason for a bad config', async () => {
+    const res = await runCli(['doctor', '--data-dir', dataDir, '--config', join(dataDir, 'missing.yaml')]);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/FAIL config: .*missing\.yaml: config file not found/);
+  }, 60_000);
+});
