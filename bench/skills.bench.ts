@@ -97,12 +97,13 @@ const server = http.createServer((_req, res) => res.end('y'.repeat(1024)));
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const port = (server.address() as AddressInfo).port;
 const sockDir = mkdtempSync(join(tmpdir(), 'ss-bench-egress-'));
-const proxy = await startEgressProxy({ socketPath: join(sockDir, 'e.sock'), allow: createEgressAllowlist({ http: ['allowed.test'] }), maxResponseBytes: 65_536, allowPrivateAddresses: true, lookup: async () => [{ address: '127.0.0.1', family: 4 }] });
+// Every request carries a token; this one accepts any, to time the proxy itself.
+const proxy = await startEgressProxy({ socketPath: join(sockDir, 'e.sock'), identify: () => 'http', allow: createEgressAllowlist({ http: ['allowed.test'] }), maxResponseBytes: 65_536, allowPrivateAddresses: true, lookup: async () => [{ address: '127.0.0.1', family: 4 }] });
 const client = createEgressClient({ socketPath: proxy.socketPath! });
 const agentOpts = new http.Agent({ keepAlive: false });
 const direct = await timeAsync('direct local GET 1 KiB', 300, () => new Promise<void>((resolve, reject) => http.get({ host: '127.0.0.1', port, agent: agentOpts }, (r) => r.resume().on('end', resolve)).on('error', reject)));
-const proxied = await timeAsync('GET 1 KiB through the egress proxy', 300, () => client.request('http', { url: `http://allowed.test:${port}/` }));
-const refused = await timeAsync('refused domain (no connection)', 300, () => client.request('http', { url: `http://other.test:${port}/` }));
+const proxied = await timeAsync('GET 1 KiB through the egress proxy', 300, () => client.request('bench-token', { url: `http://allowed.test:${port}/` }));
+const refused = await timeAsync('refused domain (no connection)', 300, () => client.request('bench-token', { url: `http://other.test:${port}/` }));
 console.log(`egress proxy overhead: ${(proxied / direct).toFixed(2)}x a direct request; refusal ${(refused / direct).toFixed(2)}x`);
 await proxy.close();
 await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Prepares the sandbox on a Debian 12 machine, as root: Docker engine, gVisor (runsc)
-# registered with --network=none, mmdebstrap, bubblewrap, loop-mount tools, node_modules, and
-# the agent image built locally (no registry). Idempotent: safe to re-run; works on a fresh CI
-# machine (starts dockerd in the background) and on a host where dockerd already runs.
+# registered with --network=none and --host-uds=open (agents connect to the egress proxy's
+# Unix socket, bind-mounted from the host; they still cannot create host sockets), mmdebstrap,
+# bubblewrap, loop-mount tools, node_modules, and the agent image built locally (no
+# registry). Idempotent: safe to re-run; works on a fresh CI machine (starts dockerd in the
+# background) and on a host where dockerd already runs.
 # Env: SECURESPHERE_IMAGE (default securesphere-agent:latest), FORCE_IMAGE=1 to rebuild.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +31,7 @@ else
   step "Packages present: ${PACKAGES[*]}"
 fi
 
-step "Registering runsc in $DAEMON_JSON (runtimeArgs include --network=none; other keys and args kept)"
+step "Registering runsc in $DAEMON_JSON (runtimeArgs include --network=none --host-uds=open; other keys and args kept)"
 mkdir -p /etc/docker
 changed=$(node - "$DAEMON_JSON" <<'JS'
 const fs = require('node:fs');
@@ -43,7 +45,10 @@ runsc.path ??= '/usr/bin/runsc';
 const args = Array.isArray(runsc.runtimeArgs) ? runsc.runtimeArgs : [];
 // runsc needs its own network stack off, or containers fail in the root network namespace;
 // the kvm platform hangs on these hosts, so never keep it.
-runsc.runtimeArgs = [...args.filter((a) => !/^--platform[= ]kvm$/.test(a)), ...(args.includes('--network=none') ? [] : ['--network=none'])];
+// --host-uds=open lets a sandboxed process connect to a host Unix socket in a bind mount (the
+// egress proxy; access still needs the socket's file permissions), never create one.
+const kept = args.filter((a) => !/^--platform[= ]kvm$/.test(a) && !/^--?(host-uds|fsgofer-host-uds)([= ]|$)/.test(a));
+runsc.runtimeArgs = [...kept, ...(kept.includes('--network=none') ? [] : ['--network=none']), '--host-uds=open'];
 if (JSON.stringify(cfg) !== before) {
   fs.writeFileSync(file, JSON.stringify(cfg, null, 2) + '\n');
   console.log('yes');

@@ -40,7 +40,7 @@ import { createRateLimiter, type RateLimiter } from './security/rate-limiter.js'
 import { createSecretRedactor, type SecretRedactor } from './security/secret-redactor.js';
 import { frameUntrusted } from './security/untrusted-content.js';
 import { createVault, type Vault } from './security/vault/vault.js';
-import { startSkillEgress } from './security/skill-egress.js';
+import { startSkillEgress, type SkillEgressOptions } from './security/skill-egress.js';
 import { loadSkills, type SkillLoadError } from './skills/loader.js';
 import type { Skill } from './skills/skill.js';
 import { ActionStore } from './store/actions.js';
@@ -59,6 +59,8 @@ export interface GatewayOptions {
   lazySandbox?: boolean;
   /** Extra channel adapters besides the configured ones. */
   channels?: Channel[];
+  /** Egress proxy hooks: let allowed names resolve to private addresses, or resolve them yourself (tests, intranets). */
+  egress?: Pick<SkillEgressOptions, 'allowPrivateAddresses' | 'lookup' | 'maxResponseBytes'>;
 }
 
 export interface Gateway {
@@ -144,7 +146,8 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
   for (const e of loaded.errors) logger.error({ dir: e.dir, file: e.file, reason: e.reason }, 'skill refused');
   const tools = createToolCatalog(loaded.skills);
   // The host-side egress proxy: the only network path a skill has, per-skill allowlisted.
-  const egress = await startSkillEgress({ dataDir: config.data_dir, skills: loaded.skills, settings: config.skills.settings, logger });
+  // Agents reach it through its socket directory, bound read-only into each one.
+  const egress = await startSkillEgress({ dataDir: config.data_dir, skills: loaded.skills, settings: config.skills.settings, logger, ...options.egress });
 
   const approvalStore = new ApprovalStore(db);
   const policy = createPolicyEngine({ config: config.policy, grants: approvalStore });
@@ -168,6 +171,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
           db,
           config: config.sandbox,
           dataDir: config.data_dir,
+          egressSocketDir: egress.socketDir,
           audit,
           logger: {
             info: (obj, msg) => agentLogger.info(obj, msg),

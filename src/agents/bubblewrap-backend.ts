@@ -7,11 +7,12 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentExit, AgentInstance, AgentSpec, SandboxBackend } from './backend.js';
+import { AGENT_EGRESS_DIR } from '../security/egress-paths.js';
 import { HelperClient } from './helper-client.js';
 import { imageContextDir } from './image/build-image.js';
 import { type AgentLogger, silentLogger } from './logger.js';
 
-export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: number | null): string[] {
+export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: number | null, egressSocketDir?: string): string[] {
   const l = spec.limits;
   // As root, a user namespace would map only uid 0, so the helper could not become uid 1000:
   // unshare everything else, keep only SETUID/SETGID for setpriv, which drops them with root.
@@ -29,6 +30,7 @@ export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: n
   args.push('--size', String(l.tmpfsMb * 1024 * 1024), '--tmpfs', '/tmp');
   args.push('--bind', spec.workspaceDir, '/workspace', '--chdir', '/workspace');
   args.push('--ro-bind', helperPath, '/opt/securesphere/agent-helper.py');
+  if (egressSocketDir) args.push('--ro-bind', egressSocketDir, AGENT_EGRESS_DIR);
   args.push('--setenv', 'PATH', '/usr/local/bin:/usr/bin:/bin', '--setenv', 'HOME', '/workspace', '--setenv', 'LANG', 'C.UTF-8');
   args.push('--');
   if (asRootUid !== null) args.push('setpriv', `--reuid=${asRootUid}`, `--regid=${asRootUid}`, '--clear-groups', '--inh-caps=-all', '--');
@@ -36,7 +38,7 @@ export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: n
   return args;
 }
 
-export function createBubblewrapBackend(opts: { logger?: AgentLogger; uid?: number } = {}): SandboxBackend {
+export function createBubblewrapBackend(opts: { logger?: AgentLogger; uid?: number; egressSocketDir?: string } = {}): SandboxBackend {
   const log = opts.logger ?? silentLogger;
   const helperPath = join(imageContextDir(), 'agent-helper.py');
   const uid = opts.uid ?? 1000;
@@ -47,7 +49,7 @@ export function createBubblewrapBackend(opts: { logger?: AgentLogger; uid?: numb
     async start(spec: AgentSpec): Promise<AgentInstance> {
       await spec.workspaceReady;
       const asRoot = process.getuid?.() === 0;
-      const child = spawn('bwrap', bubblewrapArgs(spec, helperPath, asRoot ? uid : null), { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('bwrap', bubblewrapArgs(spec, helperPath, asRoot ? uid : null, opts.egressSocketDir), { stdio: ['pipe', 'pipe', 'pipe'] });
       child.stderr.on('data', (c: Buffer) => log.debug({ agentId: spec.agentId, stderr: c.toString('utf8').slice(0, 500) }, 'bubblewrap stderr'));
       const helper = new HelperClient(child.stdin, child.stdout);
       const exited = new Promise<AgentExit>((resolve) => {

@@ -38,6 +38,8 @@ export interface CreateAgentManagerOptions {
    * running gateway passes false (and autoStart false) so it never touches the gateway's agents.
    */
   reconcile?: boolean;
+  /** Host directory of the egress proxy's socket, bound read-only into every agent (the http skill's way out). */
+  egressSocketDir?: string;
 }
 
 export interface AgentSubsystem {
@@ -80,14 +82,14 @@ export async function createAgentManager(opts: CreateAgentManagerOptions): Promi
   try {
     if (opts.forceRuntime && docker) {
       const strong = /runsc|kata/.test(opts.forceRuntime);
-      backend = createDockerBackend({ docker, runtime: opts.forceRuntime, image: cfg.image, project, strength: strong ? 'strong' : 'weak', logger: log, startTimeoutMs: cfg.probe_timeout_ms });
+      backend = createDockerBackend({ docker, runtime: opts.forceRuntime, image: cfg.image, project, strength: strong ? 'strong' : 'weak', logger: log, startTimeoutMs: cfg.probe_timeout_ms, egressSocketDir: opts.egressSocketDir });
     } else {
       detection = await detectRuntime({ docker, image: cfg.image, timeoutMs: cfg.probe_timeout_ms, requireStrong: cfg.require_strong_isolation, backend: cfg.backend });
       const chosen = detection.chosen;
       if (chosen?.backend === 'docker' && docker) {
-        backend = createDockerBackend({ docker, runtime: chosen.runtime!, image: cfg.image, project, strength: chosen.strength, logger: log, startTimeoutMs: cfg.probe_timeout_ms });
+        backend = createDockerBackend({ docker, runtime: chosen.runtime!, image: cfg.image, project, strength: chosen.strength, logger: log, startTimeoutMs: cfg.probe_timeout_ms, egressSocketDir: opts.egressSocketDir });
       } else if (chosen?.backend === 'bubblewrap') {
-        backend = createBubblewrapBackend({ logger: log });
+        backend = createBubblewrapBackend({ logger: log, egressSocketDir: opts.egressSocketDir });
       } else {
         unavailable = detection.candidates.map((c) => `${c.name}: ${c.reason}`).join('; ');
       }

@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
 import type { AgentExit, AgentInstance, AgentSpec, LabelledAgent, SandboxBackend } from './backend.js';
 import { dockerExec } from './docker-exec.js';
+import { AGENT_EGRESS_DIR } from '../security/egress-paths.js';
 import { HelperClient } from './helper-client.js';
 import { RUNSC_MIN_PIDS } from './limits.js';
 import { type AgentLogger, silentLogger } from './logger.js';
@@ -26,6 +27,8 @@ export interface DockerBackendOptions {
   strength: 'strong' | 'weak';
   startTimeoutMs?: number;
   logger?: AgentLogger;
+  /** Host directory of the egress proxy's socket, bound read-only at AGENT_EGRESS_DIR (needs runsc --host-uds=open). */
+  egressSocketDir?: string;
 }
 
 const isStatus = (err: unknown, ...codes: number[]): boolean =>
@@ -123,7 +126,10 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
             NetworkMode: 'none',
             ReadonlyRootfs: true,
             Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${l.tmpfsMb}m,mode=1777` },
-            Mounts: [{ Type: 'bind', Source: spec.workspaceDir, Target: '/workspace', ReadOnly: false }],
+            Mounts: [
+              { Type: 'bind', Source: spec.workspaceDir, Target: '/workspace', ReadOnly: false },
+              ...(opts.egressSocketDir ? [{ Type: 'bind' as const, Source: opts.egressSocketDir, Target: AGENT_EGRESS_DIR, ReadOnly: true }] : []),
+            ],
             CapDrop: ['ALL'],
             SecurityOpt: ['no-new-privileges'],
             Memory: memory,

@@ -1,7 +1,8 @@
-// The gateway side of the egress proxy: sends one request for one skill and returns the
-// (size-capped) response. The proxy, not this client, decides what is allowed.
+// A host-side client of the egress proxy (tests, diagnostics): sends one request with a
+// capability token and returns the (size-capped) response. The http skill's real client is
+// skills/http/http-agent.cjs, inside the agent. The proxy, not a client, decides what is allowed.
 import http from 'node:http';
-import { REFUSED_HEADER, SKILL_HEADER, TRUNCATED_HEADER } from './egress-proxy.js';
+import { REFUSED_HEADER, TOKEN_HEADER, TRUNCATED_HEADER } from './egress-proxy.js';
 
 export interface EgressRequest {
   url: string;
@@ -21,14 +22,14 @@ export interface EgressResponse {
 }
 
 export interface EgressClient {
-  request(skill: string, request: EgressRequest): Promise<EgressResponse>;
+  request(token: string, request: EgressRequest): Promise<EgressResponse>;
 }
 
 export function createEgressClient(target: { socketPath: string } | { port: number; host?: string }, timeoutMs = 60_000): EgressClient {
   return {
-    request(skill, request) {
+    request(token, request) {
       return new Promise((resolve, reject) => {
-        const headers: Record<string, string> = { ...request.headers, [SKILL_HEADER]: skill };
+        const headers: Record<string, string> = { ...request.headers, [TOKEN_HEADER]: token };
         const base = 'socketPath' in target ? { socketPath: target.socketPath } : { host: target.host ?? '127.0.0.1', port: target.port };
         const req = http.request({ ...base, method: request.method ?? 'GET', path: request.url, headers, timeout: timeoutMs, signal: request.signal });
         req.on('timeout', () => req.destroy(new Error('egress proxy timed out')));

@@ -1,9 +1,12 @@
 // The egress proxy: the only way a skill reaches the network. Agents stay on network "none";
-// the http skill asks this proxy (on a Unix socket or a loopback port) for one URL at a time.
-// It enforces the per-skill domain allowlist, refuses private and loopback addresses unless
+// the http skill's in-agent script asks this proxy, over a Unix socket bind-mounted into the
+// agent, for one URL at a time. Anything in the agent can connect, so the caller proves which
+// skill it speaks for with a one-time capability token (egress-tokens.ts) minted by the
+// gateway for that execution; without a live token nothing is fetched. It enforces the
+// per-skill domain allowlist of the token's skill, refuses private and loopback addresses unless
 // the operator allows them, pins the connection to the address it checked (no DNS rebinding),
 // never follows redirects, and caps the response size. Requests use the absolute form
-// (`GET http://host/path`) with the calling skill in the x-securesphere-skill header.
+// (`GET http://host/path`) with the token in the x-securesphere-token header.
 import { promises as dns } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
@@ -12,7 +15,7 @@ import { rmSync } from 'node:fs';
 import type { AddressInfo, LookupFunction } from 'node:net';
 import { isPrivateAddress } from './egress-address.js';
 
-export const SKILL_HEADER = 'x-securesphere-skill';
+export const TOKEN_HEADER = 'x-securesphere-token';
 export const REFUSED_HEADER = 'x-securesphere-refused';
 export const TRUNCATED_HEADER = 'x-securesphere-truncated';
 
@@ -23,6 +26,8 @@ export interface EgressProxyOptions {
   socketPath?: string;
   port?: number;
   host?: string;
+  /** The skill a capability token speaks for, consuming it; null refuses the request. */
+  identify: (token: string) => string | null;
   /** The allowlist decision for one skill and one lowercase host name. */
   allow: (skill: string, host: string) => boolean;
   maxResponseBytes: number;
@@ -41,7 +46,7 @@ export interface EgressProxy {
 
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
-  'transfer-encoding', 'upgrade', 'host', 'content-length', SKILL_HEADER,
+  'transfer-encoding', 'upgrade', 'host', 'content-length', TOKEN_HEADER,
 ]);
 
 const defaultLookup: EgressLookup = async (hostname) => dns.lookup(hostname, { all: true, verbatim: true });
@@ -57,8 +62,13 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   const timeoutMs = options.timeoutMs ?? 30_000;
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const skill = req.headers[SKILL_HEADER];
-    if (typeof skill !== 'string' || skill === '') return refuse(res, 400, 'no_skill', `missing ${SKILL_HEADER} header`);
+    const token = req.headers[TOKEN_HEADER];
+    if (typeof token !== 'string' || token === '') return refuse(res, 401, 'no_token', `missing ${TOKEN_HEADER} header: only skill executions granted egress may use this proxy`);
+    const skill = options.identify(token);
+    if (skill === null) {
+      options.logger?.warn({}, 'egress refused: unknown, used or expired token');
+      return refuse(res, 403, 'bad_token', 'the egress token is unknown, already used or expired');
+    }
     if (req.method === 'CONNECT') return refuse(res, 405, 'connect_not_supported', 'CONNECT tunnels are not offered: the proxy must see the response to cap it');
     let url: URL;
     try {
@@ -137,6 +147,10 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   const server = http.createServer((req, res) => {
     handle(req, res).catch(() => refuse(res, 500, 'proxy_error', 'the egress proxy failed'));
   });
+  // Agent code can connect to the socket at will: bound what it can hold open.
+  server.maxConnections = 64;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = timeoutMs + 10_000;
   server.on('connect', (_req, socket) => {
     socket.end('HTTP/1.1 405 Method Not Allowed\r\n' + `${REFUSED_HEADER}: connect_not_supported\r\n\r\n`);
   });

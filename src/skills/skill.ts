@@ -6,7 +6,6 @@
 import type { z } from 'zod';
 import type { SecurityLevel } from '../core/types.js';
 import type { AgentHandle, SandboxLimits } from '../agents/sandbox.js';
-import type { EgressRequest, EgressResponse } from '../security/egress-client.js';
 
 export interface OperationManifest {
   description: string;
@@ -44,14 +43,25 @@ export interface SkillContext {
   signal: AbortSignal;
   /**
    * The egress proxy, already bound to this skill's name (its allowlist applies). Optional:
-   * without it the http skill falls back to config.egress_socket, else refuses.
+   * without it the http skill refuses.
    */
   egress?: SkillEgress;
 }
 
-/** A skill's only way to the network: one request through the host's egress proxy. */
+/**
+ * A skill's only way to the network: a one-time capability for one request made from inside
+ * the agent to the host's egress proxy (mounted into the agent as a Unix socket).
+ */
 export interface SkillEgress {
-  request(request: EgressRequest): Promise<EgressResponse>;
+  /** Mints a token bound to this skill, valid for one request within ttlMs; revoke it when the execution ends. */
+  grant(ttlMs: number): EgressGrant;
+}
+
+export interface EgressGrant {
+  readonly token: string;
+  /** The proxy's socket as the agent sees it. */
+  readonly socketPath: string;
+  revoke(): void;
 }
 
 export interface Skill {

@@ -2,13 +2,8 @@
 // approvals, audit chain) with the fake Ollama model, running inside a real runsc agent.
 // Skips without Docker; fails under REQUIRE_SANDBOX=1.
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createEgressAllowlist } from '../../src/security/egress-allowlist.js';
-import { startEgressProxy, type EgressProxy } from '../../src/security/egress-proxy.js';
 import { turns } from '../fakes/ollama-server.js';
 import type { FakeChatRequest } from '../fakes/ollama-turns.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -19,27 +14,19 @@ const echoTool = (req: FakeChatRequest) => turns.text(`TOOL SAID: ${toolText(req
 
 await describeSandbox('skills end to end through the gateway in a runsc agent', () => {
   let t: TestGateway;
-  let proxy: EgressProxy;
   let server: http.Server;
   let port: number;
-  let dir: string;
   const conv = `e2e-${process.pid}-${Date.now()}`;
 
   beforeAll(async () => {
     server = http.createServer((_req, res) => res.end('page from the allowed host'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
-    dir = mkdtempSync(path.join(tmpdir(), 'ss-e2e-egress-'));
-    proxy = await startEgressProxy({
-      socketPath: path.join(dir, 'egress.sock'),
-      allow: createEgressAllowlist({ http: ['allowed.test'] }),
-      maxResponseBytes: 65_536,
-      allowPrivateAddresses: true,
-      lookup: async (h) => (h.endsWith('.test') ? [{ address: '127.0.0.1', family: 4 }] : []),
-    });
+    // The gateway's own egress proxy, told that *.test names resolve to this host's loopback.
     t = await startTestGateway({
+      gatewayOptions: { egress: { allowPrivateAddresses: true, lookup: async (h) => (h.endsWith('.test') ? [{ address: '127.0.0.1', family: 4 }] : []) } },
       config: {
-        skills: { extra_dirs: [], enabled: ['filesystem', 'shell', 'code', 'http', 'notes'], settings: { filesystem: { max_write_bytes: 64 }, http: { egress_socket: proxy.socketPath } } },
+        skills: { extra_dirs: [], enabled: ['filesystem', 'shell', 'code', 'http', 'notes'], settings: { filesystem: { max_write_bytes: 64 }, http: { allow_domains: ['allowed.test'] } } },
         policy: { admins: ['root-admin'] },
         sandbox: { warm_pool: 0, require_strong_isolation: true },
         orchestrator: { turn_timeout_ms: 60_000 },
@@ -51,9 +38,7 @@ await describeSandbox('skills end to end through the gateway in a runsc agent', 
     // Stop the agents first so their workspaces are unmounted before the data dir is removed.
     await (await t?.gateway.agents())?.manager.close({ stopAgents: true });
     await t?.close();
-    await proxy?.close();
     await new Promise<void>((resolve) => server?.close(() => resolve()));
-    rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
   async function say(text: string, ...script: Parameters<TestGateway['fake']['enqueue']>) {
@@ -137,7 +122,7 @@ await describeSandbox('skills end to end through the gateway in a runsc agent', 
     expect(await waitForAction(res.actions[0].id, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded', result: { stdout: '42\n', exit_code: 0 } });
   }, 120_000);
 
-  it('http (medium) through the egress proxy: allowed domain works, another is refused', async () => {
+  it('http (medium) from inside the agent through the egress proxy: allowed domain works, another is refused', async () => {
     const ok = await say('fetch', turns.toolCall('http_request', { url: `http://allowed.test:${port}/` }), echoTool);
     expect(ok.actions[0]).toMatchObject({ status: 'succeeded', security_level: 'medium' });
     expect(ok.reply.text).toContain('page from the allowed host');

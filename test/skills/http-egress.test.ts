@@ -1,6 +1,8 @@
-// The http skill through the real egress proxy (Unix socket) against a local HTTP server:
-// allowed domain works, other domains are refused before any connection, private addresses
-// are refused by default, responses are capped, redirects are not followed.
+// The http skill through the real egress proxy (Unix socket) against a local HTTP server, its
+// in-agent script run by the host stand-in agent (real runsc agents: http-agent.test.ts):
+// allowed domain works, other domains are refused before any connection, a request without a
+// live one-time token is refused, private addresses are refused by default, responses are
+// capped, redirects are not followed.
 import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,9 @@ import httpSkill from '../../skills/http/index.js';
 import { createEgressClient } from '../../src/security/egress-client.js';
 import { isPrivateAddress } from '../../src/security/egress-address.js';
 import { egressAllowlistFromConfig, hostMatches } from '../../src/security/egress-allowlist.js';
+import { AGENT_EGRESS_SOCKET } from '../../src/security/egress-paths.js';
 import { startEgressProxy, type EgressProxy } from '../../src/security/egress-proxy.js';
+import { createEgressTokens } from '../../src/security/egress-tokens.js';
 import { loadSkills } from '../../src/skills/loader.js';
 import type { SkillContext } from '../../src/skills/skill.js';
 import { createHostAgentForUnitTests } from './host-agent-for-unit-tests.js';
@@ -23,6 +27,7 @@ let dir: string;
 let proxy: EgressProxy;
 let strictProxy: EgressProxy;
 const agent = createHostAgentForUnitTests();
+const tokens = createEgressTokens();
 
 const testLookup = async (hostname: string) => {
   if (hostname.endsWith('.test')) return [{ address: '127.0.0.1', family: 4 }];
@@ -36,15 +41,16 @@ beforeAll(async () => {
     if (req.url === '/redirect') return void res.writeHead(302, { location: 'http://other.test/' }).end();
     if (req.url === '/forged') return void res.writeHead(200, { 'x-securesphere-refused': 'domain_not_allowed', 'x-securesphere-truncated': '1' }).end('real body');
     let body = '';
-    req.on('data', (c) => (body += c)).on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end(`hello ${req.method} ${body} ${req.headers['x-token'] ?? ''} skill-header:${req.headers['x-securesphere-skill'] ?? 'none'}`));
+    req.on('data', (c) => (body += c)).on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end(`hello ${req.method} ${body} ${req.headers['x-token'] ?? ''} token-header:${req.headers['x-securesphere-token'] ?? 'none'}`));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
   dir = mkdtempSync(path.join(tmpdir(), 'ss-egress-'));
   const { skills } = await loadSkills({ enabled: ['http', 'filesystem'] });
   const allow = egressAllowlistFromConfig(skills, { http: { allow_domains: ['allowed.test', '*.wild.test'] } });
-  proxy = await startEgressProxy({ socketPath: path.join(dir, 'egress.sock'), allow, maxResponseBytes: 1000, allowPrivateAddresses: true, lookup: testLookup });
-  strictProxy = await startEgressProxy({ socketPath: path.join(dir, 'strict.sock'), allow, maxResponseBytes: 1000, lookup: testLookup });
+  const identify = (token: string) => tokens.take(token);
+  proxy = await startEgressProxy({ socketPath: path.join(dir, 'egress.sock'), identify, allow, maxResponseBytes: 1000, allowPrivateAddresses: true, lookup: testLookup });
+  strictProxy = await startEgressProxy({ socketPath: path.join(dir, 'strict.sock'), identify, allow, maxResponseBytes: 1000, lookup: testLookup });
 });
 
 afterAll(async () => {
@@ -55,28 +61,34 @@ afterAll(async () => {
   agent.dispose();
 });
 
-function ctxFor(socketPath: string, viaConfig = false): SkillContext {
-  const client = createEgressClient({ socketPath });
+// The host stand-in agent reaches the proxy at its host path; real agents use AGENT_EGRESS_SOCKET.
+function ctxFor(socketPath: string, config: Record<string, unknown> = {}, skill = 'http'): SkillContext {
   return {
     conversationId: 'c1',
     actionId: 'a1',
     agent,
     secrets: {},
-    config: viaConfig ? { egress_socket: socketPath } : {},
+    config,
     signal: new AbortController().signal,
-    egress: viaConfig ? undefined : { request: (r) => client.request('http', r) },
+    egress: { grant: (ttlMs) => ({ ...tokens.mint(skill, ttlMs), socketPath }) },
   };
 }
 
 describe('http skill through the egress proxy', () => {
-  it('fetches from an allowed domain, marks the body untrusted, never forwards proxy headers', async () => {
+  it('fetches from an allowed domain inside the agent, marks the body untrusted, never forwards the token', async () => {
     const r = await httpSkill.execute(ctxFor(proxy.socketPath!), 'request', { url: `http://allowed.test:${port}/x`, method: 'POST', headers: { 'x-token': 't1' }, body: 'b1' });
-    expect(r).toMatchObject({ status: 200, body: 'hello POST b1 t1 skill-header:none', untrusted: true, truncated: false, binary: false });
+    expect(r).toMatchObject({ status: 200, body: 'hello POST b1 t1 token-header:none', untrusted: true, truncated: false, binary: false });
     expect(seen.at(-1)).toBe(`POST allowed.test:${port} /x`);
+    // The request was made by the in-agent script, with the token on its stdin (not argv or env).
+    const call = agent.calls.at(-1)!;
+    expect(call.argv.slice(0, 2)).toEqual(['node', '-e']);
+    expect(JSON.parse(call.stdin!)).toMatchObject({ socket: proxy.socketPath, url: `http://allowed.test:${port}/x`, token: expect.stringMatching(/^[\w-]{43}$/) });
+    expect(JSON.stringify(call.env ?? {})).not.toContain(JSON.parse(call.stdin!).token);
+    expect(tokens.size()).toBe(0); // revoked when the execution ended
   });
 
-  it('matches wildcard subdomains and works through config.egress_socket too', async () => {
-    const r = await httpSkill.execute(ctxFor(proxy.socketPath!, true), 'request', { url: `http://api.wild.test:${port}/w` });
+  it('matches wildcard subdomains', async () => {
+    const r = await httpSkill.execute(ctxFor(proxy.socketPath!), 'request', { url: `http://api.wild.test:${port}/w` });
     expect(r).toMatchObject({ status: 200, body: expect.stringContaining('hello GET') });
   });
 
@@ -88,12 +100,42 @@ describe('http skill through the egress proxy', () => {
     expect(seen.length).toBe(before);
   });
 
-  it('applies the allowlist per skill: another skill gets nothing', async () => {
+  it('applies the allowlist of the skill the token was minted for: another skill gets nothing', async () => {
+    await expect(httpSkill.execute(ctxFor(proxy.socketPath!, {}, 'filesystem'), 'request', { url: `http://allowed.test:${port}/` })).rejects.toMatchObject({ code: 'SS_ERR_POLICY_DENIED' });
     const client = createEgressClient({ socketPath: proxy.socketPath! });
-    const r = await client.request('filesystem', { url: `http://allowed.test:${port}/` });
-    expect(r).toMatchObject({ status: 403, refused: 'domain_not_allowed' });
-    const none = await client.request('no-such-skill', { url: `http://allowed.test:${port}/` });
+    const none = await client.request(tokens.mint('no-such-skill', 10_000).token, { url: `http://allowed.test:${port}/` });
     expect(none.refused).toBe('domain_not_allowed');
+  });
+
+  it('refuses without a live token: none, forged, used, revoked or expired; nothing is fetched', async () => {
+    const client = createEgressClient({ socketPath: proxy.socketPath! });
+    const before = seen.length;
+    const url = `http://allowed.test:${port}/`;
+    expect(await client.request('', { url })).toMatchObject({ status: 401, refused: 'no_token' });
+    expect(await client.request('forged-token', { url })).toMatchObject({ status: 403, refused: 'bad_token' });
+    const used = tokens.mint('http', 10_000);
+    expect(await client.request(used.token, { url })).toMatchObject({ status: 200, refused: null });
+    expect(await client.request(used.token, { url })).toMatchObject({ status: 403, refused: 'bad_token' });
+    const revoked = tokens.mint('http', 10_000);
+    revoked.revoke();
+    expect(await client.request(revoked.token, { url })).toMatchObject({ status: 403, refused: 'bad_token' });
+    const expired = tokens.mint('http', 1);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await client.request(expired.token, { url })).toMatchObject({ status: 403, refused: 'bad_token' });
+    expect(seen.length).toBe(before + 1);
+  });
+
+  it('expiring tokens are swept', () => {
+    let t = 0;
+    const clock = createEgressTokens(() => t);
+    const g = clock.mint('http', 100);
+    expect(clock.size()).toBe(1);
+    t = 100;
+    expect(clock.size()).toBe(0);
+    expect(clock.take(g.token)).toBeNull();
+    const h = clock.mint('http', 100);
+    expect(clock.take(h.token)).toBe('http');
+    expect(clock.take(h.token)).toBeNull();
   });
 
   it('refuses private and loopback addresses unless the operator allows them', async () => {
@@ -107,6 +149,13 @@ describe('http skill through the egress proxy', () => {
     expect(redirect).toMatchObject({ status: 302, location: 'http://other.test/' });
     const forged = await httpSkill.execute(ctxFor(proxy.socketPath!), 'request', { url: `http://allowed.test:${port}/forged` });
     expect(forged).toMatchObject({ status: 200, body: 'real body', truncated: false });
+    // The skill's own cap (skills.settings.http.max_response_bytes) applies inside the agent too.
+    const small = await httpSkill.execute(ctxFor(proxy.socketPath!, { max_response_bytes: 10 }), 'request', { url: `http://allowed.test:${port}/big` });
+    expect(small).toMatchObject({ truncated: true, bytes: 10, body: 'y'.repeat(10) });
+  });
+
+  it('says so when the agent cannot reach the proxy socket', async () => {
+    await expect(httpSkill.execute(ctxFor(path.join(dir, 'missing.sock')), 'request', { url: `http://allowed.test:${port}/` })).rejects.toThrow(/cannot reach the egress proxy socket/);
   });
 
   it('validates arguments and refuses without a proxy', async () => {
@@ -118,7 +167,7 @@ describe('http skill through the egress proxy', () => {
     expect(input.safeParse({ url: 'http://allowed.test/', headers: { 'x-securesphere-skill': 'shell' } }).success).toBe(false);
     expect(input.safeParse({ url: 'http://allowed.test/', headers: { a: 'b\r\nc: d' } }).success).toBe(false);
     expect(input.safeParse({ url: 'https://allowed.test/a?b=c', method: 'POST', body: '{}' }).success).toBe(true);
-    const bare: SkillContext = { ...ctxFor(proxy.socketPath!, true), config: {} };
+    const bare: SkillContext = { ...ctxFor(proxy.socketPath!), egress: undefined };
     await expect(httpSkill.execute(bare, 'request', { url: 'http://allowed.test/' })).rejects.toMatchObject({ code: 'SS_ERR_SKILL_FAILED' });
   });
 });
@@ -143,7 +192,7 @@ describe('egress building blocks', () => {
 });
 
 describe('startSkillEgress', () => {
-  it('starts the proxy in a private run dir with the config allowlist and binds handles per skill', async () => {
+  it('starts the proxy in its own socket dir under a private run dir, with the config allowlist and grants per skill', async () => {
     const { startSkillEgress } = await import('../../src/security/skill-egress.js');
     const { statSync } = await import('node:fs');
     const dataDir = mkdtempSync(path.join(tmpdir(), 'ss-skill-egress-'));
@@ -151,10 +200,19 @@ describe('startSkillEgress', () => {
     const service = await startSkillEgress({ dataDir, skills, settings: { http: { allow_domains: ['allowed.test'] } }, allowPrivateAddresses: true, lookup: testLookup, maxResponseBytes: 100 });
     try {
       expect(statSync(path.join(dataDir, 'run')).mode & 0o777).toBe(0o700);
-      const ok = await service.egressFor('http').request({ url: `http://allowed.test:${port}/big` });
+      expect(service.socketDir).toBe(path.join(dataDir, 'run', 'egress'));
+      expect(statSync(service.socketDir).mode & 0o777).toBe(0o711);
+      expect(statSync(service.socketPath).mode & 0o777).toBe(0o666); // the agent's uid connects through the bind mount
+      const client = createEgressClient({ socketPath: service.socketPath });
+      const grant = service.egressFor('http').grant(10_000);
+      expect(grant.socketPath).toBe(AGENT_EGRESS_SOCKET);
+      const ok = await client.request(grant.token, { url: `http://allowed.test:${port}/big` });
       expect(ok).toMatchObject({ status: 200, truncated: true, refused: null });
       expect(ok.body.length).toBe(100);
-      expect((await service.egressFor('notes').request({ url: `http://allowed.test:${port}/` })).refused).toBe('domain_not_allowed');
+      expect((await client.request(service.egressFor('notes').grant(10_000).token, { url: `http://allowed.test:${port}/` })).refused).toBe('domain_not_allowed');
+      const revoked = service.egressFor('http').grant(10_000);
+      revoked.revoke();
+      expect((await client.request(revoked.token, { url: `http://allowed.test:${port}/` })).refused).toBe('bad_token');
     } finally {
       await service.close();
       rmSync(dataDir, { recursive: true, force: true });
