@@ -29,7 +29,9 @@ function main(input) {
   if (body) headers['content-length'] = String(body.length);
   const r = http.request({ socketPath: req.socket, method: req.method || 'GET', path: req.url, headers, timeout: req.timeout_ms || 30000 });
   r.on('timeout', () => r.destroy(new Error('the egress proxy did not answer in time')));
-  r.on('error', (e) => fail(e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? 'proxy_unreachable' : 'proxy_failed', `egress proxy: ${e.message}`));
+  // ENOENT: the agent has no socket mount; EPERM: runsc without --host-uds=open; EACCES: permissions.
+  const unreachable = ['ENOENT', 'ECONNREFUSED', 'EPERM', 'EACCES'];
+  r.on('error', (e) => fail(unreachable.includes(e.code) ? 'proxy_unreachable' : 'proxy_failed', `egress proxy: ${e.message}`));
   r.on('response', (res) => {
     const chunks = [];
     let size = 0;

@@ -30,7 +30,8 @@ export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: n
   args.push('--size', String(l.tmpfsMb * 1024 * 1024), '--tmpfs', '/tmp');
   args.push('--bind', spec.workspaceDir, '/workspace', '--chdir', '/workspace');
   args.push('--ro-bind', helperPath, '/opt/securesphere/agent-helper.py');
-  if (egressSocketDir) args.push('--ro-bind', egressSocketDir, AGENT_EGRESS_DIR);
+  // Parents made by bwrap as root are 0700: the agent's uid must reach the egress socket.
+  if (egressSocketDir) args.push('--perms', '0755', '--dir', '/run', '--perms', '0755', '--dir', '/run/securesphere', '--ro-bind', egressSocketDir, AGENT_EGRESS_DIR);
   args.push('--setenv', 'PATH', '/usr/local/bin:/usr/bin:/bin', '--setenv', 'HOME', '/workspace', '--setenv', 'LANG', 'C.UTF-8');
   args.push('--');
   if (asRootUid !== null) args.push('setpriv', `--reuid=${asRootUid}`, `--regid=${asRootUid}`, '--clear-groups', '--inh-caps=-all', '--');
