@@ -1,9 +1,7 @@
 // The composition root: builds the real object graph from a frozen config. Nothing else in
 // src/ constructs long-lived services; tests call createGateway with a temp data dir and a
 // fake provider host, and get the same graph production runs.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createWebChannel } from '../channels/web/index.js';
@@ -11,15 +9,16 @@ import type { Channel } from '../channels/channel.js';
 import { createAgentManager, type AgentSubsystem } from './agents/create-agent-manager.js';
 import type { Sandbox } from './agents/sandbox.js';
 import { createApiApp, type RouteGroup } from './api/app.js';
+import { resolveApiToken } from './api/api-token.js';
 import { actionRoutes } from './api/routes/actions.js';
 import { agentRoutes } from './api/routes/agents.js';
 import { approvalRoutes } from './api/routes/approvals.js';
 import { auditRoutes } from './api/routes/audit.js';
 import { conversationRoutes } from './api/routes/conversations.js';
 import { healthRoutes, type HealthReport } from './api/routes/health.js';
+import { createHealthCheck } from './gateway-health.js';
 import { messageRoutes } from './api/routes/messages.js';
 import type { Config } from './config/schema.js';
-import { resolveSecretRef } from './config/secret-ref.js';
 import { ERROR_CODES, SecureSphereError, describeError } from './core/errors.js';
 import { createLogger } from './core/logger.js';
 import { getOwn } from './core/own.js';
@@ -32,6 +31,7 @@ import { createOutboundRouter, type OutboundRouter } from './outbound-router.js'
 import { createApprovalService, type ApprovalService } from './policy/approval-service.js';
 import { createPolicyEngine } from './policy/policy-engine.js';
 import { createOllamaProvider, DEFAULT_OLLAMA_HOST } from './providers/ollama.js';
+import { createGuardedChat } from './providers/guarded-chat.js';
 import { createProviderManager, describeProviderErrorForUser, type ProviderManager } from './providers/provider-manager.js';
 import { createLazySandbox, type LazySandbox } from './sandbox-lazy.js';
 import { createAuditChain, type AuditChain } from './security/audit-chain.js';
@@ -163,23 +163,11 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     onError: (error, context) => logger.error({ err: describeError(error), context }, 'approval side effect failed'),
   });
 
-  const agentLogger = logger.child({ module: 'agents' });
+  // The agent subsystem is built on first use (or in the background after start()).
   const lazy: LazySandbox | undefined = options.sandbox
     ? undefined
     : createLazySandbox(() =>
-        createAgentManager({
-          db,
-          config: config.sandbox,
-          dataDir: config.data_dir,
-          egressSocketDir: egress.socketDir,
-          audit,
-          logger: {
-            info: (obj, msg) => agentLogger.info(obj, msg),
-            warn: (obj, msg) => agentLogger.warn(obj, msg),
-            error: (obj, msg) => agentLogger.error(obj, msg),
-            debug: (obj, msg) => agentLogger.debug(obj, msg),
-          },
-        }),
+        createAgentManager({ db, config: config.sandbox, dataDir: config.data_dir, egressSocketDir: egress.socketDir, audit, logger: logger.child({ module: 'agents' }) }),
       );
   const sandbox: Sandbox = options.sandbox ?? lazy!;
   const agents = () => {
@@ -201,19 +189,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     db,
     conversations,
     actions,
-    chat: async (request) => {
-      const llm = rateLimiter.checkLlmCall();
-      if (!llm.allowed) {
-        throw new SecureSphereError(ERROR_CODES.RATE_LIMITED, `The gateway's language-model budget is used up; try again in ${Math.ceil(llm.retryAfterMs / 1000)} s.`);
-      }
-      // Nothing secret reaches a model: every message, tool-call arguments included, is
-      // redacted on its way out. What the model says is redacted on its way in, so a secret it
-      // repeats (or puts in a tool argument to exfiltrate) never reaches the store, a tool,
-      // an approval prompt or a channel.
-      const messages = request.messages.map((m) => redactor.redactDeep(m));
-      const response = await providers.chat({ ...request, messages });
-      return { ...response, text: redactor.redact(response.text), toolCalls: redactor.redactDeep(response.toolCalls) };
-    },
+    chat: createGuardedChat({ providers, rateLimiter, redactor }),
     describeProviderError: describeProviderErrorForUser,
     tools,
     policy,
@@ -235,27 +211,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     logger,
   });
 
-  async function health(): Promise<HealthReport> {
-    const [provider, sandboxHealth] = await Promise.all([
-      providers.health().catch((err: unknown) => ({ ok: false, detail: describeError(err) })),
-      sandbox.health().catch((err: unknown) => ({ ok: false, backend: 'none', runtime: null, detail: describeError(err) })),
-    ]);
-    let store = { ok: true, detail: 'sqlite ok' };
-    try {
-      db.prepare('SELECT 1').get();
-    } catch (err) {
-      store = { ok: false, detail: describeError(err) };
-    }
-    const v = vault.status();
-    return {
-      ok: provider.ok && sandboxHealth.ok && store.ok,
-      provider: { ok: provider.ok, detail: provider.detail },
-      sandbox: sandboxHealth,
-      store,
-      vault: { sealed: v.sealed, detail: v.message },
-      skills: { loaded: Object.keys(loaded.skills).sort(), refused: loaded.errors.map((e) => ({ dir: e.dir, reason: e.reason })) },
-    };
-  }
+  const health = createHealthCheck({ providers, sandbox, db, vault, skills: loaded });
 
   const handleInbound = createInboundHandler(orchestrator, approvals, outbound);
   const channels: Channel[] = [...(options.channels ?? [])];
@@ -351,20 +307,4 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
       db.close();
     },
   };
-}
-
-function resolveApiToken(
-  config: Readonly<Config>,
-  sources: Parameters<typeof resolveSecretRef>[2],
-): { token: string; created: boolean } {
-  if (config.server.api_token) {
-    return { token: resolveSecretRef(config.server.api_token, 'server.api_token', sources), created: false };
-  }
-  const file = join(config.data_dir, 'api-token');
-  if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), created: false };
-  mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
-  const token = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return { token, created: true };
 }
