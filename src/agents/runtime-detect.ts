@@ -166,7 +166,11 @@ export async function detectRuntime(opts: DetectOptions): Promise<RuntimeDetecti
     const started = performance.now();
     try {
       await probeDocker(opts.docker!, opts.image, runtime, opts.timeoutMs);
-      add({ name, runtime, status: 'found', reason: 'probe container ran', probeMs: Math.round(performance.now() - started) });
+      // The http skill reaches the host egress proxy through a mounted Unix socket, which gVisor
+      // only allows with host-UDS enabled; everything else works without it.
+      const uds = name !== 'runsc' || args.some((a) => /^--?host-uds[= ](open|all)$/.test(a));
+      const reason = uds ? 'probe container ran' : 'probe container ran; without runtimeArgs "--host-uds=open" the http skill cannot reach the egress proxy';
+      add({ name, runtime, status: 'found', reason, probeMs: Math.round(performance.now() - started) });
       chosen ??= { backend: 'docker', runtime, strength: STRENGTH[name] };
     } catch (err) {
       const hint = name === 'runsc' && /network/i.test(describeError(err)) ? ' (register runsc with runtimeArgs ["--network=none"])' : '';
