@@ -51,7 +51,7 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
     } catch (err) {
       const timedOut = controller.signal.aborted;
       const text = timedOut
-        ? `This turn took longer than ${Math.round(deps.settings.turnTimeoutMs / 1000)} s and was stopped.`
+        ? `This turn took longer than ${formatDuration(deps.settings.turnTimeoutMs)} and was stopped.`
         : deps.describeProviderError(err);
       deps.logger.error({ err: describeError(err), code: isSecureSphereError(err) ? err.code : undefined, conversationId: ctx.conversationId }, timedOut ? 'turn timed out' : 'turn failed');
       deps.audit.append({ type: 'turn-failed', actor: 'gateway', conversationId: ctx.conversationId, details: { reason: timedOut ? 'timeout' : describeError(err).slice(0, 300), code: isSecureSphereError(err) ? err.code : null } });
@@ -157,4 +157,8 @@ function textOf(value: unknown): string {
   };
   walk(value, 0);
   return parts.join('\n');
+}
+
+function formatDuration(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
 }

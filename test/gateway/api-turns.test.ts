@@ -145,3 +145,18 @@ describe('provider down', () => {
     }
   });
 });
+
+describe('turn timeout', () => {
+  it('stops a turn that runs past orchestrator.turn_timeout_ms and says so', async () => {
+    const slow = await startTestGateway({ config: { orchestrator: { turn_timeout_ms: 300 } } });
+    try {
+      slow.fake.enqueue(turns.delay(3_000, turns.text('too late')));
+      const res = await slow.api('POST', '/api/messages', { conversation_id: 'slow-1', text: 'take your time' });
+      expect(res.body.status).toBe('failed');
+      expect(res.body.reply.text).toBe('This turn took longer than 300 ms and was stopped.');
+      expect(slow.logs.join('')).toMatch(/turn timed out/);
+    } finally {
+      await slow.close();
+    }
+  });
+});

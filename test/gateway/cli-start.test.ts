@@ -1,0 +1,41 @@
+// `securesphere start`: the generated API token (mode 0600, printed once) and the refusal to
+// bind a non-loopback address without a token.
+import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, spawnCli } from '../helpers/cli.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'securesphere-start-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+const env = { SECURESPHERE_API_TOKEN: '', SECURESPHERE_CONFIG: '', OLLAMA_HOST: 'http://127.0.0.1:9', SECURESPHERE_LOG_LEVEL: 'error' };
+
+describe('securesphere start', () => {
+  it('generates the API token once, mode 0600, and prints it only on the first start', async () => {
+    const dataDir = tempDir();
+    for (const round of [1, 2]) {
+      const p = spawnCli(['start', '--data-dir', dataDir, '--port', '0'], env);
+      await p.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/);
+      p.child.kill('SIGTERM');
+      await p.exited;
+      const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
+      expect(token.length).toBeGreaterThanOrEqual(32);
+      expect(statSync(join(dataDir, 'api-token')).mode & 0o777).toBe(0o600);
+      if (round === 1) expect(p.stdout()).toContain(token);
+      else expect(p.stdout()).not.toContain(token);
+    }
+  }, 60_000);
+
+  it('refuses to bind a non-loopback address without a token', async () => {
+    const res = await runCli(['start', '--data-dir', tempDir(), '--host', '0.0.0.0', '--port', '0'], env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/Refusing to bind 0\.0\.0\.0 without an API token: set SECURESPHERE_API_TOKEN/);
+  }, 60_000);
+});
