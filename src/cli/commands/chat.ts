@@ -18,6 +18,7 @@ export function registerChatCommand(program: Command): void {
     .option('--url <url>', 'gateway URL (default from config)')
     .action(async (opts: { conversation?: string; user?: string; url?: string }, command: Command) => {
       const { config } = loadConfigFor(command);
+      if (!config.channels.cli.enabled) throw new Error('The CLI channel is disabled (channels.cli.enabled: false in the config).');
       const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
       const url = opts.url ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`;
       const api = createApiClient(url, readToken(config.server.api_token, config.data_dir));
