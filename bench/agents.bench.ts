@@ -162,7 +162,7 @@ async function main(): Promise<void> {
   try {
     await docker.getImage(IMAGE).inspect();
   } catch {
-    console.log(`skipped: Docker or the agent image ${IMAGE} is unavailable (run scripts/setup-test-env.sh)`);
+    console.log(`skipped: Docker or the agent image ${IMAGE} is unavailable (run scripts/setup-sandbox.sh)`);
     return;
   }
   const runtimes = Object.keys(((await docker.info()) as { Runtimes?: Record<string, unknown> }).Runtimes ?? {});

@@ -19,7 +19,7 @@ step "Compiling TypeScript (npm run build)"
 npm run build --silent
 
 step "Setting up the sandbox (Docker engine, gVisor runsc, agent image)"
-bash scripts/setup-test-env.sh
+bash scripts/setup-sandbox.sh
 
 if [ "$for_tests" = 1 ] && ! command -v chromium >/dev/null; then
   step "Installing Chromium for the browser test (apt)"

@@ -47,7 +47,7 @@ async function requestFromAgent(ctx: SkillContext, a: RequestArgs, method: strin
     if (err instanceof AgentScriptRefusal && err.reason === 'proxy_unreachable') {
       throw new SecureSphereError(
         ERROR_CODES.SKILL_FAILED,
-        `The agent cannot reach the egress proxy socket (${err.message}). Under gVisor, runsc needs --host-uds=open in its runtimeArgs (scripts/setup-test-env.sh sets it); an agent started without the socket mount must be restarted.`,
+        `The agent cannot reach the egress proxy socket (${err.message}). Under gVisor, runsc needs --host-uds=open in its runtimeArgs (scripts/setup-sandbox.sh sets it); an agent started without the socket mount must be restarted.`,
         { cause: err },
       );
     }

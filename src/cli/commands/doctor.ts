@@ -75,7 +75,7 @@ export function registerDoctorCommand(program: Command): void {
           name: 'sandbox',
           ok: health.sandbox.ok,
           detail: `${health.sandbox.backend}${health.sandbox.runtime ? ` (${health.sandbox.runtime})` : ''}: ${health.sandbox.detail}`,
-          fix: 'Install docker.io and runsc (bash scripts/setup-test-env.sh does it), then `securesphere sandbox build-image`.',
+          fix: 'Install docker.io and runsc (bash scripts/setup-sandbox.sh does it), then `securesphere sandbox build-image`.',
         });
         for (const e of gateway.skillErrors) checks.push({ name: `skill ${e.dir}`, ok: false, detail: `${e.file}: ${e.reason}`, fix: 'Fix or remove that skill folder.' });
       } finally {

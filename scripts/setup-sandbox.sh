@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 IMAGE="${SECURESPHERE_IMAGE:-securesphere-agent:latest}"
 DAEMON_JSON=/etc/docker/daemon.json
 step() { printf '\n==> %s\n' "$*"; }
-die() { printf 'setup-test-env: %s\n' "$*" >&2; exit 1; }
+die() { printf 'setup-sandbox: %s\n' "$*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "run as root (it installs packages and configures dockerd)"
 command -v node >/dev/null || die "Node.js 20 is required (node not found)"
