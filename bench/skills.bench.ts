@@ -49,7 +49,7 @@ const { skills } = await loadSkills();
 const names = ['filesystem_read', 'shell_run', '__proto__', 'filesystem___proto__', 'constructor', 'notes_forget'];
 time('resolveTool (valid and hostile names)', 500_000, (i) => resolveTool(skills, names[i % names.length]!));
 
-const script = loadAgentScript(new URL('../skills/filesystem/index.ts', import.meta.url).href, 'fs-agent.cjs');
+const script = loadAgentScript(new URL('../skills/filesystem/index.ts', import.meta.url).href, 'fs-agent.py');
 
 async function agentBench(label: string, agent: AgentHandle): Promise<void> {
   const ctx = { conversationId: agent.conversationId, actionId: 'b', agent, secrets: {}, config: {}, signal: new AbortController().signal };

@@ -1,4 +1,4 @@
-// The filesystem skill. Every operation runs as fs-agent.cjs inside the conversation's agent,
+// The filesystem skill. Every operation runs as fs-agent.py inside the conversation's agent,
 // with /workspace as its root; the gateway only validates arguments and relays the answer.
 import { loadAgentScript, runAgentScript } from '../../src/skills/agent-script.js';
 import { toWorkspacePath } from '../../src/skills/path-containment.js';
@@ -7,7 +7,7 @@ import type { Skill, SkillContext } from '../../src/skills/skill.js';
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
 import { filesystemManifest } from './manifest.js';
 
-const script = loadAgentScript(import.meta.url, 'fs-agent.cjs');
+const script = loadAgentScript(import.meta.url, 'fs-agent.py');
 
 export interface FilesystemLimits {
   maxReadBytes: number;

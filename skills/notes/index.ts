@@ -1,11 +1,11 @@
-// The notes skill: notes-agent.cjs keeps the notes in /workspace/.notes.json inside the agent,
+// The notes skill: notes-agent.py keeps the notes in /workspace/.notes.json inside the agent,
 // so they live and die with the conversation's workspace.
 import { loadAgentScript, runAgentScript } from '../../src/skills/agent-script.js';
 import { settingNumber } from '../../src/skills/skill-settings.js';
 import type { Skill, SkillContext } from '../../src/skills/skill.js';
 import { notesManifest } from './manifest.js';
 
-const script = loadAgentScript(import.meta.url, 'notes-agent.cjs');
+const script = loadAgentScript(import.meta.url, 'notes-agent.py');
 
 const notesSkill: Skill = {
   manifest: notesManifest,

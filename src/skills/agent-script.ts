@@ -1,7 +1,8 @@
-// Runs a small dependency-free Node.js script inside the conversation's agent: the script
-// source travels as `node -e <source>`, its JSON arguments on stdin, and it answers one JSON
-// object on stdout ({ ok: true, result } or { ok: false, error: { code, message } }). This is
-// how skills touch files without the gateway ever doing so itself.
+// Runs a small dependency-free script inside the conversation's agent: the source travels as
+// `node -e <source>` or `python3 -S -I -c <source>`, its JSON arguments on stdin, and it answers
+// one JSON object on stdout ({ ok: true, result } or { ok: false, error: { code, message } }).
+// This is how skills touch files without the gateway ever doing so itself. Python is there for
+// latency: under gVisor `node -e 0` costs ~130 ms of start-up, `python3 -S -I` ~25 ms.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,18 +18,30 @@ export class AgentScriptRefusal extends SecureSphereError {
   }
 }
 
+/** A script to run in the agent; the runtime follows the file's extension (.py: python). */
+export interface AgentScript {
+  readonly runtime: 'node' | 'python';
+  readonly source: string;
+}
+
+// -S skips site-packages, -I ignores PYTHON* env vars and the cwd on sys.path: only the stdlib.
+const RUNNERS: Record<AgentScript['runtime'], readonly string[]> = {
+  node: ['node', '-e'],
+  python: ['python3', '-S', '-I', '-c'],
+};
+
 /**
- * Reads a script file shipped next to a skill module. `tsc` does not copy `.cjs` files into
- * dist/, so from dist/skills/<name>/ we fall back to the source tree's skills/<name>/.
+ * Reads a script file shipped next to a skill module. `tsc` does not copy `.cjs`/`.py` files
+ * into dist/, so from dist/skills/<name>/ we fall back to the source tree's skills/<name>/.
  */
-export function loadAgentScript(moduleUrl: string, fileName: string): string {
+export function loadAgentScript(moduleUrl: string, fileName: string): AgentScript {
   const dir = path.dirname(fileURLToPath(moduleUrl));
   const candidates = [path.join(dir, fileName)];
   const marker = `${path.sep}dist${path.sep}skills${path.sep}`;
   const at = dir.lastIndexOf(marker);
   if (at >= 0) candidates.push(path.join(dir.slice(0, at), 'skills', dir.slice(at + marker.length), fileName));
   for (const candidate of candidates) {
-    if (existsSync(candidate)) return readFileSync(candidate, 'utf8');
+    if (existsSync(candidate)) return { runtime: fileName.endsWith('.py') ? 'python' : 'node', source: readFileSync(candidate, 'utf8') };
   }
   throw new SecureSphereError(ERROR_CODES.SKILL_MANIFEST, `Skill script ${fileName} is missing next to ${dir}; reinstall the skill folder.`);
 }
@@ -41,14 +54,16 @@ export interface AgentScriptOptions {
   signal?: AbortSignal;
 }
 
-export async function runAgentScript(agent: AgentHandle, source: string, input: unknown, options: AgentScriptOptions = {}): Promise<unknown> {
+/** `script` as a plain string is Node.js source. */
+export async function runAgentScript(agent: AgentHandle, script: AgentScript | string, input: unknown, options: AgentScriptOptions = {}): Promise<unknown> {
+  const { runtime, source } = typeof script === 'string' ? { runtime: 'node' as const, source: script } : script;
   if (options.signal?.aborted) {
     throw new SecureSphereError(ERROR_CODES.SKILL_FAILED, 'The action was cancelled before it ran.');
   }
   let result: ExecResult;
   try {
     result = await agent.exec({
-      argv: ['node', '-e', source],
+      argv: [...RUNNERS[runtime], source],
       cwd: '/workspace',
       stdin: JSON.stringify(input),
       timeoutMs: options.timeoutMs,
@@ -73,7 +88,7 @@ export async function runAgentScript(agent: AgentHandle, source: string, input: 
   try {
     answer = JSON.parse(result.stdout);
   } catch (cause) {
-    throw new SecureSphereError(ERROR_CODES.SKILL_FAILED, `The skill script gave no answer (exit ${result.exitCode}); the agent image may lack node.`, {
+    throw new SecureSphereError(ERROR_CODES.SKILL_FAILED, `The skill script gave no answer (exit ${result.exitCode}); the agent image may lack ${RUNNERS[runtime][0]}.`, {
       cause,
       details: { exitCode: result.exitCode, stderr: result.stderr.slice(0, 500) },
     });

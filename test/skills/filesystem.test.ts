@@ -41,12 +41,11 @@ describe('filesystem skill (host stand-in agent)', () => {
     expect(await call('list', { path: 'docs' })).toMatchObject({ ok: true, result: { entries: [] } });
   });
 
-  it('every call goes through the agent as node -e with JSON on stdin, never a shell', async () => {
+  it('every call goes through the agent as python3 -S -I -c with JSON on stdin, never a shell', async () => {
     const before = agent.calls.length;
     await fsCaller(f)('list', {});
     const call = agent.calls[before]!;
-    expect(call.argv[0]).toBe('node');
-    expect(call.argv[1]).toBe('-e');
+    expect(call.argv.slice(0, 4)).toEqual(['python3', '-S', '-I', '-c']);
     expect(JSON.parse(call.stdin!)).toMatchObject({ op: 'list' });
   });
 

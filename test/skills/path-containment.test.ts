@@ -27,7 +27,7 @@ describe('path containment (shared cases)', () => {
     const posix = cases.filter((c) => c.platform === 'posix');
     const agent = createHostAgentForUnitTests();
     try {
-      const script = loadAgentScript(new URL('../../skills/filesystem/index.ts', import.meta.url).href, 'fs-agent.cjs');
+      const script = loadAgentScript(new URL('../../skills/filesystem/index.ts', import.meta.url).href, 'fs-agent.py');
       const decisions = (await runAgentScript(agent, script, { op: 'check', args: { cases: posix.map((c) => ({ path: c.path, roots: c.allowed, base: BASE })) } })) as boolean[];
       const wrong = posix.filter((c, i) => decisions[i] !== c.expect_allowed);
       expect(wrong.map((c) => `${c.test}: ${JSON.stringify(c.path)}`)).toEqual([]);

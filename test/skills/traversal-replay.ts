@@ -17,7 +17,7 @@ export async function replayTraversalPayloads(f: AgentFsFixture): Promise<{ payl
   const payloads = rows.map((r) => r.payload.split('{FILE}').join(fileRef));
   // Gateway layer: count what the lexical check refuses; the agent still gets every payload.
   const gatewayRefused = payloads.filter((p) => !toWorkspacePath(p).ok).length;
-  const script = loadAgentScript(new URL('../../skills/filesystem/index.ts', import.meta.url).href, 'fs-agent.cjs');
+  const script = loadAgentScript(new URL('../../skills/filesystem/index.ts', import.meta.url).href, 'fs-agent.py');
   const batch = payloads.flatMap((p) => [
     { op: 'read', args: { path: p } },
     { op: 'write', args: { path: p, content: 'PWNED' } },
