@@ -1,6 +1,6 @@
 // shell, code and notes through the host stand-in agent: answers, limits, invalid arguments,
 // and the shell injection payloads. The same run inside real agents in sandbox-skills.test.ts.
-import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +108,24 @@ describe('notes skill', () => {
     expect(await notesSkill.execute(ctx(), 'recall', {})).toMatchObject({ total: 2 });
     expect(await notesSkill.execute(ctx(), 'forget', { id: a.note.id })).toMatchObject({ forgotten: true, count: 1 });
     expect(await notesSkill.execute(ctx(), 'forget', { id: a.note.id })).toMatchObject({ forgotten: false });
+  });
+
+  it('refuses a symlink planted at .notes.json (never follows it) and a corrupt file, without changing either', async () => {
+    const file = path.join(agent.workspace, '.notes.json');
+    const target = path.join(agent.workspace, 'elsewhere.json');
+    const original = readFileSync(file, 'utf8');
+    rmSync(file);
+    writeFileSync(target, '{"notes":[]}');
+    symlinkSync(target, file);
+    await expect(notesSkill.execute(ctx(), 'remember', { text: 'follow me' })).rejects.toMatchObject({ reason: 'unsafe_notes_file' });
+    await expect(notesSkill.execute(ctx(), 'recall', {})).rejects.toMatchObject({ reason: 'unsafe_notes_file' });
+    expect(readFileSync(target, 'utf8')).toBe('{"notes":[]}');
+    rmSync(file);
+    writeFileSync(file, '{"notes": [oops');
+    await expect(notesSkill.execute(ctx(), 'remember', { text: 'x' })).rejects.toMatchObject({ reason: 'corrupt_notes_file' });
+    expect(readFileSync(file, 'utf8')).toBe('{"notes": [oops');
+    writeFileSync(file, original);
+    rmSync(target);
   });
 
   it('enforces the note limit and validates ids', async () => {
