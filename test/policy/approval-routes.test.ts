@@ -35,7 +35,7 @@ afterEach(async () => {
 });
 
 // Response bodies are asserted field by field below; `any` keeps those assertions readable.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Json = Record<string, any>;
 
 async function call(method: string, path: string, body?: unknown, token = TOKEN) {

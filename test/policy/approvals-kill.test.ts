@@ -60,7 +60,7 @@ async function kill(p: CliProcess): Promise<void> {
   await p.exited;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 async function api(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(new URL(path, url), {
     method,
