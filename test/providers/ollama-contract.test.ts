@@ -1,5 +1,6 @@
 // The shared Provider contract, run against the Ollama provider and the fake Ollama server.
 import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
 import { createOllamaProvider } from '../../src/providers/ollama.js';
 import { startFakeOllama, turns } from '../fakes/ollama-server.js';
 import { describeProviderContract } from './provider-contract.js';
@@ -23,4 +24,17 @@ describeProviderContract('ollama', async () => {
       (fake.chatRequests.at(-1)?.messages ?? []).filter((m) => m.role === 'tool').map((m) => [m.tool_name ?? '', m.content]),
     close: () => fake.close(),
   };
+});
+
+describe('the Ollama contract harness', () => {
+  it('runs the contract against the real Ollama provider and a fake that answers its health probe', async () => {
+    const fake = await startFakeOllama({ models: ['llama3.1'] });
+    try {
+      const provider = createOllamaProvider({ host: fake.url, model: 'llama3.1', timeoutMs: 5_000 });
+      expect(provider.name).toBe('ollama');
+      expect(await provider.health()).toMatchObject({ ok: true });
+    } finally {
+      await fake.close();
+    }
+  });
 });

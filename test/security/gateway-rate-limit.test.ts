@@ -59,6 +59,15 @@ describe('a user over the message limit', () => {
     expect(refusedEvents).toHaveLength(7);
     expect(refusedEvents.every((e) => e.actor === 'mallory' && e.details.scope === 'user')).toBe(true);
 
+    // The HTTP answer carries the wait as Retry-After too.
+    const raw = await fetch(new URL('/api/messages', t.url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ conversation_id: 'burst-raw', user: 'mallory', text: 'one more' }),
+    });
+    expect(raw.status).toBe(429);
+    expect(Number(raw.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+
     // Another user is not affected.
     const bob = await t.api('POST', '/api/messages', { conversation_id: 'bob-1', user: 'bob', text: 'hello' });
     expect(bob.status).toBe(200);
