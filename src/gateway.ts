@@ -30,9 +30,9 @@ import { createInboundHandler } from './inbound.js';
 import { createOutboundRouter, type OutboundRouter } from './outbound-router.js';
 import { createApprovalService, type ApprovalService } from './policy/approval-service.js';
 import { createPolicyEngine } from './policy/policy-engine.js';
-import { createOllamaProvider, DEFAULT_OLLAMA_HOST } from './providers/ollama.js';
+import { createProviderManagerFromConfig } from './providers/from-config.js';
 import { createGuardedChat } from './providers/guarded-chat.js';
-import { createProviderManager, describeProviderErrorForUser, type ProviderManager } from './providers/provider-manager.js';
+import { describeProviderErrorForUser, type ProviderManager } from './providers/provider-manager.js';
 import { createLazySandbox, type LazySandbox } from './sandbox-lazy.js';
 import { createAuditChain, type AuditChain } from './security/audit-chain.js';
 import { createInjectionDetector } from './security/injection/detector.js';
@@ -132,15 +132,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
   };
   const rateLimiter = createRateLimiter({ db, config: config.security.rate_limits });
 
-  const ollama = createOllamaProvider({
-    host: config.provider.host ?? DEFAULT_OLLAMA_HOST,
-    model: config.provider.model,
-    timeoutMs: config.provider.timeout_ms,
-  });
-  const providers = createProviderManager({
-    profiles: [{ name: 'primary', provider: ollama, model: config.provider.model }],
-    logger,
-  });
+  const providers = createProviderManagerFromConfig(config.provider, { logger });
 
   const loaded = await loadSkills({ extraDirs: config.skills.extra_dirs, enabled: config.skills.enabled, logger });
   for (const e of loaded.errors) logger.error({ dir: e.dir, file: e.file, reason: e.reason }, 'skill refused');
