@@ -31,7 +31,10 @@ export function createActionRunner(deps: OrchestratorDeps) {
       deps.audit.append({ type: 'tool-call-rejected', actor: ctx.userId, conversationId: ctx.conversationId, details: { reason: 'unknown tool', skill: String(skillName).slice(0, 80), operation: String(operation).slice(0, 80) } });
       return { kind: 'rejected', message: `Unknown tool "${String(skillName).slice(0, 80)}_${String(operation).slice(0, 80)}". Use one of the tools you were given.` };
     }
-    const parsed = tool.manifest.input.safeParse(rawArgs ?? {});
+    // A known secret in the arguments (typed by a user, sent through the API) is replaced before
+    // anything is validated, stored, shown for approval or sent to a sandbox: a skill receives a
+    // secret only through its manifest.
+    const parsed = tool.manifest.input.safeParse(deps.redact ? deps.redact(rawArgs ?? {}) : (rawArgs ?? {}));
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(arguments)'}: ${i.message}`).join('; ');
       deps.audit.append({ type: 'tool-call-rejected', actor: ctx.userId, conversationId: ctx.conversationId, details: { reason: 'invalid arguments', skill: skillName, operation, issues } });

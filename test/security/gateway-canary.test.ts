@@ -219,4 +219,14 @@ describe('a canary secret', () => {
     expect(responses.length).toBeGreaterThan(10);
     for (const [i, text] of responses.entries()) expectClean(`API response ${i}`, text);
   });
+
+  it('is not stored in plain text anywhere in the database: messages, actions, approvals', () => {
+    for (const table of ['messages', 'actions', 'action_transitions', 'approvals', 'conversation_grants']) {
+      const rows = t.gateway.db.prepare(`SELECT * FROM ${table}`).all();
+      expectClean(`table ${table}`, JSON.stringify(rows));
+    }
+    // The user text and the skill result that carried it were stored, redacted.
+    const stored = t.gateway.db.prepare("SELECT content FROM messages WHERE conversation_id = 'canary-1'").pluck().all() as string[];
+    expect(stored.some((c) => c.includes('[REDACTED]'))).toBe(true);
+  });
 });
