@@ -1,10 +1,10 @@
-// tsc compiles .ts only; the files that run inside agents (.cjs scripts, the image's
+// tsc compiles .ts only; the files that run inside agents (.cjs and .py scripts, the helper's C source, the image's
 // Dockerfile) are copied next to their compiled modules so dist/ is self-contained.
 import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOTS = ['src', 'skills', 'channels'];
-const ASSET = /(\.cjs|\.py|^Dockerfile)$/;
+const ASSET = /(\.cjs|\.py|\.c|^Dockerfile)$/;
 let copied = 0;
 function walk(dir) {
   for (const name of readdirSync(dir)) {

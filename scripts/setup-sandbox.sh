@@ -2,6 +2,7 @@
 # Prepares the sandbox on a Debian 12 machine, as root: Docker engine, gVisor (runsc)
 # registered with --network=none and --host-uds=open (agents connect to the egress proxy's
 # Unix socket, bind-mounted from the host; they still cannot create host sockets), mmdebstrap,
+# gcc (the in-agent helper is a static C binary compiled here),
 # bubblewrap, loop-mount tools, node_modules, and the agent image built locally (no
 # registry). Idempotent: safe to re-run; works on a fresh CI machine (starts dockerd in the
 # background) and on a host where dockerd already runs.
@@ -17,7 +18,7 @@ die() { printf 'setup-sandbox: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root (it installs packages and configures dockerd)"
 command -v node >/dev/null || die "Node.js 20 is required (node not found)"
 
-PACKAGES=(docker.io runsc mmdebstrap bubblewrap e2fsprogs util-linux mount python3)
+PACKAGES=(docker.io runsc mmdebstrap bubblewrap e2fsprogs util-linux mount python3 gcc libc6-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { AgentExit, AgentInstance, AgentSpec, SandboxBackend } from './backend.js';
 import { AGENT_EGRESS_DIR } from '../security/egress-paths.js';
 import { HelperClient } from './helper-client.js';
-import { imageContextDir } from './image/build-image.js';
+import { helperBinary } from './image/helper-binary.js';
 import { type AgentLogger, silentLogger } from './logger.js';
 
 export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: number | null, egressSocketDir?: string): string[] {
@@ -29,26 +29,25 @@ export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: n
   args.push('--proc', '/proc', '--dev', '/dev');
   args.push('--size', String(l.tmpfsMb * 1024 * 1024), '--tmpfs', '/tmp');
   args.push('--bind', spec.workspaceDir, '/workspace', '--chdir', '/workspace');
-  args.push('--ro-bind', helperPath, '/opt/securesphere/agent-helper.py');
+  args.push('--ro-bind', helperPath, '/opt/securesphere/agent-helper');
   // Parents made by bwrap as root are 0700: the agent's uid must reach the egress socket.
   if (egressSocketDir) args.push('--perms', '0755', '--dir', '/run', '--perms', '0755', '--dir', '/run/securesphere', '--ro-bind', egressSocketDir, AGENT_EGRESS_DIR);
   args.push('--setenv', 'PATH', '/usr/local/bin:/usr/bin:/bin', '--setenv', 'HOME', '/workspace', '--setenv', 'LANG', 'C.UTF-8');
   args.push('--');
   if (asRootUid !== null) args.push('setpriv', `--reuid=${asRootUid}`, `--regid=${asRootUid}`, '--clear-groups', '--inh-caps=-all', '--');
-  args.push('prlimit', `--nproc=${l.pids}`, `--nofile=${l.nofile}`, `--fsize=${l.workspaceMb * 1024 * 1024}`, '--', 'python3', '-S', '-I', '/opt/securesphere/agent-helper.py');
+  args.push('prlimit', `--nproc=${l.pids}`, `--nofile=${l.nofile}`, `--fsize=${l.workspaceMb * 1024 * 1024}`, '--', '/opt/securesphere/agent-helper');
   return args;
 }
 
 export function createBubblewrapBackend(opts: { logger?: AgentLogger; uid?: number; egressSocketDir?: string } = {}): SandboxBackend {
   const log = opts.logger ?? silentLogger;
-  const helperPath = join(imageContextDir(), 'agent-helper.py');
   const uid = opts.uid ?? 1000;
   return {
     kind: 'bubblewrap',
     runtime: null,
     strength: 'weak',
     async start(spec: AgentSpec): Promise<AgentInstance> {
-      await spec.workspaceReady;
+      const [helperPath] = await Promise.all([helperBinary(), spec.workspaceReady]);
       const asRoot = process.getuid?.() === 0;
       const child = spawn('bwrap', bubblewrapArgs(spec, helperPath, asRoot ? uid : null, opts.egressSocketDir), { stdio: ['pipe', 'pipe', 'pipe'] });
       child.stderr.on('data', (c: Buffer) => log.debug({ agentId: spec.agentId, stderr: c.toString('utf8').slice(0, 500) }, 'bubblewrap stderr'));

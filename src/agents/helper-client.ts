@@ -48,12 +48,8 @@ export class HelperClient {
     return this.closedReason === null;
   }
 
-  ping(timeoutMs: number): Promise<{ pong: true; pid: number; uid: number; node: string }> {
-    return this.request({ op: 'ping' }, timeoutMs) as Promise<{ pong: true; pid: number; uid: number; node: string }>;
-  }
-
-  usage(dir: string, timeoutMs: number): Promise<{ bytes: number; files: number }> {
-    return this.request({ op: 'usage', dir }, timeoutMs) as Promise<{ bytes: number; files: number }>;
+  ping(timeoutMs: number): Promise<{ pong: true; pid: number; uid: number; helper: string }> {
+    return this.request({ op: 'ping' }, timeoutMs) as Promise<{ pong: true; pid: number; uid: number; helper: string }>;
   }
 
   async exec(req: HelperExecRequest): Promise<ExecResult> {

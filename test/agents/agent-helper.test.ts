@@ -1,11 +1,12 @@
-// The in-agent helper and its client, run directly on the host (no sandbox needed): timeout
-// kills the whole process group, output is capped with a marker, answers match requests,
-// malformed requests are answered, not fatal. Plus limit clamping.
+// The in-agent helper (the static C binary the image runs) and its client, run directly on the
+// host (no sandbox needed): timeout kills the whole process group, output is capped with a
+// marker, answers match requests, malformed or hostile requests are answered, not fatal,
+// arbitrary output bytes come back as valid JSON. Plus limit clamping.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src/agents/helper-client.js';
-import { imageContextDir } from '../../src/agents/image/build-image.js';
+import { helperBinary } from '../../src/agents/image/helper-binary.js';
 import { resolveLimits } from '../../src/agents/limits.js';
 
 describe('agent helper over stdin/stdout', () => {
@@ -14,10 +15,10 @@ describe('agent helper over stdin/stdout', () => {
   const exec = (argv: string[], extra: { timeoutMs?: number; outputCapBytes?: number; stdin?: string; env?: Record<string, string> } = {}) =>
     client.exec({ argv, cwd: '/tmp', env: extra.env ?? {}, stdin: extra.stdin, timeoutMs: extra.timeoutMs ?? 5_000, outputCapBytes: extra.outputCapBytes ?? 65_536 });
 
-  beforeAll(() => {
-    child = spawn('python3', ['-S', '-I', join(imageContextDir(), 'agent-helper.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  beforeAll(async () => {
+    child = spawn(await helperBinary(), [], { stdio: ['pipe', 'pipe', 'inherit'] });
     client = new HelperClient(child.stdin!, child.stdout!);
-  });
+  }, 120_000);
   afterAll(() => {
     child.kill('SIGKILL');
   });
@@ -57,7 +58,61 @@ describe('agent helper over stdin/stdout', () => {
   it('survives malformed requests', async () => {
     child.stdin!.write('not json\n{"op":"exec","id":"x1","argv":[1,2]}\n[]\n');
     await expect(client.request({ op: 'exec', argv: [] }, 2_000)).rejects.toThrow(/argv must be/);
+    await expect(client.request({ op: 'exec', argv: ['echo', 'a\u0000b'] }, 2_000)).rejects.toThrow(/NUL/);
+    await expect(client.request({ op: 'frobnicate' }, 2_000)).rejects.toThrow(/unknown op/);
     expect((await client.ping(2_000)).pong).toBe(true);
+  });
+
+  it('survives random garbage, deep nesting and an oversized line, and still answers', async () => {
+    const lines: string[] = ['{"op":"exec","id":"q","argv":["a"', '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]', '{"a":"\\ud800"}', '{"id":{"x":1},"op":"ping"}', '"\\uZZZZ"', '1e99999', '{"id":"k","op":"exec","argv":["true"],"timeoutMs":-1,"outputCapBytes":"x","env":{"A=B":"1","":"2","C":3},"cwd":7}'];
+    for (let i = 0; i < 200; i++) lines.push(randomBytes(1 + (i % 64)).toString('latin1').replace(/\n/g, ' '));
+    lines.push(`{"op":"ping","pad":"${'x'.repeat(33 * 1024 * 1024)}"}`);
+    child.stdin!.write(`${lines.join('\n')}\n`);
+    expect((await client.ping(10_000)).pong).toBe(true);
+    const r = await exec(['sh', '-c', 'echo ok']);
+    expect(r.stdout).toBe('ok\n');
+  });
+
+  it('returns arbitrary output bytes as valid JSON text, with invalid UTF-8 replaced', async () => {
+    const r = await exec(['sh', '-c', `printf 'caf\\303\\251 \\377\\376 \\000\\001"\\\\ \\342\\200\\250 \\360\\237\\230\\200'`]);
+    expect(r.stdout).toBe('café \ufffd\ufffd \u0000\u0001"\\ \u2028 😀');
+  });
+
+  it('decodes JSON escapes in argv, stdin and env, and lets env override PATH for the program lookup', async () => {
+    const r = await exec(['printf', '%s|%s', 'é\u00e9😀', '\t'], {});
+    expect(r.stdout).toBe('éé😀|\t');
+    const viaStdin = await exec(['cat'], { stdin: 'line1\nünïcode\n' });
+    expect(viaStdin.stdout).toBe('line1\nünïcode\n');
+    const noPath = await exec(['true'], { env: { PATH: '/nonexistent' } });
+    expect(noPath.exitCode).toBe(127);
+    const env = await exec(['sh', '-c', 'echo "$HOME|$X|$TMPDIR"'], { env: { HOME: '/elsewhere', X: 'y z' } });
+    expect(env.stdout).toBe('/elsewhere|y z|/tmp\n');
+  });
+
+  it('reports a signal death by name and a program that ignores its input', async () => {
+    const r = await exec(['sh', '-c', 'kill -TERM $$']);
+    expect(r).toMatchObject({ exitCode: null, signal: 'SIGTERM', limit: null });
+    const big = await exec(['true'], { stdin: 'x'.repeat(4 * 1024 * 1024) });
+    expect(big.exitCode).toBe(0);
+  });
+
+  it('kills a program that floods its output far past the cap and says so', async () => {
+    const r = await exec(['sh', '-c', 'yes'], { outputCapBytes: 1024, timeoutMs: 20_000 });
+    expect(r.limit).toBe('output');
+    expect(r.truncated).toBe(true);
+    expect(r.stdout.length).toBeLessThan(2_000);
+  });
+
+  it('answers without waiting for a background program that escaped the group and holds the pipes', async () => {
+    // If the helper waited for the pipes to close, this would only answer after 120 s and the
+    // client (timeout + 5 s) would reject.
+    const marker = `escaped-${process.pid}-${Date.now()}`;
+    try {
+      const r = await exec(['sh', '-c', `setsid sh -c 'exec -a ${marker} sleep 120' & echo started`], { timeoutMs: 3_000 });
+      expect(r).toMatchObject({ stdout: 'started\n', exitCode: 0, limit: null });
+    } finally {
+      spawn('pkill', ['-f', `^${marker}`]);
+    }
   });
 });
 

@@ -1,15 +1,20 @@
 // Builds the agent image on a host that cannot pull: mmdebstrap makes a minimal Debian root
 // filesystem from the host's apt sources, `docker import` turns it into a base image, and the
 // shipped Dockerfile is built FROM that base (its RUN installs nothing then, so no network).
-// Cached: the base is only rebuilt with force, the final image only when the helper changed.
+// The helper is compiled on the host (helper-binary.ts) and copied in, so the agent image
+// needs no compiler. Cached: the base is only rebuilt with force, the final image only when
+// the helper or the Dockerfile changed.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { ERROR_CODES, SecureSphereError, describeError } from '../../core/errors.js';
+import { HELPER_SOURCE, helperBinary, helperSourceSha256, imageContextDir } from './helper-binary.js';
+
+export { imageContextDir } from './helper-binary.js';
 
 export interface BuildImageOptions {
   image: string;
@@ -30,24 +35,13 @@ export interface BuildImageResult {
   durationMs: number;
 }
 
-export const HELPER_PATH_IN_IMAGE = '/opt/securesphere/agent-helper.py';
+export const HELPER_PATH_IN_IMAGE = '/opt/securesphere/agent-helper';
 const HELPER_LABEL = 'org.securesphere.helper-sha256';
 const PACKAGES = ['nodejs', 'python3', 'busybox'];
 
-/** The folder holding Dockerfile and agent-helper.py (works from src/ under tsx and from dist/). */
-export function imageContextDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [here, join(here, '..', '..', '..', '..', 'src', 'agents', 'image')];
-  for (const dir of candidates) if (existsSync(join(dir, 'agent-helper.py'))) return dir;
-  throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, `agent-helper.py not found near ${here}: reinstall SecureSphere.`);
-}
-
-/** Hash of the build context (helper + Dockerfile): the image is rebuilt when either changes. */
+/** Hash of the build context (helper source, its flags, Dockerfile): the image is rebuilt when any changes. */
 export function helperSha256(): string {
-  const dir = imageContextDir();
-  const hash = createHash('sha256');
-  for (const file of ['agent-helper.py', 'Dockerfile']) hash.update(readFileSync(join(dir, file)));
-  return hash.digest('hex');
+  return createHash('sha256').update(helperSourceSha256()).update(readFileSync(join(imageContextDir(), 'Dockerfile'))).digest('hex');
 }
 
 function baseTagFor(image: string, suite: string): string {
@@ -121,7 +115,6 @@ export async function buildSandboxImage(options: BuildImageOptions): Promise<Bui
   const suite = options.suite ?? hostSuite();
   const base = baseTagFor(options.image, suite);
   const sha = helperSha256();
-  const context = imageContextDir();
 
   const existing = await imageLabels(docker, options.image);
   if (!options.force && existing && existing[HELPER_LABEL] === sha) {
@@ -154,12 +147,28 @@ export async function buildSandboxImage(options: BuildImageOptions): Promise<Bui
     say('[2/3] skipped');
   }
 
-  say(`[3/3] docker build FROM ${base} + agent helper -> ${options.image}`);
-  const stream = await docker.buildImage(
-    { context, src: ['Dockerfile', 'agent-helper.py'] },
-    { t: options.image, buildargs: { BASE: base }, labels: { [HELPER_LABEL]: sha }, rm: true, forcerm: true, nocache: options.force === true } as Record<string, unknown>,
-  );
-  await followProgress(docker, stream, (l) => say(`  ${l}`));
+  say(`[3/3] gcc agent helper, docker build FROM ${base} -> ${options.image}`);
+  const context = mkdtempSync(join(tmpdir(), 'securesphere-image-'));
+  try {
+    copyFileSync(join(imageContextDir(), 'Dockerfile'), join(context, 'Dockerfile'));
+    copyFileSync(join(imageContextDir(), HELPER_SOURCE), join(context, HELPER_SOURCE));
+    // The prebuilt binary makes the Dockerfile's helper stage skip its own compile.
+    copyFileSync(await helperBinary(), join(context, 'agent-helper'));
+    const stream = await docker.buildImage(
+      { context, src: ['Dockerfile', HELPER_SOURCE, 'agent-helper'] },
+      {
+        t: options.image,
+        buildargs: { BASE: base, HELPER_BUILDER: base },
+        labels: { [HELPER_LABEL]: sha },
+        rm: true,
+        forcerm: true,
+        nocache: options.force === true,
+      } as Record<string, unknown>,
+    );
+    await followProgress(docker, stream, (l) => say(`  ${l}`));
+  } finally {
+    rmSync(context, { recursive: true, force: true });
+  }
   const check = await imageLabels(docker, options.image);
   if (check?.[HELPER_LABEL] !== sha) {
     throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, `Built ${options.image} but it does not carry the expected helper label; see the build output above.`);
