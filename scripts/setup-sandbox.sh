@@ -81,6 +81,25 @@ else
 fi
 docker info --format '{{json .Runtimes}}' | grep -q '"runsc"' || die "dockerd does not list the runsc runtime; check $DAEMON_JSON"
 
+# Every runsc process (create, gofer, sandbox, start: six execs per agent) registers for
+# membarrier at start-up, and runsc moves itself between cgroups (v1): both wait for an RCU
+# grace period, ~10-15 ms each on this kind of VM, ~70 ms of a ~200 ms cold agent start.
+# Expedited grace periods end that wait at the price of a few more inter-processor interrupts
+# (the kernel's own trade-off; the boot uses them by default). Opt out: SECURESPHERE_RCU_EXPEDITED=0.
+RCU=/sys/kernel/rcu_expedited
+if [ "${SECURESPHERE_RCU_EXPEDITED:-1}" = 1 ] && [ -e "$RCU" ]; then
+  if [ "$(cat "$RCU")" = 1 ]; then
+    step "Expedited RCU grace periods already on ($RCU = 1)"
+  elif echo 1 > "$RCU" 2>/dev/null; then
+    step "Turned on expedited RCU grace periods ($RCU = 1): cold agent starts ~70 ms faster"
+  else
+    step "Could not write $RCU (read-only sysfs?): cold agent starts stay ~70 ms slower"
+  fi
+  if [ -d /etc/tmpfiles.d ] && [ "$(cat "$RCU")" = 1 ]; then
+    echo "w $RCU - - - - 1" > /etc/tmpfiles.d/securesphere-rcu-expedited.conf # kept across reboots (systemd-tmpfiles)
+  fi
+fi
+
 if [ ! -d node_modules ]; then
   step "Installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund

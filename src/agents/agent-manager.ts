@@ -21,6 +21,8 @@ export interface AgentManagerDeps {
   unavailableReason?: string;
   /** One line on the runtimes that were rejected and why (for health()). */
   rejectedSummary?: string;
+  /** A host setting that slows agents down and how to fix it (for health()). */
+  hostAdvice?: string;
   workspaces: Workspaces;
   defaults: SandboxLimits;
   maxima: SandboxLimits;
@@ -68,7 +70,8 @@ export class AgentManager implements Sandbox {
     if (!b) return { ok: false, backend: 'none', runtime: null, detail: this.deps.unavailableReason ?? 'no sandbox backend' };
     const weak = b.strength === 'weak' ? ' (weaker isolation: shares the host kernel)' : '';
     const rejected = this.deps.rejectedSummary ? `; not used: ${this.deps.rejectedSummary}` : '';
-    return { ok: true, backend: b.kind, runtime: b.runtime, detail: `${this.live.size} agents, ${this.pool.length} warm${weak}; workspace quota: ${this.deps.workspaces.mode}${rejected}` };
+    const advice = this.deps.hostAdvice ? `; ${this.deps.hostAdvice}` : '';
+    return { ok: true, backend: b.kind, runtime: b.runtime, detail: `${this.live.size} agents, ${this.pool.length} warm${weak}; workspace quota: ${this.deps.workspaces.mode}${rejected}${advice}` };
   }
 
   /** Start the idle reaper and the warm pool. */

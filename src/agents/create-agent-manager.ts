@@ -12,6 +12,7 @@ import { AgentStore } from '../store/agents.js';
 import { AgentManager } from './agent-manager.js';
 import type { SandboxBackend } from './backend.js';
 import { createBubblewrapBackend } from './bubblewrap-backend.js';
+import { type HostTuning, readHostTuning } from './host-tuning.js';
 import { AGENT_UID, createDockerBackend } from './docker-backend.js';
 import { fromConfig } from './limits.js';
 import { type AgentLogger, silentLogger } from './logger.js';
@@ -40,6 +41,8 @@ export interface CreateAgentManagerOptions {
   reconcile?: boolean;
   /** Host directory of the egress proxy's socket, bound read-only into every agent (the http skill's way out). */
   egressSocketDir?: string;
+  /** Where to read the expedited-RCU setting (tests point it at a file). */
+  rcuExpeditedPath?: string;
 }
 
 export interface AgentSubsystem {
@@ -62,6 +65,8 @@ export interface SandboxInfo {
   maxAgents: number;
   detection: RuntimeDetection | null;
   unavailable: string | null;
+  /** Host kernel settings that affect agent start times (gVisor backends only). */
+  hostTuning: HostTuning | null;
 }
 
 export function projectLabelFor(dataDir: string): string {
@@ -99,11 +104,15 @@ export async function createAgentManager(opts: CreateAgentManagerOptions): Promi
     unavailable = describeError(err);
   }
 
+  const hostTuning = backend?.runtime?.includes('runsc') ? readHostTuning(opts.rcuExpeditedPath) : null;
+  if (hostTuning?.advice) log.warn({ rcuExpedited: false }, hostTuning.advice);
+
   const workspaces = await createWorkspaces({ dataDir, uid: AGENT_UID, mode: opts.workspaceQuota ?? 'auto' });
   if (workspaces.mode === 'plain') log.warn({}, 'workspace size limit not enforced: loop-mounted workspaces need root and /dev/loop-control');
   const store = new AgentStore(opts.db);
   const manager = new AgentManager({
     store,
+    hostAdvice: hostTuning?.advice ?? undefined,
     backend,
     unavailableReason: unavailable ?? undefined,
     rejectedSummary: detection?.candidates
@@ -141,6 +150,7 @@ export async function createAgentManager(opts: CreateAgentManagerOptions): Promi
       maxAgents: cfg.max_agents,
       detection,
       unavailable,
+      hostTuning,
     }),
   };
 }

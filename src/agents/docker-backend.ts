@@ -5,6 +5,7 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
+import { withTimeout } from '../core/with-timeout.js';
 import type { AgentExit, AgentInstance, AgentSpec, LabelledAgent, SandboxBackend } from './backend.js';
 import { dockerExec } from './docker-exec.js';
 import { AGENT_EGRESS_DIR } from '../security/egress-paths.js';
@@ -157,7 +158,8 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
       try {
         const { helper, detach } = await connect(container, spec.agentId, true);
         await spec.workspaceReady;
-        await container.start();
+        // A runtime can hang in start (runsc --platform=kvm does on these hosts): give up in time.
+        await withTimeout(container.start(), startTimeoutMs, 'container start');
         try {
           await helper.ping(startTimeoutMs);
         } catch (err) {
@@ -166,8 +168,8 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
         }
         return instance(container, spec.agentId, helper, detach);
       } catch (err) {
-        const info = await container.inspect().catch(() => null);
-        await container.remove({ force: true }).catch(() => undefined);
+        const info = await withTimeout(container.inspect(), 3_000, 'inspect').catch(() => null);
+        await withTimeout(container.remove({ force: true }), 10_000, 'remove').catch(() => undefined);
         const removed = isRunsc ? await cleanupRunscOrphans(docker, log).catch(() => []) : [];
         const exit = classify(info?.State?.ExitCode ?? null, info?.State?.OOMKilled === true, info?.State?.Error || describeError(err));
         throw new SecureSphereError(

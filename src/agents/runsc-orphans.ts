@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { describeError } from '../core/errors.js';
+import { withTimeout } from '../core/with-timeout.js';
 import type { AgentLogger } from './logger.js';
 
 const run = promisify(execFile);
@@ -35,9 +36,11 @@ function processes(): Proc[] {
   return out;
 }
 
+/** Only a clear 404 counts as unknown. The engine blocks inspect of a container stuck mid-start
+ *  (a hung runtime); that one is someone's live container, and must not block us either. */
 async function known(docker: Docker, id: string): Promise<boolean> {
   try {
-    await docker.getContainer(id).inspect();
+    await withTimeout(docker.getContainer(id).inspect(), 3_000, 'inspect');
     return true;
   } catch (err) {
     return (err as { statusCode?: number }).statusCode !== 404;
@@ -93,7 +96,7 @@ export async function hostPidsOf(docker: Docker, containerId: string): Promise<n
   const procs = processes();
   const roots = new Set(procs.filter((p) => p.cmdline.includes(containerId)).map((p) => p.pid));
   try {
-    const info = await docker.getContainer(containerId).inspect();
+    const info = await withTimeout(docker.getContainer(containerId).inspect(), 3_000, 'inspect');
     if (info.State?.Pid) roots.add(info.State.Pid);
   } catch {
     /* gone */

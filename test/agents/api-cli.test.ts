@@ -1,4 +1,7 @@
 // The agent API routes and the agents/sandbox CLI commands, on a real runsc agent manager.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -22,8 +25,12 @@ await describeSandbox('agent API routes and CLI', () => {
   const app = () => createApiApp({ token: 'test-token', bodyLimitBytes: 1 << 20, logger: pino({ level: 'silent' }), routes: [agentRoutes(async () => t)] });
   const auth = { authorization: 'Bearer test-token' };
 
+  // The host knob is read from a file we control, set to "off", to see the advice come through.
+  const rcuFile = join(mkdtempSync(join(tmpdir(), 'securesphere-rcu-')), 'rcu_expedited');
+  writeFileSync(rcuFile, '0\n');
+
   beforeAll(async () => {
-    t = await createTestAgents({});
+    t = await createTestAgents({}, { rcuExpeditedPath: rcuFile });
   });
   afterAll(async () => {
     await t?.close();
@@ -64,6 +71,8 @@ await describeSandbox('agent API routes and CLI', () => {
     const sandbox = (await a.inject({ method: 'GET', url: '/api/sandbox', headers: auth })).json();
     expect(sandbox).toMatchObject({ backend: 'docker', runtime: 'runsc', strength: 'strong', image: t.config.image, limits: t.config.limits });
     expect(sandbox.candidates.map((c: { name: string }) => c.name)).toEqual(['runsc', 'kata', 'runc', 'bubblewrap']);
+    expect(sandbox.host_tuning).toMatchObject({ rcu_expedited: false, advice: expect.stringContaining('setup-sandbox.sh') });
+    expect((await t.manager.health()).detail).toContain('rcu_expedited is 0');
     await a.close();
   });
 

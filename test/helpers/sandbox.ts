@@ -86,12 +86,12 @@ export interface TestAgents extends AgentSubsystem {
 /** A real AgentManager on a throw-away data dir (its own project label, so tests never touch each other's containers). */
 export async function createTestAgents(
   sandbox: Record<string, unknown> = {},
-  opts: { dataDir?: string; forceRuntime?: string; workspaceQuota?: 'loop' | 'plain' } = {},
+  opts: { dataDir?: string; forceRuntime?: string; workspaceQuota?: 'loop' | 'plain'; rcuExpeditedPath?: string } = {},
 ): Promise<TestAgents> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'securesphere-test-agents-'));
   const config = configSchema.parse({ sandbox: { image: TEST_IMAGE, warm_pool: 0, require_strong_isolation: true, ...sandbox } }).sandbox;
   const db = openDatabase(dataDir);
-  const sub = await createAgentManager({ db, config, dataDir, forceRuntime: opts.forceRuntime, workspaceQuota: opts.workspaceQuota });
+  const sub = await createAgentManager({ db, config, dataDir, forceRuntime: opts.forceRuntime, workspaceQuota: opts.workspaceQuota, rcuExpeditedPath: opts.rcuExpeditedPath });
   return {
     ...sub,
     db,

@@ -44,6 +44,7 @@ export function serializeSandboxInfo(info: SandboxInfo) {
     agents: info.agents,
     max_agents: info.maxAgents,
     unavailable: info.unavailable,
+    host_tuning: info.hostTuning ? { rcu_expedited: info.hostTuning.rcuExpedited, advice: info.hostTuning.advice } : null,
     candidates: info.detection?.candidates.map((c) => ({ name: c.name, runtime: c.runtime, strength: c.strength, status: c.status, reason: c.reason })) ?? null,
   };
 }
