@@ -1,6 +1,7 @@
 // `securesphere doctor`: checks config, store, provider and sandbox, and says what to fix.
 import type { Command } from 'commander';
 import Docker from 'dockerode';
+import { readHostTuning } from '../../agents/host-tuning.js';
 import { detectRuntime } from '../../agents/runtime-detect.js';
 import { describeError } from '../../core/errors.js';
 import { createGateway } from '../../gateway.js';
@@ -48,6 +49,18 @@ export function registerDoctorCommand(program: Command): void {
           optional: true,
           detail: `${c.status}${chosen ? ' (chosen)' : ''}, ${c.strength} isolation: ${c.reason}`,
         });
+      }
+      if (detection.chosen?.runtime?.includes('runsc')) {
+        const tuning = readHostTuning();
+        if (tuning.rcuExpedited !== null) {
+          checks.push({
+            name: 'host tuning',
+            ok: tuning.rcuExpedited,
+            optional: true,
+            detail: tuning.advice ?? 'expedited RCU grace periods on (fast gVisor starts)',
+            fix: 'bash scripts/setup-sandbox.sh (or SECURESPHERE_RCU_EXPEDITED=0 to keep it off on purpose)',
+          });
+        }
       }
       const sandboxReport = {
         ok: detection.chosen !== null,
