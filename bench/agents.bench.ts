@@ -2,11 +2,12 @@
 // round trip, exec of a small binary and of `node -e 0`, PSS per idle agent, and start
 // latency with 10/50/100 agents started at once. Prints numbers; never fails on a timing.
 // Targets (2 cores): cold p50 <= 200 ms runsc, claim <= 5 ms, round trip <= 1 ms, idle <= 20 MiB.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { type AgentSubsystem, createAgentManager } from '../src/agents/create-agent-manager.js';
+import { RCU_EXPEDITED_PATH, readHostTuning } from '../src/agents/host-tuning.js';
 import type { QuotaMode } from '../src/agents/workspace.js';
 import { configSchema } from '../src/config/schema.js';
 import { type Db, openDatabase } from '../src/store/database.js';
@@ -174,6 +175,27 @@ async function main(): Promise<void> {
   }
   if (runtimes.includes('runsc')) line('cold agent start (runsc; plain workspace, no quota)', await coldStarts('runsc', n, 'plain'));
   if (cold.runsc && cold.runc) console.log(`ratio cold start runsc/runc p50: ${(pct(cold.runsc, 50) / pct(cold.runc, 50)).toFixed(2)}x`);
+  // The host setting scripts/setup-sandbox.sh makes: show what it is worth, then put it back.
+  const tuning = readHostTuning();
+  console.log(`host: ${RCU_EXPEDITED_PATH} = ${tuning.rcuExpedited === null ? 'absent' : tuning.rcuExpedited ? 1 : 0}`);
+  if (runtimes.includes('runsc') && tuning.rcuExpedited !== null && cold.runsc) {
+    const flipped = tuning.rcuExpedited ? '0' : '1';
+    try {
+      writeFileSync(RCU_EXPEDITED_PATH, flipped);
+      const other = await coldStarts('runsc', n);
+      line(`cold agent start (runsc) with rcu_expedited=${flipped}`, other);
+      const [on, off] = tuning.rcuExpedited ? [cold.runsc, other] : [other, cold.runsc];
+      console.log(`ratio cold start runsc rcu_expedited 0/1 p50: ${(pct(off, 50) / pct(on, 50)).toFixed(2)}x`);
+    } catch (err) {
+      console.log(`(could not flip ${RCU_EXPEDITED_PATH}: ${(err as Error).message})`);
+    } finally {
+      try {
+        writeFileSync(RCU_EXPEDITED_PATH, tuning.rcuExpedited ? '1' : '0');
+      } catch {
+        /* not writable: never changed */
+      }
+    }
+  }
   await warmClaims(quick ? 3 : 10);
   for (const rt of ['runsc', 'runc'].filter((r) => runtimes.includes(r))) await execAndMemory(rt);
   for (const c of quick ? [10] : [10, 50, 100]) await concurrent(c);
