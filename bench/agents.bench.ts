@@ -19,9 +19,9 @@ const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
-const f = (ms: number): string => (ms < 10 ? ms.toFixed(2) : ms.toFixed(0));
+const f = (ms: number, unit = 'ms'): string => (unit === 'MiB' ? ms.toFixed(1) : ms < 10 ? ms.toFixed(2) : ms.toFixed(0));
 const line = (label: string, xs: number[], unit = 'ms'): void =>
-  console.log(`${label.padEnd(44)} p50 ${f(pct(xs, 50)).padStart(7)} ${unit}   p90 ${f(pct(xs, 90)).padStart(7)} ${unit}   (n=${xs.length})`);
+  console.log(`${label.padEnd(44)} p50 ${f(pct(xs, 50), unit).padStart(7)} ${unit}   p90 ${f(pct(xs, 90), unit).padStart(7)} ${unit}   (n=${xs.length})`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Env {
