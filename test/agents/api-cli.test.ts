@@ -47,6 +47,15 @@ await describeSandbox('agent API routes and CLI', () => {
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ exit_code: null, limit: 'timeout' });
   });
 
+  it('ls -l and stat work inside a runsc agent (GNU ones fail there with EINVAL on statx)', async () => {
+    lines.length = 0;
+    await program().parseAsync(['node', 'securesphere', 'sandbox', 'exec', '--conversation', 'cli-conv', '--', 'sh', '-c', 'echo hi > listed.txt && ls -l /workspace && stat listed.txt']);
+    const result = JSON.parse(lines.at(-1)!);
+    expect(result).toMatchObject({ exit_code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^-rw\S+\s+1 agent\s+agent\s+3 .* listed\.txt$/m);
+    expect(result.stdout).toMatch(/File: listed\.txt/);
+  });
+
   it('sandbox info probes every runtime; build-image is cached when the image is current', async () => {
     lines.length = 0;
     await program().parseAsync(['node', 'securesphere', 'sandbox', 'info']);
