@@ -9,7 +9,7 @@ import type { AuditLog } from '../security/audit-log.js';
 import type { AgentRecord, AgentStore } from '../store/agents.js';
 import type { AgentExit, AgentInstance, SandboxBackend } from './backend.js';
 import type { HelperExecRequest } from './helper-client.js';
-import { resolveLimits } from './limits.js';
+import { agentFits, grownLimits, resolveLimits } from './limits.js';
 import { type AgentLogger, silentLogger } from './logger.js';
 import type { AgentHandle, AgentRequirements, ExecRequest, ExecResult, Sandbox, SandboxLimits } from './sandbox.js';
 import type { Workspaces } from './workspace.js';
@@ -40,6 +40,8 @@ export interface LiveAgent {
   instance: AgentInstance;
   lastUsed: number;
   busy: number;
+  /** What the container was started with (adopted agents: the defaults). */
+  limits: SandboxLimits;
 }
 
 export const conversationKey = (conversationId: string): string => createHash('sha256').update(conversationId, 'utf8').digest('hex');
@@ -122,8 +124,9 @@ export class AgentManager implements Sandbox {
       stdin: request.stdin,
       timeoutMs: limits.timeoutMs,
       outputCapBytes: limits.outputCapBytes,
+      rlimits: { nproc: limits.pids, nofile: limits.nofile },
     };
-    const agent = await this.ensure(conversationId);
+    const agent = await this.ensure(conversationId, limits);
     agent.busy += 1;
     try {
       return await agent.instance.exec(helperRequest);
@@ -141,15 +144,28 @@ export class AgentManager implements Sandbox {
     }
   }
 
-  /** The conversation's running agent, started (or claimed from the pool) if needed. */
-  ensure(conversationId: string): Promise<LiveAgent> {
+  /**
+   * The conversation's running agent, started (or claimed from the pool) if needed. With `need`,
+   * an agent whose container limits are too small for it is replaced by one with enough, unless
+   * a call is running in it (that call keeps its agent; this one then runs with what it has).
+   */
+  ensure(conversationId: string, need?: SandboxLimits): Promise<LiveAgent> {
     const existing = this.byConversation.get(conversationId);
-    if (existing) return Promise.resolve(existing);
+    if (existing && (!need || agentFits(existing.limits, need) || existing.busy > 0)) return Promise.resolve(existing);
     const pending = this.starting.get(conversationId);
     if (pending) return pending;
+    const limits = existing ? grownLimits(existing.limits, need!) : need ? grownLimits(this.deps.defaults, need) : this.deps.defaults;
     // Registered as starting before acquire() runs, so eviction counts this agent too.
     const p = Promise.resolve()
-      .then(() => this.acquire(conversationId))
+      .then(async () => {
+        if (existing) {
+          // Callers that got `existing` just before us count as busy by now (they resume first).
+          if (existing.busy > 0 || this.byConversation.get(conversationId) !== existing) return existing;
+          this.log.info({ agentId: existing.id, memoryMb: limits.memoryMb, cpus: limits.cpus }, 'recreating the agent with larger limits for a skill');
+          await this.stop(existing.id);
+        }
+        return this.acquire(conversationId, limits);
+      })
       .finally(() => this.starting.delete(conversationId));
     this.starting.set(conversationId, p);
     return p;
@@ -189,18 +205,19 @@ export class AgentManager implements Sandbox {
 
   /** Register an agent that survived a gateway restart (see reconcile.ts). */
   adopt(record: AgentRecord, instance: AgentInstance): void {
-    const agent: LiveAgent = { id: record.id, conversationId: record.conversationId, instance, lastUsed: record.lastUsedAt ?? Date.now(), busy: 0 };
+    const agent: LiveAgent = { id: record.id, conversationId: record.conversationId, instance, lastUsed: record.lastUsedAt ?? Date.now(), busy: 0, limits: this.deps.defaults };
     this.track(agent);
   }
 
-  private async acquire(conversationId: string): Promise<LiveAgent> {
+  private async acquire(conversationId: string, limits: SandboxLimits): Promise<LiveAgent> {
     const backend = this.deps.backend;
     if (!backend || this.closed) {
       throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, `No sandbox is available: ${this.deps.unavailableReason ?? 'the agent manager is closed'}. Run \`securesphere doctor\`.`);
     }
     await this.evictForRoom();
     const key = conversationKey(conversationId);
-    const pooled = this.pool.shift();
+    // Pool agents have the default limits: no use to a call that needs more.
+    const pooled = agentFits(this.deps.defaults, limits) ? this.pool.shift() : undefined;
     if (pooled) {
       let claimed = false;
       try {
@@ -219,12 +236,12 @@ export class AgentManager implements Sandbox {
       }
       this.pool.unshift(pooled);
     }
-    const agent = await this.startAgent(conversationId, key);
+    const agent = await this.startAgent(conversationId, key, limits);
     this.fillPool();
     return agent;
   }
 
-  private async startAgent(conversationId: string | null, key: string | null): Promise<LiveAgent> {
+  private async startAgent(conversationId: string | null, key: string | null, limits: SandboxLimits = this.deps.defaults): Promise<LiveAgent> {
     const backend = this.deps.backend!;
     const id = newId('agt');
     this.deps.store.insert({ id, conversationId, backend: backend.kind, runtime: backend.runtime, state: 'creating' });
@@ -234,8 +251,10 @@ export class AgentManager implements Sandbox {
       const early = key ? this.deps.workspaces.prepareEarly(key, this.deps.defaults.workspaceMb) : null;
       const workspaceDir = early ? early.dir : await this.deps.workspaces.preparePoolSlot(id, this.deps.defaults.workspaceMb);
       early?.ready.catch(() => undefined); // observed by backend.start; avoid an unhandled rejection meanwhile
-      const instance = await backend.start({ agentId: id, conversationKey: key, workspaceDir, limits: this.deps.defaults, workspaceReady: early?.ready });
-      const agent: LiveAgent = { id, conversationId, instance, lastUsed: Date.now(), busy: 0 };
+      // Open files are limited per call by the helper; the container only holds the ceiling.
+      const containerLimits = { ...limits, nofile: this.deps.maxima.nofile };
+      const instance = await backend.start({ agentId: id, conversationKey: key, workspaceDir, limits: containerLimits, workspaceReady: early?.ready });
+      const agent: LiveAgent = { id, conversationId, instance, lastUsed: Date.now(), busy: 0, limits };
       this.deps.store.update(id, { state: 'running', containerId: instance.containerId, startedAt: Date.now(), lastUsedAt: agent.lastUsed });
       this.track(agent);
       const ms = Math.round(performance.now() - started);

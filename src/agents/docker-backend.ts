@@ -10,7 +10,7 @@ import type { AgentExit, AgentInstance, AgentSpec, LabelledAgent, SandboxBackend
 import { dockerExec } from './docker-exec.js';
 import { AGENT_EGRESS_DIR } from '../security/egress-paths.js';
 import { HelperClient } from './helper-client.js';
-import { RUNSC_MIN_PIDS } from './limits.js';
+import { RUNSC_MIN_PIDS, hostTaskLimit } from './limits.js';
 import { type AgentLogger, silentLogger } from './logger.js';
 import { cleanupRunscOrphans, hostPidsOf } from './runsc-orphans.js';
 
@@ -136,7 +136,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
             Memory: memory,
             MemorySwap: memory,
             NanoCpus: Math.round(l.cpus * 1e9),
-            PidsLimit: isRunsc ? Math.max(l.pids, RUNSC_MIN_PIDS) : l.pids,
+            PidsLimit: hostTaskLimit(isRunsc, l.pids),
             Ulimits: [{ Name: 'nofile', Soft: l.nofile, Hard: l.nofile }],
             // /dev/shm is another writable tmpfs: no bigger than /tmp.
             ShmSize: l.tmpfsMb * 1024 * 1024,

@@ -14,6 +14,8 @@ export interface HelperExecRequest {
   stdin?: string;
   timeoutMs: number;
   outputCapBytes: number;
+  /** Per-call process limits the helper sets before exec (never above the agent's own). */
+  rlimits?: { nproc?: number; nofile?: number };
 }
 
 interface Pending {

@@ -28,3 +28,36 @@ export function resolveLimits(defaults: SandboxLimits, maxima: SandboxLimits, re
 
 /** gVisor counts its own sandbox threads against the pids limit: below ~256 it fails to start or dies. */
 export const RUNSC_MIN_PIDS = 256;
+
+/**
+ * The container's pids cgroup counts HOST tasks. Under runsc (ptrace platform) every guest
+ * process costs about eight host tasks (measured here: 43 idle, 375 with 30 sleeping processes,
+ * 1842 with 120), so a guest limit of N processes needs ~10 N host tasks. The guest limit itself
+ * is the helper's RLIMIT_NPROC: hitting it gives a clean "Cannot fork" instead of the whole
+ * sandbox dying on the cgroup. Under runc, guest processes are host tasks (plus the helper).
+ */
+export function hostTaskLimit(runsc: boolean, guestPids: number): number {
+  return runsc ? Math.max(RUNSC_MIN_PIDS, 128 + 10 * guestPids) : guestPids + 16;
+}
+
+/**
+ * Where each limit is enforced. memoryMb, cpus, tmpfsMb and the pids ceiling belong to the
+ * agent's container and are fixed when it starts: a call that needs more than its
+ * conversation's agent has gets the agent recreated with enough (when no other call is running
+ * in it; the workspace survives). Per call, the helper sets RLIMIT_NPROC to the call's pids and
+ * RLIMIT_NOFILE to its nofile (never above the container's); timeoutMs and outputCapBytes are
+ * per call too. workspaceMb is the conversation's workspace size, fixed when it is first made.
+ */
+export const AGENT_LEVEL_LIMITS = ['memoryMb', 'cpus', 'tmpfsMb', 'pids'] as const;
+
+/** True when an agent started with `has` can serve a call that needs `need`. */
+export function agentFits(has: SandboxLimits, need: SandboxLimits): boolean {
+  return AGENT_LEVEL_LIMITS.every((k) => has[k] >= need[k]);
+}
+
+/** The agent-level limits to start with: the larger of what the agent had and what is needed. */
+export function grownLimits(has: SandboxLimits, need: SandboxLimits): SandboxLimits {
+  const out = { ...has };
+  for (const k of AGENT_LEVEL_LIMITS) out[k] = Math.max(has[k], need[k]);
+  return out;
+}

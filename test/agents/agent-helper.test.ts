@@ -89,6 +89,16 @@ describe('agent helper over stdin/stdout', () => {
     expect(env.stdout).toBe('/elsewhere|y z|/tmp\n');
   });
 
+  it('lowers the open-files and process limits of one call, never raising them past its own', async () => {
+    const req = (rlimits: Record<string, number>) => client.request({ op: 'exec', argv: ['sh', '-c', 'ulimit -n'], cwd: '/tmp', env: {}, timeoutMs: 5_000, outputCapBytes: 1000, rlimits }, 10_000) as Promise<{ stdout: string }>;
+    expect((await req({ nofile: 33 })).stdout).toBe('33\n');
+    const own = Number((await req({})).stdout);
+    expect(own).toBeGreaterThan(33);
+    expect(Number((await req({ nofile: own * 1000 })).stdout)).toBe(own);
+    const procs = await client.request({ op: 'exec', argv: ['python3', '-c', 'import resource; print(resource.getrlimit(resource.RLIMIT_NPROC))'], cwd: '/tmp', env: {}, timeoutMs: 5_000, outputCapBytes: 1000, rlimits: { nproc: 4321 } }, 10_000) as { stdout: string };
+    expect(procs.stdout).toBe('(4321, 4321)\n');
+  });
+
   it('reports a signal death by name and a program that ignores its input', async () => {
     const r = await exec(['sh', '-c', 'kill -TERM $$']);
     expect(r).toMatchObject({ exitCode: null, signal: 'SIGTERM', limit: null });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { hostTaskLimit } from '../../src/agents/limits.js';
 import { conversationKey } from '../../src/agents/agent-manager.js';
 import { LABEL_AGENT, LABEL_PROJECT, createDockerBackend } from '../../src/agents/docker-backend.js';
 import { dockerExec } from '../../src/agents/docker-exec.js';
@@ -56,8 +57,10 @@ await describeSandbox('agent lifecycle (runsc)', () => {
     expect(h.Memory).toBe(t.config.limits.memory_mb * 1024 * 1024);
     expect(h.MemorySwap).toBe(h.Memory);
     expect(h.NanoCpus).toBe(t.config.limits.cpus * 1e9);
-    expect(h.PidsLimit).toBeGreaterThanOrEqual(256);
-    expect(h.Ulimits).toEqual([{ Name: 'nofile', Soft: 1024, Hard: 1024 }]);
+    // Host tasks: ~10 per guest process under runsc (the guest limit is the helper's RLIMIT_NPROC).
+    expect(h.PidsLimit).toBe(hostTaskLimit(true, t.config.limits.pids));
+    // The container holds the ceiling; each call gets its own nofile (see skill-limits.test.ts).
+    expect(h.Ulimits).toEqual([{ Name: 'nofile', Soft: t.config.max_limits.nofile, Hard: t.config.max_limits.nofile }]);
     expect(h.Tmpfs?.['/tmp']).toContain(`size=${t.config.limits.tmpfs_mb}m`);
     expect(h.ShmSize).toBe(t.config.limits.tmpfs_mb * 1024 * 1024);
     expect(h.LogConfig?.Type).toBe('none'); // program output never lands in container logs on disk

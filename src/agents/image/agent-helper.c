@@ -3,7 +3,8 @@
  * newline-delimited JSON requests on stdin and writes one JSON answer line per request on
  * stdout. Protocol (see src/agents/helper-client.ts):
  *   {"id":X,"op":"ping"}  -> {"id":X,"result":{"pong":true,"pid":N,"uid":N,"helper":"c"}}
- *   {"id":X,"op":"exec","argv":[..],"cwd":"..","env":{..},"stdin":"..","timeoutMs":N,"outputCapBytes":N}
+ *   {"id":X,"op":"exec","argv":[..],"cwd":"..","env":{..},"stdin":"..","timeoutMs":N,"outputCapBytes":N,
+ *    "rlimits":{"nproc":N,"nofile":N}}
  *                         -> {"id":X,"result":{"exitCode":N|null,"signal":"SIG..."|null,"stdout":"..",
  *                             "stderr":"..","durationMs":N,"truncated":B,"limit":null|"timeout"|"output"|"killed"}}
  *   anything else         -> {"id":X|null,"error":"..."}
@@ -30,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -544,7 +546,22 @@ static double positive(const jval *v, double fallback, double max) {
 }
 
 /* Child side of fork(): never returns. Reports a failure to start as an errno on err_fd. */
-static void exec_child(int in_r, int out_w, int err_w, int err_fd, const char *cwd, char **argv, char **envp, const char *path) {
+/* Lowers soft and hard limit to `value` (never raises: the container's limit is the ceiling). */
+static void lower_limit(int resource, double value) {
+    struct rlimit rl;
+    if (value <= 0 || getrlimit(resource, &rl) != 0) return;
+    rlim_t want = value >= (double)RLIM_INFINITY ? RLIM_INFINITY : (rlim_t)value;
+    if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max) want = rl.rlim_max;
+    rl.rlim_cur = rl.rlim_max = want;
+    setrlimit(resource, &rl);
+}
+
+typedef struct {
+    double nproc, nofile;
+} limits_t;
+
+static void exec_child(int in_r, int out_w, int err_w, int err_fd, const char *cwd, char **argv, char **envp, const char *path,
+                       const limits_t *lim) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -552,6 +569,8 @@ static void exec_child(int in_r, int out_w, int err_w, int err_fd, const char *c
     signal(SIGCHLD, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     setsid(); /* own process group: a timeout kills every descendant */
+    lower_limit(RLIMIT_NPROC, lim->nproc);
+    lower_limit(RLIMIT_NOFILE, lim->nofile);
     if (dup2(in_r, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) goto fail;
     /* Every other descriptor of ours is O_CLOEXEC, so exec closes them. */
     if (chdir(cwd) != 0) goto fail;
@@ -649,6 +668,9 @@ static void start_exec(const jval *req, const jval *id) {
     jb->runaway = jb->cap * RUNAWAY_FACTOR > RUNAWAY_MIN_BYTES ? jb->cap * RUNAWAY_FACTOR : RUNAWAY_MIN_BYTES;
     jb->deadline = jb->started + positive(jget(req, "timeoutMs"), DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS);
 
+    const jval *rl = jget(req, "rlimits");
+    limits_t lim = {positive(jget(rl, "nproc"), 0, 1e9), positive(jget(rl, "nofile"), 0, 1e9)};
+
     int in_p[2], out_p[2], err_p[2], status_p[2];
     if (pipe2(in_p, O_CLOEXEC)) die("pipe");
     if (pipe2(out_p, O_CLOEXEC)) die("pipe");
@@ -662,7 +684,7 @@ static void start_exec(const jval *req, const jval *id) {
         answer_spawn_failure(id, argv[0], e, jb->started);
         memset(jb, 0, sizeof *jb);
     } else if (pid == 0) {
-        exec_child(in_p[0], out_p[1], err_p[1], status_p[1], cwd, argv, envp, path);
+        exec_child(in_p[0], out_p[1], err_p[1], status_p[1], cwd, argv, envp, path, &lim);
     } else {
         close(in_p[0]);
         close(out_p[1]);
