@@ -23,7 +23,23 @@ interface MessageRow {
   created_at: number;
 }
 
+/** Conversations whose recent history is kept in memory (least recently used go first). */
+const HISTORY_CACHE_CONVERSATIONS = 1000;
+
+interface CachedHistory {
+  rows: StoredMessage[];
+  /** How many rows the cache holds at most (the largest `limit` asked for). */
+  capacity: number;
+  lastId: number;
+}
+
 export class ConversationStore {
+  // Every turn reads the last N messages of its conversation. The cache keeps them (frozen, so
+  // no caller can change them) and each read only fetches rows newer than the last one seen.
+  // It is filled only from committed reads outside transactions, so a rolled-back append can
+  // never enter it; messages are never updated or deleted.
+  private readonly history = new Map<string, CachedHistory>();
+  private readonly selectAfter;
   private readonly upsertConversation;
   private readonly insertMessage;
   private readonly selectRecent;
@@ -46,6 +62,7 @@ export class ConversationStore {
     // Newest first straight off the index; reversed in JS (cheaper than a temp B-tree sort).
     this.selectRecent = db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?');
     this.selectAll = db.prepare('SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id ASC LIMIT ?');
+    this.selectAfter = this.selectAll;
     this.selectExists = db.prepare('SELECT 1 FROM conversations WHERE id = ?');
     this.selectDuplicate = db.prepare('SELECT 1 FROM messages WHERE conversation_id = ? AND platform_message_id = ?');
     this.selectChannel = db.prepare('SELECT channel FROM conversations WHERE id = ?');
@@ -104,8 +121,28 @@ export class ConversationStore {
     return Number(info.lastInsertRowid);
   }
 
+  /** The last `limit` messages, oldest first. The objects are frozen: copy before changing. */
   recent(conversationId: string, limit: number): StoredMessage[] {
-    return (this.selectRecent.all(conversationId, limit) as MessageRow[]).reverse().map(toStored);
+    if (this.db.inTransaction) return (this.selectRecent.all(conversationId, limit) as MessageRow[]).reverse().map(toFrozen);
+    const cached = this.history.get(conversationId);
+    if (cached && cached.capacity >= limit) {
+      const fresh = this.selectAfter.all(conversationId, cached.lastId, cached.capacity + 1) as MessageRow[];
+      if (fresh.length <= cached.capacity) {
+        if (fresh.length > 0) {
+          cached.rows.push(...fresh.map(toFrozen));
+          if (cached.rows.length > cached.capacity) cached.rows.splice(0, cached.rows.length - cached.capacity);
+          cached.lastId = cached.rows[cached.rows.length - 1]!.id;
+        }
+        this.history.delete(conversationId); // most recently used goes last
+        this.history.set(conversationId, cached);
+        return cached.rows.slice(-limit);
+      }
+    }
+    const rows = (this.selectRecent.all(conversationId, limit) as MessageRow[]).reverse().map(toFrozen);
+    this.history.delete(conversationId);
+    this.history.set(conversationId, { rows, capacity: limit, lastId: rows.at(-1)?.id ?? 0 });
+    if (this.history.size > HISTORY_CACHE_CONVERSATIONS) this.history.delete(this.history.keys().next().value!);
+    return rows.slice();
   }
 
   list(conversationId: string, afterId = 0, limit = 500): StoredMessage[] {
@@ -121,6 +158,18 @@ function toStored(row: MessageRow): StoredMessage {
     platformMessageId: row.platform_message_id,
     createdAt: row.created_at,
   };
+}
+
+function toFrozen(row: MessageRow): StoredMessage {
+  return deepFreeze(toStored(row));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function toChatMessage(row: MessageRow): ChatMessage {
