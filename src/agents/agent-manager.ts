@@ -72,7 +72,7 @@ export class AgentManager implements Sandbox {
     if (!b) return { ok: false, backend: 'none', runtime: null, detail: this.deps.unavailableReason ?? 'no sandbox backend' };
     const weak = b.strength === 'weak' ? ' (weaker isolation: shares the host kernel)' : '';
     const rejected = this.deps.rejectedSummary ? `; not used: ${this.deps.rejectedSummary}` : '';
-    const advice = this.deps.hostAdvice ? `; ${this.deps.hostAdvice}` : '';
+    const advice = `${b.notes ? `; ${b.notes}` : ''}${this.deps.hostAdvice ? `; ${this.deps.hostAdvice}` : ''}`;
     return { ok: true, backend: b.kind, runtime: b.runtime, detail: `${this.live.size} agents, ${this.pool.length} warm${weak}; workspace quota: ${this.deps.workspaces.mode}${rejected}${advice}` };
   }
 

@@ -53,6 +53,8 @@ export interface SandboxBackend {
   readonly runtime: string | null;
   /** gVisor and Kata are strong; runc and bubblewrap share the host kernel directly. */
   readonly strength: 'strong' | 'weak';
+  /** One line on backend-specific protections for health() (e.g. whether seccomp is on). */
+  readonly notes?: string;
   start(spec: AgentSpec): Promise<AgentInstance>;
   /** Agents of this project known to the engine (empty for bubblewrap: they die with us). */
   list(): Promise<LabelledAgent[]>;

@@ -2,8 +2,10 @@
 // kernel, and memory and CPU are not limited (only processes, open files and file size via
 // prlimit); the workspace quota still comes from the loop-mounted workspace. Reported as weak
 // by health(). The helper runs as uid 1000 in fresh namespaces (no network), with read-only
-// system directories, a private /tmp and only the conversation's workspace writable.
-import { spawn } from 'node:child_process';
+// system directories, a private /tmp and only the conversation's workspace writable, under a
+// seccomp filter (seccomp-filter.ts) on x86_64.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentExit, AgentInstance, AgentSpec, SandboxBackend } from './backend.js';
@@ -11,8 +13,10 @@ import { AGENT_EGRESS_DIR } from '../security/egress-paths.js';
 import { HelperClient } from './helper-client.js';
 import { helperBinary } from './image/helper-binary.js';
 import { type AgentLogger, silentLogger } from './logger.js';
+import { bubblewrapSeccomp } from './seccomp-filter.js';
 
-export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: number | null, egressSocketDir?: string): string[] {
+/** The bwrap argument list; `seccompFd` is the descriptor bwrap reads the BPF filter from. */
+export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: number | null, egressSocketDir?: string, seccompFd?: number): string[] {
   const l = spec.limits;
   // As root, a user namespace would map only uid 0, so the helper could not become uid 1000:
   // unshare everything else, keep only SETUID/SETGID for setpriv, which drops them with root.
@@ -33,6 +37,7 @@ export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: n
   // Parents made by bwrap as root are 0700: the agent's uid must reach the egress socket.
   if (egressSocketDir) args.push('--perms', '0755', '--dir', '/run', '--perms', '0755', '--dir', '/run/securesphere', '--ro-bind', egressSocketDir, AGENT_EGRESS_DIR);
   args.push('--setenv', 'PATH', '/usr/local/bin:/usr/bin:/bin', '--setenv', 'HOME', '/workspace', '--setenv', 'LANG', 'C.UTF-8');
+  if (seccompFd !== undefined) args.push('--seccomp', String(seccompFd));
   args.push('--');
   if (asRootUid !== null) args.push('setpriv', `--reuid=${asRootUid}`, `--regid=${asRootUid}`, '--clear-groups', '--inh-caps=-all', '--');
   args.push('prlimit', `--nproc=${l.pids}`, `--nofile=${l.nofile}`, `--fsize=${l.workspaceMb * 1024 * 1024}`, '--', '/opt/securesphere/agent-helper');
@@ -42,14 +47,20 @@ export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: n
 export function createBubblewrapBackend(opts: { logger?: AgentLogger; uid?: number; egressSocketDir?: string } = {}): SandboxBackend {
   const log = opts.logger ?? silentLogger;
   const uid = opts.uid ?? 1000;
+  const seccomp = bubblewrapSeccomp();
   return {
     kind: 'bubblewrap',
     runtime: null,
     strength: 'weak',
+    notes: seccomp ? 'seccomp filter on' : `no seccomp filter on ${process.arch} (x86_64 only)`,
     async start(spec: AgentSpec): Promise<AgentInstance> {
       const [helperPath] = await Promise.all([helperBinary(), spec.workspaceReady]);
       const asRoot = process.getuid?.() === 0;
-      const child = spawn('bwrap', bubblewrapArgs(spec, helperPath, asRoot ? uid : null, opts.egressSocketDir), { stdio: ['pipe', 'pipe', 'pipe'] });
+      // fd 3 carries the seccomp program; bwrap reads it to the end before it starts the helper.
+      const child = spawn('bwrap', bubblewrapArgs(spec, helperPath, asRoot ? uid : null, opts.egressSocketDir, seccomp ? 3 : undefined), {
+        stdio: ['pipe', 'pipe', 'pipe', seccomp ? 'pipe' : 'ignore'],
+      }) as ChildProcessWithoutNullStreams;
+      if (seccomp) (child.stdio[3] as unknown as Writable).end(seccomp);
       child.stderr.on('data', (c: Buffer) => log.debug({ agentId: spec.agentId, stderr: c.toString('utf8').slice(0, 500) }, 'bubblewrap stderr'));
       const helper = new HelperClient(child.stdin, child.stdout);
       const exited = new Promise<AgentExit>((resolve) => {

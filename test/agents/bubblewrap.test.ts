@@ -65,6 +65,25 @@ describe.skipIf(!hasBwrap && !sandboxRequired())('bubblewrap backend', () => {
     expect(connections).toBe(0);
   });
 
+  it('runs the helper under the seccomp filter: namespaces, mounts, ptrace, keyrings, bpf refused; normal work is not', async () => {
+    expect((await sub.manager.health()).detail).toContain('seccomp filter on');
+    const probe = [
+      'import ctypes, os',
+      'libc = ctypes.CDLL(None, use_errno=True)',
+      // x86_64 numbers: keyctl, bpf, ptrace (PTRACE_TRACEME), mount, unshare(CLONE_NEWUSER), setns, perf_event_open
+      'for name, nr, args in [("keyctl", 250, (0,)), ("bpf", 321, (0, 0, 0)), ("ptrace", 101, (0, 0, 0, 0)), ("mount", 165, (b"none", b"/tmp", b"tmpfs", 0, 0)), ("unshare", 272, (0x10000000,)), ("setns", 308, (0, 0)), ("perf", 298, (0, 0, -1, -1, 0))]:',
+      '    r = libc.syscall(nr, *args)',
+      '    print(name, r, os.strerror(ctypes.get_errno()) if r < 0 else "ok")',
+      'print("getpid", libc.syscall(39) == os.getpid())',
+    ].join('\n');
+    const r = await run(['python3', '-c', probe]);
+    for (const name of ['keyctl', 'bpf', 'ptrace', 'mount', 'unshare', 'setns', 'perf']) expect(r.stdout).toContain(`${name} -1 Operation not permitted`);
+    expect(r.stdout).toContain('getpid True');
+    const userns = await run(['sh', '-c', 'unshare -U true 2>&1; echo "exit $?"; setarch x86_64 -R true 2>&1; echo "exit $?"; node -e "console.log(require(\'os\').cpus().length > 0)"']);
+    expect(userns.stdout).toMatch(/Operation not permitted\nexit 1\n/);
+    expect(userns.stdout).toMatch(/setarch: failed to set personality.*\nexit 1\ntrue\n$/);
+  });
+
   it('kills a spin at the timeout and keeps conversations apart', async () => {
     const spin = await run(['sh', '-c', 'while :; do :; done'], 'bw-a', 500);
     expect(spin.limit).toBe('timeout');
