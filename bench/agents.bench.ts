@@ -67,6 +67,20 @@ async function coldStarts(runtime: string, n: number, quota: QuotaMode = 'loop')
 
 const byKind = new Map<string, number[]>();
 
+/** Private memory (Private_Clean + Private_Dirty) of the processes: what one more agent really adds. */
+function uss(pids: number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      kb += Number(/^Private_Clean:\s+(\d+) kB/m.exec(text)?.[1] ?? 0) + Number(/^Private_Dirty:\s+(\d+) kB/m.exec(text)?.[1] ?? 0);
+    } catch {
+      /* exited */
+    }
+  }
+  return kb / 1024;
+}
+
 async function pss(pids: number[]): Promise<number> {
   let kb = 0;
   const kinds = new Map<string, number>();
@@ -111,9 +125,22 @@ async function execAndMemory(runtime: string): Promise<void> {
     for (let i = 0; i < 5; i++) idle.push(await e.sub.manager.ensure(`idle-${i}`));
     await sleep(2_000);
     const per: number[] = [];
-    for (const a of idle) per.push(await pss(await a.instance.hostPids()));
+    const priv: number[] = [];
+    for (const a of idle) {
+      const pids = await a.instance.hostPids();
+      per.push(await pss(pids));
+      priv.push(uss(pids));
+    }
     line(`PSS per idle agent (${runtime}; shim+sandbox+helper)`, per, 'MiB');
+    line(`private memory (USS) per idle agent (${runtime})`, priv, 'MiB');
     console.log(`  of which: ${[...byKind].map(([k, v]) => `${k} ${pct(v, 50).toFixed(1)}`).join(', ')} MiB`);
+    byKind.clear();
+    // Shared pages (the runsc and shim binaries) are split between agents in PSS: one agent
+    // alone carries all of them, so show that case too.
+    for (const a of [...idle.slice(1), agent]) await e.sub.manager.stop(a.id, true);
+    await sleep(1_000);
+    const alone = await pss(await idle[0]!.instance.hostPids());
+    console.log(`${`PSS of one idle agent alone (${runtime})`.padEnd(44)}     ${alone.toFixed(1)} MiB`);
     byKind.clear();
   } finally {
     await e.close();
