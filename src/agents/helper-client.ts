@@ -22,7 +22,11 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
+  /** Longest answer line this request can get (JSON escapes up to 6 characters per output byte). */
+  maxAnswer: number;
 }
+
+const MIN_ANSWER = 1024 * 1024;
 
 const LIMITS: ReadonlySet<string> = new Set<LimitKind>(['timeout', 'memory', 'pids', 'output', 'killed']);
 
@@ -56,11 +60,11 @@ export class HelperClient {
 
   async exec(req: HelperExecRequest): Promise<ExecResult> {
     // The helper enforces the timeout itself; the extra margin covers a helper that died.
-    const raw = (await this.request({ op: 'exec', ...req }, req.timeoutMs + 5_000)) as Record<string, unknown>;
+    const raw = (await this.request({ op: 'exec', ...req }, req.timeoutMs + 5_000, 2 * 6 * req.outputCapBytes + 64 * 1024)) as Record<string, unknown>;
     return toExecResult(raw);
   }
 
-  request(body: Record<string, unknown>, timeoutMs: number): Promise<unknown> {
+  request(body: Record<string, unknown>, timeoutMs: number, maxAnswer = MIN_ANSWER): Promise<unknown> {
     if (this.closedReason !== null) {
       return Promise.reject(new SecureSphereError(ERROR_CODES.SANDBOX_EXEC, `The agent's helper is gone (${this.closedReason}).`));
     }
@@ -70,7 +74,7 @@ export class HelperClient {
         this.pending.delete(id);
         reject(new SecureSphereError(ERROR_CODES.SANDBOX_EXEC, `The agent's helper did not answer within ${timeoutMs} ms.`));
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { resolve, reject, timer, maxAnswer: Math.max(MIN_ANSWER, maxAnswer) });
       this.input.write(`${JSON.stringify({ ...body, id })}\n`);
     });
   }
@@ -94,8 +98,10 @@ export class HelperClient {
       this.onLine(line);
       nl = this.buffer.indexOf('\n');
     }
-    // A helper answer is bounded by 2 output caps; anything far larger is garbage.
-    if (this.buffer.length > 64 * 1024 * 1024) this.buffer = '';
+    // An answer is bounded by its request's output caps (escaped); a longer line is garbage.
+    let limit = MIN_ANSWER;
+    for (const p of this.pending.values()) limit = Math.max(limit, p.maxAnswer);
+    if (this.buffer.length > limit) this.buffer = '';
   }
 
   private onLine(line: string): void {

@@ -99,6 +99,42 @@ describe('agent helper over stdin/stdout', () => {
     expect(procs.stdout).toBe('(4321, 4321)\n');
   });
 
+  it('answers what review and fuzzing found: infinite ids, bad cwd, too many env entries', async () => {
+    const lines: string[] = [];
+    const seen = new Promise<void>((resolve) => {
+      const onData = (c: Buffer) => {
+        lines.push(...c.toString().split('\n').filter((l) => l.includes('"inf-id"') || l.startsWith('{"id":null,"result"')));
+        if (lines.length > 0) {
+          child.stdout!.off('data', onData);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', onData);
+    });
+    child.stdin!.write('{"id":1e400,"op":"ping","tag":"inf-id"}\n');
+    await seen;
+    expect(JSON.parse(lines[0]!)).toMatchObject({ id: null, result: { pong: true } }); // valid JSON, not "inf"
+    const cwd = await client.request({ op: 'exec', argv: ['true'], cwd: '/nonexistent', env: {}, timeoutMs: 5_000, outputCapBytes: 1000 }, 10_000);
+    expect(cwd).toMatchObject({ exitCode: 127, stderr: 'securesphere: cannot change directory to /nonexistent: ENOENT' });
+    const env = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`K${i}`, 'v']));
+    await expect(client.request({ op: 'exec', argv: ['true'], cwd: '/tmp', env, timeoutMs: 5_000, outputCapBytes: 1000 }, 10_000)).rejects.toThrow(/too many entries/);
+  });
+
+  it('survives running out of file descriptors and answers a last request that has no newline', async () => {
+    // 10 concurrent programs need more descriptors than 20: the ones that cannot start are answered.
+    const tight = spawn('prlimit', ['--nofile=20:20', '--', await helperBinary()], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const out: Buffer[] = [];
+    tight.stdout!.on('data', (c: Buffer) => out.push(c));
+    const reqs = Array.from({ length: 10 }, (_, i) => JSON.stringify({ id: `j${i}`, op: 'exec', argv: ['sleep', '0.2'], cwd: '/tmp' }));
+    tight.stdin!.end(`${reqs.join('\n')}\n{"id":"last","op":"ping"}`);
+    const code = await new Promise<number | null>((r) => tight.on('exit', r));
+    const answers = Buffer.concat(out).toString().trim().split('\n').map((l) => JSON.parse(l) as { id: string; result?: { exitCode: number; stderr: string } });
+    expect(code).toBe(0);
+    expect(answers.map((a) => a.id).sort()).toEqual([...reqs.map((_, i) => `j${i}`), 'last'].sort());
+    expect(answers.some((a) => a.result?.exitCode === 0)).toBe(true);
+    expect(answers.some((a) => /Too many open files/.test(a.result?.stderr ?? ''))).toBe(true);
+  });
+
   it('reports a signal death by name and a program that ignores its input', async () => {
     const r = await exec(['sh', '-c', 'kill -TERM $$']);
     expect(r).toMatchObject({ exitCode: null, signal: 'SIGTERM', limit: null });

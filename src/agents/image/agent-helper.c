@@ -24,10 +24,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,8 @@
 #define MAX_LINE (32u * 1024u * 1024u) /* a request larger than this is refused */
 #define MAX_JOBS 256                   /* concurrent executions */
 #define MAX_DEPTH 32                   /* JSON nesting */
+#define MAX_NODES 100000               /* JSON values in one request (bounds parser memory) */
+#define MAX_ENV 1024                   /* environment entries in one request */
 #define DEFAULT_TIMEOUT_MS 30000.0
 #define MAX_TIMEOUT_MS (24.0 * 3600 * 1000)
 #define DEFAULT_CAP 65536.0
@@ -131,6 +135,7 @@ typedef struct jval {
 
 typedef struct {
     const char *p, *end;
+    size_t nodes;
 } jparser;
 
 static void jfree(jval *v) {
@@ -250,6 +255,7 @@ static int jparse_items(jparser *j, jval *v, int depth, char close, int object) 
         }
         memset(&v->items[v->count], 0, sizeof *v->items);
         if (jparse_value(j, &v->items[v->count], depth + 1)) {
+            jfree(&v->items[v->count]); /* a half-built child owns memory too */
             if (object) free(v->keys[v->count]);
             return -1;
         }
@@ -262,7 +268,7 @@ static int jparse_items(jparser *j, jval *v, int depth, char close, int object) 
 }
 
 static int jparse_value(jparser *j, jval *v, int depth) {
-    if (depth > MAX_DEPTH) return -1;
+    if (depth > MAX_DEPTH || ++j->nodes > MAX_NODES) return -1;
     jskip(j);
     if (j->p >= j->end) return -1;
     char c = *j->p;
@@ -300,7 +306,7 @@ static int jparse_value(jparser *j, jval *v, int depth) {
 }
 
 static int jparse(const char *text, size_t len, jval *out) {
-    jparser j = {text, text + len};
+    jparser j = {text, text + len, 0};
     memset(out, 0, sizeof *out);
     if (jparse_value(&j, out, 0)) { jfree(out); return -1; }
     jskip(&j);
@@ -366,7 +372,10 @@ static void jw_value(buf_t *b, const jval *v) {
     switch (v->t) {
     case J_NULL: buf_str(b, "null"); break;
     case J_BOOL: buf_str(b, v->b ? "true" : "false"); break;
-    case J_NUM: buf_fmt(b, "%.17g", v->n); break;
+    case J_NUM: /* like JSON.stringify: there is no JSON for infinity */
+        if (isfinite(v->n)) buf_fmt(b, "%.17g", v->n);
+        else buf_str(b, "null");
+        break;
     case J_STR: jw_str(b, v->s, v->slen); break;
     /* Ids are strings or numbers; a structured id is echoed as null rather than re-serialised. */
     default: buf_str(b, "null"); break;
@@ -520,10 +529,15 @@ static void finish_job(job_t *jb) {
 }
 
 /* The program could not be started at all: answer like a shell would (127 not found, 126 other). */
-static void answer_spawn_failure(const jval *id, const char *prog, int err, double started) {
+static void answer_spawn_failure(const jval *id, const char *prog, const char *cwd, int stage, int err, double started) {
     buf_t msg = {0}, b = {0};
-    buf_str(&msg, "securesphere: cannot run ");
-    buf_str(&msg, prog);
+    if (stage == 1) {
+        buf_str(&msg, "securesphere: cannot change directory to ");
+        buf_str(&msg, cwd);
+    } else {
+        buf_str(&msg, "securesphere: cannot run ");
+        buf_str(&msg, prog);
+    }
     buf_str(&msg, ": ");
     buf_str(&msg, err == ENOENT ? "ENOENT" : strerror(err));
     buf_str(&b, "{\"id\":");
@@ -545,14 +559,15 @@ static double positive(const jval *v, double fallback, double max) {
     return v->n > max ? max : v->n;
 }
 
-/* Child side of fork(): never returns. Reports a failure to start as an errno on err_fd. */
-/* Lowers soft and hard limit to `value` (never raises: the container's limit is the ceiling). */
+/* Lowers the soft and hard limit to `value`, never raising either (the container's limit is
+ * the ceiling). Values below 1 mean "not set". */
 static void lower_limit(int resource, double value) {
     struct rlimit rl;
-    if (value <= 0 || getrlimit(resource, &rl) != 0) return;
-    rlim_t want = value >= (double)RLIM_INFINITY ? RLIM_INFINITY : (rlim_t)value;
+    if (!(value >= 1) || getrlimit(resource, &rl) != 0) return;
+    rlim_t want = value >= 1e18 ? RLIM_INFINITY : (rlim_t)value;
     if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max) want = rl.rlim_max;
-    rl.rlim_cur = rl.rlim_max = want;
+    if (rl.rlim_cur == RLIM_INFINITY || want < rl.rlim_cur) rl.rlim_cur = want;
+    rl.rlim_max = want;
     setrlimit(resource, &rl);
 }
 
@@ -560,6 +575,10 @@ typedef struct {
     double nproc, nofile;
 } limits_t;
 
+/* What failed before the program ran; sent with the errno over the status pipe. */
+enum { STAGE_EXEC = 0, STAGE_CWD = 1, STAGE_SETUP = 2 };
+
+/* Child side of fork(): never returns. Reports a failure to start as {stage, errno} on err_fd. */
 static void exec_child(int in_r, int out_w, int err_w, int err_fd, const char *cwd, char **argv, char **envp, const char *path,
                        const limits_t *lim) {
     sigset_t none;
@@ -571,9 +590,12 @@ static void exec_child(int in_r, int out_w, int err_w, int err_fd, const char *c
     setsid(); /* own process group: a timeout kills every descendant */
     lower_limit(RLIMIT_NPROC, lim->nproc);
     lower_limit(RLIMIT_NOFILE, lim->nofile);
+    int stage = STAGE_SETUP;
     if (dup2(in_r, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) goto fail;
     /* Every other descriptor of ours is O_CLOEXEC, so exec closes them. */
+    stage = STAGE_CWD;
     if (chdir(cwd) != 0) goto fail;
+    stage = STAGE_EXEC;
     if (strchr(argv[0], '/')) {
         execve(argv[0], argv, envp);
     } else {
@@ -595,8 +617,8 @@ static void exec_child(int in_r, int out_w, int err_w, int err_fd, const char *c
         errno = saw_eacces ? EACCES : ENOENT;
     }
 fail:;
-    int e = errno;
-    ssize_t r = write(err_fd, &e, sizeof e);
+    int report[2] = {stage, errno};
+    ssize_t r = write(err_fd, report, sizeof report);
     (void)r;
     _exit(127);
 }
@@ -626,6 +648,7 @@ static void start_exec(const jval *req, const jval *id) {
     size_t env_extra = 0;
     const jval *env_v = jget(req, "env");
     if (env_v && env_v->t == J_OBJ) env_extra = env_v->count;
+    if (env_extra > MAX_ENV) { send_error(id, "env has too many entries"); return; }
     char **envp = xrealloc(NULL, (BASE_ENV_N + env_extra + 1) * sizeof *envp);
     size_t envc = 0;
     const char *path = BASE_ENV[0][1];
@@ -671,17 +694,21 @@ static void start_exec(const jval *req, const jval *id) {
     const jval *rl = jget(req, "rlimits");
     limits_t lim = {positive(jget(rl, "nproc"), 0, 1e9), positive(jget(rl, "nofile"), 0, 1e9)};
 
-    int in_p[2], out_p[2], err_p[2], status_p[2];
-    if (pipe2(in_p, O_CLOEXEC)) die("pipe");
-    if (pipe2(out_p, O_CLOEXEC)) die("pipe");
-    if (pipe2(err_p, O_CLOEXEC)) die("pipe");
-    if (pipe2(status_p, O_CLOEXEC)) die("pipe");
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        int fds[] = {in_p[0], in_p[1], out_p[0], out_p[1], err_p[0], err_p[1], status_p[0], status_p[1]};
-        for (size_t i = 0; i < 8; i++) close(fds[i]);
-        answer_spawn_failure(id, argv[0], e, jb->started);
+    /* in, out, err, status: [read, write] each. Out of descriptors is an answer, not the end of us. */
+    int fds[8] = {-1, -1, -1, -1, -1, -1, -1, -1};
+    int *in_p = fds, *out_p = fds + 2, *err_p = fds + 4, *status_p = fds + 6;
+    pid_t pid = -1;
+    int spawn_errno = 0;
+    for (int i = 0; i < 4; i++)
+        if (pipe2(fds + 2 * i, O_CLOEXEC)) { spawn_errno = errno; break; }
+    if (!spawn_errno) {
+        pid = fork();
+        if (pid < 0) spawn_errno = errno;
+    }
+    if (spawn_errno) {
+        for (size_t i = 0; i < 8; i++)
+            if (fds[i] >= 0) close(fds[i]);
+        answer_spawn_failure(id, argv[0], cwd, STAGE_SETUP, spawn_errno, jb->started);
         memset(jb, 0, sizeof *jb);
     } else if (pid == 0) {
         exec_child(in_p[0], out_p[1], err_p[1], status_p[1], cwd, argv, envp, path, &lim);
@@ -690,16 +717,16 @@ static void start_exec(const jval *req, const jval *id) {
         close(out_p[1]);
         close(err_p[1]);
         close(status_p[1]);
-        int child_errno = 0;
+        int report[2] = {0, 0};
         ssize_t r;
-        do r = read(status_p[0], &child_errno, sizeof child_errno); /* EOF: exec succeeded */
+        do r = read(status_p[0], report, sizeof report); /* EOF: exec succeeded */
         while (r < 0 && errno == EINTR);
         close(status_p[0]);
-        if (r == (ssize_t)sizeof child_errno) {
+        if (r == (ssize_t)sizeof report) {
             close(in_p[1]);
             close(out_p[0]);
             close(err_p[0]);
-            answer_spawn_failure(id, argv[0], child_errno, jb->started);
+            answer_spawn_failure(id, argv[0], cwd, report[0], report[1], jb->started);
             memset(jb, 0, sizeof *jb); /* the child is reaped by the SIGCHLD loop */
         } else {
             jb->used = 1;
@@ -794,6 +821,12 @@ int main(void) {
     sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     sigaction(SIGCHLD, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* Programs run as our uid. On a Linux kernel (the bubblewrap backend) a non-dumpable
+     * process's /proc/<pid>/fd and mem are closed to them; gVisor 20221219 does not enforce
+     * this, so there a program can write lines into our stdout. The client ignores lines that
+     * do not answer one of its own requests (random per-client ids); such a program is in the
+     * same conversation's agent, the same trust domain as the calls it could disturb. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK)) die("pipe");
 
     buf_t in = {0};
@@ -805,7 +838,10 @@ int main(void) {
     for (;;) {
         int active = 0;
         for (int i = 0; i < MAX_JOBS; i++) active += jobs[i].used;
-        if (!stdin_open && active == 0) return 0;
+        if (!stdin_open && active == 0) {
+            buf_free(&in);
+            return 0;
+        }
 
         double now = now_ms(), wake = -1;
         nfds_t n = 0;
@@ -843,8 +879,11 @@ int main(void) {
                 char chunk[65536];
                 ssize_t r = read(0, chunk, sizeof chunk);
                 if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
-                    /* stdin stays open across detaches; EOF means the agent is done. */
+                    /* stdin stays open across detaches; EOF means the agent is done. A last request
+                     * without its newline is still a request. */
                     stdin_open = 0;
+                    if (!discarding && in.len > 0 && in.len <= MAX_LINE) handle_line(in.p, in.len);
+                    in.len = 0;
                     break;
                 }
                 if (r < 0) break;
