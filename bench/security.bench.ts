@@ -1,4 +1,4 @@
-// Security primitives on a real SQLite file (WAL, synchronous=FULL, as in production):
+// Security primitives on a real SQLite file (WAL, synchronous=NORMAL: the default; no fsync per commit):
 // audit append and verify, rate-limit checks, vault get/set, and redaction with many secrets.
 // Prints numbers; never fails on a timing.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,7 +29,7 @@ try {
   const redactor = createSecretRedactor();
   const keyPath = join(dir, 'keys', 'audit.key');
   const audit = createAuditChain({ db, signingKeyPath: keyPath, checkpointEvery: 100, redactor });
-  const appendMs = time('audit append (hash + signed head, fsync)', 2000, (i) =>
+  const appendMs = time('audit append (hash + signed head, 1 commit)', 2000, (i) =>
     audit.append({ type: 'message-received', actor: `user-${i % 50}`, conversationId: `c${i % 20}`, details: { i, text: 'hello world '.repeat(8) } }),
   );
   const pub = loadAuditPublicKey(keyPath);
