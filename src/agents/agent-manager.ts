@@ -150,10 +150,12 @@ export class AgentManager implements Sandbox {
    * a call is running in it (that call keeps its agent; this one then runs with what it has).
    */
   ensure(conversationId: string, need?: SandboxLimits): Promise<LiveAgent> {
-    const existing = this.byConversation.get(conversationId);
-    if (existing && (!need || agentFits(existing.limits, need) || existing.busy > 0)) return Promise.resolve(existing);
+    // A start (or a recreate) in flight comes first: the agent it is about to replace must not
+    // be handed out meanwhile.
     const pending = this.starting.get(conversationId);
     if (pending) return pending;
+    const existing = this.byConversation.get(conversationId);
+    if (existing && (!need || agentFits(existing.limits, need) || existing.busy > 0)) return Promise.resolve(existing);
     const limits = existing ? grownLimits(existing.limits, need!) : need ? grownLimits(this.deps.defaults, need) : this.deps.defaults;
     // Registered as starting before acquire() runs, so eviction counts this agent too.
     const p = Promise.resolve()

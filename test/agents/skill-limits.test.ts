@@ -58,4 +58,15 @@ await describeSandbox('per-skill limits in a runsc agent', () => {
     await agent({ memoryMb: 100_000 }).exec({ argv: ['true'] });
     expect(await memoryOf()).toBe(384 * 1024 * 1024);
   }, 120_000);
+
+  it('a call that arrives while the agent is being recreated runs in the new agent, not the one going away', async () => {
+    const R = 'skill-limits-race';
+    await t.manager.agentFor(R).exec({ argv: ['true'] });
+    const [big, small] = await Promise.all([
+      t.manager.agentFor(R, { limits: { memoryMb: 256 } }).exec({ argv: ['echo', 'big'] }),
+      t.manager.agentFor(R).exec({ argv: ['echo', 'small'] }),
+    ]);
+    expect([big.stdout, small.stdout]).toEqual(['big\n', 'small\n']);
+    expect(t.manager.list().filter((a) => a.conversationId === R && a.state === 'running')).toHaveLength(1);
+  }, 60_000);
 });
