@@ -28,12 +28,23 @@ function capped(cap: number): { stream: PassThrough; text: () => string; truncat
   };
 }
 
+function rlimitPrefix(limits: HelperExecRequest['rlimits']): string[] {
+  const flags: string[] = [];
+  const whole = (n: number | undefined): number | null => (typeof n === 'number' && Number.isFinite(n) && n >= 1 ? Math.floor(n) : null);
+  const nproc = whole(limits?.nproc);
+  const nofile = whole(limits?.nofile);
+  if (nproc !== null) flags.push(`--nproc=${nproc}`);
+  if (nofile !== null) flags.push(`--nofile=${nofile}`);
+  return flags.length ? ['prlimit', ...flags, '--'] : [];
+}
+
 export async function dockerExec(docker: Docker, container: Docker.Container, req: HelperExecRequest): Promise<ExecResult> {
   const started = performance.now();
   const seconds = Math.max(1, Math.ceil(req.timeoutMs / 1000));
   const exec = await container.exec({
-    // coreutils timeout kills the program; it exits 137 when it had to.
-    Cmd: ['timeout', '-s', 'KILL', String(seconds), ...req.argv],
+    // coreutils timeout kills the program; it exits 137 when it had to. prlimit (util-linux)
+    // applies the call's process and open-file limits, as the helper does.
+    Cmd: ['timeout', '-s', 'KILL', String(seconds), ...rlimitPrefix(req.rlimits), ...req.argv],
     WorkingDir: req.cwd,
     Env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`),
     AttachStdin: req.stdin !== undefined,

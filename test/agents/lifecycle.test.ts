@@ -80,6 +80,8 @@ await describeSandbox('agent lifecycle (runsc)', () => {
     const big = await dockerExec(docker, container, { ...base, argv: ['sh', '-c', 'head -c 1000 /dev/zero | tr "\\0" z'] });
     expect(big.truncated).toBe(true);
     expect(big.stdout).toContain(`${'z'.repeat(100)}\n[securesphere: output truncated, 900 of 1000 bytes dropped]`);
+    const limited = await dockerExec(docker, container, { ...base, argv: ['sh', '-c', 'ulimit -n'], rlimits: { nofile: 48, nproc: 64 } });
+    expect(limited).toMatchObject({ exitCode: 0, stdout: '48\n' });
   });
 
   it('a new conversation claims the warm-pool agent and gets its own workspace', async () => {
