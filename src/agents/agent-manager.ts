@@ -207,7 +207,9 @@ export class AgentManager implements Sandbox {
 
   /** Register an agent that survived a gateway restart (see reconcile.ts). */
   adopt(record: AgentRecord, instance: AgentInstance): void {
-    const agent: LiveAgent = { id: record.id, conversationId: record.conversationId, instance, lastUsed: record.lastUsedAt ?? Date.now(), busy: 0, limits: this.deps.defaults };
+    // What the container really has (config may have changed since it started); else the defaults.
+    const limits = { ...this.deps.defaults, ...instance.limits };
+    const agent: LiveAgent = { id: record.id, conversationId: record.conversationId, instance, lastUsed: record.lastUsedAt ?? Date.now(), busy: 0, limits };
     this.track(agent);
   }
 

@@ -38,6 +38,8 @@ export interface AgentInstance {
   stop(force: boolean, graceMs: number): Promise<AgentExit>;
   /** Host process ids belonging to the agent (for memory accounting). */
   hostPids(): Promise<number[]>;
+  /** The agent-level limits it really runs with, when the backend can tell (adopted agents). */
+  readonly limits?: Partial<SandboxLimits>;
 }
 
 /** A container found on the engine carrying our project label. */

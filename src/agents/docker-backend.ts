@@ -7,10 +7,11 @@ import type Docker from 'dockerode';
 import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
 import { withTimeout } from '../core/with-timeout.js';
 import type { AgentExit, AgentInstance, AgentSpec, LabelledAgent, SandboxBackend } from './backend.js';
+import type { SandboxLimits } from './sandbox.js';
 import { dockerExec } from './docker-exec.js';
 import { AGENT_EGRESS_DIR } from '../security/egress-paths.js';
 import { HelperClient } from './helper-client.js';
-import { RUNSC_MIN_PIDS, hostTaskLimit } from './limits.js';
+import { RUNSC_MIN_PIDS, guestPidsFor, hostTaskLimit } from './limits.js';
 import { type AgentLogger, silentLogger } from './logger.js';
 import { cleanupRunscOrphans, hostPidsOf } from './runsc-orphans.js';
 
@@ -61,7 +62,21 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
     return { helper: new HelperClient(stream, stdout), detach: () => stream.destroy() };
   }
 
-  function instance(container: Docker.Container, agentId: string, helper: HelperClient, detach: () => void): AgentInstance {
+  /** What a running container was created with, read back (for agents adopted after a restart). */
+  async function limitsOf(container: Docker.Container): Promise<Partial<SandboxLimits> | undefined> {
+    const info = await withTimeout(container.inspect(), 3_000, 'inspect').catch(() => null);
+    const h = info?.HostConfig;
+    if (!h) return undefined;
+    const tmpfs = /size=(\d+)m/.exec(h.Tmpfs?.['/tmp'] ?? '')?.[1];
+    return {
+      ...(h.Memory ? { memoryMb: Math.round(h.Memory / 1024 / 1024) } : {}),
+      ...(h.NanoCpus ? { cpus: h.NanoCpus / 1e9 } : {}),
+      ...(tmpfs ? { tmpfsMb: Number(tmpfs) } : {}),
+      ...(h.PidsLimit ? { pids: guestPidsFor(isRunsc, h.PidsLimit) } : {}),
+    };
+  }
+
+  function instance(container: Docker.Container, agentId: string, helper: HelperClient, detach: () => void, limits?: Partial<SandboxLimits>): AgentInstance {
     const exited: Promise<AgentExit> = container.wait().then(
       async (r: { StatusCode?: number }) => {
         helper.close('agent exited');
@@ -98,6 +113,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
         return result;
       },
       hostPids: () => hostPidsOf(docker, container.id),
+      ...(limits ? { limits } : {}),
     };
   }
 
@@ -197,7 +213,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
         detach();
         throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, 'The running agent does not answer; it will be removed.', { cause: err });
       }
-      return instance(container, found.agentId, helper, detach);
+      return instance(container, found.agentId, helper, detach, await limitsOf(container));
     },
     async remove(containerId: string): Promise<void> {
       await docker

@@ -40,6 +40,11 @@ export function hostTaskLimit(runsc: boolean, guestPids: number): number {
   return runsc ? Math.max(RUNSC_MIN_PIDS, 128 + 10 * guestPids) : guestPids + 16;
 }
 
+/** The guest process limit a container's host task limit was made for (inverse of hostTaskLimit). */
+export function guestPidsFor(runsc: boolean, hostTasks: number): number {
+  return Math.max(1, runsc ? Math.floor((hostTasks - 128) / 10) : hostTasks - 16);
+}
+
 /**
  * Where each limit is enforced. memoryMb, cpus, tmpfsMb and the pids ceiling belong to the
  * agent's container and are fixed when it starts: a call that needs more than its
