@@ -1,7 +1,7 @@
 // Bubblewrap backend for hosts without Docker. WEAKER than gVisor: the agent shares the host
-// kernel, and memory and CPU are not limited (only processes, open files and file size via
-// prlimit); the workspace quota still comes from the loop-mounted workspace. Reported as weak
-// by health(). The helper runs as uid 1000 in fresh namespaces (no network), with read-only
+// kernel. Memory, CPU and tasks are limited by a cgroup per agent when we may create one
+// (root; bubblewrap-cgroup.ts), processes, open files and file size by prlimit; the workspace
+// quota still comes from the loop-mounted workspace. Reported as weak by health(). The helper runs as uid 1000 in fresh namespaces (no network), with read-only
 // system directories, a private /tmp and only the conversation's workspace writable, under a
 // seccomp filter (seccomp-filter.ts) on x86_64.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
@@ -13,6 +13,7 @@ import { AGENT_EGRESS_DIR } from '../security/egress-paths.js';
 import { HelperClient } from './helper-client.js';
 import { helperBinary } from './image/helper-binary.js';
 import { type AgentLogger, silentLogger } from './logger.js';
+import { type CgroupLimiter, createCgroupLimiter } from './bubblewrap-cgroup.js';
 import { bubblewrapSeccomp } from './seccomp-filter.js';
 
 /** The bwrap argument list; `seccompFd` is the descriptor bwrap reads the BPF filter from. */
@@ -44,29 +45,42 @@ export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: n
   return args;
 }
 
-export function createBubblewrapBackend(opts: { logger?: AgentLogger; uid?: number; egressSocketDir?: string } = {}): SandboxBackend {
+export function createBubblewrapBackend(
+  opts: { logger?: AgentLogger; uid?: number; egressSocketDir?: string; cgroups?: CgroupLimiter | null } = {},
+): SandboxBackend {
   const log = opts.logger ?? silentLogger;
   const uid = opts.uid ?? 1000;
   const seccomp = bubblewrapSeccomp();
+  const cgroups = opts.cgroups === undefined ? createCgroupLimiter() : opts.cgroups;
   return {
     kind: 'bubblewrap',
     runtime: null,
     strength: 'weak',
-    notes: seccomp ? 'seccomp filter on' : `no seccomp filter on ${process.arch} (x86_64 only)`,
+    notes: [
+      seccomp ? 'seccomp filter on' : `no seccomp filter on ${process.arch} (x86_64 only)`,
+      cgroups ? `memory/CPU/tasks limited by cgroup v${cgroups.version}` : 'memory and CPU NOT limited (cgroups need root and a writable /sys/fs/cgroup)',
+    ].join('; '),
     async start(spec: AgentSpec): Promise<AgentInstance> {
       const [helperPath] = await Promise.all([helperBinary(), spec.workspaceReady]);
       const asRoot = process.getuid?.() === 0;
       // fd 3 carries the seccomp program; bwrap reads it to the end before it starts the helper.
-      const child = spawn('bwrap', bubblewrapArgs(spec, helperPath, asRoot ? uid : null, opts.egressSocketDir, seccomp ? 3 : undefined), {
+      const cgroup = cgroups?.create(spec.agentId, spec.limits);
+      const bwrap = ['bwrap', ...bubblewrapArgs(spec, helperPath, asRoot ? uid : null, opts.egressSocketDir, seccomp ? 3 : undefined)];
+      const command = cgroup ? cgroup.wrap(bwrap) : bwrap;
+      const child = spawn(command[0]!, command.slice(1), {
         stdio: ['pipe', 'pipe', 'pipe', seccomp ? 'pipe' : 'ignore'],
       }) as ChildProcessWithoutNullStreams;
       if (seccomp) (child.stdio[3] as unknown as Writable).end(seccomp);
       child.stderr.on('data', (c: Buffer) => log.debug({ agentId: spec.agentId, stderr: c.toString('utf8').slice(0, 500) }, 'bubblewrap stderr'));
       const helper = new HelperClient(child.stdin, child.stdout);
       const exited = new Promise<AgentExit>((resolve) => {
-        child.on('error', (err) => resolve({ exitCode: null, limitExceeded: false, reason: `bwrap failed: ${err.message}` }));
+        child.on('error', (err) => {
+          void cgroup?.remove();
+          resolve({ exitCode: null, limitExceeded: false, reason: `bwrap failed: ${err.message}` });
+        });
         child.on('exit', (code, signal) => {
           helper.close('agent exited');
+          void cgroup?.remove();
           resolve({ exitCode: code, limitExceeded: signal === 'SIGKILL' && code === null, reason: `exit code ${code ?? signal}` });
         });
       });

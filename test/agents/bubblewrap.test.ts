@@ -1,7 +1,7 @@
 // The bubblewrap backend (hosts without Docker): same interface, weaker isolation, reported
 // as such. Needs bwrap; skipped without it unless REQUIRE_SANDBOX=1.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ describe.skipIf(!hasBwrap && !sandboxRequired())('bubblewrap backend', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'securesphere-bwrap-'));
     db = openDatabase(dir);
-    const config = configSchema.parse({ sandbox: { backend: 'bubblewrap', warm_pool: 0, limits: { workspace_mb: 16, tmpfs_mb: 8 } } }).sandbox;
+    const config = configSchema.parse({ sandbox: { backend: 'bubblewrap', warm_pool: 0, limits: { workspace_mb: 16, tmpfs_mb: 8, memory_mb: 128 } } }).sandbox;
     sub = await createAgentManager({ db, config, dataDir: dir });
     server = createServer((s) => {
       connections += 1;
@@ -83,6 +83,21 @@ describe.skipIf(!hasBwrap && !sandboxRequired())('bubblewrap backend', () => {
     expect(userns.stdout).toMatch(/Operation not permitted\nexit 1\n/);
     expect(userns.stdout).toMatch(/setarch: failed to set personality.*\nexit 1\ntrue\n$/);
   });
+
+  it('limits memory through a cgroup per agent, removed when the agent stops', async () => {
+    expect((await sub.manager.health()).detail).toMatch(/memory\/CPU\/tasks limited by cgroup v[12]/);
+    const hog = await run(['python3', '-c', 'b = bytearray(400 << 20)\nb[::4096] = b"1" * len(b[::4096])\nprint("ALLOCATED")'], 'bw-mem', 20_000);
+    expect(hog.stdout).not.toContain('ALLOCATED');
+    expect(hog.signal === 'SIGKILL' || /MemoryError/.test(hog.stderr)).toBe(true);
+    const agent = sub.manager.list().find((a) => a.conversationId === 'bw-mem' && a.state === 'running')!;
+    const dirs = ['/sys/fs/cgroup/memory/securesphere-agents', '/sys/fs/cgroup/securesphere-agents'].map((d) => join(d, agent.id)).filter((d) => existsSync(d));
+    expect(dirs).toHaveLength(1);
+    const limit = readFileSync(join(dirs[0]!, existsSync(join(dirs[0]!, 'memory.max')) ? 'memory.max' : 'memory.limit_in_bytes'), 'utf8').trim();
+    expect(Number(limit)).toBe(sub.info().limits.memory_mb * 1024 * 1024);
+    await sub.manager.stop(agent.id, true);
+    for (let i = 0; i < 40 && existsSync(dirs[0]!); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(dirs[0]!)).toBe(false);
+  }, 60_000);
 
   it('kills a spin at the timeout and keeps conversations apart', async () => {
     const spin = await run(['sh', '-c', 'while :; do :; done'], 'bw-a', 500);
