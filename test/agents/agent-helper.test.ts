@@ -32,8 +32,10 @@ describe('agent helper over stdin/stdout', () => {
 
   it('kills the whole process group at the timeout and says so', async () => {
     const marker = `sleep-${process.pid}-${Date.now()}`;
-    const r = await exec(['sh', '-c', `(exec -a ${marker} sleep 60) & sleep 60`], { timeoutMs: 300 });
+    // bash: dash has no `exec -a`. The marked sleep is a descendant in the call's group.
+    const r = await exec(['sh', '-c', `bash -c 'exec -a ${marker} sleep 60' & sleep 0.2; pgrep -f '^${marker}' >&2; sleep 60`], { timeoutMs: 600 });
     expect(r).toMatchObject({ exitCode: null, signal: 'SIGKILL', limit: 'timeout' });
+    expect(r.stderr).toMatch(/^\d+\n$/); // it was running before the timeout
     const left = await exec(['pgrep', '-f', `^${marker}`]);
     expect(left.exitCode).toBe(1); // pgrep: nothing matched
   });
@@ -149,16 +151,32 @@ describe('agent helper over stdin/stdout', () => {
     expect(r.stdout.length).toBeLessThan(2_000);
   });
 
-  it('answers without waiting for a background program that escaped the group and holds the pipes', async () => {
+  it('answers without waiting for a program that escaped the group (setsid) and holds the pipes, then kills it', async () => {
     // If the helper waited for the pipes to close, this would only answer after 120 s and the
-    // client (timeout + 5 s) would reject.
+    // client (timeout + 5 s) would reject. The escapee must not outlive the call either.
     const marker = `escaped-${process.pid}-${Date.now()}`;
     try {
-      const r = await exec(['sh', '-c', `setsid sh -c 'exec -a ${marker} sleep 120' & echo started`], { timeoutMs: 3_000 });
-      expect(r).toMatchObject({ stdout: 'started\n', exitCode: 0, limit: null });
+      const r = await exec(['sh', '-c', `setsid bash -c 'exec -a ${marker} sleep 120' & sleep 0.2; pgrep -f '^${marker}'`], { timeoutMs: 3_000 });
+      expect(r).toMatchObject({ exitCode: 0, limit: null });
+      expect(r.stdout).toMatch(/^\d+\n$/); // it was running during the call
+      const after = await exec(['sh', '-c', `pgrep -f '^${marker}' || echo gone`]);
+      expect(after.stdout).toBe('gone\n');
     } finally {
       spawn('pkill', ['-f', `^${marker}`]);
     }
+  });
+
+  it('keeps a server a running call started in a session of its own until that call ends', async () => {
+    const marker = `server-${process.pid}-${Date.now()}`;
+    // B finishes (and cleans up strays) while A, which started the server, still runs.
+    const [r, other] = await Promise.all([
+      exec(['sh', '-c', `setsid bash -c 'exec -a ${marker} sleep 30' & sleep 1; pgrep -f '^${marker}'`], { timeoutMs: 5_000 }),
+      exec(['sh', '-c', 'sleep 0.4; echo b']),
+    ]);
+    expect(other.stdout).toBe('b\n');
+    expect(r.stdout).toMatch(/^\d+\n$/);
+    const after = await exec(['sh', '-c', `pgrep -f '^${marker}' || echo gone`]);
+    expect(after.stdout).toBe('gone\n');
   });
 });
 

@@ -62,6 +62,13 @@ await describeSandbox('containment inside a runsc agent', () => {
     expect(r.exitCode).toBeNull();
   });
 
+  it('a program that escapes its call with setsid does not outlive the call or its timeout', async () => {
+    const r = await run(['sh', '-c', "setsid bash -c 'exec -a escapee-spin bash -c \"while :; do :; done\"' & sleep 0.3; grep -aq '^escapee-spin' /proc/[0-9]*/cmdline 2>/dev/null && echo running; sleep 60"], 1_500);
+    expect(r).toMatchObject({ limit: 'timeout', stdout: 'running\n' });
+    const after = await run(['sh', '-c', "grep -aq '^escapee-spin' /proc/[0-9]*/cmdline 2>/dev/null && echo alive || echo gone"]);
+    expect(after.stdout).toBe('gone\n');
+  });
+
   it('cannot write to the root filesystem', async () => {
     const r = await run(['sh', '-c', 'touch /usr/x; touch /etc/x; touch /opt/securesphere/x; echo end']);
     expect(r.stderr.match(/Read-only file system|Permission denied/g)?.length).toBe(3);

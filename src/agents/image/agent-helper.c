@@ -21,6 +21,7 @@
  * reports the agent as gone and recreates it).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -493,6 +494,72 @@ static void write_stream(buf_t *b, const char *key, const job_t *jb, const colle
     buf_free(&text);
 }
 
+/*
+ * A program can escape its call's process group with setsid() and outlive the call, its
+ * timeout included. We are the subreaper (PID 1 in a container; PR_SET_CHILD_SUBREAPER under
+ * bubblewrap), so such a process ends up a descendant of ours in a session of its own. After
+ * every call, every descendant whose session is not a running call's is killed.
+ */
+#define MAX_PROCS 4096
+static void kill_strays(void) {
+    static pid_t pids[MAX_PROCS], ppids[MAX_PROCS], sids[MAX_PROCS];
+    pid_t self = getpid();
+    for (int pass = 0; pass < 3; pass++) {
+        int n = 0, killed = 0;
+        DIR *d = opendir("/proc");
+        if (!d) return;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL && n < MAX_PROCS) {
+            char *end;
+            long pid = strtol(e->d_name, &end, 10);
+            if (*end != '\0' || pid <= 0 || pid == self) continue;
+            char path[64], buf[512];
+            snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0) continue;
+            ssize_t len = read(fd, buf, sizeof buf - 1);
+            close(fd);
+            if (len <= 0) continue;
+            buf[len] = '\0';
+            /* pid (comm) state ppid pgrp session ...; comm may contain anything but ends at the last ')'. */
+            char *rp = strrchr(buf, ')');
+            long ppid, pgrp, sid;
+            char state;
+            if (!rp || sscanf(rp + 1, " %c %ld %ld %ld", &state, &ppid, &pgrp, &sid) != 4) continue;
+            pids[n] = (pid_t)pid;
+            ppids[n] = (pid_t)ppid;
+            sids[n] = (pid_t)sid;
+            n++;
+        }
+        closedir(d);
+        for (int i = 0; i < n; i++) {
+            /* Ours: the parent chain reaches us (bounded walk); `top` is the ancestor just below us. */
+            pid_t top = pids[i], p = ppids[i];
+            int ours = 0;
+            for (int hops = 0; hops < 64 && p > 0; hops++) {
+                if (p == self) { ours = 1; break; }
+                int k = -1;
+                for (int j = 0; j < n; j++)
+                    if (pids[j] == p) { k = j; break; }
+                if (k < 0) break;
+                top = p;
+                p = ppids[k];
+            }
+            if (!ours) continue;
+            /* Kept: anything under a running call's main process (even in a session of its own,
+             * e.g. a server the call started and still talks to), and orphans of a running
+             * call's session. */
+            int live = 0;
+            for (int j = 0; j < MAX_JOBS && !live; j++)
+                if (jobs[j].used && !jobs[j].exited && (jobs[j].pid == top || jobs[j].pid == sids[i])) live = 1;
+            if (live) continue;
+            kill(pids[i], SIGKILL);
+            killed++;
+        }
+        if (!killed) return;
+    }
+}
+
 static void finish_job(job_t *jb) {
     close_fd(&jb->fd_in);
     close_fd(&jb->fd_out);
@@ -526,6 +593,7 @@ static void finish_job(job_t *jb) {
     buf_free(&jb->err.kept);
     free(jb->stdin_data);
     memset(jb, 0, sizeof *jb);
+    kill_strays();
 }
 
 /* The program could not be started at all: answer like a shell would (127 not found, 126 other). */
@@ -827,6 +895,8 @@ int main(void) {
      * do not answer one of its own requests (random per-client ids); such a program is in the
      * same conversation's agent, the same trust domain as the calls it could disturb. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* Orphaned descendants come to us (not to bwrap's init) so kill_strays() can find them. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK)) die("pipe");
 
     buf_t in = {0};
