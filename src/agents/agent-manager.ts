@@ -160,9 +160,10 @@ export class AgentManager implements Sandbox {
     // Registered as starting before acquire() runs, so eviction counts this agent too.
     const p = Promise.resolve()
       .then(async () => {
-        if (existing) {
+        // (If `existing` died meanwhile, it is no longer tracked: just start a new one.)
+        if (existing && this.byConversation.get(conversationId) === existing) {
           // Callers that got `existing` just before us count as busy by now (they resume first).
-          if (existing.busy > 0 || this.byConversation.get(conversationId) !== existing) return existing;
+          if (existing.busy > 0) return existing;
           this.log.info({ agentId: existing.id, memoryMb: limits.memoryMb, cpus: limits.cpus }, 'recreating the agent with larger limits for a skill');
           await this.stop(existing.id);
         }
