@@ -48,6 +48,8 @@ export interface LabelledAgent {
   agentId: string;
   conversationKey: string | null;
   running: boolean;
+  /** The agent-level limits it was started with, from its label (absent on older containers). */
+  limits?: Partial<SandboxLimits>;
 }
 
 export interface SandboxBackend {

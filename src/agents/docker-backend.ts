@@ -11,13 +11,14 @@ import type { SandboxLimits } from './sandbox.js';
 import { dockerExec } from './docker-exec.js';
 import { AGENT_EGRESS_DIR } from '../security/egress-paths.js';
 import { HelperClient } from './helper-client.js';
-import { RUNSC_MIN_PIDS, guestPidsFor, hostTaskLimit } from './limits.js';
+import { RUNSC_MIN_PIDS, agentLimitsLabel, hostTaskLimit, parseAgentLimitsLabel } from './limits.js';
 import { type AgentLogger, silentLogger } from './logger.js';
 import { cleanupRunscOrphans, hostPidsOf } from './runsc-orphans.js';
 
 export const LABEL_PROJECT = 'org.securesphere.project';
 export const LABEL_AGENT = 'org.securesphere.agent';
 export const LABEL_CONVERSATION = 'org.securesphere.conversation';
+export const LABEL_LIMITS = 'org.securesphere.limits';
 export const AGENT_UID = 1000;
 
 export interface DockerBackendOptions {
@@ -60,20 +61,6 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
     stderr.on('data', (c: Buffer) => log.debug({ agentId, stderr: c.toString('utf8').slice(0, 500) }, 'agent helper stderr'));
     void beforeStart;
     return { helper: new HelperClient(stream, stdout), detach: () => stream.destroy() };
-  }
-
-  /** What a running container was created with, read back (for agents adopted after a restart). */
-  async function limitsOf(container: Docker.Container): Promise<Partial<SandboxLimits> | undefined> {
-    const info = await withTimeout(container.inspect(), 3_000, 'inspect').catch(() => null);
-    const h = info?.HostConfig;
-    if (!h) return undefined;
-    const tmpfs = /size=(\d+)m/.exec(h.Tmpfs?.['/tmp'] ?? '')?.[1];
-    return {
-      ...(h.Memory ? { memoryMb: Math.round(h.Memory / 1024 / 1024) } : {}),
-      ...(h.NanoCpus ? { cpus: h.NanoCpus / 1e9 } : {}),
-      ...(tmpfs ? { tmpfsMb: Number(tmpfs) } : {}),
-      ...(h.PidsLimit ? { pids: guestPidsFor(isRunsc, h.PidsLimit) } : {}),
-    };
   }
 
   function instance(container: Docker.Container, agentId: string, helper: HelperClient, detach: () => void, limits?: Partial<SandboxLimits>): AgentInstance {
@@ -128,7 +115,12 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
         .createContainer({
           name: `securesphere-${spec.agentId}`,
           Image: image,
-          Labels: { [LABEL_PROJECT]: project, [LABEL_AGENT]: spec.agentId, [LABEL_CONVERSATION]: spec.conversationKey ?? '' },
+          Labels: {
+            [LABEL_PROJECT]: project,
+            [LABEL_AGENT]: spec.agentId,
+            [LABEL_CONVERSATION]: spec.conversationKey ?? '',
+            [LABEL_LIMITS]: agentLimitsLabel(spec.limits),
+          },
           User: `${AGENT_UID}:${AGENT_UID}`,
           WorkingDir: '/workspace',
           AttachStdin: true,
@@ -201,6 +193,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
         containerId: c.Id,
         agentId: c.Labels[LABEL_AGENT] ?? '',
         conversationKey: c.Labels[LABEL_CONVERSATION] || null,
+        limits: parseAgentLimitsLabel(c.Labels[LABEL_LIMITS]),
         running: c.State === 'running',
       }));
     },
@@ -213,7 +206,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
         detach();
         throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, 'The running agent does not answer; it will be removed.', { cause: err });
       }
-      return instance(container, found.agentId, helper, detach, await limitsOf(container));
+      return instance(container, found.agentId, helper, detach, found.limits);
     },
     async remove(containerId: string): Promise<void> {
       await docker

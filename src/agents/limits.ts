@@ -40,10 +40,6 @@ export function hostTaskLimit(runsc: boolean, guestPids: number): number {
   return runsc ? Math.max(RUNSC_MIN_PIDS, 128 + 10 * guestPids) : guestPids + 16;
 }
 
-/** The guest process limit a container's host task limit was made for (inverse of hostTaskLimit). */
-export function guestPidsFor(runsc: boolean, hostTasks: number): number {
-  return Math.max(1, runsc ? Math.floor((hostTasks - 128) / 10) : hostTasks - 16);
-}
 
 /**
  * Where each limit is enforced. memoryMb, cpus, tmpfsMb and the pids ceiling belong to the
@@ -58,6 +54,28 @@ export const AGENT_LEVEL_LIMITS = ['memoryMb', 'cpus', 'tmpfsMb', 'pids'] as con
 /** True when an agent started with `has` can serve a call that needs `need`. */
 export function agentFits(has: SandboxLimits, need: SandboxLimits): boolean {
   return AGENT_LEVEL_LIMITS.every((k) => has[k] >= need[k]);
+}
+
+/** The agent-level limits as a container label value, so an agent adopted after a restart keeps them. */
+export function agentLimitsLabel(limits: SandboxLimits): string {
+  return JSON.stringify(Object.fromEntries(AGENT_LEVEL_LIMITS.map((k) => [k, limits[k]])));
+}
+
+/** Reads agentLimitsLabel() back; anything malformed is left out (the caller falls back to defaults). */
+export function parseAgentLimitsLabel(text: string | undefined): Partial<SandboxLimits> | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text ?? '');
+  } catch {
+    return undefined;
+  }
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const out: Partial<SandboxLimits> = {};
+  for (const k of AGENT_LEVEL_LIMITS) {
+    const v = Object.prototype.hasOwnProperty.call(raw, k) ? (raw as Record<string, unknown>)[k] : undefined;
+    if (typeof v === 'number' && Number.isFinite(v) && v > 0) out[k] = v;
+  }
+  return out;
 }
 
 /** The agent-level limits to start with: the larger of what the agent had and what is needed. */

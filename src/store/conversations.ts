@@ -39,7 +39,6 @@ export class ConversationStore {
   // It is filled only from committed reads outside transactions, so a rolled-back append can
   // never enter it; messages are never updated or deleted.
   private readonly history = new Map<string, CachedHistory>();
-  private readonly selectAfter;
   private readonly upsertConversation;
   private readonly insertMessage;
   private readonly selectRecent;
@@ -62,7 +61,6 @@ export class ConversationStore {
     // Newest first straight off the index; reversed in JS (cheaper than a temp B-tree sort).
     this.selectRecent = db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?');
     this.selectAll = db.prepare('SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id ASC LIMIT ?');
-    this.selectAfter = this.selectAll;
     this.selectExists = db.prepare('SELECT 1 FROM conversations WHERE id = ?');
     this.selectDuplicate = db.prepare('SELECT 1 FROM messages WHERE conversation_id = ? AND platform_message_id = ?');
     this.selectChannel = db.prepare('SELECT channel FROM conversations WHERE id = ?');
@@ -126,7 +124,7 @@ export class ConversationStore {
     if (this.db.inTransaction) return (this.selectRecent.all(conversationId, limit) as MessageRow[]).reverse().map(toFrozen);
     const cached = this.history.get(conversationId);
     if (cached && cached.capacity >= limit) {
-      const fresh = this.selectAfter.all(conversationId, cached.lastId, cached.capacity + 1) as MessageRow[];
+      const fresh = this.selectAll.all(conversationId, cached.lastId, cached.capacity + 1) as MessageRow[];
       if (fresh.length <= cached.capacity) {
         if (fresh.length > 0) {
           cached.rows.push(...fresh.map(toFrozen));

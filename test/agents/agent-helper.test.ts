@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src/agents/helper-client.js';
 import { helperBinary } from '../../src/agents/image/helper-binary.js';
-import { resolveLimits } from '../../src/agents/limits.js';
+import { agentLimitsLabel, parseAgentLimitsLabel, resolveLimits } from '../../src/agents/limits.js';
 
 describe('agent helper over stdin/stdout', () => {
   let child: ChildProcess;
@@ -187,5 +187,13 @@ describe('limit resolution', () => {
     const r = resolveLimits(defaults, maxima, { memoryMb: 4096, timeoutMs: 45_000, pids: -5, cpus: Number.NaN });
     expect(r).toMatchObject({ memoryMb: 1024, timeoutMs: 45_000, pids: 256, cpus: 1 });
     expect(resolveLimits(defaults, maxima, JSON.parse('{"__proto__": {"memoryMb": 99999}}'))).toEqual(defaults);
+  });
+
+  it('round-trips the agent-level limits through a container label and ignores a malformed one', () => {
+    const label = agentLimitsLabel({ ...defaults, memoryMb: 320, pids: 64 });
+    expect(parseAgentLimitsLabel(label)).toEqual({ memoryMb: 320, cpus: 1, tmpfsMb: 64, pids: 64 });
+    expect(parseAgentLimitsLabel('{"memoryMb":-1,"cpus":"2","__proto__":{"pids":9},"tmpfsMb":1e999}')).toEqual({});
+    expect(parseAgentLimitsLabel('not json')).toBeUndefined();
+    expect(parseAgentLimitsLabel(undefined)).toBeUndefined();
   });
 });

@@ -177,7 +177,7 @@ await describeSandbox('idle stop, reconcile and orphans (runsc)', () => {
     const t = await createTestAgents({}, { dataDir });
     try {
       expect(t.reconciled?.adopted).toEqual([held.agentId]);
-      // The adopted agent's limits are read back from its container, not assumed from config.
+      // The adopted agent's limits come from its container's label, not from today's config.
       const l = t.config.limits;
       expect(t.manager.live.get(held.agentId)!.instance.limits).toEqual({ memoryMb: l.memory_mb, cpus: l.cpus, tmpfsMb: l.tmpfs_mb, pids: l.pids });
       expect(t.reconciled?.removed).toContain(stray.id);
