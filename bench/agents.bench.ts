@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { type AgentSubsystem, createAgentManager } from '../src/agents/create-agent-manager.js';
 import { RCU_EXPEDITED_PATH, readHostTuning } from '../src/agents/host-tuning.js';
+import { RUNSC_MIN_PIDS } from '../src/agents/limits.js';
 import type { QuotaMode } from '../src/agents/workspace.js';
 import { configSchema } from '../src/config/schema.js';
 import { type Db, openDatabase } from '../src/store/database.js';
@@ -185,6 +186,88 @@ async function concurrent(n: number): Promise<void> {
   }
 }
 
+/**
+ * Where a cold start goes: the engine's create and start (with the runtime's own boot), then
+ * the helper's first answer. The same container with `cat` as its main process (echoes the ping
+ * line at once) shows what any main process would cost, so the helper's own start-up is the
+ * difference between the two "first answer" figures.
+ */
+async function startPhases(docker: Docker, runtime: string, n: number): Promise<void> {
+  for (const [label, entrypoint] of [['helper', undefined], ['cat', ['cat']]] as const) {
+    const create: number[] = [];
+    const start: number[] = [];
+    const answer: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      const c = await docker.createContainer({
+        Image: IMAGE,
+        ...(entrypoint ? { Entrypoint: [...entrypoint] } : {}),
+        User: '1000:1000',
+        OpenStdin: true,
+        AttachStdin: true,
+        AttachStdout: true,
+        NetworkDisabled: true,
+        Labels: { 'org.securesphere.bench': '1' },
+        HostConfig: { Runtime: runtime, NetworkMode: 'none', ReadonlyRootfs: true, PidsLimit: RUNSC_MIN_PIDS, LogConfig: { Type: 'none', Config: {} } },
+      });
+      try {
+        const stream = (await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
+        const first = new Promise((r) => stream.once('data', r));
+        const t1 = performance.now();
+        await c.start();
+        const t2 = performance.now();
+        stream.write('{"id":"b","op":"ping"}\n');
+        await first;
+        const t3 = performance.now();
+        create.push(t1 - t0);
+        start.push(t2 - t1);
+        answer.push(t3 - t2);
+        stream.end();
+      } finally {
+        await c.remove({ force: true });
+      }
+    }
+    console.log(
+      `start phases (${runtime}, ${label} as main process): create p50 ${f(pct(create, 50))} ms, start p50 ${f(pct(start, 50))} ms, first answer after start p50 ${f(pct(answer, 50))} ms`,
+    );
+  }
+}
+
+/** Host tasks (the pids cgroup's count) per guest process: what hostTaskLimit() is sized from. */
+async function hostTasksPerProcess(docker: Docker): Promise<void> {
+  const c = await docker.createContainer({
+    Image: IMAGE,
+    Entrypoint: ['sh', '-c', 'for i in $(seq 30); do sleep 60 & done; sleep 60'],
+    User: '1000:1000',
+    NetworkDisabled: true,
+    Labels: { 'org.securesphere.bench': '1' },
+    HostConfig: { Runtime: 'runsc', NetworkMode: 'none', PidsLimit: 8192, LogConfig: { Type: 'none', Config: {} } },
+  });
+  try {
+    const idle = await docker.createContainer({
+      Image: IMAGE,
+      Entrypoint: ['sleep', '60'],
+      NetworkDisabled: true,
+      Labels: { 'org.securesphere.bench': '1' },
+      HostConfig: { Runtime: 'runsc', NetworkMode: 'none', PidsLimit: 8192, LogConfig: { Type: 'none', Config: {} } },
+    });
+    try {
+      await Promise.all([c.start(), idle.start()]);
+      await sleep(2_000);
+      const tasks = (id: string): number => Number(readFileSync(`/sys/fs/cgroup/pids/docker/${id}/pids.current`, 'utf8'));
+      const busy = tasks(c.id);
+      const base = tasks(idle.id);
+      console.log(`host tasks (runsc): ${base} with 1 guest process, ${busy} with 32: ${((busy - base) / 31).toFixed(1)} per extra guest process (hostTaskLimit allows 10)`);
+    } finally {
+      await idle.remove({ force: true });
+    }
+  } catch (err) {
+    console.log(`(host tasks per guest process not measured: ${(err as Error).message})`);
+  } finally {
+    await c.remove({ force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const docker = new Docker();
   try {
@@ -202,6 +285,8 @@ async function main(): Promise<void> {
   }
   if (runtimes.includes('runsc')) line('cold agent start (runsc; plain workspace, no quota)', await coldStarts('runsc', n, 'plain'));
   if (cold.runsc && cold.runc) console.log(`ratio cold start runsc/runc p50: ${(pct(cold.runsc, 50) / pct(cold.runc, 50)).toFixed(2)}x`);
+  for (const rt of ['runsc', 'runc'].filter((r) => runtimes.includes(r))) await startPhases(docker, rt, n);
+  if (runtimes.includes('runsc')) await hostTasksPerProcess(docker);
   // The host setting scripts/setup-sandbox.sh makes: show what it is worth, then put it back.
   const tuning = readHostTuning();
   console.log(`host: ${RCU_EXPEDITED_PATH} = ${tuning.rcuExpedited === null ? 'absent' : tuning.rcuExpedited ? 1 : 0}`);
