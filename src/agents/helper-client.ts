@@ -4,6 +4,7 @@
 // that is not an answer (the helper is code running inside the sandbox) is ignored.
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
 import type { ExecResult, LimitKind } from './sandbox.js';
 
@@ -37,6 +38,8 @@ export class HelperClient {
   private nextId = 1;
   private readonly pending = new Map<string, Pending>();
   private buffer = '';
+  // A UTF-8 character can be split between two chunks: decode across chunk borders.
+  private readonly decoder = new StringDecoder('utf8');
   private closedReason: string | null = null;
 
   constructor(
@@ -90,8 +93,11 @@ export class HelperClient {
   }
 
   private onData(chunk: Buffer | string): void {
-    this.buffer += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    let nl = this.buffer.indexOf('\n');
+    const text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    // Only the new text can hold the next newline: a long answer is not searched again per chunk.
+    let nl = text.indexOf('\n');
+    if (nl >= 0) nl += this.buffer.length;
+    this.buffer += text;
     while (nl >= 0) {
       const line = this.buffer.slice(0, nl);
       this.buffer = this.buffer.slice(nl + 1);

@@ -4,6 +4,7 @@
 // arbitrary output bytes come back as valid JSON. Plus limit clamping.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../src/agents/helper-client.js';
 import { helperBinary } from '../../src/agents/image/helper-binary.js';
@@ -177,6 +178,27 @@ describe('agent helper over stdin/stdout', () => {
     expect(r.stdout).toMatch(/^\d+\n$/);
     const after = await exec(['sh', '-c', `pgrep -f '^${marker}' || echo gone`]);
     expect(after.stdout).toBe('gone\n');
+  });
+
+  it('accepts an answer as long as the output caps of its request allow, escaped', async () => {
+    // 1.5 MiB of NUL bytes escape to 9 MiB of JSON: more than the default bound, within the cap's.
+    const r = await exec(['head', '-c', String(1536 * 1024), '/dev/zero'], { outputCapBytes: 2 * 1024 * 1024 });
+    expect(r.stdout.length).toBe(1536 * 1024);
+    expect(r.truncated).toBe(false);
+  });
+});
+
+describe('helper client stream handling', () => {
+  it('decodes a UTF-8 character split between two chunks, and a line split anywhere', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const client = new HelperClient(input, output);
+    const answer = client.request({ op: 'ping' }, 2_000);
+    const id = (JSON.parse((input.read() as Buffer).toString()) as { id: string }).id;
+    const bytes = Buffer.from(`{"id":"${id}","result":{"text":"café 😀"}}\n`);
+    const cut = bytes.indexOf(Buffer.from('é')) + 1; // inside the two bytes of é
+    for (const part of [bytes.subarray(0, cut), bytes.subarray(cut, cut + 3), bytes.subarray(cut + 3)]) output.write(part);
+    await expect(answer).resolves.toEqual({ text: 'café 😀' });
   });
 });
 
