@@ -6,6 +6,7 @@
 // characters in between). The random id is a second lock: the content cannot know it.
 import { randomBytes } from 'node:crypto';
 import { foldHomoglyphs } from './injection/homoglyphs.js';
+import { INVISIBLE_CHARS } from './injection/normalize.js';
 
 export const UNTRUSTED_MARKER = 'UNTRUSTED_CONTENT';
 const MARKER_KEY = 'untrustedcontent';
@@ -25,9 +26,7 @@ export interface FrameOptions {
 // Characters that read as "<" or ">" to a model or a person. NFKC maps fullwidth and small
 // forms onto ASCII; the rest are listed explicitly.
 const ANGLE_LIKE = new Set([...'<>‹›«»〈〉⟨⟩《》ᐸᐳ⋖⋗≺≻❮❯⟪⟫˂˃〈〉❬❭⦉⦊⧼⧽']);
-// eslint-disable-next-line no-misleading-character-class -- lists invisible and joining code points on purpose
-const INVISIBLE = /[\u00AD\u034F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF]/;
-
+const INVISIBLE = INVISIBLE_CHARS;
 // eslint-disable-next-line no-misleading-character-class -- same class as INVISIBLE, global
 const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'g');
 

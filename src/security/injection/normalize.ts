@@ -21,9 +21,12 @@ export interface NormalizedText {
   readonly signals: readonly NormalizationSignal[];
 }
 
-// Zero-width characters, soft hyphen, word joiners, BOM and bidirectional controls.
+// Zero-width characters, soft hyphen, word joiners, BOM, bidirectional controls, variation
+// selectors and invisible fillers. The one list: untrusted-content.ts builds its regexes from it.
 // eslint-disable-next-line no-misleading-character-class -- lists invisible and joining code points on purpose
-const INVISIBLE = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
+export const INVISIBLE_CHARS = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/;
+// eslint-disable-next-line no-misleading-character-class -- same class, global
+const INVISIBLE = new RegExp(INVISIBLE_CHARS.source, 'g');
 // Unicode "tag" characters mirror ASCII invisibly (U+E0020..U+E007E); decode them rather than drop them.
 const TAG_CHARS = /[\u{E0000}-\u{E007F}]+/gu;
 // Chat-template control tokens of common model families. Matched after NFKC, case-insensitively.

@@ -52,6 +52,19 @@ export function pieceFeatures(piece: string, options: ScoringOptions): SparseVec
   return extractFeatures({ text: piece, decoded: [], signals: [] }, matchRules(piece), options.minFeatureCount);
 }
 
+/**
+ * Cuts a chunk longer than `size` (a text with no line or sentence end: minified JSON or HTML)
+ * into overlapping slices, so no part of it escapes scoring behind the feature extractor's length
+ * cap, and a phrase on a cut is whole in one slice. Scoring only: training keeps whole chunks.
+ */
+export function slices(piece: string, size: number): string[] {
+  if (piece.length <= size) return [piece];
+  const overlap = Math.min(256, Math.floor(size / 4));
+  const out: string[] = [];
+  for (let at = 0; at < piece.length - overlap; at += size - overlap) out.push(piece.slice(at, at + size));
+  return out;
+}
+
 /** Splits at line or sentence ends into pieces of roughly `size` characters. */
 export function splitIntoChunks(text: string, size: number): string[] {
   const pieces = text.split(/(?<=[\n.!?])\s+/);
@@ -81,7 +94,7 @@ export function prepareText(text: string, options: ScoringOptions = DEFAULT_SCOR
   const vectors = [analysis.features];
   const body = analysis.normalized.text;
   if (options.chunkChars > 0 && body.length > options.chunkChars * 1.5) {
-    for (const chunk of splitIntoChunks(body, options.chunkChars)) {
+    for (const chunk of splitIntoChunks(body, options.chunkChars).flatMap((c) => slices(c, options.chunkChars))) {
       vectors.push(pieceFeatures(chunk, options));
     }
   }
