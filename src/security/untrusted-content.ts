@@ -27,7 +27,6 @@ export interface FrameOptions {
 // forms onto ASCII; the rest are listed explicitly.
 const ANGLE_LIKE = new Set([...'<>‹›«»〈〉⟨⟩《》ᐸᐳ⋖⋗≺≻❮❯⟪⟫˂˃〈〉❬❭⦉⦊⧼⧽']);
 const INVISIBLE = INVISIBLE_CHARS;
-// eslint-disable-next-line no-misleading-character-class -- same class as INVISIBLE, global
 const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'g');
 
 function isAngleLike(ch: string): boolean {
