@@ -4,6 +4,7 @@
 import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { ActionRequest, ApprovalPrompt } from '../core/types.js';
+import { secretEnv } from '../skills/secret-env.js';
 import type { OrchestratorDeps } from './deps.js';
 
 export interface ActionContext {
@@ -94,12 +95,14 @@ export function createActionRunner(deps: OrchestratorDeps) {
     const timer = setTimeout(() => controller.abort(), deps.settings.turnTimeoutMs);
     try {
       const manifest = tool.skill.manifest;
+      const secrets = deps.secretsFor(action.skill, manifest.sandbox?.secrets ?? []);
       const result = await tool.skill.execute(
         {
           conversationId: action.conversationId,
           actionId,
-          agent: deps.sandbox.agentFor(action.conversationId, { limits: manifest.sandbox?.limits }),
-          secrets: deps.secretsFor(action.skill, manifest.sandbox?.secrets ?? []),
+          // The skill's declared secrets are the environment of its agent executions, and only of its.
+          agent: deps.sandbox.agentFor(action.conversationId, { limits: manifest.sandbox?.limits, env: secretEnv(manifest, secrets) }),
+          secrets,
           config: deps.skillSettings(action.skill),
           ...(deps.egressFor ? { egress: deps.egressFor(action.skill) } : {}),
           signal: controller.signal,

@@ -22,8 +22,13 @@ const CANARY = `cnry-${CORE}`;
 const CANARY_B64 = Buffer.from(CANARY).toString('base64').replace(/=+$/, '');
 const CANARY_SHA = createHash('sha256').update(CANARY).digest('hex');
 
+// Records what each skill's agent is given: its declared secrets become that agent's environment.
+const agentEnvs: Array<Record<string, string> | undefined> = [];
 const noSandbox: Sandbox = {
-  agentFor: (conversationId) => ({ conversationId, exec: () => Promise.reject(new Error('no sandbox in this test')) }),
+  agentFor: (conversationId, requirements) => {
+    agentEnvs.push(requirements?.env);
+    return { conversationId, exec: () => Promise.reject(new Error('no sandbox in this test')) };
+  },
   health: async () => ({ ok: true, backend: 'none', runtime: null, detail: 'test stub' }),
 };
 
@@ -123,6 +128,11 @@ describe('a canary secret', () => {
     expect(check.body.result).toEqual({ received: true, sha256: CANARY_SHA, names: ['CANARY'] });
     const plain = await call(t, 'GET', `/api/actions/${byOp['plain-probe_check']!.id}`);
     expect(plain.body.result).toEqual({ names: [], values: 0 });
+    // The agent handed to each skill: only the declaring one carries the secret, as environment.
+    const withSecret = agentEnvs.filter((env) => env && Object.values(env).includes(CANARY));
+    expect(withSecret.length).toBeGreaterThanOrEqual(2); // secret-probe check and leak
+    expect(withSecret.every((env) => Object.keys(env!).join() === 'CANARY')).toBe(true);
+    expect(agentEnvs.filter((env) => env && Object.keys(env).length === 0).length).toBeGreaterThanOrEqual(3); // plain-probe, inbox, calc
     // The skill that hands its secret back ran; the API shows its result scrubbed.
     const leak = await call(t, 'GET', `/api/actions/${byOp['secret-probe_leak']!.id}`);
     expect(leak.body.status).toBe('succeeded');
