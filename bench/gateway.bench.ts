@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Ollama } from 'ollama';
 import { startFakeOllama } from '../test/fakes/ollama-server.js';
+import { pct } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/securesphere.js');
@@ -23,9 +24,6 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const CONVERSATIONS = 100;
 const CONCURRENCY = 32;
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 /** User+system CPU seconds a process has used so far (from /proc/<pid>/stat, in clock ticks). */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

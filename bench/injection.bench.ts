@@ -9,14 +9,15 @@ import { chooseThreshold, crossValidatedScores, metricsAt, DEFAULT_CV, type Dete
 import { createInjectionDetector } from '../src/security/injection/detector.js';
 import { normalizeText } from '../src/security/injection/normalize.js';
 import { matchRules } from '../src/security/injection/rules.js';
+import { pct } from './lib.js';
 
-const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+const percent = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 function report(label: string, m: DetectionMetrics): void {
   console.log(
-    `${label.padEnd(34)} TPR ${pct(m.tpr).padStart(6)} | direct ${pct(m.tprByFamily.direct ?? 0).padStart(6)} ` +
-      `jailbreak ${pct(m.tprByFamily.jailbreak ?? 0).padStart(6)} indirect ${pct(m.tprByFamily.indirect ?? 0).padStart(6)} | ` +
-      `FPR benign ${pct(m.fpr)} notinject ${pct(m.notInjectFpr)}`,
+    `${label.padEnd(34)} TPR ${percent(m.tpr).padStart(6)} | direct ${percent(m.tprByFamily.direct ?? 0).padStart(6)} ` +
+      `jailbreak ${percent(m.tprByFamily.jailbreak ?? 0).padStart(6)} indirect ${percent(m.tprByFamily.indirect ?? 0).padStart(6)} | ` +
+      `FPR benign ${percent(m.fpr)} notinject ${percent(m.notInjectFpr)}`,
   );
 }
 
@@ -70,10 +71,6 @@ for (const t of texts) {
   raw.push(...runs);
   perText.push(runs.sort((a, b) => a - b)[2] ?? 0);
 }
-const quantile = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
-};
 console.log(`latency per 1 KB text (load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores), target p99 <= 2 ms:`);
-console.log(`  all ${raw.length} scans:          p50 ${quantile(raw, 0.5).toFixed(3)} ms  p99 ${quantile(raw, 0.99).toFixed(3)} ms`);
-console.log(`  per-text median of 5 (${perText.length}): p50 ${quantile(perText, 0.5).toFixed(3)} ms  p99 ${quantile(perText, 0.99).toFixed(3)} ms`);
+console.log(`  all ${raw.length} scans:          p50 ${pct(raw, 50).toFixed(3)} ms  p99 ${pct(raw, 99).toFixed(3)} ms`);
+console.log(`  per-text median of 5 (${perText.length}): p50 ${pct(perText, 50).toFixed(3)} ms  p99 ${pct(perText, 99).toFixed(3)} ms`);

@@ -1,5 +1,5 @@
-// Policy and approvals on a real SQLite file (WAL, synchronous=FULL, as in production) with
-// the real audit chain: policy decisions with few and many operator rules, opening and
+// Policy and approvals on a real SQLite file (WAL, synchronous=NORMAL: the default; no fsync per commit)
+// with the real audit chain: policy decisions with few and many operator rules, opening and
 // deciding approval requests, the binding check, and an expiry sweep. Prints numbers; never
 // fails on a timing.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,17 +14,12 @@ import { ActionStore } from '../src/store/actions.js';
 import { ApprovalStore } from '../src/store/approvals.js';
 import { ConversationStore } from '../src/store/conversations.js';
 import { openDatabase } from '../src/store/database.js';
+import { time } from './lib.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ss-bench-policy-'));
 const db = openDatabase(join(dir, 'data'));
 
-async function time(label: string, n: number, fn: (i: number) => unknown): Promise<number> {
-  const start = performance.now();
-  for (let i = 0; i < n; i++) await fn(i);
-  const ms = performance.now() - start;
-  console.log(`${label.padEnd(48)} ${n.toString().padStart(6)} ops  ${(ms / n).toFixed(4).padStart(9)} ms/op  ${Math.round((n * 1000) / ms).toString().padStart(9)} ops/s`);
-  return ms / n;
-}
+const FORMAT = { labelWidth: 48, countWidth: 6, decimals: 4, msWidth: 9, opsWidth: 9 };
 
 try {
   const store = new ApprovalStore(db);
@@ -35,8 +30,8 @@ try {
   const few = createPolicyEngine({ config: configSchema.parse({ policy: { overrides: [{ skill: 'skill1', level: 'high' }] } }).policy, grants: store });
   const rules = Array.from({ length: 200 }, (_, i) => ({ skill: `skill${i % 10}`, user: `u${i}`, level: 'high' as const }));
   const many = createPolicyEngine({ config: configSchema.parse({ policy: { overrides: rules, admins: ['root'] } }).policy, grants: store });
-  const fewMs = await time('policy decide, 1 override', 50_000, (i) => few.decide(input(i)));
-  const manyMs = await time('policy decide, 200 overrides', 50_000, (i) => many.decide(input(i)));
+  const fewMs = time('policy decide, 1 override', 50_000, (i) => few.decide(input(i)), FORMAT);
+  const manyMs = time('policy decide, 200 overrides', 50_000, (i) => many.decide(input(i)), FORMAT);
   console.log(`  ratio 200 rules / 1 rule: ${(manyMs / fewMs).toFixed(1)}x`);
 
   const conversations = new ConversationStore(db);
@@ -54,15 +49,17 @@ try {
     return actions.get(a.id)!;
   };
   const decision = { decision: 'require_approval' as const, level: 'high' as const, reason: 'bench', approvers: ['alice', 'bob'] };
+  // The actions exist before the clock starts: only opening their approvals is timed.
+  const pending = Array.from({ length: 1000 }, (_, i) => newAction(i));
   const ids: string[] = [];
-  const openMs = await time('approval open (persist + audit + deliver)', 1000, async (i) => {
-    ids.push((await service.open(newAction(i), decision, { channel: 'web' })).approval.id);
-  });
+  const openMs = await time('approval open (persist + audit + deliver)', pending.length, async (i) => {
+    ids.push((await service.open(pending[i]!, decision, { channel: 'web' })).approval.id);
+  }, FORMAT);
   const decideMs = await time('approval decide (CAS x2 + audit, one tx)', 1000, (i) =>
-    service.decide({ approvalId: ids[i]!, approver: 'bob', decision: 'approve' }),
+    service.decide({ approvalId: ids[i]!, approver: 'bob', decision: 'approve' }), FORMAT,
   );
   const approved = actions.get('act_1')!;
-  await time('bindingHolds (hash + lookup)', 20_000, () => service.bindingHolds(approved));
+  time('bindingHolds (hash + lookup)', 20_000, () => service.bindingHolds(approved), FORMAT);
   console.log(`  open + decide per approval: ${(openMs + decideMs).toFixed(2)} ms`);
 
   for (let i = 0; i < 500; i++) await service.open(newAction(10_000 + i), decision, { channel: 'web' });

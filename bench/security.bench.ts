@@ -13,17 +13,10 @@ import { verifyAuditChain } from '../src/security/audit-verify.js';
 import { createRateLimiter } from '../src/security/rate-limiter.js';
 import { createSecretRedactor } from '../src/security/secret-redactor.js';
 import { createVault } from '../src/security/vault/vault.js';
+import { time } from './lib.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ss-bench-security-'));
 const db = openDatabase(join(dir, 'data'));
-
-function time(label: string, n: number, fn: (i: number) => void): number {
-  const start = performance.now();
-  for (let i = 0; i < n; i++) fn(i);
-  const ms = performance.now() - start;
-  console.log(`${label.padEnd(44)} ${n.toString().padStart(6)} ops  ${(ms / n).toFixed(3).padStart(8)} ms/op  ${Math.round((n * 1000) / ms).toString().padStart(8)} ops/s`);
-  return ms / n;
-}
 
 try {
   const redactor = createSecretRedactor();

@@ -2,7 +2,7 @@
 // payload replay through a host stand-in agent and (when Docker + runsc are here) a real
 // runsc agent; the egress proxy's overhead over a direct local request. Prints numbers only.
 import http from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,42 +20,31 @@ import { loadSkills, resolveTool } from '../src/skills/loader.js';
 import { isPathAllowed } from '../src/skills/path-containment.js';
 import { openDatabase } from '../src/store/database.js';
 import { createHostAgentForUnitTests } from '../test/skills/host-agent-for-unit-tests.js';
+import { readJsonl } from '../test/skills/shared-data.js';
+import { time } from './lib.js';
 
-function time(label: string, n: number, fn: (i: number) => void): number {
-  const start = performance.now();
-  for (let i = 0; i < n; i++) fn(i);
-  const ms = performance.now() - start;
-  console.log(`${label.padEnd(50)} ${n.toString().padStart(7)} ops  ${(ms / n).toFixed(4).padStart(9)} ms/op  ${Math.round((n * 1000) / ms).toString().padStart(9)} ops/s`);
-  return ms / n;
-}
+// Column widths of this benchmark's lines; asynchronous steps print ms/op with 2 decimals, no ops/s.
+const FORMAT = { labelWidth: 50, countWidth: 7, decimals: 4, msWidth: 9, opsWidth: 9 };
+const ASYNC_FORMAT = { labelWidth: 50, countWidth: 7, decimals: 2, msWidth: 9 };
 
-async function timeAsync(label: string, n: number, fn: (i: number) => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  for (let i = 0; i < n; i++) await fn(i);
-  const ms = performance.now() - start;
-  console.log(`${label.padEnd(50)} ${n.toString().padStart(7)} ops  ${(ms / n).toFixed(2).padStart(9)} ms/op`);
-  return ms / n;
-}
-
-const shared = new URL('../../shared/data/security/', import.meta.url);
-const cases = readFileSync(new URL('fs_path_containment_cases.jsonl', shared), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { path: string; allowed: string[]; platform: 'posix' | 'win32' });
-const payloads = readFileSync(new URL('fs_traversal_payloads.jsonl', shared), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { payload: string }).payload.split('{FILE}').join('etc/passwd'));
+const cases = readJsonl<{ path: string; allowed: string[]; platform: 'posix' | 'win32' }>('fs_path_containment_cases.jsonl');
+const payloads = readJsonl<{ payload: string }>('fs_traversal_payloads.jsonl').map((p) => p.payload.split('{FILE}').join('etc/passwd'));
 
 time('isPathAllowed (shared containment cases)', 200_000, (i) => {
   const c = cases[i % cases.length]!;
   isPathAllowed(c.path, c.allowed, { base: '/srv/x', platform: c.platform });
-});
+}, FORMAT);
 const { skills } = await loadSkills();
 const names = ['filesystem_read', 'shell_run', '__proto__', 'filesystem___proto__', 'constructor', 'notes_forget'];
-time('resolveTool (valid and hostile names)', 500_000, (i) => resolveTool(skills, names[i % names.length]!));
+time('resolveTool (valid and hostile names)', 500_000, (i) => resolveTool(skills, names[i % names.length]!), FORMAT);
 
 const script = loadAgentScript(new URL('../skills/filesystem/index.ts', import.meta.url).href, 'fs-agent.py');
 
 async function agentBench(label: string, agent: AgentHandle): Promise<void> {
   const ctx = { conversationId: agent.conversationId, actionId: 'b', agent, secrets: {}, config: {}, signal: new AbortController().signal };
   await filesystemSkill.execute(ctx, 'write', { path: 'bench.txt', content: 'x'.repeat(4096) });
-  await timeAsync(`${label}: filesystem_read 4 KiB`, 20, () => filesystemSkill.execute(ctx, 'read', { path: 'bench.txt' }));
-  const single = await timeAsync(`${label}: 1 traversal payload per exec`, 10, (i) => runAgentScript(agent, script, { op: 'read', args: { path: payloads[i]! } }).catch(() => undefined));
+  await time(`${label}: filesystem_read 4 KiB`, 20, () => filesystemSkill.execute(ctx, 'read', { path: 'bench.txt' }), ASYNC_FORMAT);
+  const single = await time(`${label}: 1 traversal payload per exec`, 10, (i) => runAgentScript(agent, script, { op: 'read', args: { path: payloads[i]! } }).catch(() => undefined), ASYNC_FORMAT);
   const batchStart = performance.now();
   await runAgentScript(agent, script, { batch: payloads.map((p) => ({ op: 'read', args: { path: p } })), limits: {} }, { outputCapBytes: 900_000 });
   const batchMs = performance.now() - batchStart;
@@ -100,10 +89,11 @@ const sockDir = mkdtempSync(join(tmpdir(), 'ss-bench-egress-'));
 // Every request carries a token; this one accepts any, to time the proxy itself.
 const proxy = await startEgressProxy({ socketPath: join(sockDir, 'e.sock'), identify: () => 'http', allow: createEgressAllowlist({ http: ['allowed.test'] }), maxResponseBytes: 65_536, allowPrivateAddresses: true, lookup: async () => [{ address: '127.0.0.1', family: 4 }] });
 const client = createEgressClient({ socketPath: proxy.socketPath! });
-const agentOpts = new http.Agent({ keepAlive: false });
-const direct = await timeAsync('direct local GET 1 KiB', 300, () => new Promise<void>((resolve, reject) => http.get({ host: '127.0.0.1', port, agent: agentOpts }, (r) => r.resume().on('end', resolve)).on('error', reject)));
-const proxied = await timeAsync('GET 1 KiB through the egress proxy', 300, () => client.request('bench-token', { url: `http://allowed.test:${port}/` }));
-const refused = await timeAsync('refused domain (no connection)', 300, () => client.request('bench-token', { url: `http://other.test:${port}/` }));
+// The direct baseline goes through the same agent as both hops of the proxied path (the client
+// and the proxy's upstream request use http.globalAgent: keep-alive), so the ratio compares like with like.
+const direct = await time('direct local GET 1 KiB', 300, () => new Promise<void>((resolve, reject) => http.get({ host: '127.0.0.1', port, agent: http.globalAgent }, (r) => r.resume().on('end', resolve)).on('error', reject)), ASYNC_FORMAT);
+const proxied = await time('GET 1 KiB through the egress proxy', 300, () => client.request('bench-token', { url: `http://allowed.test:${port}/` }), ASYNC_FORMAT);
+const refused = await time('refused domain (no connection)', 300, () => client.request('bench-token', { url: `http://other.test:${port}/` }), ASYNC_FORMAT);
 console.log(`egress proxy overhead: ${(proxied / direct).toFixed(2)}x a direct request; refusal ${(refused / direct).toFixed(2)}x`);
 await proxy.close();
 await new Promise<void>((resolve) => server.close(() => resolve()));
