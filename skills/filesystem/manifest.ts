@@ -50,5 +50,4 @@ export const filesystemManifest: SkillManifest = {
       level: 'low',
     },
   },
-  sandbox: { limits: { timeoutMs: 30_000 } },
 };

@@ -4,6 +4,7 @@
 // that a limit killed. It only speaks SandboxBackend, never Docker directly.
 import { createHash } from 'node:crypto';
 import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
+import { withTimeout } from '../core/with-timeout.js';
 import { newId } from '../core/ids.js';
 import type { AuditLog } from '../security/audit-log.js';
 import type { AgentRecord, AgentStore } from '../store/agents.js';
@@ -40,7 +41,7 @@ export interface LiveAgent {
   instance: AgentInstance;
   lastUsed: number;
   busy: number;
-  /** What the container was started with (adopted agents: the defaults). */
+  /** What the container was started with (adopted agents: from its label, else the defaults). */
   limits: SandboxLimits;
 }
 
@@ -132,7 +133,7 @@ export class AgentManager implements Sandbox {
       return await agent.instance.exec(helperRequest);
     } catch (err) {
       // The helper vanished mid-request: if the agent died on a limit, say so; it is recreated next time.
-      const exit = await Promise.race([agent.instance.exited, new Promise<null>((r) => setTimeout(() => r(null), 3_000))]);
+      const exit = await withTimeout(agent.instance.exited, 3_000, 'agent exit').catch(() => null);
       if (exit?.limitExceeded) {
         return { exitCode: exit.exitCode, signal: 'SIGKILL', stdout: '', stderr: `securesphere: the agent was killed: ${exit.reason}; it will be recreated.`, durationMs: 0, truncated: false, limit: /memory/i.test(exit.reason) ? 'memory' : 'killed' };
       }
@@ -252,8 +253,9 @@ export class AgentManager implements Sandbox {
     this.deps.store.insert({ id, conversationId, backend: backend.kind, runtime: backend.runtime, state: 'creating' });
     const started = performance.now();
     try {
-      // A conversation's workspace is mounted while the container is being created.
-      const early = key ? this.deps.workspaces.prepareEarly(key, this.deps.defaults.workspaceMb) : null;
+      // A conversation's workspace is mounted while the container is being created. Its size is
+      // the first call's (a skill may ask for more); an existing workspace keeps its size.
+      const early = key ? this.deps.workspaces.prepareEarly(key, limits.workspaceMb) : null;
       const workspaceDir = early ? early.dir : await this.deps.workspaces.preparePoolSlot(id, this.deps.defaults.workspaceMb);
       early?.ready.catch(() => undefined); // observed by backend.start; avoid an unhandled rejection meanwhile
       // Open files are limited per call by the helper; the container only holds the ceiling.

@@ -25,6 +25,9 @@ export interface AgentExit {
   reason: string;
 }
 
+/** The user every agent's programs run as (the image's `agent` user; workspaces are owned by it). */
+export const AGENT_UID = 1000;
+
 export interface AgentInstance {
   readonly agentId: string;
   /** Container id (docker) or null (bubblewrap). */

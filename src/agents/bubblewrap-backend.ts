@@ -1,19 +1,20 @@
 // Bubblewrap backend for hosts without Docker. WEAKER than gVisor: the agent shares the host
 // kernel. Memory, CPU and tasks are limited by a cgroup per agent when we may create one
 // (root; bubblewrap-cgroup.ts), processes, open files and file size by prlimit; the workspace
-// quota still comes from the loop-mounted workspace. Reported as weak by health(). The helper runs as uid 1000 in fresh namespaces (no network), with read-only
-// system directories, a private /tmp and only the conversation's workspace writable, under a
-// seccomp filter (seccomp-filter.ts) on x86_64.
+// quota still comes from the loop-mounted workspace. Reported as weak by health(). The helper
+// runs as uid 1000 in fresh namespaces (no network), with read-only system directories, a
+// private /tmp and only the conversation's workspace writable, under a seccomp filter
+// (seccomp-filter.ts) on x86_64.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentExit, AgentInstance, AgentSpec, SandboxBackend } from './backend.js';
+import { AGENT_UID, type AgentExit, type AgentInstance, type AgentSpec, type SandboxBackend } from './backend.js';
 import { AGENT_EGRESS_DIR } from '../security/egress-paths.js';
 import { HelperClient } from './helper-client.js';
 import { helperBinary } from './image/helper-binary.js';
 import { type AgentLogger, silentLogger } from './logger.js';
-import { type CgroupLimiter, createCgroupLimiter } from './bubblewrap-cgroup.js';
+import { createCgroupLimiter } from './bubblewrap-cgroup.js';
 import { bubblewrapSeccomp } from './seccomp-filter.js';
 
 /** The bwrap argument list; `seccompFd` is the descriptor bwrap reads the BPF filter from. */
@@ -46,12 +47,11 @@ export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: n
 }
 
 export function createBubblewrapBackend(
-  opts: { logger?: AgentLogger; uid?: number; egressSocketDir?: string; cgroups?: CgroupLimiter | null } = {},
+  opts: { logger?: AgentLogger; egressSocketDir?: string } = {},
 ): SandboxBackend {
   const log = opts.logger ?? silentLogger;
-  const uid = opts.uid ?? 1000;
   const seccomp = bubblewrapSeccomp();
-  const cgroups = opts.cgroups === undefined ? createCgroupLimiter() : opts.cgroups;
+  const cgroups = createCgroupLimiter();
   return {
     kind: 'bubblewrap',
     runtime: null,
@@ -65,7 +65,7 @@ export function createBubblewrapBackend(
       const asRoot = process.getuid?.() === 0;
       // fd 3 carries the seccomp program; bwrap reads it to the end before it starts the helper.
       const cgroup = cgroups?.create(spec.agentId, spec.limits);
-      const bwrap = ['bwrap', ...bubblewrapArgs(spec, helperPath, asRoot ? uid : null, opts.egressSocketDir, seccomp ? 3 : undefined)];
+      const bwrap = ['bwrap', ...bubblewrapArgs(spec, helperPath, asRoot ? AGENT_UID : null, opts.egressSocketDir, seccomp ? 3 : undefined)];
       const command = cgroup ? cgroup.wrap(bwrap) : bwrap;
       const child = spawn(command[0]!, command.slice(1), {
         stdio: ['pipe', 'pipe', 'pipe', seccomp ? 'pipe' : 'ignore'],

@@ -8,6 +8,7 @@
 // born inside it and nothing runs unlimited, even briefly.
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostTaskLimit } from './limits.js';
 import type { SandboxLimits } from './sandbox.js';
 
 export interface AgentCgroup {
@@ -24,8 +25,6 @@ export interface CgroupLimiter {
 
 const GROUP = 'securesphere-agents';
 const SAFE_ID = /^[A-Za-z0-9_-]{1,80}$/;
-// bwrap, setpriv, prlimit and the helper itself are tasks too.
-const EXTRA_TASKS = 16;
 
 const write = (file: string, value: string): void => writeFileSync(file, value);
 
@@ -73,7 +72,7 @@ function v1(root: string): CgroupLimiter | null {
       if (existsSync(join(memory, 'memory.memsw.limit_in_bytes'))) write(join(memory, 'memory.memsw.limit_in_bytes'), bytes);
       write(join(cpu, 'cpu.cfs_period_us'), '100000');
       write(join(cpu, 'cpu.cfs_quota_us'), String(Math.max(1000, Math.round(limits.cpus * 100000))));
-      write(join(pids, 'pids.max'), String(limits.pids + EXTRA_TASKS));
+      write(join(pids, 'pids.max'), String(hostTaskLimit(false, limits.pids)));
       return { wrap: (argv) => wrapper(dirs.map((d) => join(d, 'cgroup.procs')), argv), remove: () => removeDirs(dirs) };
     },
   };
@@ -105,7 +104,7 @@ function v2(root: string): CgroupLimiter | null {
       write(join(dir, 'memory.max'), String(limits.memoryMb * 1024 * 1024));
       if (existsSync(join(dir, 'memory.swap.max'))) write(join(dir, 'memory.swap.max'), '0');
       write(join(dir, 'cpu.max'), `${Math.max(1000, Math.round(limits.cpus * 100000))} 100000`);
-      write(join(dir, 'pids.max'), String(limits.pids + EXTRA_TASKS));
+      write(join(dir, 'pids.max'), String(hostTaskLimit(false, limits.pids)));
       return { wrap: (argv) => wrapper([join(dir, 'cgroup.procs')], argv), remove: () => removeDirs([dir]) };
     },
   };

@@ -13,7 +13,8 @@ import { AgentManager } from './agent-manager.js';
 import type { SandboxBackend } from './backend.js';
 import { createBubblewrapBackend } from './bubblewrap-backend.js';
 import { type HostTuning, readHostTuning } from './host-tuning.js';
-import { AGENT_UID, createDockerBackend } from './docker-backend.js';
+import { AGENT_UID } from './backend.js';
+import { createDockerBackend } from './docker-backend.js';
 import { fromConfig } from './limits.js';
 import { type AgentLogger, silentLogger } from './logger.js';
 import { type ReconcileReport, reconcile } from './reconcile.js';
@@ -85,21 +86,21 @@ export async function createAgentManager(opts: CreateAgentManagerOptions): Promi
   let backend: SandboxBackend | null = null;
   let unavailable: string | null = null;
   try {
+    // Forced (tests, bench) or detected: which Docker runtime, or bubblewrap, or none.
+    let dockerRuntime: { runtime: string; strength: 'strong' | 'weak' } | null = null;
     if (opts.forceRuntime && docker) {
-      const strong = /runsc|kata/.test(opts.forceRuntime);
-      backend = createDockerBackend({ docker, runtime: opts.forceRuntime, image: cfg.image, project, strength: strong ? 'strong' : 'weak', logger: log, startTimeoutMs: cfg.probe_timeout_ms, egressSocketDir: opts.egressSocketDir });
+      dockerRuntime = { runtime: opts.forceRuntime, strength: /runsc|kata/.test(opts.forceRuntime) ? 'strong' : 'weak' };
     } else {
       detection = await detectRuntime({ docker, image: cfg.image, timeoutMs: cfg.probe_timeout_ms, requireStrong: cfg.require_strong_isolation, backend: cfg.backend });
       const chosen = detection.chosen;
-      if (chosen?.backend === 'docker' && docker) {
-        backend = createDockerBackend({ docker, runtime: chosen.runtime!, image: cfg.image, project, strength: chosen.strength, logger: log, startTimeoutMs: cfg.probe_timeout_ms, egressSocketDir: opts.egressSocketDir });
-      } else if (chosen?.backend === 'bubblewrap') {
-        backend = createBubblewrapBackend({ logger: log, egressSocketDir: opts.egressSocketDir });
-      } else {
-        unavailable = detection.candidates.map((c) => `${c.name}: ${c.reason}`).join('; ');
-      }
-      if (backend?.strength === 'weak') log.warn({ runtime: backend.runtime ?? backend.kind }, 'sandbox isolation is weaker than gVisor: agents share the host kernel');
+      if (chosen?.backend === 'docker' && docker) dockerRuntime = { runtime: chosen.runtime!, strength: chosen.strength };
+      else if (chosen?.backend === 'bubblewrap') backend = createBubblewrapBackend({ logger: log, egressSocketDir: opts.egressSocketDir });
+      else unavailable = detection.candidates.map((c) => `${c.name}: ${c.reason}`).join('; ');
     }
+    if (dockerRuntime && docker) {
+      backend = createDockerBackend({ docker, ...dockerRuntime, image: cfg.image, project, logger: log, startTimeoutMs: cfg.probe_timeout_ms, egressSocketDir: opts.egressSocketDir });
+    }
+    if (!opts.forceRuntime && backend?.strength === 'weak') log.warn({ runtime: backend.runtime ?? backend.kind }, 'sandbox isolation is weaker than gVisor: agents share the host kernel');
   } catch (err) {
     unavailable = describeError(err);
   }

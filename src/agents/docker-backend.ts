@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
 import { withTimeout } from '../core/with-timeout.js';
-import type { AgentExit, AgentInstance, AgentSpec, LabelledAgent, SandboxBackend } from './backend.js';
+import { AGENT_UID, type AgentExit, type AgentInstance, type AgentSpec, type LabelledAgent, type SandboxBackend } from './backend.js';
 import type { SandboxLimits } from './sandbox.js';
 import { dockerExec } from './docker-exec.js';
 import { AGENT_EGRESS_DIR } from '../security/egress-paths.js';
@@ -19,7 +19,6 @@ export const LABEL_PROJECT = 'org.securesphere.project';
 export const LABEL_AGENT = 'org.securesphere.agent';
 export const LABEL_CONVERSATION = 'org.securesphere.conversation';
 export const LABEL_LIMITS = 'org.securesphere.limits';
-export const AGENT_UID = 1000;
 
 export interface DockerBackendOptions {
   docker: Docker;
@@ -44,12 +43,12 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
   const startTimeoutMs = opts.startTimeoutMs ?? 20_000;
 
   function classify(exitCode: number | null, oomKilled: boolean, why: string): AgentExit {
-    const limitExceeded = oomKilled || (isRunsc && (exitCode === 2 || exitCode === 137)) || exitCode === 137;
+    const limitExceeded = oomKilled || exitCode === 137 || (isRunsc && exitCode === 2);
     const what = oomKilled ? 'out of memory' : why;
     return { exitCode, limitExceeded, reason: limitExceeded ? `limit exceeded (${what})` : why };
   }
 
-  async function connect(container: Docker.Container, agentId: string, beforeStart: boolean): Promise<{ helper: HelperClient; detach: () => void }> {
+  async function connect(container: Docker.Container, agentId: string): Promise<{ helper: HelperClient; detach: () => void }> {
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream &
       import('node:stream').Duplex;
     const stdout = new PassThrough();
@@ -59,7 +58,6 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
     stream.on('close', () => stdout.end());
     stream.on('error', () => stdout.end());
     stderr.on('data', (c: Buffer) => log.debug({ agentId, stderr: c.toString('utf8').slice(0, 500) }, 'agent helper stderr'));
-    void beforeStart;
     return { helper: new HelperClient(stream, stdout), detach: () => stream.destroy() };
   }
 
@@ -93,7 +91,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
         } catch (err) {
           if (!isStatus(err, 304, 404, 409)) log.warn({ agentId, err: describeError(err) }, 'agent stop failed; removing by force');
         }
-        const result = await Promise.race([exited, new Promise<AgentExit>((r) => setTimeout(() => r({ exitCode: null, limitExceeded: false, reason: 'stop timed out' }), 10_000))]);
+        const result = await withTimeout(exited, 10_000, 'stop').catch((): AgentExit => ({ exitCode: null, limitExceeded: false, reason: 'stop timed out' }));
         await container.remove({ force: true }).catch((err: unknown) => {
           if (!isStatus(err, 404, 409)) log.warn({ agentId, err: describeError(err) }, 'agent remove failed');
         });
@@ -164,7 +162,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
           );
         });
       try {
-        const { helper, detach } = await connect(container, spec.agentId, true);
+        const { helper, detach } = await connect(container, spec.agentId);
         await spec.workspaceReady;
         // A runtime can hang in start (runsc --platform=kvm does on these hosts): give up in time.
         await withTimeout(container.start(), startTimeoutMs, 'container start');
@@ -199,7 +197,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
     },
     async adopt(found: LabelledAgent): Promise<AgentInstance> {
       const container = docker.getContainer(found.containerId);
-      const { helper, detach } = await connect(container, found.agentId, false);
+      const { helper, detach } = await connect(container, found.agentId);
       try {
         await helper.ping(5_000);
       } catch (err) {

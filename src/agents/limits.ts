@@ -78,9 +78,12 @@ export function parseAgentLimitsLabel(text: string | undefined): Partial<Sandbox
   return out;
 }
 
-/** The agent-level limits to start with: the larger of what the agent had and what is needed. */
+/**
+ * The limits to start an agent with: the call's, with each agent-level limit the larger of
+ * what the agent had and what is needed (a recreated agent never shrinks).
+ */
 export function grownLimits(has: SandboxLimits, need: SandboxLimits): SandboxLimits {
-  const out = { ...has };
+  const out = { ...need };
   for (const k of AGENT_LEVEL_LIMITS) out[k] = Math.max(has[k], need[k]);
   return out;
 }

@@ -1,7 +1,8 @@
 // Start-up reconciliation between the store and the engine after a gateway restart or crash:
 // running containers the store knows are adopted (re-attached); containers carrying our
 // project label that the store does not know (or that are not running) are removed; stored
-// agents whose container vanished are marked stopped. Then orphan gVisor sandboxes go.
+// agents whose container vanished are marked stopped. Then orphan gVisor sandboxes go. Runs once,
+// inside createAgentManager, before the manager serves any call: no agent is live yet.
 import { describeError } from '../core/errors.js';
 import type { AgentStore } from '../store/agents.js';
 import type { AgentManager } from './agent-manager.js';
@@ -24,7 +25,7 @@ export async function reconcile(manager: AgentManager, store: AgentStore, backen
   for (const found of await backend.list()) {
     const record = byContainer.get(found.containerId);
     if (record) seen.add(record.id);
-    if (record && found.running && record.conversationId !== null && !manager.live.has(record.id)) {
+    if (record && found.running && record.conversationId !== null) {
       try {
         manager.adopt(record, await backend.adopt(found));
         store.update(record.id, { state: 'running' });
@@ -34,13 +35,12 @@ export async function reconcile(manager: AgentManager, store: AgentStore, backen
         log.warn({ agentId: record.id, err: describeError(err) }, 'could not adopt agent; removing it');
       }
     }
-    if (record && manager.live.has(record.id)) continue;
     await backend.remove(found.containerId).catch(() => undefined);
     report.removed.push(found.containerId);
     if (record) store.update(record.id, { state: 'stopped', stoppedAt: Date.now(), error: 'removed at start-up (not adoptable)' });
   }
   for (const r of records) {
-    if (seen.has(r.id) || manager.live.has(r.id)) continue;
+    if (seen.has(r.id)) continue;
     store.update(r.id, { state: r.state === 'creating' || r.state === 'pending' ? 'error' : 'stopped', stoppedAt: Date.now(), error: 'container vanished while the gateway was down' });
     report.markedVanished.push(r.id);
   }

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import type Docker from 'dockerode';
 import { describeError } from '../core/errors.js';
+import { withTimeout } from '../core/with-timeout.js';
 import { RUNSC_MIN_PIDS } from './limits.js';
 
 export type CandidateName = 'runsc' | 'kata' | 'runc' | 'bubblewrap';
@@ -49,20 +50,15 @@ async function probeDocker(docker: Docker, image: string, runtime: string, timeo
     NetworkDisabled: true,
     HostConfig: { Runtime: runtime, NetworkMode: 'none', PidsLimit: RUNSC_MIN_PIDS, AutoRemove: false },
   });
-  let timer: NodeJS.Timeout | undefined;
   const done = (async () => {
     await container.start();
     return (await container.wait()) as { StatusCode: number };
   })();
-  done.catch(() => undefined); // when the timeout wins, this settles later: never unhandled
   try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms (the runtime hangs)`)), timeoutMs);
-    });
-    const result = await Promise.race([done, timeout]);
+    // A registered runtime can hang (runsc --platform=kvm does here): the probe gives up in time.
+    const result = await withTimeout(done, timeoutMs, 'the probe container (the runtime hangs?)');
     if (result.StatusCode !== 0) throw new Error(`probe exited with code ${result.StatusCode}`);
   } finally {
-    clearTimeout(timer);
     await container.remove({ force: true }).catch(() => {
       // Still starting (a hung runtime): remove once the start settles, in the background.
       void Promise.race([done, new Promise((r) => setTimeout(r, 60_000).unref())])

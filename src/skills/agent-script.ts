@@ -54,9 +54,9 @@ export interface AgentScriptOptions {
   signal?: AbortSignal;
 }
 
-/** `script` as a plain string is Node.js source. */
-export async function runAgentScript(agent: AgentHandle, script: AgentScript | string, input: unknown, options: AgentScriptOptions = {}): Promise<unknown> {
-  const { runtime, source } = typeof script === 'string' ? { runtime: 'node' as const, source: script } : script;
+/** Runs `script` in the agent with `input` as JSON on stdin; returns its result or throws its refusal. */
+export async function runAgentScript(agent: AgentHandle, script: AgentScript, input: unknown, options: AgentScriptOptions = {}): Promise<unknown> {
+  const { runtime, source } = script;
   if (options.signal?.aborted) {
     throw new SecureSphereError(ERROR_CODES.SKILL_FAILED, 'The action was cancelled before it ran.');
   }

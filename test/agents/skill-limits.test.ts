@@ -1,7 +1,10 @@
 // Per-skill limits inside one conversation's agent, on real runsc agents: processes and open
 // files are limited per call (the helper's rlimits), memory/CPU/tmpfs by recreating the agent
 // with enough when a call needs more than it has, never past the operator's maxima.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import Docker from 'dockerode';
+import { conversationKey } from '../../src/agents/agent-manager.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type TestAgents, createTestAgents, describeSandbox } from '../helpers/sandbox.js';
 
@@ -58,6 +61,15 @@ await describeSandbox('per-skill limits in a runsc agent', () => {
     await agent({ memoryMb: 100_000 }).exec({ argv: ['true'] });
     expect(await memoryOf()).toBe(384 * 1024 * 1024);
   }, 120_000);
+
+  it("a skill's workspace size applies when the conversation's workspace is first made", async () => {
+    const W = 'skill-limits-workspace';
+    await t.manager.agentFor(W, { limits: { workspaceMb: 40 } }).exec({ argv: ['true'] });
+    const image = join(t.dataDir, 'workspaces', `${conversationKey(W)}.img`);
+    expect(statSync(image).size).toBe(40 * 1024 * 1024);
+    const df = await t.manager.agentFor(W).exec({ argv: ['df', '-k', '/workspace'] });
+    expect(Number(df.stdout.trim().split('\n').at(-1)!.split(/\s+/)[1])).toBeLessThan(41 * 1024);
+  }, 60_000);
 
   it('a call that arrives while the agent is being recreated runs in the new agent, not the one going away', async () => {
     const R = 'skill-limits-race';
