@@ -14,8 +14,6 @@ const PREFIX = MIN_SECRET_LENGTH;
 export interface SecretRedactor {
   /** Register a secret value (plus its base64, URL-encoded and JSON-escaped forms). Short values are ignored. */
   add(value: string): void;
-  /** Forget a secret value (e.g. after a vault rm or key rotation). */
-  remove(value: string): void;
   redact(text: string): string;
   /** Copy of a JSON-like value with every string (and object key) redacted. */
   redactDeep<T>(value: T): T;
@@ -26,8 +24,8 @@ export interface SecretRedactor {
 export function createSecretRedactor(initial: Iterable<string> = []): SecretRedactor {
   // prefix -> values with that prefix, longest first
   const byPrefix = new Map<string, string[]>();
-  // value -> how many registrations refer to it (a form can be shared by two secrets)
-  const counts = new Map<string, number>();
+  // every registered form (a form can be shared by two secrets; it is indexed once)
+  const registered = new Set<string>();
   // How many registered forms start with each UTF-16 code unit: most text positions are
   // rejected by this one array read, without allocating a prefix string.
   const firstUnit = new Uint32Array(65536);
@@ -42,30 +40,14 @@ export function createSecretRedactor(initial: Iterable<string> = []): SecretReda
   };
 
   const insert = (form: string): void => {
-    const n = counts.get(form) ?? 0;
-    counts.set(form, n + 1);
-    if (n > 0) return;
+    if (registered.has(form)) return;
+    registered.add(form);
     firstUnit[form.charCodeAt(0)]! += 1;
     const key = form.slice(0, PREFIX);
     const list = byPrefix.get(key) ?? [];
     list.push(form);
     list.sort((a, b) => b.length - a.length);
     byPrefix.set(key, list);
-  };
-
-  const drop = (form: string): void => {
-    const n = counts.get(form);
-    if (n === undefined) return;
-    if (n > 1) {
-      counts.set(form, n - 1);
-      return;
-    }
-    counts.delete(form);
-    firstUnit[form.charCodeAt(0)]! -= 1;
-    const key = form.slice(0, PREFIX);
-    const list = (byPrefix.get(key) ?? []).filter((v) => v !== form);
-    if (list.length) byPrefix.set(key, list);
-    else byPrefix.delete(key);
   };
 
   const redact = (text: string): string => {
@@ -123,14 +105,10 @@ export function createSecretRedactor(initial: Iterable<string> = []): SecretReda
       if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) return;
       for (const f of forms(value)) insert(f);
     },
-    remove(value) {
-      if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) return;
-      for (const f of forms(value)) drop(f);
-    },
     redact,
     redactDeep,
     get size() {
-      return counts.size;
+      return registered.size;
     },
   };
   for (const v of initial) redactor.add(v);

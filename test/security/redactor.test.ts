@@ -55,12 +55,10 @@ describe('secret redactor', () => {
     expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).toEqual({ polluted: '[REDACTED]' });
   });
 
-  it('handles thousands of secrets and removal', () => {
+  it('handles thousands of secrets', () => {
     const secrets = Array.from({ length: 5000 }, (_, i) => `tok_${i.toString(36)}_${'x'.repeat(i % 7)}Z`);
     const r = createSecretRedactor(secrets);
     const text = `start ${secrets[4321]} middle ${secrets[7]} end`;
     expect(r.redact(text)).toBe('start [REDACTED] middle [REDACTED] end');
-    r.remove(secrets[7]!);
-    expect(r.redact(text)).toBe(`start [REDACTED] middle ${secrets[7]} end`);
   });
 });
