@@ -11,7 +11,7 @@ import type { Config } from '../config/schema.js';
 import type { Db } from '../store/database.js';
 
 export type RateLimitsConfig = Config['security']['rate_limits'];
-export type RateScope = 'user' | 'conversation' | 'channel' | 'llm' | 'auth';
+export type RateScope = 'user' | 'conversation' | 'channel' | 'llm';
 
 export type RateDecision =
   | { allowed: true }
@@ -22,11 +22,10 @@ export interface RateLimiter {
   checkMessage(input: { channel: string; conversationId: string; userId: string }): RateDecision;
   /** Consumes one token from the global LLM-call bucket. */
   checkLlmCall(): RateDecision;
-  /** Whether an address may try to authenticate now (consumes nothing). */
-  checkAuthFailure(address: string): RateDecision;
-  /** Counts one failed authentication against the address. */
-  recordAuthFailure(address: string): void;
-  /** The shape src/api/auth.ts expects: ms to wait (0 = may try) and a failure recorder. */
+  /**
+   * Failed API authentications per address, in the shape src/api/auth.ts expects:
+   * blockedFor is the ms to wait (0 = may try; consumes nothing), recordFailure counts one failure.
+   */
   readonly authFailureLimiter: { blockedFor(address: string): number; recordFailure(address: string): void };
   /** Deletes buckets idle long enough to be full again; returns how many. */
   prune(): number;
@@ -74,14 +73,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const waitMs = (b: Bucket) => Math.max(1, Math.ceil(((1 - b.tokens) * MINUTE_MS) / b.capacity));
 
   /**
-   * Takes one token from every bucket, or from none. `noticeOn` is the bucket whose refused
-   * flag marks the limited stretch (the user's own bucket for messages).
+   * Takes one token from every bucket, or from none. The first bucket's refused flag marks
+   * the limited stretch (the user's own bucket for messages).
    */
-  const take = db.transaction((specs: Array<{ key: string; capacity: number; scope: RateScope }>, noticeOn: number): RateDecision => {
+  const take = db.transaction((specs: Array<{ key: string; capacity: number; scope: RateScope }>): RateDecision => {
     const t = now();
     const buckets = specs.map((s) => load(s.key, s.capacity, t));
     const empty = buckets.map((b, i) => ({ b, scope: specs[i]!.scope })).filter(({ b }) => b.tokens < 1);
-    const notice = buckets[noticeOn]!;
+    const notice = buckets[0]!;
     if (empty.length === 0) {
       for (const b of buckets) {
         b.tokens -= 1;
@@ -96,25 +95,19 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return { allowed: false, scope: empty[0]!.scope, retryAfterMs: Math.max(...empty.map(({ b }) => waitMs(b))), notify };
   });
 
-  const run = (specs: Array<{ key: string; capacity: number; scope: RateScope }>, noticeOn = 0): RateDecision => {
+  const run = (specs: Array<{ key: string; capacity: number; scope: RateScope }>): RateDecision => {
     if (++checks % PRUNE_EVERY_CHECKS === 0) prune();
-    return take.immediate(specs, noticeOn);
+    return take.immediate(specs);
   };
 
   const prune = (): number => deleteIdle.run(now() - MINUTE_MS).changes;
 
   const authKey = (address: string) => keyOf('auth', address);
 
-  const checkAuthFailure = (address: string): RateDecision => {
-    const t = now();
-    const b = load(authKey(address), config.auth_failures_per_minute, t);
-    return b.tokens >= 1 ? { allowed: true } : { allowed: false, scope: 'auth', retryAfterMs: waitMs(b), notify: !b.refused };
-  };
-
+  // Auth refusals carry no notice, so an auth bucket's refused flag is never set.
   const recordAuthFailure = db.transaction((address: string): void => {
     const t = now();
     const b = load(authKey(address), config.auth_failures_per_minute, t);
-    b.refused = b.tokens < 1;
     b.tokens = Math.max(0, b.tokens - 1);
     save(b, t);
   });
@@ -128,12 +121,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       ]);
     },
     checkLlmCall: () => run([{ key: keyOf('llm'), capacity: config.llm_calls_per_minute, scope: 'llm' }]),
-    checkAuthFailure,
-    recordAuthFailure: (address) => recordAuthFailure.immediate(address),
     authFailureLimiter: {
       blockedFor(address) {
-        const d = checkAuthFailure(address);
-        return d.allowed ? 0 : d.retryAfterMs;
+        const b = load(authKey(address), config.auth_failures_per_minute, now());
+        return b.tokens >= 1 ? 0 : waitMs(b);
       },
       recordFailure: (address) => recordAuthFailure.immediate(address),
     },
