@@ -25,11 +25,6 @@ const LATIN_LETTER = /[A-Za-z]/;
 const LETTER = /\p{L}/u;
 const WORD = /[\p{L}\p{M}]+/gu;
 
-/** True when the character is a Cyrillic or Greek look-alike of a Latin letter. */
-export function isHomoglyph(ch: string): boolean {
-  return TO_LATIN.has(ch);
-}
-
 /**
  * Folds look-alike letters to Latin inside words that mix Latin with look-alikes, or that are
  * made only of look-alikes. Returns the folded text and how many characters changed.
