@@ -2,9 +2,11 @@
 // variable, `vault:NAME` reads the encrypted vault. Resolution happens once, at start-up, and
 // the resolved value is registered with the redactor so it can never reach a log.
 import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
+import { SECRET_NAME_PATTERN } from '../security/vault/vault.js';
 
 const ENV_REF = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$/;
-const VAULT_REF = /^vault:([A-Za-z0-9_.-]{1,64})$/;
+// The vault's own name rule, with its ^ and $ anchors stripped so `vault:` can prefix it.
+const VAULT_REF = new RegExp(`^vault:(${SECRET_NAME_PATTERN.source.replace(/^\^|\$$/g, '')})$`);
 
 export type SecretRef = { kind: 'env'; name: string } | { kind: 'vault'; name: string };
 
