@@ -5,10 +5,15 @@ import type { ApprovalPrompt, ApprovalRequest } from '../core/types.js';
 /** Longest argument text shown in a prompt; the full text stays available through the API. */
 export const PROMPT_DETAIL_LIMIT = 3000;
 
+/** The one-line summary of a request, as the prompt and the API show it. */
+export function approvalSummary(approval: ApprovalRequest): string {
+  return `${approval.skill}.${approval.operation} needs approval (${approval.securityLevel}), requested by ${approval.requester}`;
+}
+
 export function buildApprovalPrompt(approval: ApprovalRequest): ApprovalPrompt {
   const prompt: ApprovalPrompt = {
     approvalId: approval.id,
-    summary: `${approval.skill}.${approval.operation} needs approval (${approval.securityLevel}), requested by ${approval.requester}`,
+    summary: approvalSummary(approval),
     detail: describeArguments(approval),
     securityLevel: approval.securityLevel,
     approvers: [...approval.approvers],

@@ -81,11 +81,14 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<ApprovalRequest[]> | undefined;
 
-  async function showPrompt(approval: ApprovalRequest): Promise<void> {
-    if (!approval.channel) return;
-    const prompt = buildApprovalPrompt(approval);
+  /**
+   * Sends the prompt to the approval's channel, replacing the message that shows it once that
+   * is known. Returns the platform message id; a failed delivery goes to onError, never to the caller.
+   */
+  async function deliverPrompt(approval: ApprovalRequest, prompt: ApprovalPrompt, failure: string): Promise<string | undefined> {
+    if (!approval.channel) return undefined;
     try {
-      await outbound.deliver({
+      return await outbound.deliver({
         channel: approval.channel,
         conversationId: approval.conversationId,
         text: renderApprovalText(prompt),
@@ -93,8 +96,13 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
         ...(approval.platformMessageId !== undefined ? { replacesPlatformMessageId: approval.platformMessageId } : {}),
       });
     } catch (error) {
-      onError(error, `could not update the prompt of approval ${approval.id}`);
+      onError(error, `${failure} of approval ${approval.id}`);
+      return undefined;
     }
+  }
+
+  async function showPrompt(approval: ApprovalRequest): Promise<void> {
+    await deliverPrompt(approval, buildApprovalPrompt(approval), 'could not update the prompt');
   }
 
   function notify(approval: ApprovalRequest): void {
@@ -154,18 +162,9 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
       const approval = commitRequest(stores, action, decision, context.channel, createdAt, config.approval_ttl_ms);
       // Persisted and audited; only now is anything shown.
       const prompt = buildApprovalPrompt(approval);
-      try {
-        const messageId = await outbound.deliver({
-          channel: context.channel,
-          conversationId: action.conversationId,
-          text: renderApprovalText(prompt),
-          approval: prompt,
-        });
-        if (messageId !== undefined) store.setMessage(approval.id, context.channel, messageId);
-      } catch (error) {
-        // Still answerable through the API and CLI; expiry cleans it up otherwise.
-        onError(error, `could not show the prompt of approval ${approval.id}`);
-      }
+      // Not shown is still answerable through the API and CLI; expiry cleans it up otherwise.
+      const messageId = await deliverPrompt(approval, prompt, 'could not show the prompt');
+      if (messageId !== undefined) store.setMessage(approval.id, context.channel, messageId);
       const stored = store.get(approval.id)!;
       // Decided while the prompt was on its way: update it now that its message id is known.
       if (stored.status !== 'pending' && stored.platformMessageId !== undefined) await showPrompt(stored);

@@ -4,6 +4,7 @@
 // inside a longer text (or quoted by the model) is not a decision. The caller passes the
 // decider's identity from the platform's own sender field, never from the text.
 import type { ApprovalPrompt } from '../core/types.js';
+import type { DecideInput } from './approval-service.js';
 
 export type ChannelDecision = 'approve' | 'deny' | 'allow_conversation';
 
@@ -23,13 +24,7 @@ export function parseApprovalCommand(text: string): ApprovalCommand | undefined 
 }
 
 /** Maps a channel's button/command onto the approval service's decide() input. */
-export function toDecideInput(input: { approvalId: string; decision: ChannelDecision; userId: string; channel: string }): {
-  approvalId: string;
-  approver: string;
-  decision: 'approve' | 'deny';
-  scope: 'once' | 'conversation';
-  channel: string;
-} {
+export function toDecideInput(input: { approvalId: string; decision: ChannelDecision; userId: string; channel: string }): DecideInput {
   return {
     approvalId: input.approvalId,
     approver: input.userId,

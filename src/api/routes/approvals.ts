@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ERROR_CODES, SecureSphereError } from '../../core/errors.js';
 import type { ApprovalRequest } from '../../core/types.js';
-import { buildApprovalPrompt } from '../../policy/approval-prompt.js';
+import { approvalSummary } from '../../policy/approval-prompt.js';
 import type { ApprovalService } from '../../policy/approval-service.js';
 import type { ConversationGrant } from '../../store/approvals.js';
 import { parseOr400 } from '../http-errors.js';
@@ -72,7 +72,7 @@ export function serializeApproval(approval: ApprovalRequest) {
     conversation_id: approval.conversationId,
     skill: approval.skill,
     operation: approval.operation,
-    summary: buildApprovalPrompt(approval).summary,
+    summary: approvalSummary(approval),
     arguments: args,
     arguments_hash: approval.argumentsHash,
     security_level: approval.securityLevel,
