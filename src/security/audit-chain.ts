@@ -90,13 +90,14 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
     return cp;
   };
 
-  const appendTx = db.transaction((event: Omit<HashedEvent, 'seq'>): AuditEvent => {
+  /** `detailsJson` is the canonical JSON that `event.details` was parsed from; it is what is stored. */
+  const appendTx = db.transaction((event: Omit<HashedEvent, 'seq'>, detailsJson: string): AuditEvent => {
     const last = lastRow();
     const seq = (last?.seq ?? 0) + 1;
     const prevHash = last?.hash ?? AUDIT_GENESIS_HASH;
     const hashed: HashedEvent = { seq, ...event };
     const hash = auditEventHash(prevHash, hashed);
-    insertEvent.run({ ...hashed, details: canonicalJson(hashed.details), prevHash, hash });
+    insertEvent.run({ ...hashed, details: detailsJson, prevHash, hash });
     upsertHead.run({ seq, hash, time: event.time, signature: signB64(headPayload(seq, hash, event.time)) });
     if (seq % every === 0) writeCheckpoint(seq, hash, event.time);
     return { ...hashed, prevHash, hash };
@@ -121,17 +122,20 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
         details: parsed.data.details ?? {},
       };
       const clean = redactor ? redactor.redactDeep(raw) : raw;
+      let detailsJson: string;
       let details: Record<string, unknown>;
       try {
         // Round-trip through canonical JSON so what is hashed is exactly what is stored and
-        // re-read by the verifier (Dates become strings, undefined fields disappear).
-        details = JSON.parse(canonicalJson(clean.details)) as Record<string, unknown>;
+        // re-read by the verifier (Dates become strings, undefined fields disappear). The
+        // string is stored as is: the verifier hashes what it parses back from it.
+        detailsJson = canonicalJson(clean.details);
+        details = JSON.parse(detailsJson) as Record<string, unknown>;
       } catch (cause) {
         throw new SecureSphereError(ERROR_CODES.BAD_REQUEST, 'Audit event details must be JSON-serialisable.', { cause });
       }
       // IMMEDIATE: take the write lock before reading the head, so two processes appending at
       // once cannot both build on the same previous hash.
-      return appendTx.immediate({ time: now().toISOString(), actor: clean.actor, conversationId: clean.conversationId, type: clean.type, details });
+      return appendTx.immediate({ time: now().toISOString(), actor: clean.actor, conversationId: clean.conversationId, type: clean.type, details }, detailsJson);
     },
     checkpoint: () => checkpointTx.immediate(),
     head() {
