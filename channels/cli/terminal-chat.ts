@@ -6,7 +6,8 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { ApprovalPrompt } from '../../src/core/types.js';
 import type { ApiClient } from './api-client.js';
-import { renderApprovalPromptForTerminal } from './approval-prompt.js';
+import { parseApprovalCommand, type ChannelDecision } from '../../src/policy/approval-text.js';
+import { parseTerminalDecision, renderApprovalPromptForTerminal, terminalChoices } from './approval-prompt.js';
 
 interface PendingApproval {
   id: string;
@@ -44,6 +45,8 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
   const say = (text: string) => output.write(`${text}\n`);
   const queue: PendingApproval[] = [];
   let lastMessageId = 0;
+  // The full prompt of queue[0] once shown: what the y/n/a answer is checked against.
+  let shown: ApprovalPrompt | undefined;
 
   const rl = createInterface({ input: options.input, terminal: false });
   say(`securesphere chat: conversation ${conversationId} as ${user}. Type a message; Ctrl-D to quit.`);
@@ -55,15 +58,18 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     if (!next) return;
     const res = await api.request<{ prompt?: ApprovalPrompt & { expiresAt: string } }>('GET', `/api/approvals/${encodeURIComponent(next.id)}`);
     const prompt = res.body?.prompt;
-    if (res.status === 200 && prompt) {
-      say(renderApprovalPromptForTerminal({ ...prompt, expiresAt: new Date(prompt.expiresAt) }));
+    shown = res.status === 200 && prompt ? { ...prompt, expiresAt: new Date(prompt.expiresAt) } : undefined;
+    if (shown) {
+      say(renderApprovalPromptForTerminal(shown));
     } else {
       say(`Approval needed ${next.id}: ${next.summary}\n  [y] approve once  [a] allow for this conversation  [n] deny`);
     }
     say(`  (or type /approve ${next.id} or /deny ${next.id})`);
   };
 
-  const decide = async (approvalId: string, decision: 'approve' | 'deny', scope: 'once' | 'conversation') => {
+  const decide = async (approvalId: string, choice: ChannelDecision) => {
+    const decision = choice === 'deny' ? 'deny' : 'approve';
+    const scope = choice === 'allow_conversation' ? 'conversation' : 'once';
     const res = await api.request<{ error?: { message: string } }>('POST', `/api/approvals/${encodeURIComponent(approvalId)}/${decision}`, { approver: user, scope });
     if (res.status >= 400) {
       say(`! ${res.body?.error?.message ?? `decision failed (${res.status})`}`);
@@ -106,16 +112,23 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
   for await (const raw of rl) {
     const line = raw.trim();
     if (!line) continue;
-    const command = /^\/(approve|deny|allow)\s+(\S+)$/i.exec(line);
+    // `/approve ID` (any request), or y/n/a for the one shown, read by the same parsers the
+    // tests cover; "a" where the prompt does not offer it (critical steps) is refused here.
+    const command = parseApprovalCommand(line);
     if (command) {
-      const verb = command[1]!.toLowerCase();
-      await decide(command[2]!, verb === 'deny' ? 'deny' : 'approve', verb === 'allow' ? 'conversation' : 'once');
+      await decide(command.approvalId, command.decision);
       continue;
     }
-    if (queue.length > 0 && /^[yna]$/i.test(line)) {
-      const c = line.toLowerCase();
-      await decide(queue[0]!.id, c === 'n' ? 'deny' : 'approve', c === 'a' ? 'conversation' : 'once');
-      continue;
+    if (queue.length > 0) {
+      const choice = parseTerminalDecision(line, shown);
+      if (choice) {
+        await decide(queue[0]!.id, choice);
+        continue;
+      }
+      if (/^(a|always|allow)$/i.test(line) && shown) {
+        say(`! not offered for this request: ${terminalChoices(shown)}`);
+        continue;
+      }
     }
     const res = await api.request<MessageOutcome>('POST', '/api/messages', { conversation_id: conversationId, user, text: line });
     if (res.status >= 400) {
