@@ -1,5 +1,6 @@
 // The agents table: one row per agent (container or bubblewrap process) with its lifecycle
 // state and times. Pool agents have no conversation until claimed.
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 
 export const AGENT_STATES = ['pending', 'creating', 'running', 'paused', 'stopping', 'stopped', 'error'] as const;
@@ -64,12 +65,22 @@ const COLUMNS: Record<keyof AgentPatch, string> = {
 };
 
 export class AgentStore {
+  // Statements are compiled once per SQL text (update() builds a few column sets; every exec
+  // stamps last_used_at), not on every call.
+  private readonly statements = new Map<string, Statement<unknown[]>>();
+
   constructor(private readonly db: Db) {}
+
+  private sql(text: string): Statement<unknown[]> {
+    let statement = this.statements.get(text);
+    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
+    return statement;
+  }
 
   insert(rec: Pick<AgentRecord, 'id' | 'conversationId' | 'backend' | 'runtime'> & { state?: AgentState; createdAt?: number }): AgentRecord {
     const now = rec.createdAt ?? Date.now();
-    this.db
-      .prepare('INSERT INTO agents (id, conversation_id, backend, runtime, state, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    this
+      .sql('INSERT INTO agents (id, conversation_id, backend, runtime, state, created_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(rec.id, rec.conversationId, rec.backend, rec.runtime, rec.state ?? 'pending', now);
     return this.get(rec.id)!;
   }
@@ -78,25 +89,25 @@ export class AgentStore {
     const keys = (Object.keys(patch) as Array<keyof AgentPatch>).filter((k) => Object.prototype.hasOwnProperty.call(COLUMNS, k));
     if (keys.length === 0) return;
     const sets = keys.map((k) => `${COLUMNS[k]} = @${k}`).join(', ');
-    this.db.prepare(`UPDATE agents SET ${sets} WHERE id = @id`).run({ ...Object.fromEntries(keys.map((k) => [k, patch[k] ?? null])), id });
+    this.sql(`UPDATE agents SET ${sets} WHERE id = @id`).run({ ...Object.fromEntries(keys.map((k) => [k, patch[k] ?? null])), id });
   }
 
   get(id: string): AgentRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM agents WHERE id = ?').get(id) as Row | undefined;
+    const row = this.sql('SELECT * FROM agents WHERE id = ?').get(id) as Row | undefined;
     return row ? toRecord(row) : undefined;
   }
 
   /** Agents that are not finished (anything but stopped/error), newest first. */
   active(): AgentRecord[] {
-    return (this.db.prepare("SELECT * FROM agents WHERE state NOT IN ('stopped','error') ORDER BY created_at DESC").all() as Row[]).map(toRecord);
+    return (this.sql("SELECT * FROM agents WHERE state NOT IN ('stopped','error') ORDER BY created_at DESC").all() as Row[]).map(toRecord);
   }
 
   list(opts: { limit?: number; includeFinished?: boolean } = {}): AgentRecord[] {
     const where = opts.includeFinished === false ? "WHERE state NOT IN ('stopped','error')" : '';
-    return (this.db.prepare(`SELECT * FROM agents ${where} ORDER BY created_at DESC LIMIT ?`).all(opts.limit ?? 500) as Row[]).map(toRecord);
+    return (this.sql(`SELECT * FROM agents ${where} ORDER BY created_at DESC LIMIT ?`).all(opts.limit ?? 500) as Row[]).map(toRecord);
   }
 
   forConversation(conversationId: string): AgentRecord[] {
-    return (this.db.prepare('SELECT * FROM agents WHERE conversation_id = ? ORDER BY created_at DESC').all(conversationId) as Row[]).map(toRecord);
+    return (this.sql('SELECT * FROM agents WHERE conversation_id = ? ORDER BY created_at DESC').all(conversationId) as Row[]).map(toRecord);
   }
 }

@@ -1,7 +1,7 @@
 // Opens the SQLite store: WAL mode, foreign keys on, and every pending migration applied.
 // synchronous=NORMAL in WAL mode: a committed transaction survives the process being killed
 // at any moment (the WAL is written before commit returns); only an OS crash or power loss
-// can drop the last commits. `store.synchronous: full` in config trades speed for that too.
+// can drop the last commits.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,6 @@ export type Db = Database.Database;
 
 export interface OpenDatabaseOptions {
   migrations?: readonly Migration[];
-  synchronous?: 'normal' | 'full';
 }
 
 export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): Db {
@@ -29,7 +28,7 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {})
     );
   }
   db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db, migrations);
