@@ -1,7 +1,6 @@
 // The composition root: builds the real object graph from a frozen config. Nothing else in
 // src/ constructs long-lived services; tests call createGateway with a temp data dir and a
 // fake provider host, and get the same graph production runs.
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createWebChannel } from '../channels/web/index.js';
@@ -34,7 +33,7 @@ import { createProviderManagerFromConfig } from './providers/from-config.js';
 import { createGuardedChat } from './providers/guarded-chat.js';
 import { describeProviderErrorForUser, type ProviderManager } from './providers/provider-manager.js';
 import { createLazySandbox, type LazySandbox } from './sandbox-lazy.js';
-import { createAuditChain, type AuditChain } from './security/audit-chain.js';
+import { createAuditChainFromConfig, type AuditChain } from './security/audit-chain.js';
 import { createInjectionDetector } from './security/injection/detector.js';
 import { createRateLimiter, type RateLimiter } from './security/rate-limiter.js';
 import { createSecretRedactor, type SecretRedactor } from './security/secret-redactor.js';
@@ -105,12 +104,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
   const env = options.env ?? process.env;
   const redactor = createSecretRedactor();
   const logger = createLogger({ level: config.logging.level, redactor, destination: options.logDestination });
-  const audit = createAuditChain({
-    db,
-    signingKeyPath: config.security.audit.signing_key_file ?? join(config.data_dir, 'keys', 'audit-signing.key'),
-    checkpointEvery: config.security.audit.checkpoint_every,
-    redactor,
-  });
+  const audit = createAuditChainFromConfig(db, config, redactor);
   const vault = createVault({ db, masterKey: env.SECURESPHERE_MASTER_KEY, keyFile: config.security.vault.key_file, redactor });
   const vaultStatus = vault.status();
   if (vaultStatus.sealed) logger.warn({ vault: 'sealed' }, vaultStatus.message);

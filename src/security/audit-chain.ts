@@ -17,7 +17,7 @@ import {
   type HashedEvent,
 } from './audit-format.js';
 import { exportAuditJsonl, listAuditEvents, tailAuditEvents, type AuditListOptions } from './audit-read.js';
-import { loadOrCreateAuditSigningKey } from './audit-signing-key.js';
+import { auditSigningKeyPathOf, loadOrCreateAuditSigningKey } from './audit-signing-key.js';
 import type { SecretRedactor } from './secret-redactor.js';
 
 export interface AuditCheckpoint {
@@ -60,6 +60,15 @@ const inputSchema = z.object({
   conversationId: z.string().max(512).nullish(),
   details: z.record(z.string(), z.unknown()).optional(),
 });
+
+/** The chain as a configuration sets it up (security.audit.*): the gateway's and every CLI command's. */
+export function createAuditChainFromConfig(
+  db: Db,
+  config: Parameters<typeof auditSigningKeyPathOf>[0] & { security: { audit: { checkpoint_every: number } } },
+  redactor?: SecretRedactor,
+): AuditChain {
+  return createAuditChain({ db, signingKeyPath: auditSigningKeyPathOf(config), checkpointEvery: config.security.audit.checkpoint_every, redactor });
+}
 
 export function createAuditChain(options: AuditChainOptions): AuditChain {
   const { db, redactor } = options;

@@ -18,6 +18,11 @@ export function defaultAuditSigningKeyPath(dataDir: string): string {
   return join(dataDir, 'keys', 'audit-signing.key');
 }
 
+/** The signing key file a configuration uses (security.audit.signing_key_file, else the default). */
+export function auditSigningKeyPathOf(config: { data_dir: string; security: { audit: { signing_key_file?: string | undefined } } }): string {
+  return config.security.audit.signing_key_file ?? defaultAuditSigningKeyPath(config.data_dir);
+}
+
 /** Loads the signing key, generating it (mode 0600, folder 0700) on first use. */
 export function loadOrCreateAuditSigningKey(path: string): AuditSigningKey {
   if (!existsSync(path)) generate(path);

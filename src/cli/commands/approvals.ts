@@ -12,7 +12,9 @@ import { resolveSecretRef } from '../../config/secret-ref.js';
 import { ERROR_CODES, SecureSphereError, type ErrorCode } from '../../core/errors.js';
 import type { ApprovalStatus } from '../../core/types.js';
 import { createApprovalService, type ApprovalService } from '../../policy/approval-service.js';
-import { createAuditChain } from '../../security/audit-chain.js';
+import { createAuditChainFromConfig } from '../../security/audit-chain.js';
+import { createSecretRedactor } from '../../security/secret-redactor.js';
+import { createVault } from '../../security/vault/vault.js';
 import { ActionStore } from '../../store/actions.js';
 import { openDatabase } from '../../store/database.js';
 import { loadConfigFor } from '../global-options.js';
@@ -172,14 +174,13 @@ export async function openApprovalsBackend(command: Command): Promise<{ approval
   const opts = command.optsWithGlobals<{ url?: string; offline?: boolean }>();
   if (opts.offline) {
     const db = openDatabase(config.data_dir);
+    // The vault (when unsealed) loads every secret into the redactor, which audit rows pass through.
+    const redactor = createSecretRedactor();
+    createVault({ db, masterKey: process.env.SECURESPHERE_MASTER_KEY, keyFile: config.security.vault.key_file, redactor });
     const service = createApprovalService({
       db,
       actions: new ActionStore(db),
-      audit: createAuditChain({
-        db,
-        signingKeyPath: config.security.audit.signing_key_file ?? join(config.data_dir, 'keys', 'audit-signing.key'),
-        checkpointEvery: config.security.audit.checkpoint_every,
-      }),
+      audit: createAuditChainFromConfig(db, config, redactor),
       outbound: { deliver: async () => undefined },
       config: config.policy,
       onDecided: () => undefined,

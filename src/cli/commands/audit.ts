@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import type { AuditEvent } from '../../security/audit-log.js';
 import { exportAuditJsonl, tailAuditEvents } from '../../security/audit-read.js';
-import { defaultAuditSigningKeyPath, loadAuditPublicKey } from '../../security/audit-signing-key.js';
+import { auditSigningKeyPathOf, loadAuditPublicKey } from '../../security/audit-signing-key.js';
 import { verifyAuditChain, type AuditVerifyResult } from '../../security/audit-verify.js';
 import { openDatabase, type Db } from '../../store/database.js';
 import { loadConfigFor } from '../global-options.js';
@@ -46,7 +46,7 @@ export type OpenAudit = (command: Command) => Promise<AuditCliDeps>;
 export const openAuditFromConfig: OpenAudit = async (command) => {
   const { config } = loadConfigFor(command);
   const db = openDatabase(config.data_dir);
-  const keyPath = config.security.audit.signing_key_file ?? defaultAuditSigningKeyPath(config.data_dir);
+  const keyPath = auditSigningKeyPathOf(config);
   return { db, publicKey: () => loadAuditPublicKey(keyPath), close: () => void db.close() };
 };
 

@@ -2,9 +2,8 @@
 // (argv is visible to every user via ps and lands in shell history), and are never printed.
 import type { Command } from 'commander';
 import { ERROR_CODES, SecureSphereError } from '../../core/errors.js';
-import { createAuditChain } from '../../security/audit-chain.js';
+import { createAuditChainFromConfig } from '../../security/audit-chain.js';
 import type { AuditLog } from '../../security/audit-log.js';
-import { defaultAuditSigningKeyPath } from '../../security/audit-signing-key.js';
 import { createSecretRedactor } from '../../security/secret-redactor.js';
 import { createVault, validateSecretName, type Vault, type VaultEntry } from '../../security/vault/vault.js';
 import { openDatabase } from '../../store/database.js';
@@ -31,12 +30,7 @@ export function openVaultFromConfig(env: Readonly<Record<string, string | undefi
     try {
       const redactor = createSecretRedactor();
       const vault = createVault({ db, masterKey: env.SECURESPHERE_MASTER_KEY, keyFile: config.security.vault.key_file, redactor });
-      const audit = createAuditChain({
-        db,
-        signingKeyPath: config.security.audit.signing_key_file ?? defaultAuditSigningKeyPath(config.data_dir),
-        checkpointEvery: config.security.audit.checkpoint_every,
-        redactor,
-      });
+      const audit = createAuditChainFromConfig(db, config, redactor);
       return { vault, audit, close: () => void db.close() };
     } catch (err) {
       db.close();
