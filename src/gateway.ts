@@ -29,6 +29,7 @@ import { createInboundHandler } from './inbound.js';
 import { createOutboundRouter, type OutboundRouter } from './outbound-router.js';
 import { createApprovalService, type ApprovalService } from './policy/approval-service.js';
 import { createPolicyEngine } from './policy/policy-engine.js';
+import { toDecideInput } from './policy/approval-text.js';
 import { createProviderManagerFromConfig } from './providers/from-config.js';
 import { createGuardedChat } from './providers/guarded-chat.js';
 import { describeProviderErrorForUser, type ProviderManager } from './providers/provider-manager.js';
@@ -237,13 +238,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
           await handleInbound(message);
         },
         decide: async (input) => {
-          await approvals.decide({
-            approvalId: input.approvalId,
-            approver: input.userId,
-            decision: input.decision === 'deny' ? 'deny' : 'approve',
-            scope: input.decision === 'allow_conversation' ? 'conversation' : 'once',
-            channel: input.channel,
-          });
+          await approvals.decide(toDecideInput(input));
         },
       });
     }

@@ -39,8 +39,9 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
     const empty: TurnOutcome = { conversationId, status: 'completed', actions: [], pendingApprovals: [] };
     const ctx: TurnContext = { channel: message.channel, conversationId, userId: message.senderId };
     return queue.run(conversationId, async () => {
-      const scan = deps.scanner.scan(message.text);
-      // Admission, de-duplication, the stored message and its audit events: one transaction.
+      let scan: ReturnType<typeof deps.scanner.scan> = { score: 0, flagged: false, reasons: [] };
+      // Admission, de-duplication, the stored message and its audit events: one transaction. The
+      // detector runs only for admitted, new messages: a flood of refused ones costs no scans.
       const refused = deps.db.transaction((): { retryAfterMs: number; notify: boolean } | 'duplicate' | undefined => {
         const admission = deps.admit?.({ channel: message.channel, conversationId, userId: message.senderId });
         if (admission && !admission.allowed) {
@@ -48,6 +49,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
           return { retryAfterMs: admission.retryAfterMs, notify: admission.notify };
         }
         if (message.platformMessageId && deps.conversations.isDuplicate(conversationId, message.platformMessageId)) return 'duplicate';
+        scan = deps.scanner.scan(message.text);
         deps.conversations.ensure(conversationId, message.channel, now());
         const id = deps.conversations.append(
           conversationId,

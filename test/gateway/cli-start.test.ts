@@ -1,6 +1,6 @@
 // `securesphere start`: the generated API token (mode 0600, printed once) and the refusal to
 // bind a non-loopback address without a token.
-import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,8 +34,11 @@ describe('securesphere start', () => {
   }, 60_000);
 
   it('refuses to bind a non-loopback address without a token', async () => {
-    const res = await runCli(['start', '--data-dir', tempDir(), '--host', '0.0.0.0', '--port', '0'], env);
+    const dataDir = join(tempDir(), 'data');
+    const res = await runCli(['start', '--data-dir', dataDir, '--host', '0.0.0.0', '--port', '0'], env);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/Refusing to bind 0\.0\.0\.0 without an API token: set SECURESPHERE_API_TOKEN/);
+    // Refused before anything was created: no database, no generated token.
+    expect(existsSync(dataDir)).toBe(false);
   }, 60_000);
 });

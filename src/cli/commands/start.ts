@@ -13,11 +13,11 @@ export function registerStartCommand(program: Command): void {
     .action(async (opts: { host?: string; port?: string }, command: Command) => {
       const t0 = performance.now();
       const { config, file } = loadConfigFor(command, opts);
-      const gateway = await createGateway({ config });
+      // Decided from the config alone, before anything is created, migrated or written.
       if (!isLoopback(config.server.host) && !config.server.api_token) {
-        await gateway.close();
         throw new Error(`Refusing to bind ${config.server.host} without an API token: set SECURESPHERE_API_TOKEN (or server.api_token) first.`);
       }
+      const gateway = await createGateway({ config });
       const address = await gateway.listen();
       if (gateway.apiTokenCreated) {
         console.log(`API token (shown once, saved in ${config.data_dir}/api-token with mode 0600):\n  ${gateway.apiToken}`);
