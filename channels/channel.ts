@@ -12,7 +12,10 @@ export interface ApprovalDecisionInput {
 }
 
 export interface ChannelContext {
-  /** Hand a message to the gateway. Resolves when it is durably accepted. */
+  /**
+   * Hand a message to the gateway. Resolves when its turn has finished (stored, answered or
+   * waiting for an approval); replies also reach the channel through its deliver().
+   */
   receive(message: InboundMessage): Promise<void>;
   /** A user pressed Approve/Deny (or typed /approve ID). */
   decide(input: ApprovalDecisionInput): Promise<void>;

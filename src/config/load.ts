@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import { deepFreeze } from '../core/deep-freeze.js';
 import type { z } from 'zod';
 import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
 import { configSchema, type Config } from './schema.js';
@@ -148,12 +149,4 @@ function getPath(obj: unknown, path: readonly string[]): unknown {
     cur = (cur as Record<string, unknown>)[key];
   }
   return cur;
-}
-
-export function deepFreeze<T>(value: T): Readonly<T> {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }

@@ -1,4 +1,5 @@
 // Conversations and their message history.
+import { deepFreeze } from '../core/deep-freeze.js';
 import type { ChatMessage, ToolCall } from '../core/types.js';
 import type { Db } from './database.js';
 
@@ -160,14 +161,6 @@ function toStored(row: MessageRow): StoredMessage {
 
 function toFrozen(row: MessageRow): StoredMessage {
   return deepFreeze(toStored(row));
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 function toChatMessage(row: MessageRow): ChatMessage {
