@@ -98,6 +98,10 @@ if [ "${SECURESPHERE_RCU_EXPEDITED:-1}" = 1 ] && [ -e "$RCU" ]; then
   if [ -d /etc/tmpfiles.d ] && [ "$(cat "$RCU")" = 1 ]; then
     echo "w $RCU - - - - 1" > /etc/tmpfiles.d/securesphere-rcu-expedited.conf # kept across reboots (systemd-tmpfiles)
   fi
+elif [ -f /etc/tmpfiles.d/securesphere-rcu-expedited.conf ]; then
+  # Opted out after an earlier run set it: stop setting it at boot (the running value stays until then).
+  rm -f /etc/tmpfiles.d/securesphere-rcu-expedited.conf
+  step "SECURESPHERE_RCU_EXPEDITED=0: removed the boot-time setting; $RCU stays $(cat "$RCU" 2>/dev/null) until reboot"
 fi
 
 if [ ! -d node_modules ]; then

@@ -1,5 +1,5 @@
 // The agent API routes and the agents/sandbox CLI commands, on a real runsc agent manager.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -26,13 +26,15 @@ await describeSandbox('agent API routes and CLI', () => {
   const auth = { authorization: 'Bearer test-token' };
 
   // The host knob is read from a file we control, set to "off", to see the advice come through.
-  const rcuFile = join(mkdtempSync(join(tmpdir(), 'securesphere-rcu-')), 'rcu_expedited');
+  const rcuDir = mkdtempSync(join(tmpdir(), 'securesphere-rcu-'));
+  const rcuFile = join(rcuDir, 'rcu_expedited');
   writeFileSync(rcuFile, '0\n');
 
   beforeAll(async () => {
     t = await createTestAgents({}, { rcuExpeditedPath: rcuFile });
   });
   afterAll(async () => {
+    rmSync(rcuDir, { recursive: true, force: true });
     await t?.close();
   });
 

@@ -1,12 +1,13 @@
 // Reading the host knob that decides ~70 ms of every cold gVisor start.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readHostTuning } from '../../src/agents/host-tuning.js';
 
 describe('host tuning', () => {
   const dir = mkdtempSync(join(tmpdir(), 'securesphere-tuning-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const file = (text: string): string => {
     const p = join(dir, `rcu-${text.trim() || 'empty'}`);
     writeFileSync(p, text);

@@ -67,14 +67,6 @@ export async function describeSandbox(name: string, fn: () => void): Promise<voi
   } else describe.skip(`${name} (skipped: ${status.reason})`, fn);
 }
 
-/** it() with the same skip/fail rule, for single tests in otherwise sandbox-free files. */
-export async function itSandbox(name: string, fn: () => Promise<void>, timeoutMs = 60_000): Promise<void> {
-  const status = await sandboxOrSkip();
-  if (status.available) it(name, fn, timeoutMs);
-  else if (sandboxRequired()) it(name, () => { throw new Error(`REQUIRE_SANDBOX=1 but the sandbox is unavailable: ${status.reason}`); });
-  else it.skip(`${name} (skipped: ${status.reason})`, fn);
-}
-
 export interface TestAgents extends AgentSubsystem {
   db: Db;
   dataDir: string;

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const SHARED_SECURITY_DIR = fileURLToPath(new URL('../../../shared/data/security/', import.meta.url));
+const SHARED_SECURITY_DIR = fileURLToPath(new URL('../../../shared/data/security/', import.meta.url));
 
 export function readJsonl<T>(name: string): T[] {
   const file = `${SHARED_SECURITY_DIR}${name}`;
