@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentSubsystem, conversationKey, createAgentManager } from '../../src/agents/index.js';
 import { configSchema } from '../../src/config/schema.js';
 import { type Db, openDatabase } from '../../src/store/database.js';
+import { X86_64_CLONE, X86_64_CLONE3, X86_64_DENIED } from '../../src/agents/seccomp-filter.js';
 import { sandboxRequired } from '../helpers/sandbox.js';
 
 const hasBwrap = spawnSync('bwrap', ['--version']).status === 0;
@@ -65,23 +66,32 @@ describe.skipIf(!hasBwrap && !sandboxRequired())('bubblewrap backend', () => {
     expect(connections).toBe(0);
   });
 
-  it('runs the helper under the seccomp filter: namespaces, mounts, ptrace, keyrings, bpf refused; normal work is not', async () => {
+  it('runs the helper under the seccomp filter: every listed syscall refused, clone3 ENOSYS, x32 killed; normal work is not', async () => {
     expect((await sub.manager.health()).detail).toContain('seccomp filter on');
+    // Every denied syscall, called with zero arguments (harmless even unfiltered: uid 1000, no capabilities).
     const probe = [
-      'import ctypes, os',
+      'import ctypes, json, os, subprocess, sys',
       'libc = ctypes.CDLL(None, use_errno=True)',
-      // x86_64 numbers: keyctl, bpf, ptrace (PTRACE_TRACEME), mount, unshare(CLONE_NEWUSER), setns, perf_event_open
-      'for name, nr, args in [("keyctl", 250, (0,)), ("bpf", 321, (0, 0, 0)), ("ptrace", 101, (0, 0, 0, 0)), ("mount", 165, (b"none", b"/tmp", b"tmpfs", 0, 0)), ("unshare", 272, (0x10000000,)), ("setns", 308, (0, 0)), ("perf", 298, (0, 0, -1, -1, 0))]:',
-      '    r = libc.syscall(nr, *args)',
+      `for name, nr in json.loads(${JSON.stringify(JSON.stringify(X86_64_DENIED))}).items():`,
+      '    r = libc.syscall(nr, 0, 0, 0, 0, 0, 0)',
       '    print(name, r, os.strerror(ctypes.get_errno()) if r < 0 else "ok")',
+      `r = libc.syscall(${X86_64_CLONE3}, 0, 0)`,
+      'print("clone3", r, os.strerror(ctypes.get_errno()))',
+      `print("clone-newuser", libc.syscall(${X86_64_CLONE}, 0x10000000 | 17, 0, 0, 0, 0), os.strerror(ctypes.get_errno()))`,
+      'x32 = subprocess.run([sys.executable, "-c", "import ctypes; ctypes.CDLL(None).syscall(0x40000000 | 39)"])',
+      'print("x32", x32.returncode)',
       'print("getpid", libc.syscall(39) == os.getpid())',
     ].join('\n');
     const r = await run(['python3', '-c', probe]);
-    for (const name of ['keyctl', 'bpf', 'ptrace', 'mount', 'unshare', 'setns', 'perf']) expect(r.stdout).toContain(`${name} -1 Operation not permitted`);
+    const lines = r.stdout.split('\n');
+    for (const name of Object.keys(X86_64_DENIED)) expect(lines).toContain(`${name} -1 Operation not permitted`);
+    expect(r.stdout).toContain('clone3 -1 Function not implemented');
+    expect(r.stdout).toContain('clone-newuser -1 Operation not permitted');
+    expect(r.stdout).toContain('x32 -31'); // SIGSYS: the filter kills the process
     expect(r.stdout).toContain('getpid True');
-    const userns = await run(['sh', '-c', 'unshare -U true 2>&1; echo "exit $?"; setarch x86_64 -R true 2>&1; echo "exit $?"; node -e "console.log(require(\'os\').cpus().length > 0)"']);
+    const userns = await run(['sh', '-c', 'unshare -U true 2>&1; echo "exit $?"; setarch x86_64 -R true 2>&1; echo "exit $?"; setarch x86_64 --uname-2.6 uname -r; node -e "console.log(require(\'os\').cpus().length > 0)"']);
     expect(userns.stdout).toMatch(/Operation not permitted\nexit 1\n/);
-    expect(userns.stdout).toMatch(/setarch: failed to set personality.*\nexit 1\ntrue\n$/);
+    expect(userns.stdout).toMatch(/setarch: failed to set personality.*\nexit 1\n2\.6\.\S+\ntrue\n$/);
   });
 
   it('limits memory through a cgroup per agent, removed when the agent stops', async () => {

@@ -12,7 +12,7 @@ import committed from '../../src/security/injection/model.json' with { type: 'js
 
 const datasetPath = defaultDatasetPath();
 const haveData = existsSync(datasetPath);
-if (!haveData && process.env.CI) throw new Error(`CI must provide the injection dataset at ${datasetPath}`);
+if (!haveData && (process.env.CI || process.env.REQUIRE_SANDBOX === '1')) throw new Error(`CI must provide the injection dataset at ${datasetPath}`);
 
 const sha = (a: Float32Array): string => createHash('sha256').update(Buffer.from(a.buffer)).digest('hex');
 
