@@ -155,14 +155,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       deps.actions.transition(action.id, 'running', 'failed', { error: 'interrupted by a gateway restart; not run again' }, now());
       deps.audit.append({ type: 'action-interrupted', actor: 'gateway', conversationId: action.conversationId, details: { action_id: action.id } });
     }
-    const conversations = new Set<string>();
-    for (const status of ['approved', 'denied', 'expired', 'failed', 'succeeded'] as const) {
-      for (const action of deps.actions.byStatus(status)) {
-        if (action.toolCallId && !deps.conversations.hasToolResult(action.conversationId, action.toolCallId)) conversations.add(action.conversationId);
-        else if (status === 'approved') conversations.add(action.conversationId);
-      }
-    }
-    for (const id of conversations) {
+    for (const id of deps.actions.conversationsToResume()) {
       await resume(id).catch((err: unknown) => deps.logger.error({ err: describeError(err), conversationId: id }, 'resume at start-up failed'));
     }
   }

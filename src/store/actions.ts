@@ -41,6 +41,7 @@ export class ActionStore {
   private readonly selectTransitions;
   private readonly selectByStatus;
   private readonly selectByConversation;
+  private readonly selectToResume;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
@@ -61,6 +62,14 @@ export class ActionStore {
     );
     this.selectByStatus = db.prepare('SELECT * FROM actions WHERE status = ? ORDER BY created_at');
     this.selectByConversation = db.prepare('SELECT * FROM actions WHERE conversation_id = ? ORDER BY created_at');
+    // One query instead of loading every finished action ever: approved ones, and decided or
+    // finished ones whose tool result never reached the conversation (a crash in between).
+    this.selectToResume = db.prepare(
+      `SELECT DISTINCT a.conversation_id AS id FROM actions a
+       WHERE a.status = 'approved'
+          OR (a.status IN ('denied', 'expired', 'failed', 'succeeded') AND a.tool_call_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = a.conversation_id AND m.tool_call_id = a.tool_call_id))`,
+    );
   }
 
   create(action: NewAction, now = Date.now()): ActionRequest {
@@ -124,6 +133,11 @@ export class ActionStore {
 
   byStatus(status: ActionStatus): ActionRequest[] {
     return (this.selectByStatus.all(status) as ActionRow[]).map(toAction);
+  }
+
+  /** Conversations a restart must continue (see orchestrator.recover). */
+  conversationsToResume(): string[] {
+    return (this.selectToResume.all() as Array<{ id: string }>).map((r) => r.id);
   }
 
   byConversation(conversationId: string): ActionRequest[] {
