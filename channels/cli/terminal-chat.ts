@@ -135,8 +135,13 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
       say(`! ${res.body?.error?.message ?? `request failed (${res.status})`}`);
       continue;
     }
-    const history = await api.request<{ messages: StoredMessage[] }>('GET', `/api/conversations/${encodeURIComponent(conversationId)}/messages?after=${lastMessageId}`);
-    for (const m of history.body?.messages ?? []) lastMessageId = Math.max(lastMessageId, m.id);
+    // Skip past everything this turn stored, page by page (a long conversation has more than one).
+    for (;;) {
+      const page = await api.request<{ messages: StoredMessage[] }>('GET', `/api/conversations/${encodeURIComponent(conversationId)}/messages?after=${lastMessageId}&limit=1000`);
+      const messages = page.body?.messages ?? [];
+      for (const m of messages) lastMessageId = Math.max(lastMessageId, m.id);
+      if (messages.length < 1000) break;
+    }
     if (res.body.reply) say(`bot: ${res.body.reply.text}`);
     for (const p of res.body.pending_approvals) queue.push(p);
     await showNextPrompt();
