@@ -104,7 +104,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
   const { config } = options;
   const env = options.env ?? process.env;
   const redactor = createSecretRedactor();
-  const logger = createLogger({ level: config.logging.level, redactor, destination: options.logDestination });
+  const logger = createLogger({ level: config.logging.level, format: config.logging.format, redactor, destination: options.logDestination });
   const audit = createAuditChainFromConfig(db, config, redactor);
   const vault = createVault({ db, masterKey: env.SECURESPHERE_MASTER_KEY, keyFile: config.security.vault.key_file, redactor });
   const vaultStatus = vault.status();

@@ -135,6 +135,8 @@ export const configSchema = z.strictObject({
   logging: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** `pretty`: readable lines (colour on a colour terminal); `json`: one JSON object a line; `auto`: pretty on a terminal, JSON otherwise. */
+      format: z.enum(['auto', 'json', 'pretty']).default('auto'),
     })
     .prefault({}),
 });

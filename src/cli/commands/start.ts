@@ -10,7 +10,8 @@ export function registerStartCommand(program: Command): void {
     .description('start the gateway (HTTP API, web UI and configured channels)')
     .option('--host <address>', 'address to bind (default 127.0.0.1)')
     .option('--port <port>', 'port to bind (default 8787 or $SECURESPHERE_PORT)')
-    .action(async (opts: { host?: string; port?: string }, command: Command) => {
+    .option('--log-format <format>', 'json | pretty | auto (default auto: pretty on a terminal, JSON otherwise)')
+    .action(async (opts: { host?: string; port?: string; logFormat?: string }, command: Command) => {
       const t0 = performance.now();
       const { config, file } = loadConfigFor(command, opts);
       // Decided from the config alone, before anything is created, migrated or written.
