@@ -96,8 +96,14 @@ export interface ApprovalRequest {
 export interface ApprovalPrompt {
   approvalId: string;
   summary: string;
-  /** The exact command or change, as it will run. */
+  /**
+   * The exact command or change, as it will run, made safe to show: long values keep their
+   * beginning and end (the hidden length stated), whitespace runs are markers, control and
+   * invisible characters are visible escapes (src/policy/approval-detail.ts).
+   */
   detail: string;
+  /** Every argument in full, set only when `detail` had to leave something out (for an attachment). */
+  fullDetail?: string;
   securityLevel: SecurityLevel;
   approvers: string[];
   expiresAt: Date;

@@ -4,6 +4,7 @@
 import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { ActionRequest, ApprovalPrompt } from '../core/types.js';
+import { operationLevel } from '../skills/operation-level.js';
 import { secretEnv } from '../skills/secret-env.js';
 import type { OrchestratorDeps } from './deps.js';
 
@@ -42,10 +43,12 @@ export function createActionRunner(deps: OrchestratorDeps) {
       return { kind: 'rejected', message: `Invalid arguments for ${skillName}_${operation}: ${issues}` };
     }
 
+    const rated = operationLevel(tool.manifest, parsed.data, deps.skillSettings(skillName));
     const decision = deps.policy.decide({
       skill: skillName,
       operation,
-      declaredLevel: tool.manifest.level,
+      declaredLevel: rated.level,
+      ...(rated.reason !== undefined ? { levelReason: rated.reason } : {}),
       channel: ctx.channel,
       conversationId: ctx.conversationId,
       userId: ctx.userId,
