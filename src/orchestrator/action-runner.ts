@@ -3,6 +3,7 @@
 // runs at most once however many callers race for it.
 import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { argumentsTooDeep, MAX_INPUT_DEPTH } from '../core/input-depth.js';
 import type { ActionRequest, ApprovalPrompt } from '../core/types.js';
 import { operationLevel } from '../skills/operation-level.js';
 import { secretEnv } from '../skills/secret-env.js';
@@ -32,6 +33,12 @@ export function createActionRunner(deps: OrchestratorDeps) {
     if (!tool) {
       deps.audit.append({ type: 'tool-call-rejected', actor: ctx.userId, conversationId: ctx.conversationId, details: { reason: 'unknown tool', skill: String(skillName).slice(0, 80), operation: String(operation).slice(0, 80) } });
       return { kind: 'rejected', message: `Unknown tool "${String(skillName).slice(0, 80)}_${String(operation).slice(0, 80)}". Use one of the tools you were given.` };
+    }
+    // Before anything walks them (redaction, validation, hashing, storage all recurse): arguments
+    // nested deeper than the fixed limit are refused; the model is told, the turn continues.
+    if (argumentsTooDeep(rawArgs)) {
+      deps.audit.append({ type: 'tool-call-rejected', actor: ctx.userId, conversationId: ctx.conversationId, details: { reason: 'arguments too deep', skill: skillName, operation, limit: MAX_INPUT_DEPTH } });
+      return { kind: 'rejected', message: `Invalid arguments for ${skillName}_${operation}: they nest deeper than ${MAX_INPUT_DEPTH} levels of objects and arrays; send flatter arguments.` };
     }
     // A known secret in the arguments (typed by a user, sent through the API) is replaced before
     // anything is validated, stored, shown for approval or sent to a sandbox: a skill receives a
