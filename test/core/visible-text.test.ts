@@ -37,3 +37,30 @@ describe('visibleText', () => {
     expect(visibleText(42)).toBe('42');
   });
 });
+
+describe('CLI output uses it', () => {
+  it('audit tail lines carry no C1 control, bidi override or zero-width character', async () => {
+    const { formatAuditEvent } = await import('../../src/cli/commands/audit.js');
+    const line = formatAuditEvent({
+      seq: 7, time: '2026-01-01T00:00:00.000Z', type: 'action-requested', actor: 'eve\u202egnp.exe', conversationId: 'c\u009b2J',
+      details: { reason: 'x\u200by\u001b[2J' }, prevHash: '0', hash: '1',
+    });
+    expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u200b\u202e]/); // eslint-disable-line no-control-regex
+    expect(line).toContain('eve\\u{202e}gnp.exe');
+    expect(line).toContain('c\\u{9b}2J');
+    expect(line).toContain('x\\u{200b}y');
+  });
+
+  it('approvals list shows arguments and names made visible, with the tail of long values', async () => {
+    const { formatApprovalList } = await import('../../src/cli/commands/approvals.js');
+    const text = formatApprovalList([{
+      id: 'apr_1', action_id: 'act_1', conversation_id: 'c', skill: 'shell', operation: 'run', security_level: 'critical', status: 'pending',
+      requester: 'mallory\u001b]0;title\u0007', approvers: ['root\u202e'], decided_by: null, decided_at: null, scope: null,
+      created_at: '2026-01-01T00:00:00.000Z', expires_at: '2026-01-01T00:10:00.000Z', summary: 's', arguments_hash: 'a'.repeat(64),
+      arguments: { argv: ['sh', '-c', `echo hello${' '.repeat(3100)}; rm -rf /workspace/*`] },
+    } as never]);
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/); // eslint-disable-line no-control-regex
+    expect(text).toContain('mallory\\u{1b}]0;title\\u{7}');
+    expect(text).toContain('echo hello⟨3,100 spaces⟩; rm -rf /workspace/*');
+  });
+});
