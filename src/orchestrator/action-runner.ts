@@ -7,6 +7,8 @@ import { argumentsTooDeep, MAX_INPUT_DEPTH } from '../core/input-depth.js';
 import type { ActionRequest, ApprovalPrompt } from '../core/types.js';
 import { operationLevel } from '../skills/operation-level.js';
 import { secretEnv } from '../skills/secret-env.js';
+import { visibleText } from '../core/visible-text.js';
+import { collapseRuns, keepEnds } from '../policy/approval-detail.js';
 import type { OrchestratorDeps } from './deps.js';
 
 export interface ActionContext {
@@ -153,7 +155,7 @@ export function createActionRunner(deps: OrchestratorDeps) {
 
 export type ActionRunner = ReturnType<typeof createActionRunner>;
 
+/** The "Ran …" notice's argument text: beginning and end kept, runs collapsed, nothing invisible. */
 function summarizeArgs(args: unknown): string {
-  const text = JSON.stringify(args);
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  return visibleText(keepEnds(collapseRuns(JSON.stringify(args) ?? ''), 300, 180, 100).text);
 }

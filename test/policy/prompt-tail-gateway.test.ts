@@ -25,7 +25,7 @@ describe('a 3,100-space argument in every prompt rendering', () => {
   it('shows its tail on the web card, in the API prompt, the channel text and the CLI list', async () => {
     const auth = { authorization: `Bearer ${TEST_TOKEN}` };
     const events = readEvents(await fetch(`${g.url}/api/web/events?conversation_id=web-tail`, { headers: auth }));
-    g.fake.enqueue(turns.toolCall('calc_wipe', { target }), turns.text('ok'));
+    g.fake.enqueue(turns.toolCall('calc_wipe', { target }));
     const sent = await fetch(`${g.url}/api/web/messages`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
@@ -61,5 +61,15 @@ describe('a 3,100-space argument in every prompt rendering', () => {
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.stdout).toContain(card.approval_id);
     expect(cli.stdout).toContain(TAIL);
+  });
+
+  it('shows the tail in the "Ran …" notice of a step that needed no approval', async () => {
+    g.fake.enqueue(turns.toolCall('calc_note', { text: `${target}\u202e` }), turns.text('noted'));
+    const res = await g.api('POST', '/api/messages', { conversation_id: 'notice-tail', user: 'u', text: 'note it' });
+    expect(res.body).toMatchObject({ status: 'completed' });
+    const notice = g.outbound.find((m) => m.conversationId === 'notice-tail' && m.text.startsWith('Ran calc_note'));
+    expect(notice?.text).toContain(TAIL);
+    expect(notice?.text).toContain('\\u{202e}');
+    expect(notice?.text).not.toContain('\u202e');
   });
 });

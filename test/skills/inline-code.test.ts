@@ -7,6 +7,7 @@ import shellSkill from '../../skills/shell/index.js';
 import { classifyRun } from '../../skills/shell/manifest.js';
 import { operationLevel } from '../../src/skills/operation-level.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { createHostAgentForUnitTests } from './host-agent-for-unit-tests.js';
 
 const run = shellSkill.manifest.operations.run!;
 const levelOf = (argv: string[], stdin?: string, settings: Record<string, unknown> = {}) =>
@@ -98,8 +99,11 @@ describe('shell.run inline-code classification', () => {
 
 describe('inline scripts through the gateway', () => {
   let g: TestGateway;
+  // Approved plain programs run on the host stand-in (a temp dir), never in a real agent here.
+  const host = createHostAgentForUnitTests('inline');
   beforeAll(async () => {
     g = await startTestGateway({
+      gatewayOptions: { sandbox: { agentFor: () => host, health: async () => ({ ok: true, backend: 'host-stand-in', runtime: null, detail: 'tests only' }) } },
       config: {
         logging: { level: 'warn' },
         skills: { extra_dirs: [], enabled: ['shell'], settings: { shell: { inline_code_programs: { awk: ['*'] } } } },
@@ -113,6 +117,7 @@ describe('inline scripts through the gateway', () => {
   });
   afterAll(async () => {
     await g?.close();
+    host.dispose();
   });
 
   const request = (argv: string[], conversation = 'inline') =>
@@ -136,6 +141,21 @@ describe('inline scripts through the gateway', () => {
     expect(approval.body.approval.security_level).toBe('high');
     expect(approval.body.approval.approvers).toContain('alice');
     expect(approval.body.prompt.detail).not.toContain('Rated');
+  });
+
+  it('an "allow for this conversation" grant for shell.run does not cover an inline script', async () => {
+    const ls = await request(['ls'], 'granted');
+    const decided = await g.api('POST', `/api/approvals/${ls.body.approval_id}/approve`, { approver: 'alice', scope: 'conversation' });
+    expect(decided.status).toBe(200);
+    // The grant lets the next plain program run without a prompt...
+    const next = await request(['pwd'], 'granted');
+    expect(next.status).toBe(200);
+    expect(next.body).toMatchObject({ status: 'succeeded' });
+    // ...but an inline script in the same conversation still waits for an admin.
+    const inline = await request(['python3', '-c', 'import shutil; shutil.rmtree("/workspace")'], 'granted');
+    expect(inline.status).toBe(202);
+    const approval = await g.api('GET', `/api/approvals/${inline.body.approval_id}`);
+    expect(approval.body.approval).toMatchObject({ security_level: 'critical', approvers: ['root-admin'] });
   });
 
   it('applies the operator extension from config, and an operator override still wins', async () => {
