@@ -72,21 +72,28 @@ function matchesFlag(arg: string, flag: string): boolean {
  * `hasStdin`: an interpreter with no program operand reads its program from stdin.
  */
 export function findInlineCode(argv: readonly string[], hasStdin: boolean, rules: InlineCodeRules = {}): InlineCodeFinding | undefined {
-  const candidates = WRAPPER_PROGRAMS.includes(basename(argv[0] ?? '')) ? argv.length : 1;
+  // After a wrapper, every word counts, also inside one element: `env -S "sh -c id"` splits its
+  // string into a command line. Each word remembers the argv element it came from.
+  const wrapped = WRAPPER_PROGRAMS.includes(basename(argv[0] ?? ''));
+  const words = wrapped
+    ? argv.flatMap((element, index) => element.split(/\s+/).filter((w) => w !== '').map((word) => ({ word, index })))
+    : argv.map((word, index) => ({ word, index }));
+  const candidates = wrapped ? words.length : Math.min(1, words.length);
   for (let i = 0; i < candidates; i += 1) {
-    const program = basename(argv[i]!);
+    const program = basename(words[i]!.word);
     const flags = flagsFor(program, rules);
     if (flags === undefined) continue;
-    const rest = argv.slice(i + 1);
-    if (flags.includes('*')) return { index: i, program, via: 'its first operand' };
+    const index = words[i]!.index;
+    const rest = words.slice(i + 1).map((w) => w.word);
+    if (flags.includes('*')) return { index, program, via: 'its first operand' };
     for (const arg of rest) {
       const flag = flags.find((f) => matchesFlag(arg, f));
-      if (flag) return { index: i, program, via: flag };
+      if (flag) return { index, program, via: flag };
     }
     // No program file operand (only options, or `-`/`/dev/stdin`): the program is read from stdin.
     const operand = rest.find((a) => !a.startsWith('-') || a === '-');
     if (operand === undefined || operand === '-' || operand === '/dev/stdin' || rest.includes('-s')) {
-      if (hasStdin) return { index: i, program, via: 'stdin' };
+      if (hasStdin) return { index, program, via: 'stdin' };
     }
   }
   return undefined;

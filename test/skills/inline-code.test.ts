@@ -43,6 +43,8 @@ const INLINE: Array<[string[], string?]> = [
   [['nohup', 'node', '-e', 'x']],
   [['setsid', '-f', 'perl', '-e', 'x']],
   [['env', 'nice', 'timeout', '3', 'python3', '-c', 'x']],
+  [['env', '-S', 'sh -c id']],
+  [['xargs', 'sh'], '-c\nid'],
   [['sh'], 'rm -rf /workspace/*'],
   [['bash', '-s'], 'id'],
   [['python3', '-'], 'import os'],
@@ -58,6 +60,9 @@ const NOT_INLINE: Array<[string[], string?]> = [
   [['sh', 'build.sh']],
   [['cat'], 'some data on stdin'],
   [['timeout', '5', 'make', 'test']],
+  [['env', 'FOO=1', 'ls', '-la']],
+  [['python3', '-m', 'pytest', '-q']],
+  [['sh', '-x', 'build.sh']],
 ];
 
 describe('shell.run inline-code classification', () => {
