@@ -7,23 +7,28 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { turns } from '../fakes/ollama-server.js';
 import { startTestGateway, TEST_TOKEN, type TestGateway } from '../helpers/gateway.js';
-import { spawnCliInPty } from '../helpers/pty.js';
+import { spawnCliInPty, type PtyProcess } from '../helpers/pty.js';
 
 let g: TestGateway;
 
 beforeAll(async () => {
   g = await startTestGateway({ config: { logging: { level: 'warn' } } });
 });
+const started: PtyProcess[] = [];
 afterAll(async () => {
+  for (const p of started) p.kill();
   await g?.close();
 });
 
-const chatInPty = (conversation: string) =>
-  spawnCliInPty(['chat', '--url', g.url, '--conversation', conversation, '--user', 'alice'], {
+const chatInPty = (conversation: string) => {
+  const p = spawnCliInPty(['chat', '--url', g.url, '--conversation', conversation, '--user', 'alice'], {
     SECURESPHERE_CONFIG: join(g.dataDir, 'securesphere.yaml'),
     SECURESPHERE_API_TOKEN: TEST_TOKEN,
     SECURESPHERE_LOG_LEVEL: 'warn',
   });
+  started.push(p);
+  return p;
+};
 
 describe('terminal chat in a pseudo-terminal', () => {
   it('shows escape sequences in a model reply as harmless visible text', async () => {

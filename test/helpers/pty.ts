@@ -16,6 +16,8 @@ export interface PtyProcess {
   output(): Buffer;
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited: Promise<number | null>;
+  /** Ends the relay (the program gets SIGHUP when its terminal goes away); for cleanup after a failure. */
+  kill(): void;
 }
 
 export function spawnCliInPty(args: string[], env: Record<string, string | undefined> = {}): PtyProcess {
@@ -34,6 +36,9 @@ export function spawnCliInPty(args: string[], env: Record<string, string | undef
     end: () => void child.stdin.end(),
     output,
     exited,
+    kill: () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+    },
     waitFor(pattern, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const started = Date.now();
