@@ -24,7 +24,12 @@ export interface OutboundMessage {
   channel: string;
   conversationId: string;
   text: string;
-  /** Set when this message is (or updates) an approval prompt. */
+  /**
+   * Set when this message is (or updates) an approval prompt. `text` is then its plain-text form
+   * without a length limit; an adapter for a platform with a message size limit renders
+   * `approval` with renderApprovalMessage(prompt, { maxLength, canAttach }) from
+   * src/policy/approval-text.ts (full request as an attachment, or "decide it elsewhere").
+   */
   approval?: ApprovalPrompt;
   /** The platform message this one replaces in place (approval prompt updates). */
   replacesPlatformMessageId?: string;
