@@ -42,6 +42,7 @@ import { frameUntrusted } from './security/untrusted-content.js';
 import { createVault, type Vault } from './security/vault/vault.js';
 import { startSkillEgress, type SkillEgressOptions } from './security/skill-egress.js';
 import { loadSkills, type SkillLoadError } from './skills/loader.js';
+import { operationLevel } from './skills/operation-level.js';
 import type { Skill } from './skills/skill.js';
 import { ActionStore } from './store/actions.js';
 import { ApprovalStore } from './store/approvals.js';
@@ -148,6 +149,14 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     // `orchestrator` is built below; decisions only arrive after start().
     onDecided: (approval) => orchestrator.resume(approval.conversationId).then(() => undefined),
     onError: (error, context) => logger.error({ err: describeError(error), context }, 'approval side effect failed'),
+    // The prompt says why a step is above its skill's declared level (e.g. an inline script),
+    // when that is the level it has (an operator override may have set another).
+    explainLevel: (approval) => {
+      const tool = tools.lookup(approval.skill, approval.operation);
+      if (!tool) return undefined;
+      const rated = operationLevel(tool.manifest, JSON.parse(approval.canonicalArguments), getOwn(config.skills.settings, approval.skill) ?? {});
+      return rated.reason !== undefined && rated.level === approval.securityLevel ? rated.reason : undefined;
+    },
   });
 
   // The agent subsystem is built on first use (or in the background after start()).

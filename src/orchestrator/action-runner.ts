@@ -3,8 +3,12 @@
 // runs at most once however many callers race for it.
 import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { argumentsTooDeep, MAX_INPUT_DEPTH } from '../core/input-depth.js';
 import type { ActionRequest, ApprovalPrompt } from '../core/types.js';
+import { operationLevel } from '../skills/operation-level.js';
 import { secretEnv } from '../skills/secret-env.js';
+import { visibleText } from '../core/visible-text.js';
+import { collapseRuns, keepEnds } from '../policy/approval-detail.js';
 import type { OrchestratorDeps } from './deps.js';
 
 export interface ActionContext {
@@ -32,6 +36,12 @@ export function createActionRunner(deps: OrchestratorDeps) {
       deps.audit.append({ type: 'tool-call-rejected', actor: ctx.userId, conversationId: ctx.conversationId, details: { reason: 'unknown tool', skill: String(skillName).slice(0, 80), operation: String(operation).slice(0, 80) } });
       return { kind: 'rejected', message: `Unknown tool "${String(skillName).slice(0, 80)}_${String(operation).slice(0, 80)}". Use one of the tools you were given.` };
     }
+    // Before anything walks them (redaction, validation, hashing, storage all recurse): arguments
+    // nested deeper than the fixed limit are refused; the model is told, the turn continues.
+    if (argumentsTooDeep(rawArgs)) {
+      deps.audit.append({ type: 'tool-call-rejected', actor: ctx.userId, conversationId: ctx.conversationId, details: { reason: 'arguments too deep', skill: skillName, operation, limit: MAX_INPUT_DEPTH } });
+      return { kind: 'rejected', message: `Invalid arguments for ${skillName}_${operation}: they nest deeper than ${MAX_INPUT_DEPTH} levels of objects and arrays; send flatter arguments.` };
+    }
     // A known secret in the arguments (typed by a user, sent through the API) is replaced before
     // anything is validated, stored, shown for approval or sent to a sandbox: a skill receives a
     // secret only through its manifest.
@@ -42,10 +52,12 @@ export function createActionRunner(deps: OrchestratorDeps) {
       return { kind: 'rejected', message: `Invalid arguments for ${skillName}_${operation}: ${issues}` };
     }
 
+    const rated = operationLevel(tool.manifest, parsed.data, deps.skillSettings(skillName));
     const decision = deps.policy.decide({
       skill: skillName,
       operation,
-      declaredLevel: tool.manifest.level,
+      declaredLevel: rated.level,
+      ...(rated.reason !== undefined ? { levelReason: rated.reason } : {}),
       channel: ctx.channel,
       conversationId: ctx.conversationId,
       userId: ctx.userId,
@@ -143,7 +155,7 @@ export function createActionRunner(deps: OrchestratorDeps) {
 
 export type ActionRunner = ReturnType<typeof createActionRunner>;
 
+/** The "Ran …" notice's argument text: beginning and end kept, runs collapsed, nothing invisible. */
 function summarizeArgs(args: unknown): string {
-  const text = JSON.stringify(args);
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  return visibleText(keepEnds(collapseRuns(JSON.stringify(args) ?? ''), 300, 180, 100).text);
 }

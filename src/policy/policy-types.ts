@@ -7,6 +7,8 @@ export interface PolicyInput {
   operation: string;
   /** The level the skill's manifest declares for this operation. */
   declaredLevel: SecurityLevel;
+  /** Set when the manifest's classify hook raised declaredLevel for these arguments: why. */
+  levelReason?: string;
   channel: string;
   conversationId: string;
   /** The user whose message started this turn. */

@@ -10,6 +10,7 @@
 export const REDACTED = '[REDACTED]';
 export const MIN_SECRET_LENGTH = 4;
 const PREFIX = MIN_SECRET_LENGTH;
+const MAX_REDACT_DEPTH = 1000;
 
 export interface SecretRedactor {
   /** Register a secret value (plus its base64, URL-encoded and JSON-escaped forms). Short values are ignored. */
@@ -74,17 +75,19 @@ export function createSecretRedactor(initial: Iterable<string> = []): SecretReda
     return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
   };
 
-  const redactDeep = <T>(value: T): T => walk(value, new WeakSet()) as T;
+  const redactDeep = <T>(value: T): T => walk(value, new WeakSet(), 0) as T;
 
-  const walk = (value: unknown, seen: WeakSet<object>): unknown => {
+  const walk = (value: unknown, seen: WeakSet<object>, depth: number): unknown => {
     if (typeof value === 'string') return redact(value);
     if (value === null || typeof value !== 'object') return value;
     if (value instanceof Date) return value;
     if (seen.has(value)) return '[Circular]';
+    // Inputs are refused far earlier (src/core/input-depth.ts); this only keeps the walk off the stack limit.
+    if (depth > MAX_REDACT_DEPTH) return '[nested too deep]';
     seen.add(value);
     let result: unknown;
     if (Array.isArray(value)) {
-      result = value.map((v) => walk(v, seen));
+      result = value.map((v) => walk(v, seen, depth + 1));
     } else if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) {
       // Bytes may hold a secret too; they are not text we can search, so say what they were.
       result = `[${value.byteLength} bytes]`;
@@ -92,7 +95,7 @@ export function createSecretRedactor(initial: Iterable<string> = []): SecretReda
       const obj: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value)) {
         // defineProperty so a hostile "__proto__" key stays a plain own property.
-        Object.defineProperty(obj, redact(k), { value: walk(v, seen), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(obj, redact(k), { value: walk(v, seen, depth + 1), enumerable: true, writable: true, configurable: true });
       }
       result = obj;
     }
