@@ -8,6 +8,7 @@ import type { Channel } from '../channels/channel.js';
 import { createAgentManager, type AgentSubsystem } from './agents/create-agent-manager.js';
 import type { Sandbox } from './agents/sandbox.js';
 import { createApiApp, type RouteGroup } from './api/app.js';
+import { isLoopbackBind } from './api/request-guards.js';
 import { resolveApiToken } from './api/api-token.js';
 import { actionRoutes } from './api/routes/actions.js';
 import { agentRoutes } from './api/routes/agents.js';
@@ -221,6 +222,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     bodyLimitBytes: config.server.body_limit_bytes,
     logger,
     authLimiter: rateLimiter.authFailureLimiter,
+    hosts: { loopbackOnly: isLoopbackBind(config.server.host), allowedHosts: config.server.allowed_hosts },
     routes,
     redact: (text) => redactor.redact(text),
   });

@@ -132,7 +132,7 @@ describe('GET /api/audit', () => {
     const blocked = await get('/api/audit', 'wrong-token');
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
-    // Even the right token waits until the address's bucket refills.
-    expect((await get('/api/audit')).status).toBe(429);
+    // The right token is served all the same: failures cannot lock anyone out.
+    expect((await get('/api/audit')).status).toBe(200);
   });
 });
