@@ -188,6 +188,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     scanner,
     frameUntrusted: (input) => frameUntrusted(input),
     redact: (value) => redactor.redactDeep(value),
+    containsSecret: (value) => redactor.containsSecret(value),
     secretsFor: (skillName, names) => {
       const out: Record<string, string> = {};
       for (const name of names) out[name] = vault.get(name);
