@@ -47,7 +47,10 @@ import type { Skill } from './skills/skill.js';
 import { ActionStore } from './store/actions.js';
 import { ApprovalStore } from './store/approvals.js';
 import { ConversationStore } from './store/conversations.js';
-import { openDatabase, type Db } from './store/database.js';
+import { checkpointWal, openDatabase, type Db } from './store/database.js';
+
+/** How often the WAL is emptied into the database (and on close). */
+const WAL_CHECKPOINT_EVERY_MS = 60_000;
 
 export interface GatewayOptions {
   config: Readonly<Config>;
@@ -230,9 +233,20 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
   for (const channel of channels) outbound.add(channel);
 
   let started = false;
+  let walTimer: NodeJS.Timeout | undefined;
+  const checkpoint = (): void => {
+    try {
+      checkpointWal(db);
+    } catch (err) {
+      logger.warn({ err: describeError(err) }, 'WAL checkpoint failed; retried at the next one');
+    }
+  };
   async function start(): Promise<void> {
     if (started) return;
     started = true;
+    // Old WAL frames may hold text that was since replaced or deleted: empty the WAL regularly.
+    walTimer = setInterval(checkpoint, WAL_CHECKPOINT_EVERY_MS);
+    walTimer.unref();
     await approvals.start();
     await orchestrator.recover();
     for (const channel of channels) {
@@ -288,6 +302,8 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
         await subsystem?.manager.close({ stopAgents: closeOptions.stopAgents ?? false });
       }
       await egress.close();
+      if (walTimer) clearInterval(walTimer);
+      checkpoint();
       db.close();
     },
   };

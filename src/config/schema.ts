@@ -73,6 +73,8 @@ export const configSchema = z.strictObject({
       idle_stop_ms: z.number().int().min(1000).default(600_000),
       max_agents: z.number().int().min(1).default(50),
       warm_pool: z.number().int().min(0).default(1),
+      /** On a clean stop (SIGTERM/SIGINT) leave conversation agents running; default: stop them (workspaces are kept). */
+      keep_agents_on_stop: z.boolean().default(false),
       limits: limitsSchema.prefault({}),
       max_limits: limitsSchema.prefault({
         memory_mb: 2048,

@@ -27,8 +27,9 @@ export function registerStartCommand(program: Command): void {
       gateway.logger.info({ address, config: file ?? 'defaults', ms: Math.round(performance.now() - t0) }, 'gateway listening');
       console.log(`securesphere listening on ${address} (web UI at ${address}/)`);
       const stop = async (signal: string) => {
-        gateway.logger.info({ signal }, 'shutting down');
-        await gateway.close();
+        gateway.logger.info({ signal, keepAgents: config.sandbox.keep_agents_on_stop }, 'shutting down');
+        // Agents are stopped (workspaces kept) unless the operator asked to keep them running.
+        await gateway.close({ stopAgents: !config.sandbox.keep_agents_on_stop });
         process.exit(0);
       };
       process.once('SIGINT', () => void stop('SIGINT'));
