@@ -112,6 +112,7 @@ export async function createWorkspaces(opts: { dataDir: string; uid: number; mod
       if (attached) await run('mount', ['-o', 'nosuid,nodev', attached, dir]);
       else await run('mount', ['-o', 'loop,nosuid,nodev', image, dir]);
       rmSync(join(dir, 'lost+found'), { recursive: true, force: true });
+      chmodSync(dir, 0o700); // the image's root, owned by the agent user: private like every workspace
     } catch (cause) {
       throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, `Cannot mount the workspace image: ${describeError(cause)}`, { cause });
     }
