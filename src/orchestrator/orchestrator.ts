@@ -8,6 +8,7 @@ import { ConversationQueue } from './conversation-queue.js';
 import type { OrchestratorDeps } from './deps.js';
 import { createTurnLoop, type TurnContext } from './turn-loop.js';
 import type { TurnOutcome } from './turn-outcome.js';
+import { createUnansweredQueries } from './unanswered.js';
 
 export interface DirectActionRequest {
   conversationId: string;
@@ -33,6 +34,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
   const queue = new ConversationQueue();
   const runner = createActionRunner(deps);
   const loop = createTurnLoop(deps, runner);
+  const unanswered = createUnansweredQueries(deps.db);
 
   async function handleMessage(message: InboundMessage): Promise<TurnOutcome> {
     const conversationId = message.conversationId;
@@ -62,7 +64,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
         }
         return undefined;
       }).immediate();
-      if (refused === 'duplicate') return { ...empty, status: 'duplicate' };
+      if (refused === 'duplicate') return answerRetry(ctx, message.platformMessageId!);
       if (refused) {
         const text = `You are sending messages too fast. Please wait ${Math.ceil(refused.retryAfterMs / 1000)} s and try again.`;
         // Only the first refusal in a limited stretch is announced: one message, not one per event.
@@ -74,6 +76,26 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       }
       return loop.continueTurn(ctx);
     });
+  }
+
+  /**
+   * A client sent a message id again (it saw no answer). Runs inside the conversation's queue,
+   * so an original turn still running has finished by now. A message stored but never
+   * answered (the gateway died first) gets its turn now; an answered one gets its stored reply
+   * again, delivered to the channel too, since the first delivery may be what the client missed.
+   */
+  async function answerRetry(ctx: TurnContext, platformMessageId: string): Promise<TurnOutcome> {
+    const duplicate: TurnOutcome = { conversationId: ctx.conversationId, status: 'duplicate', actions: [], pendingApprovals: [] };
+    const stored = unanswered.byPlatformId(ctx.conversationId, platformMessageId);
+    if (!stored) return duplicate;
+    if (stored.unanswered) {
+      deps.audit.append({ type: 'turn-recovered', actor: 'gateway', conversationId: ctx.conversationId, details: { message_id: stored.messageId, why: 'retried' } });
+      return loop.continueTurn(ctx);
+    }
+    const text = unanswered.replyAfter(ctx.conversationId, stored.messageId);
+    if (text === undefined) return duplicate;
+    await loop.notify(ctx, text);
+    return { ...duplicate, reply: { text } };
   }
 
   async function requestAction(request: DirectActionRequest): Promise<ActionOutcome> {
@@ -157,6 +179,18 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
     }
     for (const id of deps.actions.conversationsToResume()) {
       await resume(id).catch((err: unknown) => deps.logger.error({ err: describeError(err), conversationId: id }, 'resume at start-up failed'));
+    }
+    // Messages stored but never answered (the gateway died mid-turn) are answered now. In the
+    // background: start-up does not wait for model calls; a retry of the same message queues
+    // behind its turn and gets the answer (drain() waits for these turns too).
+    for (const m of unanswered.all()) {
+      void queue
+        .run(m.conversationId, async () => {
+          if (!unanswered.isUnanswered(m.conversationId, m.messageId)) return;
+          deps.audit.append({ type: 'turn-recovered', actor: 'gateway', conversationId: m.conversationId, details: { message_id: m.messageId, why: 'restart' } });
+          await loop.continueTurn({ channel: m.channel, conversationId: m.conversationId, userId: m.senderId });
+        })
+        .catch((err: unknown) => deps.logger.error({ err: describeError(err), conversationId: m.conversationId }, 'answering a message left unanswered by a crash failed'));
     }
   }
 
