@@ -112,7 +112,9 @@ export async function createWorkspaces(opts: { dataDir: string; uid: number; mod
       if (attached) await run('mount', ['-o', 'nosuid,nodev', attached, dir]);
       else await run('mount', ['-o', 'loop,nosuid,nodev', image, dir]);
       rmSync(join(dir, 'lost+found'), { recursive: true, force: true });
-      chmodSync(dir, 0o700); // the image's root, owned by the agent user: private like every workspace
+      // The image's root (owned by the agent user) is listable by that user only; 0711, not 0700,
+      // because bubblewrap enters it as root with every capability dropped (--chdir).
+      chmodSync(dir, 0o711);
     } catch (cause) {
       throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, `Cannot mount the workspace image: ${describeError(cause)}`, { cause });
     }

@@ -74,7 +74,11 @@ async function files(url: string, operation: 'write' | 'read', args: Record<stri
   return (await res.json()) as { status: string; result?: { content?: string } };
 }
 
-/** Every path under the data dir whose mode is not private, except inside workspaces (the agent's own files) and the egress socket dir (reached by the agent's uid through its bind mount). */
+/**
+ * Every path under the data dir whose mode is not private. Not looked into: workspaces (the
+ * agent's own files). Allowed 0711 (enterable, not listable): the egress socket dir (the agent's
+ * uid reaches its socket) and a workspace's own root (bubblewrap enters it as capability-less root).
+ */
 function loosePaths(dataDir: string): string[] {
   const loose: string[] = [];
   const walk = (dir: string): void => {
@@ -84,9 +88,10 @@ function loosePaths(dataDir: string): string[] {
       const st = lstatSync(path);
       const mode = st.mode & 0o777;
       if (st.isDirectory()) {
-        if (mode !== 0o700 && rel !== 'run/egress') loose.push(`${rel}/ ${mode.toString(8)}`);
-        const insideWorkspace = /^workspaces\/(\.pool\/)?[^/]+$/.test(rel) && rel !== 'workspaces/.pool';
-        if (rel !== 'run/egress' && !insideWorkspace) walk(path);
+        const workspaceRoot = /^workspaces\/(\.pool\/)?[^/]+$/.test(rel) && rel !== 'workspaces/.pool';
+        const enterable = rel === 'run/egress' || workspaceRoot;
+        if (mode !== 0o700 && !(enterable && mode === 0o711)) loose.push(`${rel}/ ${mode.toString(8)}`);
+        if (!enterable) walk(path);
       } else if (st.isFile() && mode !== 0o600) loose.push(`${rel} ${mode.toString(8)}`);
     }
   };
