@@ -8,7 +8,7 @@
 // searched for the canary's random part and each of its encoded forms.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -267,5 +267,11 @@ describe('a canary secret', () => {
     // The user text and the skill result that carried it were stored, redacted.
     const stored = t.gateway.db.prepare("SELECT content FROM messages WHERE conversation_id = 'canary-1'").pluck().all() as string[];
     expect(stored.some((c) => c.includes('[REDACTED]'))).toBe(true);
+    // Nor in the bytes on disk: the database file and its WAL (free pages and old frames included).
+    const file = join(dataDir, 'securesphere.db');
+    for (const path of [file, `${file}-wal`]) {
+      const bytes = existsSync(path) ? readFileSync(path).toString('latin1') : '';
+      expectClean(path, bytes);
+    }
   });
 });
