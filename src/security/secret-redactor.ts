@@ -3,14 +3,16 @@
 // line of defence behind "never put a secret in details". Values shorter than 4 characters
 // are ignored (redacting "a" everywhere would destroy the text and protect nothing).
 //
-// Each secret is searched in all its common spellings (secret-forms.ts: reversed, rot13, URL,
-// JSON, hex, base64/base64url/base32 at any alignment), and ASCII letters are compared without
-// regard to case, so upper- and lower-case copies and upper/lower hex are caught too.
+// A secret of 8 characters or more is searched in all its common spellings (secret-forms.ts:
+// reversed, rot13, URL, JSON, hex, base64/base64url/base32 at any alignment), with ASCII letters
+// compared without regard to case, so upper- and lower-case copies and upper/lower hex are
+// caught too. A shorter one only exactly (itself, base64, URL, JSON): its other spellings would
+// match ordinary text too often.
 //
-// Matching is indexed by each form's first 4 characters (lower-cased), so cost grows with the
-// text length, not with the number of secrets: one array read per text position, a map lookup
-// when the first character could start a form, then a compare for the (usually zero) forms
-// sharing that prefix. Longest match wins.
+// Matching is indexed by each form's first 4 characters (lower-cased for case-blind forms), so
+// cost grows with the text length, not with the number of secrets: one array read per text
+// position, a map lookup when the first character could start a form, then a compare for the
+// (usually zero) forms sharing that prefix. Longest match wins.
 import { secretForms } from './secret-forms.js';
 
 export const REDACTED = '[REDACTED]';
@@ -29,27 +31,37 @@ export interface SecretRedactor {
   readonly size: number;
 }
 
+/** Secrets at least this long are also matched in any case and in their derived spellings. */
+export const ALL_FORMS_MIN_LENGTH = 8;
+
+interface Form {
+  /** Lower-cased (ASCII) when anyCase. */
+  text: string;
+  anyCase: boolean;
+}
+
 export function createSecretRedactor(initial: Iterable<string> = []): SecretRedactor {
-  // prefix -> values with that prefix, longest first
-  const byPrefix = new Map<string, string[]>();
+  // prefix (lower-cased for case-blind forms) -> forms with that prefix, longest first
+  const byPrefix = new Map<string, Form[]>();
   // every registered form (a form can be shared by two secrets; it is indexed once)
   const registered = new Set<string>();
   // How many registered forms start with each UTF-16 code unit: most text positions are
   // rejected by this one array read, without allocating a prefix string.
   const firstUnit = new Uint32Array(65536);
-  const unsorted = new Set<string[]>();
+  const unsorted = new Set<Form[]>();
 
-  const insert = (spelled: string): void => {
-    const form = asciiLower(spelled);
-    if (registered.has(form)) return;
-    registered.add(form);
-    const first = form.charCodeAt(0);
+  const insert = (spelled: string, anyCase: boolean): void => {
+    const text = anyCase ? asciiLower(spelled) : spelled;
+    const id = `${anyCase ? 'i' : 's'}:${text}`;
+    if (registered.has(id)) return;
+    registered.add(id);
+    const first = text.charCodeAt(0);
     firstUnit[first]! += 1;
     const upper = asciiUpperUnit(first);
-    if (upper !== first) firstUnit[upper]! += 1;
-    const key = form.slice(0, PREFIX);
+    if (anyCase && upper !== first) firstUnit[upper]! += 1;
+    const key = text.slice(0, PREFIX);
     const list = byPrefix.get(key) ?? [];
-    list.push(form);
+    list.push({ text, anyCase });
     byPrefix.set(key, list);
     unsorted.add(list);
   };
@@ -57,16 +69,22 @@ export function createSecretRedactor(initial: Iterable<string> = []): SecretReda
   // Lists are sorted (longest first) once before the next search, not on every insert: adding
   // thousands of secrets that share a prefix stays linear.
   const sortPending = (): void => {
-    for (const list of unsorted) list.sort((a, b) => b.length - a.length);
+    for (const list of unsorted) list.sort((a, b) => b.text.length - a.text.length);
     unsorted.clear();
+  };
+
+  const longestIn = (list: Form[] | undefined, text: string, i: number): number => {
+    const hit = list?.find((f) => (f.anyCase ? startsWithIgnoringAsciiCase(text, f.text, i) : text.startsWith(f.text, i)));
+    return hit === undefined ? 0 : hit.text.length;
   };
 
   /** Length of the longest registered form starting at text[i], or 0. */
   const matchAt = (text: string, i: number): number => {
     if (firstUnit[text.charCodeAt(i)] === 0) return 0;
-    const candidates = byPrefix.get(asciiLower(text.slice(i, i + PREFIX)));
-    const hit = candidates?.find((c) => startsWithIgnoringAsciiCase(text, c, i));
-    return hit === undefined ? 0 : hit.length;
+    const raw = text.slice(i, i + PREFIX);
+    const lower = asciiLower(raw);
+    const exact = longestIn(byPrefix.get(raw), text, i);
+    return lower === raw ? exact : Math.max(exact, longestIn(byPrefix.get(lower), text, i));
   };
 
   const redact = (text: string): string => {
@@ -135,7 +153,13 @@ export function createSecretRedactor(initial: Iterable<string> = []): SecretReda
   const redactor: SecretRedactor = {
     add(value) {
       if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) return;
-      for (const f of secretForms(value, MIN_SECRET_LENGTH)) insert(f);
+      if (value.length >= ALL_FORMS_MIN_LENGTH) {
+        for (const f of secretForms(value, MIN_SECRET_LENGTH)) insert(f, true);
+        return;
+      }
+      for (const f of [value, Buffer.from(value, 'utf8').toString('base64').replace(/=+$/, ''), encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]) {
+        if (f.length >= MIN_SECRET_LENGTH) insert(f, false);
+      }
     },
     redact,
     containsSecret,

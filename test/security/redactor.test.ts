@@ -105,6 +105,14 @@ describe('secret redactor: encoded forms', () => {
     expect(r.containsSecret({ nested: [{ [encoded]: 1 }] })).toBe(true);
   });
 
+  it('matches a secret shorter than 8 characters exactly only: its other spellings are ordinary text too often', () => {
+    const r = createSecretRedactor(['Ab1x-z']);
+    expect(r.redact('Ab1x-z AB1X-Z ab1x-z z-x1bA 416231782d7a')).toBe('[REDACTED] AB1X-Z ab1x-z z-x1bA 416231782d7a');
+    expect(r.redact(`b64 ${Buffer.from('Ab1x-z').toString('base64')}`)).toBe('b64 [REDACTED]');
+    expect(r.containsSecret({ a: ['AB1X-Z'] })).toBe(false);
+    expect(r.containsSecret({ a: ['xAb1x-zx'] })).toBe(true);
+  });
+
   it('leaves unrelated text alone and finds no secret in it', () => {
     const r = createSecretRedactor([CANARY]);
     const text = `plain text 0123456789abcdef ${randomBytes(32).toString('base64')} ${randomBytes(20).toString('hex')}`;
