@@ -34,8 +34,9 @@ describe('securesphere start', () => {
   }, 60_000);
 
   it('refuses to bind a non-loopback address without a token (all IPv4 and all IPv6 interfaces included)', async () => {
-    // `::` is every interface (IPv6 and, dual-stack, IPv4): not loopback, although it looks like `::1`.
-    for (const host of ['0.0.0.0', '::']) {
+    // `::` is every interface (IPv6 and, dual-stack, IPv4): not loopback, although it looks like
+    // `::1`; a DNS name that merely starts with "127." can resolve anywhere.
+    for (const host of ['0.0.0.0', '::', '127.0.0.1.example.com']) {
       const dataDir = join(tempDir(), 'data');
       const p = spawnCli(['start', '--data-dir', dataDir, '--host', host, '--port', '0'], env);
       p.child.stdin.end();
