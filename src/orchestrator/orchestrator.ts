@@ -10,6 +10,9 @@ import { createTurnLoop, type TurnContext } from './turn-loop.js';
 import type { TurnOutcome } from './turn-outcome.js';
 import { createUnansweredQueries } from './unanswered.js';
 
+/** How far back start-up (and a retried message id) looks for messages a crash left unanswered. */
+const UNANSWERED_RECOVERY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
 export interface DirectActionRequest {
   conversationId: string;
   skill: string;
@@ -86,7 +89,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
    */
   async function answerRetry(ctx: TurnContext, platformMessageId: string): Promise<TurnOutcome> {
     const duplicate: TurnOutcome = { conversationId: ctx.conversationId, status: 'duplicate', actions: [], pendingApprovals: [] };
-    const stored = unanswered.byPlatformId(ctx.conversationId, platformMessageId);
+    const stored = unanswered.byPlatformId(ctx.conversationId, platformMessageId, now() - UNANSWERED_RECOVERY_WINDOW_MS);
     if (!stored) return duplicate;
     if (stored.unanswered) {
       deps.audit.append({ type: 'turn-recovered', actor: 'gateway', conversationId: ctx.conversationId, details: { message_id: stored.messageId, why: 'retried' } });
@@ -180,13 +183,14 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
     for (const id of deps.actions.conversationsToResume()) {
       await resume(id).catch((err: unknown) => deps.logger.error({ err: describeError(err), conversationId: id }, 'resume at start-up failed'));
     }
-    // Messages stored but never answered (the gateway died mid-turn) are answered now. In the
-    // background: start-up does not wait for model calls; a retry of the same message queues
-    // behind its turn and gets the answer (drain() waits for these turns too).
-    for (const m of unanswered.all()) {
+    // Messages stored but never answered (the gateway died mid-turn) in the last day are
+    // answered now. In the background: start-up does not wait for model calls; a retry of the
+    // same message queues behind its turn and gets the answer (drain() waits for these too).
+    const since = now() - UNANSWERED_RECOVERY_WINDOW_MS;
+    for (const m of unanswered.all(since)) {
       void queue
         .run(m.conversationId, async () => {
-          if (!unanswered.isUnanswered(m.conversationId, m.messageId)) return;
+          if (!unanswered.isUnanswered(m.conversationId, m.messageId, since)) return;
           deps.audit.append({ type: 'turn-recovered', actor: 'gateway', conversationId: m.conversationId, details: { message_id: m.messageId, why: 'restart' } });
           await loop.continueTurn({ channel: m.channel, conversationId: m.conversationId, userId: m.senderId });
         })
