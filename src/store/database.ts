@@ -44,9 +44,19 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {})
   return db;
 }
 
-/** Copies the WAL into the database and truncates it to zero bytes (when no reader holds it). */
+/**
+ * Copies the WAL into the database and truncates it to zero bytes. Never waits: with another
+ * connection reading or writing (the CLI, a second process) it does what it can now and the
+ * next call finishes the job, instead of blocking the event loop for the busy timeout.
+ */
 export function checkpointWal(db: Db): void {
-  db.pragma('wal_checkpoint(TRUNCATE)');
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.pragma(`busy_timeout = ${Number(timeout)}`);
+  }
 }
 
 export function migrate(db: Db, migrations: readonly Migration[]): number[] {

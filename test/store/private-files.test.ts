@@ -2,6 +2,7 @@
 // are 0600 even under a permissive umask, and text that was deleted or overwritten (a value
 // that was later redacted) is left neither in the database file's free pages nor in old WAL
 // frames once the WAL is checkpointed.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,5 +66,28 @@ describe('the database on disk', () => {
       expect(bytesOf(`${file}-wal`).includes(marker), 'WAL').toBe(false);
     }
     expect(bytesOf(file).includes('[REDACTED]')).toBe(true);
+  });
+});
+
+describe('checkpointWal', () => {
+  it('does not wait while another process holds the write lock, and finishes on a later call', async () => {
+    const dataDir = join(dir, 'data');
+    db = openDatabase(dataDir);
+    db.prepare('INSERT INTO rate_buckets (key, tokens, updated_at, refused) VALUES (?, 1, 1, 0)').run('k1');
+    // Another process takes the write lock and lets it go 1.5 s later. A checkpoint that waited
+    // for it (the busy timeout is 5 s) would then complete and empty the WAL.
+    const holder = spawn(
+      process.execPath,
+      ['-e', `const db = require('better-sqlite3')(process.argv[1]); db.exec('BEGIN IMMEDIATE'); console.log('locked'); setTimeout(() => { db.exec('ROLLBACK'); db.close(); }, 1500);`, join(dataDir, 'securesphere.db')],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => holder.on('exit', resolve));
+    await new Promise<void>((resolve) => holder.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && resolve()));
+    checkpointWal(db);
+    expect(statSync(join(dataDir, 'securesphere.db-wal')).size).toBeGreaterThan(0);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    await exited;
+    checkpointWal(db);
+    expect(statSync(join(dataDir, 'securesphere.db-wal')).size).toBe(0);
   });
 });
