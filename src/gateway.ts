@@ -8,6 +8,7 @@ import type { Channel } from '../channels/channel.js';
 import { createAgentManager, type AgentSubsystem } from './agents/create-agent-manager.js';
 import type { Sandbox } from './agents/sandbox.js';
 import { createApiApp, type RouteGroup } from './api/app.js';
+import { isLoopbackBind } from './api/request-guards.js';
 import { resolveApiToken } from './api/api-token.js';
 import { actionRoutes } from './api/routes/actions.js';
 import { agentRoutes } from './api/routes/agents.js';
@@ -47,7 +48,10 @@ import type { Skill } from './skills/skill.js';
 import { ActionStore } from './store/actions.js';
 import { ApprovalStore } from './store/approvals.js';
 import { ConversationStore } from './store/conversations.js';
-import { openDatabase, type Db } from './store/database.js';
+import { checkpointWal, openDatabase, type Db } from './store/database.js';
+
+/** How often the WAL is emptied into the database (and on close). */
+const WAL_CHECKPOINT_EVERY_MS = 60_000;
 
 export interface GatewayOptions {
   config: Readonly<Config>;
@@ -196,6 +200,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     scanner,
     frameUntrusted: (input) => frameUntrusted(input),
     redact: (value) => redactor.redactDeep(value),
+    containsSecret: (value) => redactor.containsSecret(value),
     secretsFor: (skillName, names) => {
       const out: Record<string, string> = {};
       for (const name of names) out[name] = vault.get(name);
@@ -230,15 +235,27 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     bodyLimitBytes: config.server.body_limit_bytes,
     logger,
     authLimiter: rateLimiter.authFailureLimiter,
+    hosts: { loopbackOnly: isLoopbackBind(config.server.host), allowedHosts: config.server.allowed_hosts },
     routes,
     redact: (text) => redactor.redact(text),
   });
   for (const channel of channels) outbound.add(channel);
 
   let started = false;
+  let walTimer: NodeJS.Timeout | undefined;
+  const checkpoint = (): void => {
+    try {
+      checkpointWal(db);
+    } catch (err) {
+      logger.warn({ err: describeError(err) }, 'WAL checkpoint failed; retried at the next one');
+    }
+  };
   async function start(): Promise<void> {
     if (started) return;
     started = true;
+    // Old WAL frames may hold text that was since replaced or deleted: empty the WAL regularly.
+    walTimer = setInterval(checkpoint, WAL_CHECKPOINT_EVERY_MS);
+    walTimer.unref();
     await approvals.start();
     await orchestrator.recover();
     for (const channel of channels) {
@@ -294,6 +311,8 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
         await subsystem?.manager.close({ stopAgents: closeOptions.stopAgents ?? false });
       }
       await egress.close();
+      if (walTimer) clearInterval(walTimer);
+      checkpoint();
       db.close();
     },
   };

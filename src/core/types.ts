@@ -129,4 +129,9 @@ export interface ToolCall {
   name: string;
   /** As the model produced it: untrusted, not yet validated. */
   arguments: unknown;
+  /**
+   * Set by the gateway (never by a provider) when the arguments held a known secret value: they
+   * were redacted on arrival and the call is refused, never run with "[REDACTED]" in them.
+   */
+  heldSecret?: true;
 }

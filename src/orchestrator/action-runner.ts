@@ -17,7 +17,13 @@ export interface ActionContext {
   userId: string;
   toolCallId?: string;
   turnFlagged: boolean;
+  /** The arguments held a known secret before they reached here (a model's tool call, redacted on arrival). */
+  argumentsHeldSecret?: boolean;
 }
+
+/** What the model (or API caller) is told when its arguments carry a secret value. */
+export const SECRET_IN_ARGUMENTS_MESSAGE =
+  'Refused: the arguments contain a value the gateway holds as a secret (not repeated here). Secret values never go into tool arguments; a skill that needs a secret receives it from the vault itself. Call the tool again without it.';
 
 export type ActionOutcome =
   | { kind: 'rejected'; message: string }
@@ -42,9 +48,14 @@ export function createActionRunner(deps: OrchestratorDeps) {
       deps.audit.append({ type: 'tool-call-rejected', actor: ctx.userId, conversationId: ctx.conversationId, details: { reason: 'arguments too deep', skill: skillName, operation, limit: MAX_INPUT_DEPTH } });
       return { kind: 'rejected', message: `Invalid arguments for ${skillName}_${operation}: they nest deeper than ${MAX_INPUT_DEPTH} levels of objects and arrays; send flatter arguments.` };
     }
-    // A known secret in the arguments (typed by a user, sent through the API) is replaced before
-    // anything is validated, stored, shown for approval or sent to a sandbox: a skill receives a
-    // secret only through its manifest.
+    // A known secret in the arguments (put there by the model, typed by a user, sent through the
+    // API) refuses the call: running it with "[REDACTED]" instead of what was asked would run
+    // something nobody asked for. Nothing of it is stored; a skill receives a secret only
+    // through its manifest.
+    if (ctx.argumentsHeldSecret || deps.containsSecret?.(rawArgs)) {
+      deps.audit.append({ type: 'tool-call-rejected', actor: ctx.userId, conversationId: ctx.conversationId, details: { reason: 'secret in arguments', skill: skillName, operation } });
+      return { kind: 'rejected', message: SECRET_IN_ARGUMENTS_MESSAGE };
+    }
     const parsed = tool.manifest.input.safeParse(deps.redact ? deps.redact(rawArgs ?? {}) : (rawArgs ?? {}));
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(arguments)'}: ${i.message}`).join('; ');

@@ -8,6 +8,10 @@ import { ConversationQueue } from './conversation-queue.js';
 import type { OrchestratorDeps } from './deps.js';
 import { createTurnLoop, type TurnContext } from './turn-loop.js';
 import type { TurnOutcome } from './turn-outcome.js';
+import { createUnansweredQueries } from './unanswered.js';
+
+/** How far back start-up (and a retried message id) looks for messages a crash left unanswered. */
+const UNANSWERED_RECOVERY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export interface DirectActionRequest {
   conversationId: string;
@@ -33,6 +37,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
   const queue = new ConversationQueue();
   const runner = createActionRunner(deps);
   const loop = createTurnLoop(deps, runner);
+  const unanswered = createUnansweredQueries(deps.db);
 
   async function handleMessage(message: InboundMessage): Promise<TurnOutcome> {
     const conversationId = message.conversationId;
@@ -62,7 +67,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
         }
         return undefined;
       }).immediate();
-      if (refused === 'duplicate') return { ...empty, status: 'duplicate' };
+      if (refused === 'duplicate') return answerRetry(ctx, message.platformMessageId!);
       if (refused) {
         const text = `You are sending messages too fast. Please wait ${Math.ceil(refused.retryAfterMs / 1000)} s and try again.`;
         // Only the first refusal in a limited stretch is announced: one message, not one per event.
@@ -74,6 +79,26 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       }
       return loop.continueTurn(ctx);
     });
+  }
+
+  /**
+   * A client sent a message id again (it saw no answer). Runs inside the conversation's queue,
+   * so an original turn still running has finished by now. A message stored but never
+   * answered (the gateway died first) gets its turn now; an answered one gets its stored reply
+   * again, delivered to the channel too, since the first delivery may be what the client missed.
+   */
+  async function answerRetry(ctx: TurnContext, platformMessageId: string): Promise<TurnOutcome> {
+    const duplicate: TurnOutcome = { conversationId: ctx.conversationId, status: 'duplicate', actions: [], pendingApprovals: [] };
+    const stored = unanswered.byPlatformId(ctx.conversationId, platformMessageId, now() - UNANSWERED_RECOVERY_WINDOW_MS);
+    if (!stored) return duplicate;
+    if (stored.unanswered) {
+      deps.audit.append({ type: 'turn-recovered', actor: 'gateway', conversationId: ctx.conversationId, details: { message_id: stored.messageId, why: 'retried' } });
+      return loop.continueTurn(ctx);
+    }
+    const text = unanswered.replyAfter(ctx.conversationId, stored.messageId);
+    if (text === undefined) return duplicate;
+    await loop.notify(ctx, text);
+    return { ...duplicate, reply: { text } };
   }
 
   async function requestAction(request: DirectActionRequest): Promise<ActionOutcome> {
@@ -157,6 +182,19 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
     }
     for (const id of deps.actions.conversationsToResume()) {
       await resume(id).catch((err: unknown) => deps.logger.error({ err: describeError(err), conversationId: id }, 'resume at start-up failed'));
+    }
+    // Messages stored but never answered (the gateway died mid-turn) in the last day are
+    // answered now. In the background: start-up does not wait for model calls; a retry of the
+    // same message queues behind its turn and gets the answer (drain() waits for these too).
+    const since = now() - UNANSWERED_RECOVERY_WINDOW_MS;
+    for (const m of unanswered.all(since)) {
+      void queue
+        .run(m.conversationId, async () => {
+          if (!unanswered.isUnanswered(m.conversationId, m.messageId, since)) return;
+          deps.audit.append({ type: 'turn-recovered', actor: 'gateway', conversationId: m.conversationId, details: { message_id: m.messageId, why: 'restart' } });
+          await loop.continueTurn({ channel: m.channel, conversationId: m.conversationId, userId: m.senderId });
+        })
+        .catch((err: unknown) => deps.logger.error({ err: describeError(err), conversationId: m.conversationId }, 'answering a message left unanswered by a crash failed'));
     }
   }
 

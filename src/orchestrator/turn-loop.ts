@@ -75,7 +75,12 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
 
   async function runToolCall(ctx: TurnContext, call: ToolCall): Promise<ActionOutcome> {
     const tool = deps.tools.resolve(call.name);
-    const actx: ActionContext = { ...ctx, toolCallId: call.id, turnFlagged: deps.conversations.turnFlagged(ctx.conversationId) };
+    const actx: ActionContext = {
+      ...ctx,
+      toolCallId: call.id,
+      turnFlagged: deps.conversations.turnFlagged(ctx.conversationId),
+      ...(call.heldSecret ? { argumentsHeldSecret: true } : {}),
+    };
     const outcome = tool
       ? await runner.request(tool.skillName, tool.operation, call.arguments, actx)
       : ({ kind: 'rejected', message: `Unknown tool "${String(call.name).slice(0, 80)}". Use one of the tools you were given.` } as const);
