@@ -34,6 +34,7 @@ import { createProviderManagerFromConfig } from './providers/from-config.js';
 import { createGuardedChat } from './providers/guarded-chat.js';
 import { describeProviderErrorForUser, type ProviderManager } from './providers/provider-manager.js';
 import { createLazySandbox, type LazySandbox } from './sandbox-lazy.js';
+import { AgentStore } from './store/agents.js';
 import { createAuditChainFromConfig, type AuditChain } from './security/audit-chain.js';
 import { createInjectionDetector } from './security/injection/detector.js';
 import { createRateLimiter, type RateLimiter } from './security/rate-limiter.js';
@@ -150,11 +151,13 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     onError: (error, context) => logger.error({ err: describeError(error), context }, 'approval side effect failed'),
   });
 
+  const agentRecords = new AgentStore(db);
   // The agent subsystem is built on first use (or in the background after start()).
   const lazy: LazySandbox | undefined = options.sandbox
     ? undefined
     : createLazySandbox(() =>
         createAgentManager({ db, config: config.sandbox, dataDir: config.data_dir, egressSocketDir: egress.socketDir, audit, logger: logger.child({ module: 'agents' }) }),
+        { hasRunningAgent: (conversationId) => agentRecords.forConversation(conversationId).some((r) => r.state === 'running') },
       );
   const sandbox: Sandbox = options.sandbox ?? lazy!;
   const agents = () => {

@@ -84,6 +84,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
       ping: async (timeoutMs) => {
         await helper.ping(timeoutMs);
       },
+      calls: (tag, cancel, timeoutMs) => helper.calls(tag, cancel, timeoutMs),
       async stop(force, graceMs) {
         try {
           if (force) await container.kill({ signal: 'SIGKILL' });

@@ -101,7 +101,8 @@ export function createActionRunner(deps: OrchestratorDeps) {
           conversationId: action.conversationId,
           actionId,
           // The skill's declared secrets are the environment of its agent executions, and only of its.
-          agent: deps.sandbox.agentFor(action.conversationId, { limits: manifest.sandbox?.limits, env: secretEnv(manifest, secrets) }),
+          // Tagged with the action: after a crash the agent is asked what became of it.
+          agent: deps.sandbox.agentFor(action.conversationId, { limits: manifest.sandbox?.limits, env: secretEnv(manifest, secrets), tag: actionId }),
           secrets,
           config: deps.skillSettings(action.skill),
           ...(deps.egressFor ? { egress: deps.egressFor(action.skill) } : {}),
