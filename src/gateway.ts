@@ -13,6 +13,7 @@ import { actionRoutes } from './api/routes/actions.js';
 import { agentRoutes } from './api/routes/agents.js';
 import { approvalRoutes } from './api/routes/approvals.js';
 import { auditRoutes } from './api/routes/audit.js';
+import { conversationFlagRoutes } from './api/routes/conversation-flags.js';
 import { conversationRoutes } from './api/routes/conversations.js';
 import { healthRoutes, type HealthReport } from './api/routes/health.js';
 import { createHealthCheck } from './gateway-health.js';
@@ -28,6 +29,7 @@ import { createToolCatalog } from './orchestrator/tool-catalog.js';
 import { createInboundHandler } from './inbound.js';
 import { createOutboundRouter, type OutboundRouter } from './outbound-router.js';
 import { createApprovalService, type ApprovalService } from './policy/approval-service.js';
+import { createFlagClearing } from './policy/flag-clearing.js';
 import { createPolicyEngine } from './policy/policy-engine.js';
 import { toDecideInput } from './policy/approval-text.js';
 import { createProviderManagerFromConfig } from './providers/from-config.js';
@@ -209,6 +211,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     messageRoutes(handleInbound),
     actionRoutes(orchestrator, actions),
     conversationRoutes(conversations),
+    conversationFlagRoutes(createFlagClearing({ db, conversations, audit, config: config.policy })),
     approvalRoutes(approvals),
     auditRoutes(audit),
     agentRoutes(agents),

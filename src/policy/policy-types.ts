@@ -11,7 +11,7 @@ export interface PolicyInput {
   conversationId: string;
   /** The user whose message started this turn. */
   userId: string;
-  /** True when the injection detector flagged text in this turn: raises the level by one. */
+  /** True while flagged text is in what the model sees (this turn or the history window): raises the level by one. */
   turnFlagged: boolean;
 }
 
