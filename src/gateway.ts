@@ -177,6 +177,8 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
       maxToolRounds: config.orchestrator.max_tool_rounds,
       turnTimeoutMs: config.orchestrator.turn_timeout_ms,
       historyMessages: config.orchestrator.history_messages,
+      maxPendingApprovalsPerConversation: config.policy.max_pending_approvals_per_conversation,
+      maxPendingApprovalsPerIdentity: config.policy.max_pending_approvals_per_identity,
     },
     db,
     conversations,

@@ -86,6 +86,8 @@ export const configSchema = z.strictObject({
       admins: z.array(z.string()).default([]),
       overrides: z.array(overrideRule).default([]),
       approval_ttl_ms: z.number().int().min(1000).default(600_000),
+      max_pending_approvals_per_conversation: z.number().int().min(1).default(25),
+      max_pending_approvals_per_identity: z.number().int().min(1).default(50),
     })
     .prefault({}),
   security: z

@@ -16,7 +16,7 @@ export interface ActionContext {
 }
 
 export type ActionOutcome =
-  | { kind: 'rejected'; message: string }
+  | { kind: 'rejected'; message: string; /** Refused by a cap, not by the arguments: retry later. */ capped?: true }
   | { kind: 'denied'; action: ActionRequest; reason: string }
   | { kind: 'awaiting_approval'; action: ActionRequest; approvalId: string; prompt: ApprovalPrompt }
   | { kind: 'succeeded'; action: ActionRequest; result: unknown }
@@ -51,6 +51,10 @@ export function createActionRunner(deps: OrchestratorDeps) {
       userId: ctx.userId,
       turnFlagged: ctx.turnFlagged,
     });
+    if (decision.decision === 'require_approval') {
+      const capped = approvalCap(ctx);
+      if (capped) return capped;
+    }
     const action = deps.actions.create({
       id: newId('act'),
       conversationId: ctx.conversationId,
@@ -78,6 +82,20 @@ export function createActionRunner(deps: OrchestratorDeps) {
       await deliverQuietly(ctx, `Ran ${skillName}_${operation} (${decision.level}): ${summarizeArgs(parsed.data)}`);
     }
     return execute(action.id);
+  }
+
+  /** A refusal when too many approval requests already wait in this conversation or from this identity. */
+  function approvalCap(ctx: ActionContext): ActionOutcome | undefined {
+    const perConversation = deps.settings.maxPendingApprovalsPerConversation;
+    const perIdentity = deps.settings.maxPendingApprovalsPerIdentity;
+    if (perConversation === undefined && perIdentity === undefined) return undefined;
+    const pending = deps.approvals.pendingCounts(ctx.conversationId, ctx.userId);
+    let which: string | undefined;
+    if (perConversation !== undefined && pending.conversation >= perConversation) which = `${pending.conversation} in this conversation (the limit is ${perConversation})`;
+    else if (perIdentity !== undefined && pending.identity >= perIdentity) which = `${pending.identity} from ${ctx.userId} (the limit is ${perIdentity})`;
+    if (!which) return undefined;
+    deps.audit.append({ type: 'approval-cap-reached', actor: ctx.userId, conversationId: ctx.conversationId, details: { pending_in_conversation: pending.conversation, pending_from_identity: pending.identity } });
+    return { kind: 'rejected', capped: true, message: `Not requested: too many approval requests are already waiting, ${which}. Do not ask for more steps that need approval until those are decided or expire.` };
   }
 
   /** Runs an approved action exactly once; a second caller finds it no longer `approved`. */

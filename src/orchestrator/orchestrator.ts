@@ -20,9 +20,13 @@ export interface DirectActionRequest {
   channel?: string;
 }
 
+/** A direct request's outcome: as for a tool call, or refused by the rate limits before anything ran. */
+export type DirectActionOutcome = ActionOutcome | { kind: 'rate_limited'; retryAfterMs: number };
+
 export interface Orchestrator {
   handleMessage(message: InboundMessage): Promise<TurnOutcome>;
-  requestAction(request: DirectActionRequest): Promise<ActionOutcome>;
+  /** Rate limited like messages (same buckets): a flood of direct requests is refused, not queued. */
+  requestAction(request: DirectActionRequest): Promise<DirectActionOutcome>;
   /** Continues a conversation after an approval decision (or at start-up). */
   resume(conversationId: string): Promise<TurnOutcome | undefined>;
   /** At start-up: settles actions a crash interrupted and resumes decided ones. */
@@ -78,8 +82,13 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
     });
   }
 
-  async function requestAction(request: DirectActionRequest): Promise<ActionOutcome> {
+  async function requestAction(request: DirectActionRequest): Promise<DirectActionOutcome> {
     const channel = request.channel ?? 'api';
+    const admission = deps.admit?.({ channel, conversationId: request.conversationId, userId: request.requester });
+    if (admission && !admission.allowed) {
+      deps.audit.append({ type: 'action-rate-limited', actor: request.requester, conversationId: request.conversationId, details: { scope: admission.scope, retry_after_ms: admission.retryAfterMs } });
+      return { kind: 'rate_limited', retryAfterMs: admission.retryAfterMs };
+    }
     return queue.run(request.conversationId, async () => {
       deps.conversations.ensure(request.conversationId, channel, now());
       return runner.request(request.skill, request.operation, request.arguments, {

@@ -41,4 +41,7 @@ export interface ApprovalGate {
    * canonical arguments. The orchestrator checks this right before running an approved action.
    */
   bindingHolds(action: ActionRequest): boolean;
+
+  /** Pending requests in a conversation and pending requests asked by one identity (the caps' inputs). */
+  pendingCounts(conversationId: string, requester: string): { conversation: number; identity: number };
 }
