@@ -1,8 +1,9 @@
 // The record matches reality after a crash, in a real gVisor agent: the gateway (the real
 // `securesphere start` in a child process) is killed with SIGKILL while a 6-second program
 // runs in the conversation's agent. The in-agent helper stops the call once its gateway is
-// gone, so the restarted gateway's record ("interrupted ... not run again") is true: the file
-// the program would have written never appears. Had it completed, the record must say so.
+// gone (no gateway runs until after the program would have finished), so the restarted
+// gateway's record ("interrupted ... not run again") is true: the file never appears. A
+// program that did finish (its gateway frozen, then killed) is recorded as completed.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,18 +28,6 @@ await describeSandbox('the record matches reality after kill -9 during a program
     await buildSandboxImage({ image: TEST_IMAGE });
     fake = await startFakeOllama();
     dataDir = mkdtempSync(join(tmpdir(), 'securesphere-crash-truth-'));
-    const config = [
-      'skills:',
-      '  enabled: [shell]',
-      'policy:',
-      '  overrides: [{ skill: shell, level: low }]',
-      'sandbox:',
-      '  warm_pool: 0',
-      '  require_strong_isolation: true',
-      `  image: ${JSON.stringify(TEST_IMAGE)}`,
-      '',
-    ].join('\n');
-    writeFileSync(join(dataDir, 'config.yaml'), config);
     env = { SECURESPHERE_API_TOKEN: TOKEN, OLLAMA_HOST: fake.url, SECURESPHERE_LOG_LEVEL: 'warn', SECURESPHERE_CONFIG: join(dataDir, 'config.yaml') };
   }, 600_000);
 
@@ -55,6 +44,23 @@ await describeSandbox('the record matches reality after kill -9 during a program
     }
     await fake?.close();
   }, 120_000);
+
+  /** The config the next start reads; `leaseMs` is how long a call outlives a silent gateway. */
+  function writeConfig(leaseMs: number): void {
+    const config = [
+      'skills:',
+      '  enabled: [shell]',
+      'policy:',
+      '  overrides: [{ skill: shell, level: low }]',
+      'sandbox:',
+      '  warm_pool: 0',
+      '  require_strong_isolation: true',
+      `  call_lease_ms: ${leaseMs}`,
+      `  image: ${JSON.stringify(TEST_IMAGE)}`,
+      '',
+    ].join('\n');
+    writeFileSync(join(dataDir, 'config.yaml'), config);
+  }
 
   async function startGateway(): Promise<{ p: CliProcess; url: string }> {
     const p = spawnCli(['start', '--data-dir', dataDir, '--port', '0'], env);
@@ -82,6 +88,8 @@ await describeSandbox('the record matches reality after kill -9 during a program
   it('a program that finished while its gateway was frozen, then killed, is recorded as completed after the restart', async () => {
     const conversation = 'crash-truth-finished';
     const workspace = join(dataDir, 'workspaces', conversationKey(conversation));
+    // A long lease: the frozen gateway's call is not stopped before its program is done.
+    writeConfig(30_000);
     const first = await startGateway();
     void api(first.url, 'POST', '/api/actions', {
       action_type: 'skill_execution',
@@ -92,6 +100,7 @@ await describeSandbox('the record matches reality after kill -9 during a program
     }).catch(() => undefined);
     await expect.poll(() => existsSync(join(workspace, 'started')), { timeout: 180_000, interval: 50 }).toBe(true);
     // Frozen: the program finishes (well within the call's lease), but nobody reads its answer.
+    // The restarted gateway must find out from the agent, not assume "interrupted".
     first.p.child.kill('SIGSTOP');
     await expect.poll(() => existsSync(join(workspace, 'done')), { timeout: 10_000, interval: 50 }).toBe(true);
     first.p.child.kill('SIGKILL');
@@ -107,6 +116,7 @@ await describeSandbox('the record matches reality after kill -9 during a program
 
   it('kill -9 during `sleep 6; touch /workspace/done`: after the restart the record and the workspace agree', async () => {
     const workspace = join(dataDir, 'workspaces', conversationKey(CONVERSATION));
+    writeConfig(3_000);
     const first = await startGateway();
     // Not awaited: the answer never comes, the gateway dies first.
     void api(first.url, 'POST', '/api/actions', {
@@ -120,18 +130,16 @@ await describeSandbox('the record matches reality after kill -9 during a program
     first.p.child.kill('SIGKILL');
     await first.p.exited;
 
+    // No gateway at all now: only the helper's lease can stop the program. Wait past the moment
+    // it would have finished had it kept running.
+    await new Promise((r) => setTimeout(r, 8_000));
+    expect(existsSync(join(workspace, 'done'))).toBe(false);
+
     const second = await startGateway();
     const action = await auditedAction(second.url, CONVERSATION);
-    expect(['failed', 'succeeded']).toContain(action.status);
-    // Past the moment the program would have finished had it kept running.
-    await new Promise((r) => setTimeout(r, 8_000));
-    if (action.status === 'failed') {
-      expect(action.error).toMatch(/interrupted by a gateway restart.*not run again/);
-      expect(existsSync(join(workspace, 'done'))).toBe(false);
-    } else {
-      expect(action.result).toMatchObject({ recovered_after_restart: true, exit_code: 0 });
-      expect(existsSync(join(workspace, 'done'))).toBe(true);
-    }
+    expect(action.status).toBe('failed');
+    expect(action.error).toMatch(/interrupted by a gateway restart; its program was stopped in the agent; not run again/);
+    expect(existsSync(join(workspace, 'done'))).toBe(false);
     // Nothing ran it again: exactly one start, and the record is final.
     expect(action.transitions.filter((t: { to: string }) => t.to === 'running')).toHaveLength(1);
     second.p.child.kill('SIGKILL');
