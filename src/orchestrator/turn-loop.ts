@@ -5,7 +5,7 @@
 import { ERROR_CODES, SecureSphereError, describeError, isSecureSphereError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { ChatMessage, ToolCall } from '../core/types.js';
-import { withoutFrames } from '../security/untrusted-content.js';
+import { quotesFlaggedText } from '../security/quoted-text.js';
 import type { ActionContext, ActionOutcome, ActionRunner } from './action-runner.js';
 import type { OrchestratorDeps } from './deps.js';
 import type { TurnOutcome } from './turn-outcome.js';
@@ -140,16 +140,15 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
   }
 
   /**
-   * A stored reply that repeats flagged text (the model quoting an injection) keeps the
+   * A stored reply that repeats flagged text the model saw (quoting an injection) keeps the
    * conversation raised while the reply is in the history window, even after the original left it.
    */
   function replyFlagged(ctx: TurnContext, text: string): boolean {
     if (!text) return false;
-    const scan = deps.scanner.scan(withoutFrames(text));
-    if (scan.flagged) {
-      deps.audit.append({ type: 'injection-detected', actor: 'detector', conversationId: ctx.conversationId, details: { where: 'reply', score: scan.score, reasons: scan.reasons } });
-    }
-    return scan.flagged;
+    const flagged = deps.conversations.flaggedTexts(ctx.conversationId, deps.settings.historyMessages);
+    if (flagged.length === 0 || !quotesFlaggedText(text, flagged)) return false;
+    deps.audit.append({ type: 'injection-detected', actor: 'detector', conversationId: ctx.conversationId, details: { where: 'reply', reasons: ['quotes flagged text'] } });
+    return true;
   }
 
   async function notify(ctx: TurnContext, text: string): Promise<void> {

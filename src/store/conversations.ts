@@ -51,6 +51,7 @@ export class ConversationStore {
   private readonly selectToolResult;
   private readonly selectChannel;
   private readonly selectFlaggedInView;
+  private readonly selectFlaggedTexts;
   private readonly updateClearFlags;
 
   constructor(private readonly db: Db) {
@@ -75,6 +76,12 @@ export class ConversationStore {
          COALESCE((SELECT MAX(id) FROM messages WHERE conversation_id = @c AND role = 'user'), 0),
          COALESCE((SELECT id FROM messages WHERE conversation_id = @c ORDER BY id DESC LIMIT 1 OFFSET @skip), 0))) AS f`,
     );
+    this.selectFlaggedTexts = db.prepare(
+      `SELECT content FROM messages WHERE conversation_id = @c AND flagged = 1 AND id >= MIN(
+         COALESCE((SELECT MAX(id) FROM messages WHERE conversation_id = @c AND role = 'user'), 0),
+         COALESCE((SELECT id FROM messages WHERE conversation_id = @c ORDER BY id DESC LIMIT 1 OFFSET @skip), 0))
+       ORDER BY id DESC LIMIT 20`,
+    );
     this.updateClearFlags = db.prepare('UPDATE messages SET flagged = 2 WHERE conversation_id = ? AND flagged = 1');
   }
 
@@ -85,6 +92,11 @@ export class ConversationStore {
   historyFlagged(conversationId: string, window: number): boolean {
     const row = this.selectFlaggedInView.get({ c: conversationId, skip: Math.max(0, Math.floor(window) - 1) }) as { f: number };
     return row.f === 1;
+  }
+
+  /** The text of the (newest 20) uncleared flagged messages in the same view as historyFlagged. */
+  flaggedTexts(conversationId: string, window: number): string[] {
+    return (this.selectFlaggedTexts.all({ c: conversationId, skip: Math.max(0, Math.floor(window) - 1) }) as Array<{ content: string }>).map((r) => r.content);
   }
 
   /** Marks every flagged message of the conversation as cleared; returns how many were. */
