@@ -17,6 +17,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import { rmSync } from 'node:fs';
 import type { AddressInfo, LookupFunction } from 'node:net';
+import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
 import { isPrivateAddress } from './egress-address.js';
 
 export const TOKEN_HEADER = 'x-securesphere-token';
@@ -128,12 +129,12 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     const upstream = client.request(url, { method: req.method, headers, lookup: pinned, timeout: timeoutMs, servername: isIP(host) ? undefined : host, agent: false });
     upstreamOpen += 1;
     upstream.once('close', () => (upstreamOpen -= 1));
-    const stop = () => upstream.destroy(new Error(deadline.aborted ? 'deadline' : 'client gone'));
+    const stop = () => upstream.destroy(new SecureSphereError(ERROR_CODES.SKILL_FAILED, `the request to ${host} passed its ${deadlineMs} ms deadline`));
     deadline.addEventListener('abort', stop, { once: true });
     // Nobody is waiting for the answer any more: stop fetching (and buffering) it.
     res.once('close', () => {
       deadline.removeEventListener('abort', stop);
-      if (!res.writableFinished) upstream.destroy(new Error('client gone'));
+      if (!res.writableFinished) upstream.destroy(new SecureSphereError(ERROR_CODES.SKILL_FAILED, `the agent side stopped waiting for ${host}`));
     });
     upstream.on('timeout', () => upstream.destroy(new Error('timeout')));
     upstream.on('error', (err) => refuse(res, 502, 'upstream_failed', `request to ${host} failed: ${err.message}`));

@@ -7,7 +7,9 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../channels/cli/api-client.js';
 import type { Sandbox } from '../../src/agents/sandbox.js';
-import { httpConversationsBackend, registerConversationCommands } from '../../src/cli/commands/conversations.js';
+import { httpConversationsBackend, localConversationsBackend, registerConversationCommands, type ConversationsBackend } from '../../src/cli/commands/conversations.js';
+import { createFlagClearing } from '../../src/policy/flag-clearing.js';
+import { ConversationStore } from '../../src/store/conversations.js';
 import { turns } from '../fakes/ollama-server.js';
 import { TEST_TOKEN, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
@@ -100,15 +102,31 @@ describe('taint across turns', () => {
     expect((await auditTypes('taint-quote')).some((e) => e.type === 'injection-detected' && e.details.where === 'reply')).toBe(true);
   });
 
-  it('`securesphere conversations clear-flag ID --as USER` clears through the running gateway', async () => {
-    await say('taint-cli', ATTACK, 'No.');
+  function cli(backend: ConversationsBackend) {
     const lines: string[] = [];
     const program = new Command('securesphere').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-    const backend = httpConversationsBackend(createApiClient(t.url, TEST_TOKEN));
     registerConversationCommands(program, async () => ({ conversations: backend, close: () => undefined }), { out: (l) => lines.push(l) });
-    await expect(program.parseAsync(['node', 'securesphere', 'conversations', 'clear-flag', 'taint-cli', '--as', 'mallory'])).rejects.toMatchObject({ code: 'SS_ERR_APPROVAL_NOT_ALLOWED' });
-    await program.parseAsync(['node', 'securesphere', 'conversations', 'clear-flag', 'taint-cli', '--as', 'root']);
-    expect(lines).toEqual(['cleared 1 flagged message in taint-cli as root']);
+    return { lines, run: (...args: string[]) => program.parseAsync(['node', 'securesphere', 'conversations', 'clear-flag', ...args]) };
+  }
+
+  it('`securesphere conversations clear-flag ID --as USER` clears through the running gateway', async () => {
+    await say('taint-cli', ATTACK, 'No.');
+    const c = cli(httpConversationsBackend(createApiClient(t.url, TEST_TOKEN)));
+    await expect(c.run('taint-cli', '--as', 'mallory')).rejects.toMatchObject({ code: 'SS_ERR_APPROVAL_NOT_ALLOWED' });
+    await c.run('taint-cli', '--as', 'root');
+    expect(c.lines).toEqual(['cleared 1 flagged message in taint-cli as root']);
     expect(await askForNote('taint-cli')).toMatchObject({ status: 'succeeded', security_level: 'medium' });
+  });
+
+  it('the offline backend (gateway stopped) clears on the database with the same check, audited from the CLI', async () => {
+    await say('taint-offline', ATTACK, 'No.');
+    const db = t.gateway.db;
+    const flags = createFlagClearing({ db, conversations: new ConversationStore(db), audit: t.gateway.audit, config: { approvers: ['bob'], admins: [] } });
+    const c = cli(localConversationsBackend(flags));
+    await expect(c.run('taint-offline', '--as', 'root')).rejects.toMatchObject({ code: 'SS_ERR_APPROVAL_NOT_ALLOWED' });
+    await c.run('taint-offline', '--as', 'bob');
+    expect(c.lines).toEqual(['cleared 1 flagged message in taint-offline as bob']);
+    expect((await auditTypes('taint-offline')).filter((e) => e.type === 'conversation-flag-cleared')).toMatchObject([{ actor: 'bob', details: { channel: 'cli' } }]);
+    expect(await askForNote('taint-offline')).toMatchObject({ status: 'succeeded', security_level: 'medium' });
   });
 });
