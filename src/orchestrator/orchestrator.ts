@@ -76,7 +76,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
         return { ...empty, status: 'rate_limited', reply: { text }, retryAfterMs: refused.retryAfterMs };
       }
       if (scan.flagged) {
-        await loop.notify(ctx, 'Note: this message looks like a prompt-injection attempt; any tool step it leads to needs approval.');
+        await loop.notify(ctx, 'Note: this message looks like a prompt-injection attempt; tool steps in this conversation are treated one level stricter while it is in the recent history, unless an approver clears the flag.');
       }
       return loop.continueTurn(ctx);
     });
