@@ -14,6 +14,7 @@ import { actionRoutes } from './api/routes/actions.js';
 import { agentRoutes } from './api/routes/agents.js';
 import { approvalRoutes } from './api/routes/approvals.js';
 import { auditRoutes } from './api/routes/audit.js';
+import { conversationFlagRoutes } from './api/routes/conversation-flags.js';
 import { conversationRoutes } from './api/routes/conversations.js';
 import { healthRoutes, type HealthReport } from './api/routes/health.js';
 import { createHealthCheck } from './gateway-health.js';
@@ -29,12 +30,14 @@ import { createToolCatalog } from './orchestrator/tool-catalog.js';
 import { createInboundHandler } from './inbound.js';
 import { createOutboundRouter, type OutboundRouter } from './outbound-router.js';
 import { createApprovalService, type ApprovalService } from './policy/approval-service.js';
+import { createFlagClearing } from './policy/flag-clearing.js';
 import { createPolicyEngine } from './policy/policy-engine.js';
 import { toDecideInput } from './policy/approval-text.js';
 import { createProviderManagerFromConfig } from './providers/from-config.js';
 import { createGuardedChat } from './providers/guarded-chat.js';
 import { describeProviderErrorForUser, type ProviderManager } from './providers/provider-manager.js';
 import { createLazySandbox, type LazySandbox } from './sandbox-lazy.js';
+import { AgentStore } from './store/agents.js';
 import { createAuditChainFromConfig, type AuditChain } from './security/audit-chain.js';
 import { createInjectionDetector } from './security/injection/detector.js';
 import { createRateLimiter, type RateLimiter } from './security/rate-limiter.js';
@@ -163,11 +166,13 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     },
   });
 
+  const agentRecords = new AgentStore(db);
   // The agent subsystem is built on first use (or in the background after start()).
   const lazy: LazySandbox | undefined = options.sandbox
     ? undefined
     : createLazySandbox(() =>
         createAgentManager({ db, config: config.sandbox, dataDir: config.data_dir, egressSocketDir: egress.socketDir, audit, logger: logger.child({ module: 'agents' }) }),
+        { hasRunningAgent: (conversationId) => agentRecords.forConversation(conversationId).some((r) => r.state === 'running') },
       );
   const sandbox: Sandbox = options.sandbox ?? lazy!;
   const agents = () => {
@@ -185,6 +190,8 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
       maxToolRounds: config.orchestrator.max_tool_rounds,
       turnTimeoutMs: config.orchestrator.turn_timeout_ms,
       historyMessages: config.orchestrator.history_messages,
+      maxPendingApprovalsPerConversation: config.policy.max_pending_approvals_per_conversation,
+      maxPendingApprovalsPerIdentity: config.policy.max_pending_approvals_per_identity,
     },
     db,
     conversations,
@@ -220,6 +227,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     messageRoutes(handleInbound),
     actionRoutes(orchestrator, actions),
     conversationRoutes(conversations),
+    conversationFlagRoutes(createFlagClearing({ db, conversations, audit, config: config.policy })),
     approvalRoutes(approvals),
     auditRoutes(audit),
     agentRoutes(agents),

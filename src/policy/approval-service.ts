@@ -225,6 +225,10 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
       return decided;
     },
 
+    pendingCounts(conversationId: string, requester: string) {
+      return store.pendingCounts(conversationId, requester);
+    },
+
     bindingHolds(action: ActionRequest): boolean {
       const hash = sha256Hex(canonicalJson(action.arguments ?? null));
       const approved = store.byAction(action.id).some(
