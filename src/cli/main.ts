@@ -9,6 +9,7 @@ import { registerAgentCommands } from './commands/agents.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerChatCommand } from './commands/chat.js';
 import { registerConfigCommands } from './commands/config.js';
+import { openConversationsBackend, registerConversationCommands } from './commands/conversations.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerGuardCommands } from './commands/guard.js';
 import { registerModelCommands } from './commands/model.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerConfigCommands(program);
   registerDoctorCommand(program);
   registerApprovalCommands(program, openApprovalsBackend);
+  registerConversationCommands(program, openConversationsBackend);
   registerAgentCommands(program);
   registerSandboxCommands(program);
   registerVaultCommands(program);
