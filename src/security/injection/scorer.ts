@@ -5,6 +5,7 @@
 // surrounding harmless data.
 import { normalizeText, type NormalizedText } from './normalize.js';
 import { matchRules } from './rules.js';
+import { multilingualGlosses } from './rules-multilingual.js';
 import { extractFeatures, DEFAULT_MIN_FEATURE_COUNT, type SparseVector } from './features.js';
 import { predict, type LinearModel } from './model.js';
 
@@ -44,12 +45,15 @@ function ruleHits(normalized: NormalizedText): string[] {
 export function analyzeText(text: string, minFeatureCount = DEFAULT_MIN_FEATURE_COUNT): TextAnalysis {
   const normalized = normalizeText(text);
   const reasons = [...ruleHits(normalized), ...normalized.signals];
-  return { normalized, reasons, features: extractFeatures(normalized, reasons, minFeatureCount) };
+  // Attack phrasing in another language also contributes the words of its English gloss.
+  const glosses = [...new Set([normalized.text, ...normalized.decoded].flatMap(multilingualGlosses))];
+  const features = extractFeatures({ ...normalized, decoded: [...normalized.decoded, ...glosses] }, reasons, minFeatureCount);
+  return { normalized, reasons, features };
 }
 
 /** Features of a piece of already-normalized text (a chunk of a longer one). */
 export function pieceFeatures(piece: string, options: ScoringOptions): SparseVector {
-  return extractFeatures({ text: piece, decoded: [], signals: [] }, matchRules(piece), options.minFeatureCount);
+  return extractFeatures({ text: piece, decoded: multilingualGlosses(piece), signals: [] }, matchRules(piece), options.minFeatureCount);
 }
 
 /**
