@@ -36,7 +36,7 @@ const LONG_GAP = String.raw`(?:[\s,]+[^\s.,!?;:。！？]+){0,8}?[\s,]+`;
 // Like its English rule it is a high-precision signal (see scorer.ts).
 const AI = String.raw`(?:(?:ki|ai|ia|ии)[-\s]?(?:assistent\p{L}*|assistant\p{L}*|asistente|assistente|ассистент\p{L}*|помощник\p{L}*|modell|modèle|modelo|modello|model|модел\p{L}*)|(?:assistant|asistente|assistente|modèle|modelo|modello)\s+(?:d'|de\s+|di\s+)?(?:ia|ai))`;
 const NOTE_TO_AI = new RegExp(
-  String.raw`(?:^|[^\p{L}])(?:hinweis|notiz|nachricht|anweisung|remarque|note|nota|mensaje|messaggio|mensagem|notitie|bericht|opmerking|заметка|примечание|сообщение)\s+(?:an|für|pour|à|para|al|per|voor|aan|для)\s+(?:den\s+|die\s+|das\s+|l'|le\s+|la\s+|el\s+|il\s+|o\s+|a\s+|het\s+|de\s+)?${AI}`,
+  String.raw`(?<!\p{L})(?:hinweis|notiz|nachricht|anweisung|remarque|note|nota|mensaje|messaggio|mensagem|notitie|bericht|opmerking|заметка|примечание|сообщение)\s+(?:an|für|pour|à|para|al|per|voor|aan|для)\s+(?:den\s+|die\s+|das\s+|l'|le\s+|la\s+|el\s+|il\s+|o\s+|a\s+|het\s+|de\s+)?${AI}`,
   'u',
 );
 
@@ -138,7 +138,7 @@ const CJK_RULES: readonly InjectionRule[] = [
 
 function lexiconRules(lex: Lexicon): InjectionRule[] {
   // A verb may carry a hyphenated pronoun (montre-moi, mostre-me).
-  const word = (alternatives: string): string => String.raw`(?:^|[^\p{L}])(?:${alternatives})(?:-\p{L}{1,4})?(?![\p{L}])`;
+  const word = (alternatives: string): string => String.raw`(?<!\p{L})(?:${alternatives})(?:-\p{L}{1,4})?(?![\p{L}])`;
   return [
     // "ignore ... instructions" and the verb-final order ("die Anweisungen ... ignorieren").
     { name: 'instruction-override', pattern: new RegExp(`${word(lex.cancel)}${GAP}(?:${lex.instructions})(?![\\p{L}])`, 'u') },
@@ -167,12 +167,33 @@ export const FAMILY_GLOSSES: Readonly<Record<string, string>> = {
   'hidden-instruction-marker': 'note to the ai assistant',
 };
 
+// Every rule needs one of these words (a cancel, reveal or role verb, a note word or a CJK
+// keyword), so one pass of this pattern skips the forty rules for most texts.
+const TRIGGER = new RegExp(
+  [
+    ...Object.values(LEXICONS).flatMap((lex) => [lex.cancel, lex.reveal, lex.role]),
+    String.raw`hinweis|notiz|nachricht|anweisung|remarque|note|nota|mensaje|messaggio|mensagem|notitie|bericht|opmerking|заметка|примечание|сообщение`,
+    String.raw`忽略|无视|忽视|忘记|忘掉|不要理会|不用理会|别管|無視|忘れ|从现在|你现在是|假装|开发者|没有任何|今から|開発者|制限なし|输出|显示|告诉|重复|泄露|透露|打印|表示|教えて|出力|给|致|ai|ＡＩ|系统提示|系统指令|初始指令|隐藏指令|システムプロンプト`,
+  ].join('|'),
+  'u',
+);
+
+/** The families the multilingual rules find in lower-cased, normalized text, each once. */
+export function multilingualFamilies(lower: string): string[] {
+  if (!TRIGGER.test(lower)) return [];
+  const families: string[] = [];
+  for (const rule of MULTILINGUAL_RULES) if (!families.includes(rule.name) && rule.pattern.test(lower)) families.push(rule.name);
+  return families;
+}
+
+/** The English glosses of families found by the multilingual rules. */
+export function glossesFor(families: Iterable<string>): string[] {
+  return [...new Set(families)].map((family) => FAMILY_GLOSSES[family] ?? family);
+}
+
 /** English glosses of the families the multilingual rules find in the (normalized) text. */
 export function multilingualGlosses(normalizedText: string): string[] {
-  const lower = normalizedText.toLowerCase();
-  const families = new Set<string>();
-  for (const rule of MULTILINGUAL_RULES) if (!families.has(rule.name) && rule.pattern.test(lower)) families.add(rule.name);
-  return [...families].map((family) => FAMILY_GLOSSES[family] ?? family);
+  return glossesFor(multilingualFamilies(normalizedText.toLowerCase()));
 }
 
 /** The languages the lexicon covers (ISO 639-1), for documentation and tests. */

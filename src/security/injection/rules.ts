@@ -3,7 +3,7 @@
 // any dataset); the classifier carries most of the weight and uses rule hits as features.
 // Patterns run on normalized, lower-cased text and must stay linear-time (no nested
 // unbounded quantifiers). The same families in other languages: rules-multilingual.ts.
-import { MULTILINGUAL_RULES } from './rules-multilingual.js';
+import { multilingualFamilies } from './rules-multilingual.js';
 
 export interface InjectionRule {
   readonly name: string;
@@ -68,14 +68,27 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
 ];
 
 /** Names of the rules that match the (already normalized) text, each once, in rule order. */
-const ALL_RULES: readonly InjectionRule[] = [...INJECTION_RULES, ...MULTILINGUAL_RULES];
+export interface RuleMatches {
+  /** Every family that matched, each once: English rules first, in rule order. */
+  readonly hits: string[];
+  /** The families found by the rules of other languages (they add an English gloss to the features). */
+  readonly multilingual: string[];
+}
 
-export function matchRules(normalizedText: string): string[] {
+/** Rule families in the (already normalized) text, and which of them another language's rules found. */
+export function matchRuleFamilies(normalizedText: string): RuleMatches {
   const lower = normalizedText.toLowerCase();
   const hits: string[] = [];
-  for (const rule of ALL_RULES) {
+  for (const rule of INJECTION_RULES) {
     if (hits.includes(rule.name)) continue;
     if (rule.pattern.test(lower)) hits.push(rule.name);
   }
-  return hits;
+  const multilingual = multilingualFamilies(lower);
+  for (const family of multilingual) if (!hits.includes(family)) hits.push(family);
+  return { hits, multilingual };
+}
+
+/** Names of the rules that match the (already normalized) text, each once. */
+export function matchRules(normalizedText: string): string[] {
+  return matchRuleFamilies(normalizedText).hits;
 }
