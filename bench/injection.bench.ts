@@ -105,7 +105,9 @@ if (heldOut.length > 0) {
     detector.threshold,
   );
   console.log(`held-out extra rows (${heldOut.length}, never trained on), shipped model at its threshold ${detector.threshold.toFixed(3)}:`);
-  console.log(`  TPR ${percent(m.tpr)} FPR ${percent(m.fpr)}`);
+  console.log(
+    `  TPR ${percent(m.tpr)} (direct, multilingual ${percent(m.tprByFamily.direct).trim()}; planted in tool outputs ${percent(m.tprByFamily.indirect).trim()}) FPR ${percent(m.fpr)}`,
+  );
   breakdown(m);
 }
 
