@@ -39,7 +39,7 @@ import { describeProviderErrorForUser, type ProviderManager } from './providers/
 import { createLazySandbox, type LazySandbox } from './sandbox-lazy.js';
 import { AgentStore } from './store/agents.js';
 import { createAuditChainFromConfig, type AuditChain } from './security/audit-chain.js';
-import { createInjectionDetector } from './security/injection/detector.js';
+import { createInjectionDetectorFromConfig } from './security/injection/detector.js';
 import { createRateLimiter, type RateLimiter } from './security/rate-limiter.js';
 import { createSecretRedactor, type SecretRedactor } from './security/secret-redactor.js';
 import { frameUntrusted } from './security/untrusted-content.js';
@@ -180,7 +180,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     return lazy.ready();
   };
 
-  const detector = createInjectionDetector({ threshold: config.security.injection.threshold });
+  const detector = createInjectionDetectorFromConfig(config.security.injection);
   const scanner: TextScanner = config.security.injection.enabled ? detector : { scan: () => ({ score: 0, flagged: false, reasons: [] }) };
 
   const orchestrator: Orchestrator = createOrchestrator({

@@ -2,7 +2,7 @@
 // them. Errors print their message (never a stack) and exit non-zero.
 import { Command } from 'commander';
 import { describeError, isSecureSphereError } from '../core/errors.js';
-import { createInjectionDetector } from '../security/injection/detector.js';
+import { createInjectionDetector, createInjectionDetectorFromConfig } from '../security/injection/detector.js';
 import { loadSkills } from '../skills/loader.js';
 import { openApprovalsBackend, registerApprovalCommands } from './commands/approvals.js';
 import { registerAgentCommands } from './commands/agents.js';
@@ -35,7 +35,7 @@ export function buildProgram(): Command {
   registerVaultCommands(program);
   registerAuditCommands(program);
   registerGuardCommands(program, (threshold) =>
-    createInjectionDetector({ threshold: threshold ?? loadConfigFor(program).config.security.injection.threshold }),
+    threshold === undefined ? createInjectionDetectorFromConfig(loadConfigFor(program).config.security.injection) : createInjectionDetector({ threshold }),
   );
   registerSkillCommands(program, async (command) => {
     const { config } = loadConfigFor(command);
