@@ -220,7 +220,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
       );
       if (approved) return true;
       if (action.securityLevel === 'critical') return false;
-      return store.activeGrant(action.conversationId, action.skill, action.operation) !== undefined;
+      return store.activeGrant(action.conversationId, action.skill, action.operation, action.requester) !== undefined;
     },
 
     expireDue,
