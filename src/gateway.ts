@@ -211,6 +211,11 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     audit,
     logger: logger.child({ module: 'channels' }),
     trusted: (identity) => [...linkedIdentities(identity, config.policy.identities)].some((id) => config.policy.admins.includes(id) || config.policy.approvers.includes(id)),
+    // Steps only an admin may approve are also shown in each admin's configured chat.
+    extraPromptTargets: (message) =>
+      message.approval?.securityLevel === 'critical'
+        ? Object.values(config.policy.admin_chats).map((chat) => ({ channel: chat.channel, conversationId: chat.conversation, ...(chat.thread ? { threadId: chat.thread } : {}) }))
+        : [],
     ...(options.channels ? { extraChannels: options.channels } : {}),
     ...(options.outboxRetry ? { outboxRetry: options.outboxRetry } : {}),
     ...(options.channelStartRetry ? { startRetry: options.channelStartRetry } : {}),
