@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createWebChannel } from '../channels/web/index.js';
-import type { Channel } from '../channels/channel.js';
+import type { Channel } from '../channels/legacy-channel.js';
 import { createAgentManager, type AgentSubsystem } from './agents/create-agent-manager.js';
 import type { Sandbox } from './agents/sandbox.js';
 import { createApiApp, type RouteGroup } from './api/app.js';

@@ -2,7 +2,7 @@
 // ("api") are already in the store, so they need no delivery. A channel that is not running
 // is logged, never thrown at the orchestrator.
 import type { Logger } from 'pino';
-import type { Channel } from '../channels/channel.js';
+import type { Channel } from '../channels/legacy-channel.js';
 import type { OutboundSink } from './core/outbound.js';
 import type { OutboundMessage } from './core/types.js';
 

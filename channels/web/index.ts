@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { newId } from '../../src/core/ids.js';
 import type { OutboundMessage } from '../../src/core/types.js';
-import type { Channel, ChannelContext } from '../channel.js';
+import type { Channel, ChannelContext } from '../legacy-channel.js';
 import type { EventStream } from './event-stream.js';
 import { createConversationFeeds, toWireApproval, type ConversationFeeds, type FeedLimits } from './feed.js';
 import { registerWebRoutes } from './routes.js';

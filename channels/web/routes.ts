@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ERROR_CODES } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
-import type { ChannelContext } from '../channel.js';
+import type { ChannelContext } from '../legacy-channel.js';
 import { openEventStream, type EventStream } from './event-stream.js';
 import type { ConversationFeeds } from './feed.js';
 import { PAGE_HTML } from './page/html.js';

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { createApiApp } from '../../src/api/app.js';
 import type { InboundMessage } from '../../src/core/types.js';
-import type { ApprovalDecisionInput, ChannelContext } from '../../channels/channel.js';
+import type { ApprovalDecisionInput, ChannelContext } from '../../channels/legacy-channel.js';
 import { createWebChannel, type WebChannel, type WebChannelOptions } from '../../channels/web/index.js';
 
 export const TOKEN = 'test-token-7f3a9c';

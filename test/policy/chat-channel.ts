@@ -1,7 +1,7 @@
 // A chat channel for end-to-end approval tests: users "type" messages; a message that is just
 // an approval command (/approve ID, /allow ID, /deny ID) becomes a decision by that sender,
 // exactly as a real adapter uses the shared text fallback; anything else is a chat message.
-import type { Channel, ChannelContext } from '../../channels/channel.js';
+import type { Channel, ChannelContext } from '../../channels/legacy-channel.js';
 import type { OutboundMessage } from '../../src/core/types.js';
 import { parseApprovalCommand } from '../../src/policy/approval-text.js';
 
