@@ -1,0 +1,256 @@
+// The Telegram adapter on grammy: long polling (default) or a webhook on the gateway's own
+// port; text messages from private chats and groups become InboundMessage for the channel
+// host; approval prompts are inline keyboards whose presses are decided by the presser's
+// Telegram id and answered with the outcome; replies and prompt edits come back through
+// deliver()/edit() from the host's outbox. grammy's types never leave channels/telegram/.
+// Must never log the bot token (it is part of every Bot API URL) or trust text as an identity.
+import { randomBytes } from 'node:crypto';
+import { Bot, GrammyError, HttpError, type Context } from 'grammy';
+import type { FastifyInstance } from 'fastify';
+import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
+import type { AdapterHealth, ChannelAdapter, ChannelContext, ChannelLogger, OutboundDelivery } from '../channel.js';
+import { BOT_COMMANDS, HELP_TEXT, commandOf } from './commands.js';
+import type { TelegramConfig } from './config.js';
+import { isNotModified, toDeliveryError } from './delivery-errors.js';
+import { addressOf, readMessage } from './inbound.js';
+import { TELEGRAM_TEXT_LIMIT, decodeCallbackData, renderPrompt, renderText } from './render.js';
+import { createTypingIndicator } from './typing.js';
+import { registerWebhookRoute } from './webhook.js';
+
+export interface TelegramAdapterDeps {
+  config: TelegramConfig;
+  /** The resolved bot token. */
+  token: string;
+  /** The resolved webhook secret; a random one per start when absent. */
+  webhookSecret?: string;
+  logger: ChannelLogger;
+}
+
+const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+const POLLING_RESTART_MS = [1_000, 5_000, 30_000, 120_000];
+
+function describeTelegramError(err: unknown): string {
+  if (err instanceof GrammyError) return `${err.method}: ${err.error_code} ${err.description}`;
+  if (err instanceof HttpError) {
+    const cause = err.error as { code?: string; name?: string } | undefined;
+    return `network: ${cause?.code ?? cause?.name ?? 'request failed'}`;
+  }
+  return err instanceof Error ? err.message : 'unknown error';
+}
+
+function chatTarget(conversationId: string): number | string {
+  return /^-?\d+$/.test(conversationId) ? Number(conversationId) : conversationId;
+}
+
+export function createTelegramAdapter(deps: TelegramAdapterDeps): ChannelAdapter {
+  const { config, logger } = deps;
+  const bot = new Bot(deps.token, { client: { apiRoot: config.api_root } });
+  let ctx: ChannelContext | undefined;
+  let running = false;
+  let webhookSecret: string | undefined;
+  let polling: Promise<void> | undefined;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let pollingFailures = 0;
+  const health: AdapterHealth = { connected: false, details: { mode: config.mode } };
+
+  // Every Bot API call passes here: the link is up when Telegram answers, down when it cannot.
+  bot.api.config.use(async (prev, method, payload, signal) => {
+    try {
+      const answer = await prev(method, payload, signal);
+      if (answer.ok || answer.error_code < 500) health.connected = true;
+      if (!answer.ok && answer.error_code >= 500) health.lastError = `${method}: ${answer.error_code} ${answer.description}`;
+      if (method === 'getUpdates' && answer.ok) pollingFailures = 0;
+      return answer;
+    } catch (err) {
+      if (!(signal?.aborted ?? false)) {
+        health.connected = false;
+        health.lastError = describeTelegramError(err);
+      }
+      throw err;
+    }
+  });
+
+  const typing = createTypingIndicator({
+    sendTyping: (chatId, threadId) => bot.api.sendChatAction(chatTarget(chatId), 'typing', threadId ? { message_thread_id: Number(threadId) } : {}),
+    onError: (err) => logger.debug({ err: describeTelegramError(err) }, 'telegram typing indicator failed'),
+  });
+
+  async function reply(chatId: number, threadId: number | undefined, text: string): Promise<void> {
+    await bot.api
+      .sendMessage(chatId, renderText(text).html, { parse_mode: 'HTML', ...(threadId ? { message_thread_id: threadId } : {}) })
+      .catch((err: unknown) => logger.warn({ err: describeTelegramError(err) }, 'telegram command reply failed'));
+  }
+
+  async function onMessage(c: Context): Promise<void> {
+    const host = ctx!;
+    const read = readMessage(c.update.message, bot.botInfo);
+    if (!read.ok) {
+      if (read.reason === 'message without text') logger.debug({ update_id: c.update.update_id }, 'telegram: ignored a message without text');
+      else host.dropMalformed(`telegram ${read.reason}`, { update_id: c.update.update_id });
+      return;
+    }
+    const inbound = read.message;
+    const message = c.update.message!;
+    const threadId = inbound.threadId ? Number(inbound.threadId) : undefined;
+    const command = commandOf(message, bot.botInfo);
+    if (command === 'start' || command === 'help') return reply(message.chat.id, threadId, HELP_TEXT);
+    if (command === 'new' || command === 'status') {
+      const address = addressOf(message);
+      try {
+        if (command === 'new') {
+          await host.resetConversation(address, inbound.senderId);
+          return reply(message.chat.id, threadId, 'Started a new conversation. Earlier messages, grants and files no longer apply here.');
+        }
+        return reply(message.chat.id, threadId, await host.statusText(address, inbound.senderId));
+      } catch (err) {
+        const text = err instanceof SecureSphereError ? err.message : 'That did not work; try again later.';
+        return reply(message.chat.id, threadId, text);
+      }
+    }
+    const result = await host.receive(inbound);
+    if (result.status === 'admitted' && config.typing_indicator) typing.start(inbound.conversationId, inbound.threadId);
+    if (result.status === 'refused' && result.reason !== 'not_addressed') logger.info({ reason: result.reason }, 'telegram message refused');
+  }
+
+  async function onCallbackQuery(c: Context): Promise<void> {
+    const host = ctx!;
+    const query = c.update.callback_query!;
+    if (typeof query.id !== 'string' || typeof query.from?.id !== 'number' || typeof query.data !== 'string') {
+      host.dropMalformed('telegram callback query without id, sender or data', { update_id: c.update.update_id });
+      return;
+    }
+    const decoded = decodeCallbackData(query.data);
+    if (!decoded) {
+      logger.warn({ update_id: c.update.update_id }, 'telegram: a button press carried data that is not ours');
+      await c.answerCallbackQuery({ text: 'This button is not valid.', show_alert: true }).catch(() => undefined);
+      return;
+    }
+    const message = query.message;
+    const address = message && typeof message.chat?.id === 'number' ? addressOf(message) : {};
+    let text: string;
+    let alert = false;
+    try {
+      const outcome = await host.decide({ ...address, approvalId: decoded.approvalId, decision: decoded.decision, userId: String(query.from.id) });
+      text = outcome.message;
+      alert = outcome.status === 'refused';
+    } catch (err) {
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'telegram: deciding an approval failed');
+      text = 'The decision could not be recorded; try again.';
+      alert = true;
+    }
+    await c
+      .answerCallbackQuery({ text: text.length > 200 ? `${text.slice(0, 199)}…` : text, show_alert: alert })
+      .catch((err: unknown) => logger.warn({ err: describeTelegramError(err) }, 'telegram answerCallbackQuery failed'));
+  }
+
+  bot.on('message', onMessage);
+  bot.on('callback_query', onCallbackQuery);
+  bot.use((c) => ctx?.dropMalformed('telegram update of an unexpected kind', { update_id: c.update.update_id }));
+  bot.catch((err) => logger.error({ err: err.error instanceof Error ? err.error.message : String(err.error), update_id: err.ctx.update.update_id }, 'telegram update handling failed'));
+
+  function startPolling(): void {
+    polling = bot
+      .start({ timeout: config.polling.timeout_seconds, allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false })
+      .catch((err: unknown) => {
+        health.connected = false;
+        health.lastError = describeTelegramError(err);
+        logger.error({ err: health.lastError }, 'telegram polling stopped; restarting');
+      })
+      .then(() => {
+        if (!running) return;
+        const delay = POLLING_RESTART_MS[Math.min(pollingFailures++, POLLING_RESTART_MS.length - 1)]!;
+        restartTimer = setTimeout(startPolling, delay);
+      });
+  }
+
+  async function handleWebhookUpdate(update: unknown): Promise<void> {
+    if (typeof update !== 'object' || update === null || typeof (update as { update_id?: unknown }).update_id !== 'number') {
+      ctx?.dropMalformed('telegram webhook body is not an update');
+      return;
+    }
+    await bot.handleUpdate(update as Parameters<Bot['handleUpdate']>[0]);
+  }
+
+  return {
+    name: 'telegram',
+    limits: { maxTextLength: TELEGRAM_TEXT_LIMIT, supportsEdit: true },
+
+    async start(context) {
+      ctx = context;
+      try {
+        // One getMe, no endless retries: a bad token or an unreachable API fails this start,
+        // and the host retries it with back-off.
+        bot.botInfo = await bot.api.getMe();
+      } catch (err) {
+        throw new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, `Telegram did not accept the bot (${describeTelegramError(err)}): check channels.telegram.token and api_root.`, { cause: err });
+      }
+      health.details = { mode: config.mode, bot: bot.botInfo.username };
+      await bot.api.setMyCommands([...BOT_COMMANDS]).catch((err: unknown) => logger.warn({ err: describeTelegramError(err) }, 'telegram setMyCommands failed'));
+      running = true;
+      if (config.mode === 'webhook') {
+        const secret = deps.webhookSecret ?? randomBytes(32).toString('base64url');
+        try {
+          await bot.api.setWebhook(config.webhook.url!, { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false });
+        } catch (err) {
+          running = false;
+          throw new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, `Telegram refused the webhook (${describeTelegramError(err)}): check channels.telegram.webhook.url.`, { cause: err });
+        }
+        webhookSecret = secret;
+      } else {
+        startPolling();
+      }
+      logger.info({ mode: config.mode, bot: bot.botInfo.username }, 'telegram channel started');
+    },
+
+    async stop() {
+      running = false;
+      webhookSecret = undefined;
+      clearTimeout(restartTimer);
+      typing.stopAll();
+      if (bot.isRunning()) await bot.stop().catch((err: unknown) => logger.debug({ err: describeTelegramError(err) }, 'telegram: confirming the last updates failed at stop'));
+      await polling;
+      health.connected = false;
+    },
+
+    async deliver(message: OutboundDelivery) {
+      const { conversationId, threadId } = message.address;
+      typing.stop(conversationId, threadId);
+      const rendered = message.approval ? renderPrompt(message.approval) : renderText(message.text);
+      try {
+        const sent = await bot.api.sendMessage(chatTarget(conversationId), rendered.html, {
+          parse_mode: 'HTML',
+          link_preview_options: { is_disabled: true },
+          ...(threadId ? { message_thread_id: Number(threadId) } : {}),
+          ...(rendered.keyboard ? { reply_markup: rendered.keyboard } : {}),
+        });
+        return { platformMessageId: String(sent.message_id) };
+      } catch (err) {
+        throw toDeliveryError(err, message.approval ? 'an approval prompt' : 'a message');
+      }
+    },
+
+    async edit(platformMessageId: string, message: OutboundDelivery) {
+      const rendered = message.approval ? renderPrompt(message.approval) : renderText(message.text);
+      try {
+        // Without reply_markup Telegram removes the buttons: a decided prompt keeps none.
+        await bot.api.editMessageText(chatTarget(message.address.conversationId), Number(platformMessageId), rendered.html, {
+          parse_mode: 'HTML',
+          link_preview_options: { is_disabled: true },
+          ...(rendered.keyboard ? { reply_markup: rendered.keyboard } : {}),
+        });
+      } catch (err) {
+        if (isNotModified(err)) return;
+        throw toDeliveryError(err, 'an edit');
+      }
+    },
+
+    health() {
+      return { ...health, ...(health.details ? { details: { ...health.details } } : {}) };
+    },
+
+    registerRoutes(app: FastifyInstance) {
+      if (config.mode !== 'webhook') return;
+      registerWebhookRoute(app, { path: config.webhook.path, secret: () => (running ? webhookSecret : undefined), handle: handleWebhookUpdate, logger });
+    },
+  };
+}
