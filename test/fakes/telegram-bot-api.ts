@@ -27,6 +27,8 @@ export interface FakeTelegramOptions {
   bot?: Partial<WireUser>;
   /** Delay before a failed webhook delivery is retried. Default 100 ms. */
   webhookRetryMs?: number;
+  /** Keep every call in `calls` (turn off for long benchmarks). Default true. */
+  recordCalls?: boolean;
 }
 
 export interface UserMessageInput {
@@ -109,6 +111,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
   let webhookBusy = false;
   let webhookTimer: NodeJS.Timeout | undefined;
   let closed = false;
+  const botMessageListeners = new Set<(message: WireMessage) => void>();
 
   function allowed(update: WireUpdate): boolean {
     const list = state.allowedUpdates();
@@ -224,7 +227,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
       call.params = params;
       if (givenToken !== token) throw new ApiError(401, 'Unauthorized');
       if (!methodKey) throw new ApiError(404, 'Not Found');
-      calls.push(call);
+      if (options.recordCalls !== false) calls.push(call);
       const injected = failures.findIndex((f) => f.method === methodKey || f.method === '*');
       if (injected >= 0) {
         const { failure } = failures.splice(injected, 1)[0]!;
@@ -238,6 +241,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
       const result = state.methods[methodKey]!(params, files);
       call.status = 200;
       send(res, 200, { ok: true, result });
+      if (methodKey === 'sendMessage' || methodKey === 'sendDocument') for (const listener of botMessageListeners) listener(result as WireMessage);
       if (methodKey === 'setWebhook' || methodKey === 'deleteWebhook') updatesChanged();
     } catch (err) {
       const error = err instanceof ApiError ? err : new ApiError(400, `Bad Request: ${(err as Error).message}`);
@@ -331,6 +335,11 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
     /** The bot's messages in a chat, as they look now (edits applied). */
     botMessages(chatId: number): WireMessage[] {
       return (state.messages.get(chatId) ?? []).filter((m) => m.from?.id === state.bot.id);
+    },
+    /** Called with every message the bot sends (not edits); returns an unsubscribe function. */
+    onBotMessage(listener: (message: WireMessage) => void): () => void {
+      botMessageListeners.add(listener);
+      return () => botMessageListeners.delete(listener);
     },
     message(chatId: number, messageId: number): WireMessage | undefined {
       return state.findMessage(chatId, messageId);
