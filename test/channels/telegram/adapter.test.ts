@@ -209,7 +209,7 @@ describe('Telegram adapter', () => {
   it('a bad token fails start with a clear error that does not contain the token', async () => {
     const config = telegramConfigSchema.parse({ token: '${env:X}', api_root: fake.apiRoot });
     adapter = createTelegramAdapter({ config, token: '999:not-the-token', logger });
-    const err = await adapter.start(context()).catch((e: unknown) => e as Error);
+    const err = (await adapter.start(context()).then(() => undefined, (e: unknown) => e)) as Error;
     expect(err).toMatchObject({ code: 'SS_ERR_CHANNEL_START_FAILED' });
     expect(err.message).toContain('401 Unauthorized');
     expect(err.message).not.toContain('not-the-token');
