@@ -273,8 +273,10 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
   }
   await listen();
 
+  let lastUpdateId = 0;
   const pushUpdate = (kind: string, payload: unknown): WireUpdate => {
     const update = state.pushUpdate(kind, payload);
+    lastUpdateId = update.update_id;
     updatesChanged();
     return update;
   };
@@ -294,6 +296,10 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
     webhook: () => state.webhook(),
     /** Updates not yet confirmed by an offset (or a webhook acknowledgement). */
     pendingUpdates: () => state.updates.length,
+    /** Whether this update is still waiting to be confirmed (the bot has not acknowledged it). */
+    isPending: (updateId: number) => state.updates.some((u) => u.update_id === updateId),
+    /** The id of the update queued last (by userSends, press or injectUpdate). */
+    lastUpdateId: () => lastUpdateId,
     user(id: number, firstName = `User${id}`, username?: string): WireUser {
       return { id, is_bot: false, first_name: firstName, ...(username ? { username } : {}) };
     },
@@ -347,6 +353,10 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
     /** The next calls to `method` ('*' for any) fail, one failure per call. */
     failNext(method: string, failure: InjectedFailure, times = 1): void {
       for (let i = 0; i < times; i++) failures.push({ method, failure });
+    },
+    /** Forgets every injected failure not yet used. */
+    clearFailures(): void {
+      failures.length = 0;
     },
     /** Stop listening and drop every connection: clients get connection refused. */
     async down(): Promise<void> {
