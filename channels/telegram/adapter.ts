@@ -107,8 +107,9 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): ChannelAdapter
         return reply(message.chat.id, threadId, text);
       }
     }
+    const since = typing.mark(inbound.conversationId, inbound.threadId);
     const result = await host.receive(inbound);
-    if (result.status === 'admitted' && config.typing_indicator) typing.start(inbound.conversationId, inbound.threadId);
+    if (result.status === 'admitted' && config.typing_indicator) typing.start(inbound.conversationId, inbound.threadId, since);
     if (result.status === 'refused' && result.reason !== 'not_addressed') logger.info({ reason: result.reason }, 'telegram message refused');
   }
 

@@ -95,6 +95,26 @@ describe('Telegram adapter', () => {
     expect(a.health()).toMatchObject({ connected: true, details: { mode: 'polling', bot: 'securesphere_test_bot' } });
   });
 
+  it('shows no typing when the reply reached the chat before the message was admitted (an instant model)', async () => {
+    const a = build();
+    const c = context();
+    const receive = c.receive;
+    c.receive = async (message) => {
+      if (message.text === 'fast') await a.deliver({ deliveryId: 'r1', address: { conversationId: message.conversationId }, text: 'instant answer' });
+      return receive(message);
+    };
+    await a.start(c);
+    const chat = fake.privateChat(alice);
+    const bob = fake.user(2002, 'Bob');
+    fake.userSends({ chat, from: alice, text: 'fast' });
+    fake.userSends({ chat: fake.privateChat(bob), from: bob, text: 'slow' });
+    await expect.poll(() => received.map((m) => m.text)).toEqual(['fast', 'slow']);
+    // Updates are handled in order, so the first one's typing would have been sent before the second's.
+    await expect.poll(() => fake.chatActions.length).toBe(1);
+    expect(fake.chatActions).toEqual([{ chatId: 2002, action: 'typing' }]);
+    expect(fake.botMessages(chat.id).map((m) => m.text)).toEqual(['instant answer']);
+  });
+
   it('in groups: addressed only by a mention, a reply to the bot or a /command@bot; the mention is taken out', async () => {
     const a = build();
     await a.start(context());
