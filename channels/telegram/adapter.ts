@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Bot, GrammyError, HttpError, type Context } from 'grammy';
 import type { FastifyInstance } from 'fastify';
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
-import type { AdapterHealth, ChannelAdapter, ChannelContext, ChannelLogger, OutboundDelivery } from '../channel.js';
+import type { AdapterHealth, ChannelAdapter, ChannelContext, ChannelLogger, InboundMessage, OutboundDelivery, ReceiveResult } from '../channel.js';
 import { BOT_COMMANDS, HELP_TEXT, commandOf } from './commands.js';
 import type { TelegramConfig } from './config.js';
 import { isNotModified, toDeliveryError } from './delivery-errors.js';
@@ -28,6 +28,7 @@ export interface TelegramAdapterDeps {
 
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 const POLLING_RESTART_MS = [1_000, 5_000, 30_000, 120_000];
+const RECEIVE_RETRY_MS = [100, 500, 2_000, 5_000];
 
 function describeTelegramError(err: unknown): string {
   if (err instanceof GrammyError) return `${err.method}: ${err.error_code} ${err.description}`;
@@ -108,9 +109,26 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): ChannelAdapter
       }
     }
     const since = typing.mark(inbound.conversationId, inbound.threadId);
-    const result = await host.receive(inbound);
+    const result = await admit(host, inbound);
     if (result.status === 'admitted' && config.typing_indicator) typing.start(inbound.conversationId, inbound.threadId, since);
     if (result.status === 'refused' && result.reason !== 'not_addressed') logger.info({ reason: result.reason }, 'telegram message refused');
+  }
+
+  /**
+   * receive(), retried a few times when the host fails (a busy database): in polling mode
+   * grammy confirms an update once its handler returns, so giving up loses the message. In
+   * webhook mode a failure answers 500 and Telegram itself retries.
+   */
+  async function admit(host: ChannelContext, inbound: InboundMessage): Promise<ReceiveResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await host.receive(inbound);
+      } catch (err) {
+        if (config.mode === 'webhook' || attempt >= RECEIVE_RETRY_MS.length || !running) throw err;
+        logger.warn({ attempt: attempt + 1, err: err instanceof Error ? err.message : String(err) }, 'telegram: the gateway could not admit a message; retrying');
+        await new Promise((resolve) => setTimeout(resolve, RECEIVE_RETRY_MS[attempt]));
+      }
+    }
   }
 
   async function onCallbackQuery(c: Context): Promise<void> {

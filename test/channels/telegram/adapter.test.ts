@@ -115,6 +115,21 @@ describe('Telegram adapter', () => {
     expect(fake.botMessages(chat.id).map((m) => m.text)).toEqual(['instant answer']);
   });
 
+  it('polling: when the gateway fails to admit a message, it is retried instead of confirmed and lost', async () => {
+    const a = build();
+    const c = context();
+    const receive = c.receive;
+    let failures = 2;
+    c.receive = async (message) => {
+      if (failures-- > 0) throw new Error('database is locked');
+      return receive(message);
+    };
+    await a.start(c);
+    fake.userSends({ chat: fake.privateChat(alice), from: alice, text: 'keep me' });
+    await expect.poll(() => received.map((m) => m.text), { timeout: 10_000 }).toEqual(['keep me']);
+    expect(logs.filter((l) => l.includes('could not admit a message'))).toHaveLength(2);
+  });
+
   it('in groups: addressed only by a mention, a reply to the bot or a /command@bot; the mention is taken out', async () => {
     const a = build();
     await a.start(context());
