@@ -2,10 +2,7 @@
 // Bot API base URL, polling or webhook mode, and the access keys every channel shares. Must
 // never hold a resolved secret: references are resolved by the definition at build time.
 import { z } from 'zod';
-import { channelAccessSchema } from '../access-config.js';
-import { isSecretRef } from '../../src/config/secret-ref.js';
-
-const secretRef = z.string().refine(isSecretRef, 'must be a secret reference like ${env:NAME} or vault:NAME, never the value itself');
+import { channelAccessSchema, secretReference as secretRef } from '../access-config.js';
 
 export const telegramConfigSchema = channelAccessSchema.extend({
   /** The bot token from @BotFather: `${env:TELEGRAM_BOT_TOKEN}` or `vault:NAME`. */
