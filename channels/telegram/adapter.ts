@@ -43,7 +43,14 @@ function chatTarget(conversationId: string): number | string {
   return /^-?\d+$/.test(conversationId) ? Number(conversationId) : conversationId;
 }
 
-export function createTelegramAdapter(deps: TelegramAdapterDeps): ChannelAdapter {
+/** The adapter, plus what the webhook route (registered before grammy is even loaded) calls. */
+export interface TelegramAdapter extends ChannelAdapter {
+  /** The secret Telegram must send, or undefined while not running. */
+  webhookSecret(): string | undefined;
+  handleWebhookUpdate(update: unknown): Promise<void>;
+}
+
+export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapter {
   const { config, logger } = deps;
   const bot = new Bot(deps.token, { client: { apiRoot: config.api_root } });
   let ctx: ChannelContext | undefined;
@@ -266,6 +273,9 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): ChannelAdapter
     health() {
       return { ...health, ...(health.details ? { details: { ...health.details } } : {}) };
     },
+
+    webhookSecret: () => (running ? webhookSecret : undefined),
+    handleWebhookUpdate,
 
     registerRoutes(app: FastifyInstance) {
       if (config.mode !== 'webhook') return;
