@@ -8,6 +8,7 @@ import Fastify from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChannelDeliveryError, type ChannelAdapter, type ChannelContext, type DecisionInput, type DecisionOutcome, type InboundMessage } from '../../../channels/channel.js';
 import { createTelegramAdapter } from '../../../channels/telegram/adapter.js';
+import { telegramChannel } from '../../../channels/telegram/index.js';
 import { telegramConfigSchema } from '../../../channels/telegram/config.js';
 import type { ApprovalPrompt } from '../../../src/core/types.js';
 import { startFakeTelegram, type FakeTelegram } from '../../fakes/telegram-bot-api.js';
@@ -272,6 +273,36 @@ describe('Telegram adapter', () => {
       expect(received.map((m) => m.text)).toEqual(['forged']);
     } finally {
       await a.stop();
+      await app.close();
+    }
+  });
+
+  it('built from its definition: secrets resolved from references, the webhook route answers 503 until grammy is loaded and started', async () => {
+    const app = Fastify();
+    const section = telegramConfigSchema.parse({ token: '${env:TG_TOKEN}', api_root: fake.apiRoot, mode: 'webhook', webhook: { url: 'http://127.0.0.1:1/hook', path: '/hook', secret: '${env:TG_HOOK}' } });
+    const env: Record<string, string> = { TG_TOKEN: fake.token, TG_HOOK: 'configured-hook-secret' };
+    const resolved: string[] = [];
+    adapter = telegramChannel.create(section, {
+      resolveSecret: (reference, keyPath) => {
+        resolved.push(keyPath);
+        return env[/^\$\{env:(\w+)\}$/.exec(reference)![1]!]!;
+      },
+      logger,
+      dataDir: '/nonexistent',
+    });
+    expect(resolved).toEqual(['channels.telegram.token', 'channels.telegram.webhook.secret']);
+    adapter.registerRoutes!(app);
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const post = () => fetch(`${base}/hook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': 'configured-hook-secret' }, body: JSON.stringify({ update_id: 9, message: { message_id: 3, date: 1, chat: { id: 1001, type: 'private' }, from: alice, text: 'hi' } }) });
+      expect((await post()).status).toBe(503);
+      expect(adapter.health()).toEqual({ connected: false, details: { mode: 'webhook' } });
+      await adapter.start(context());
+      expect(fake.webhook()).toEqual({ url: 'http://127.0.0.1:1/hook', secretToken: 'configured-hook-secret', allowedUpdates: ['message', 'callback_query'] });
+      expect((await post()).status).toBe(200);
+      expect(received.map((m) => m.text)).toEqual(['hi']);
+    } finally {
+      await adapter.stop();
       await app.close();
     }
   });
