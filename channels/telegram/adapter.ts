@@ -208,7 +208,7 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapte
         // and the host retries it with back-off.
         bot.botInfo = await bot.api.getMe();
       } catch (err) {
-        throw new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, `Telegram did not accept the bot (${describeTelegramError(err)}): check channels.telegram.token and api_root.`, { cause: err });
+        throw new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, `Telegram did not accept the bot (${describeTelegramError(err)}): check channels.telegram.token and api_root.`);
       }
       health.details = { mode: config.mode, bot: bot.botInfo.username };
       await bot.api.setMyCommands([...BOT_COMMANDS]).catch((err: unknown) => logger.warn({ err: describeTelegramError(err) }, 'telegram setMyCommands failed'));
@@ -219,7 +219,7 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapte
           await bot.api.setWebhook(config.webhook.url!, { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false });
         } catch (err) {
           running = false;
-          throw new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, `Telegram refused the webhook (${describeTelegramError(err)}): check channels.telegram.webhook.url.`, { cause: err });
+          throw new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, `Telegram refused the webhook (${describeTelegramError(err)}): check channels.telegram.webhook.url.`);
         }
         webhookSecret = secret;
       } else {

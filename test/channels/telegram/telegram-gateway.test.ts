@@ -143,6 +143,9 @@ describe('Telegram channel end to end', () => {
     // Polling resumed after the outage: the next message is answered too.
     tg.userSends({ chat, from: alice, text: 'and now?' });
     await expect.poll(() => botTexts(tg, chat.id), { timeout: 15_000 }).toEqual(['made while you were away', 'and now?']);
+    // Network errors carry the request URL, which holds the bot token: it never reaches a log line.
+    expect(t.logs.join('\n')).toContain('ECONNREFUSED');
+    expect(t.logs.join('\n')).not.toContain(tg.token.split(':')[1]!);
   });
 
   it('webhook mode: Telegram posts with the secret and is answered; a wrong secret is refused and nothing is stored', async () => {
