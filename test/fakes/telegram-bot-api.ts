@@ -39,6 +39,8 @@ export interface UserMessageInput {
   replyTo?: number;
   /** Default: the entities a Telegram client would attach (/commands, @mentions). */
   entities?: WireEntity[];
+  /** A topic of a forum supergroup. */
+  topic?: number;
 }
 
 const JSON_PARAMS = new Set(['reply_markup', 'entities', 'caption_entities', 'commands', 'allowed_updates', 'scope', 'reply_parameters', 'link_preview_options']);
@@ -309,6 +311,10 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
     group(id: number, title = `Group ${id}`): WireChat {
       return { id: id < 0 ? id : -id, type: 'group', title };
     },
+    /** A forum supergroup (topics are threads); ids look like -100…. */
+    forum(id: number, title = `Forum ${id}`): WireChat {
+      return { id: -(1_000_000_000_000 + Math.abs(id)), type: 'supergroup', title, is_forum: true };
+    },
     /** A user writes in a chat: stores the message and queues a `message` update. */
     userSends(input: UserMessageInput): WireMessage {
       state.rememberChat(input.chat);
@@ -318,6 +324,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
         from: input.from,
         chat: input.chat,
         date: Math.floor(Date.now() / 1000),
+        ...(input.topic !== undefined ? { message_thread_id: input.topic, is_topic_message: true } : {}),
         text: input.text,
         ...(entities.length > 0 ? { entities } : {}),
         ...(replied ? { reply_to_message: replied } : {}),

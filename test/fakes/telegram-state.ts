@@ -19,10 +19,14 @@ export interface WireChat {
   title?: string;
   first_name?: string;
   username?: string;
+  is_forum?: boolean;
 }
 
 export interface WireMessage {
   message_id: number;
+  /** Forum supergroups: the topic, with is_topic_message. */
+  message_thread_id?: number;
+  is_topic_message?: boolean;
   from?: WireUser;
   chat: WireChat;
   date: number;
@@ -169,7 +173,17 @@ export function createTelegramState(bot: WireUser) {
       const replyTo = (p.reply_parameters as { message_id?: number } | undefined)?.message_id ?? (p.reply_to_message_id as number | undefined);
       const replied = replyTo === undefined ? undefined : findMessage(chat.id, Number(replyTo));
       if (replyTo !== undefined && !replied) throw new ApiError(400, 'Bad Request: message to be replied not found');
-      return store(chat.id, { from: bot, chat, date: now(), ...body, ...(markup ? { reply_markup: markup } : {}), ...(replied ? { reply_to_message: replied } : {}) });
+      const topic = p.message_thread_id === undefined ? undefined : Number(p.message_thread_id);
+      if (topic !== undefined && chat.type !== 'supergroup') throw new ApiError(400, 'Bad Request: message thread not found');
+      return store(chat.id, {
+        from: bot,
+        chat,
+        date: now(),
+        ...(topic !== undefined ? { message_thread_id: topic, is_topic_message: true } : {}),
+        ...body,
+        ...(markup ? { reply_markup: markup } : {}),
+        ...(replied ? { reply_to_message: replied } : {}),
+      });
     },
     editMessageText(p) {
       const message = ownMessage(p);

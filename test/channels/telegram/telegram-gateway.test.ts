@@ -112,6 +112,18 @@ describe('Telegram channel end to end', () => {
     expect(stored.n).toBe(0);
   });
 
+  it('forum topics are separate conversations, and each reply lands in its own topic', async () => {
+    const { t, tg } = await start();
+    const forum = tg.forum(77);
+    tg.userSends({ chat: forum, from: alice, topic: 7, text: '@securesphere_test_bot in topic seven' });
+    await expect.poll(() => tg.botMessages(forum.id).map((m) => [m.message_thread_id, m.text])).toEqual([[7, 'in topic seven']]);
+    tg.userSends({ chat: forum, from: alice, topic: 9, text: '@securesphere_test_bot in topic nine' });
+    await expect.poll(() => tg.botMessages(forum.id).length).toBe(2);
+    expect(tg.botMessages(forum.id)[1]).toMatchObject({ message_thread_id: 9, text: 'in topic nine' });
+    // Topic nine's history does not contain topic seven's message.
+    expect(t.fake.chatRequests.at(-1)!.messages.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['in topic nine']);
+  });
+
   it('429 retry_after: the outbox waits at least that long, then delivers once', async () => {
     const { t, tg } = await start();
     const chat = tg.privateChat(alice);
