@@ -65,8 +65,10 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapte
   bot.api.config.use(async (prev, method, payload, signal) => {
     try {
       const answer = await prev(method, payload, signal);
-      if (answer.ok || answer.error_code < 500) health.connected = true;
-      if (!answer.ok && answer.error_code >= 500) health.lastError = `${method}: ${answer.error_code} ${answer.description}`;
+      // A refused token (401) or a server error is no working link; a 400 about one message is.
+      const working = answer.ok || (answer.error_code < 500 && answer.error_code !== 401);
+      health.connected = working;
+      if (!working) health.lastError = `${method}: ${answer.error_code} ${answer.description}`;
       if (method === 'getUpdates' && answer.ok) pollingFailures = 0;
       return answer;
     } catch (err) {

@@ -222,7 +222,9 @@ describe('Telegram adapter', () => {
     expect(limited).toMatchObject({ failure: 'rate_limited', retryAfterMs: 3000 });
     fake.failNext('sendMessage', { status: 502 });
     await expect(a.deliver(to)).rejects.toMatchObject({ failure: 'transient' });
+    expect(a.health()).toMatchObject({ connected: false, lastError: 'sendMessage: 502 Internal Server Error' });
     await expect(a.deliver({ ...to, address: { conversationId: '999' } })).rejects.toMatchObject({ failure: 'permanent' });
+    expect(a.health().connected).toBe(true);
     await fake.down();
     const down = await a.deliver(to).catch((e: unknown) => e as ChannelDeliveryError);
     expect(down).toMatchObject({ failure: 'transient' });
