@@ -114,6 +114,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
   let webhookTimer: NodeJS.Timeout | undefined;
   let closed = false;
   const botMessageListeners = new Set<(message: WireMessage) => void>();
+  let unauthorized = 0;
 
   function allowed(update: WireUpdate): boolean {
     const list = state.allowedUpdates();
@@ -227,7 +228,10 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
     try {
       ({ params, files } = await readParams(req, url));
       call.params = params;
-      if (givenToken !== token) throw new ApiError(401, 'Unauthorized');
+      if (givenToken !== token) {
+        unauthorized += 1;
+        throw new ApiError(401, 'Unauthorized');
+      }
       if (!methodKey) throw new ApiError(404, 'Not Found');
       if (options.recordCalls !== false) calls.push(call);
       const injected = failures.findIndex((f) => f.method === methodKey || f.method === '*');
@@ -296,6 +300,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}) {
     edits: state.edits,
     commands: () => state.commands(),
     webhook: () => state.webhook(),
+    /** Calls refused with 401 because of a wrong token. */
+    unauthorizedCalls: () => unauthorized,
     /** Updates not yet confirmed by an offset (or a webhook acknowledgement). */
     pendingUpdates: () => state.updates.length,
     /** Whether this update is still waiting to be confirmed (the bot has not acknowledged it). */

@@ -51,6 +51,25 @@ function outboxRows(t: TestGateway): Array<{ state: string; attempts: number; ne
 }
 
 describe('Telegram channel end to end', () => {
+  it('a bad bot token: the channel is reported failed in /api/health (no token in it) and retried; the gateway still answers', async () => {
+    fake = await startFakeTelegram();
+    gateway = await startTestGateway({
+      config: { channels: { telegram: { token: '${env:TELEGRAM_BOT_TOKEN}', api_root: fake.apiRoot, access: 'open' } } },
+      env: { TELEGRAM_BOT_TOKEN: '42:revoked-token-value' },
+      gatewayOptions: { channelStartRetry: { baseMs: 50, maxMs: 200 } },
+    });
+    const t = gateway;
+    await expect.poll(async () => (await t.api('GET', '/api/health')).body.channels?.find((c: any) => c.name === 'telegram')?.state).toBe('failed');
+    const report = (await t.api('GET', '/api/health')).body.channels.find((c: any) => c.name === 'telegram');
+    expect(report.lastError).toContain('401 Unauthorized');
+    expect(JSON.stringify(report)).not.toContain('revoked-token-value');
+    // Retried with back-off: getMe keeps being tried.
+    await expect.poll(() => fake!.unauthorizedCalls()).toBeGreaterThanOrEqual(3);
+    expect(fake.calls).toHaveLength(0);
+    const answer = await t.api('POST', '/api/messages', { text: 'still works' });
+    expect(answer.body.reply.text).toBe('still works');
+  });
+
   it('a private message gets the model reply once, with typing shown; /status and /new answer', async () => {
     const { t, tg } = await start();
     const chat = tg.privateChat(alice);
