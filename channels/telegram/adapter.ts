@@ -5,7 +5,7 @@
 // deliver()/edit() from the host's outbox. grammy's types never leave channels/telegram/.
 // Must never log the bot token (it is part of every Bot API URL) or trust text as an identity.
 import { randomBytes } from 'node:crypto';
-import { Bot, GrammyError, HttpError, type Context } from 'grammy';
+import { Bot, BotError, GrammyError, HttpError, type Context } from 'grammy';
 import type { FastifyInstance } from 'fastify';
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
 import type { AdapterHealth, ChannelAdapter, ChannelContext, ChannelLogger, InboundMessage, OutboundDelivery, ReceiveResult } from '../channel.js';
@@ -13,6 +13,7 @@ import { BOT_COMMANDS, HELP_TEXT, commandOf } from './commands.js';
 import type { TelegramConfig } from './config.js';
 import { isNotModified, toDeliveryError } from './delivery-errors.js';
 import { addressOf, readMessage } from './inbound.js';
+import { startPolling, type Polling } from './polling.js';
 import { TELEGRAM_TEXT_LIMIT, decodeCallbackData, renderPrompt, renderText } from './render.js';
 import { createTypingIndicator } from './typing.js';
 import { registerWebhookRoute } from './webhook.js';
@@ -27,7 +28,6 @@ export interface TelegramAdapterDeps {
 }
 
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
-const POLLING_RESTART_MS = [1_000, 5_000, 30_000, 120_000];
 const RECEIVE_RETRY_MS = [100, 500, 2_000, 5_000];
 
 function describeTelegramError(err: unknown): string {
@@ -56,9 +56,7 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapte
   let ctx: ChannelContext | undefined;
   let running = false;
   let webhookSecret: string | undefined;
-  let polling: Promise<void> | undefined;
-  let restartTimer: NodeJS.Timeout | undefined;
-  let pollingFailures = 0;
+  let polling: Polling | undefined;
   const health: AdapterHealth = { connected: false, details: { mode: config.mode } };
 
   // Every Bot API call passes here: the link is up when Telegram answers, down when it cannot.
@@ -69,7 +67,6 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapte
       const working = answer.ok || (answer.error_code < 500 && answer.error_code !== 401);
       health.connected = working;
       if (!working) health.lastError = `${method}: ${answer.error_code} ${answer.description}`;
-      if (method === 'getUpdates' && answer.ok) pollingFailures = 0;
       return answer;
     } catch (err) {
       if (!(signal?.aborted ?? false)) {
@@ -174,22 +171,6 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapte
   bot.on('message', onMessage);
   bot.on('callback_query', onCallbackQuery);
   bot.use((c) => ctx?.dropMalformed('telegram update of an unexpected kind', { update_id: c.update.update_id }));
-  bot.catch((err) => logger.error({ err: err.error instanceof Error ? err.error.message : String(err.error), update_id: err.ctx.update.update_id }, 'telegram update handling failed'));
-
-  function startPolling(): void {
-    polling = bot
-      .start({ timeout: config.polling.timeout_seconds, allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false })
-      .catch((err: unknown) => {
-        health.connected = false;
-        health.lastError = describeTelegramError(err);
-        logger.error({ err: health.lastError }, 'telegram polling stopped; restarting');
-      })
-      .then(() => {
-        if (!running) return;
-        const delay = POLLING_RESTART_MS[Math.min(pollingFailures++, POLLING_RESTART_MS.length - 1)]!;
-        restartTimer = setTimeout(startPolling, delay);
-      });
-  }
 
   async function handleWebhookUpdate(update: unknown): Promise<void> {
     if (typeof update !== 'object' || update === null || typeof (update as { update_id?: unknown }).update_id !== 'number') {
@@ -225,7 +206,24 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapte
         }
         webhookSecret = secret;
       } else {
-        startPolling();
+        try {
+          // Polling and a webhook exclude each other: a webhook left from webhook mode goes.
+          await bot.api.deleteWebhook();
+        } catch (err) {
+          running = false;
+          throw new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, `Telegram did not accept deleteWebhook (${describeTelegramError(err)}); polling cannot start.`);
+        }
+        polling = startPolling({
+          getUpdates: (params, signal) => bot.api.getUpdates(params as Parameters<Bot['api']['getUpdates']>[0], signal as Parameters<Bot['api']['getUpdates']>[1]),
+          handle: (update) => bot.handleUpdate(update),
+          onUpdateError: (err, update) => {
+            const cause = err instanceof BotError ? err.error : err;
+            logger.error({ err: cause instanceof Error ? cause.message : String(cause), update_id: update.update_id }, 'telegram update handling failed');
+          },
+          onPollError: (err, retryInMs) => logger.warn({ err: describeTelegramError(err), retry_in_ms: retryInMs }, 'telegram getUpdates failed; retrying'),
+          timeoutSeconds: config.polling.timeout_seconds,
+          allowedUpdates: ALLOWED_UPDATES,
+        });
       }
       logger.info({ mode: config.mode, bot: bot.botInfo.username }, 'telegram channel started');
     },
@@ -233,10 +231,9 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapte
     async stop() {
       running = false;
       webhookSecret = undefined;
-      clearTimeout(restartTimer);
       typing.stopAll();
-      if (bot.isRunning()) await bot.stop().catch((err: unknown) => logger.debug({ err: describeTelegramError(err) }, 'telegram: confirming the last updates failed at stop'));
-      await polling;
+      await polling?.stop();
+      polling = undefined;
       health.connected = false;
     },
 
