@@ -9,6 +9,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { detectEntities, type WireEntity } from './telegram-html.js';
+import { readParams, send, sendError, updateKind } from './telegram-wire.js';
 import { ApiError, createTelegramState, type CallbackQueryRecord, type WireChat, type WireMessage, type WireUpdate, type WireUser } from './telegram-state.js';
 
 export type { WireChat, WireMessage, WireUpdate, WireUser } from './telegram-state.js';
@@ -41,63 +42,6 @@ export interface UserMessageInput {
   entities?: WireEntity[];
   /** A topic of a forum supergroup. */
   topic?: number;
-}
-
-const JSON_PARAMS = new Set(['reply_markup', 'entities', 'caption_entities', 'commands', 'allowed_updates', 'scope', 'reply_parameters', 'link_preview_options']);
-
-function coerce(key: string, value: string): unknown {
-  if (JSON_PARAMS.has(key)) {
-    try {
-      return JSON.parse(value);
-    } catch {
-      return value;
-    }
-  }
-  return value;
-}
-
-async function readParams(req: IncomingMessage, url: URL): Promise<{ params: Record<string, unknown>; files: Map<string, { name: string; content: string }> }> {
-  const params: Record<string, unknown> = {};
-  const files = new Map<string, { name: string; content: string }>();
-  for (const [k, v] of url.searchParams) params[k] = coerce(k, v);
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const raw = Buffer.concat(chunks);
-  const type = (req.headers['content-type'] ?? '').toLowerCase();
-  if (raw.length === 0) return { params, files };
-  if (type.startsWith('application/json')) {
-    const parsed = JSON.parse(raw.toString('utf8')) as unknown;
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ApiError(400, 'Bad Request: invalid JSON body');
-    Object.assign(params, parsed);
-  } else if (type.startsWith('application/x-www-form-urlencoded')) {
-    for (const [k, v] of new URLSearchParams(raw.toString('utf8'))) params[k] = coerce(k, v);
-  } else if (type.startsWith('multipart/form-data')) {
-    const form = await new Response(raw, { headers: { 'content-type': req.headers['content-type']! } }).formData();
-    for (const [k, v] of form) {
-      if (typeof v === 'string') params[k] = coerce(k, v);
-      else files.set(k, { name: v.name, content: await v.text() });
-    }
-    // grammy sends files as `attach://<id>` references in the field and the bytes in a part.
-    for (const [k, v] of Object.entries(params)) {
-      const ref = typeof v === 'string' && v.startsWith('attach://') ? files.get(v.slice('attach://'.length)) : undefined;
-      if (ref) files.set(k, ref);
-    }
-  }
-  return { params, files };
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, error: ApiError): void {
-  send(res, error.code, { ok: false, error_code: error.code, description: error.description, ...(error.parameters ? { parameters: error.parameters } : {}) });
-}
-
-function updateKind(update: WireUpdate): string {
-  return Object.keys(update).find((k) => k !== 'update_id') ?? 'unknown';
 }
 
 const DEFAULT_EXCLUDED = new Set(['chat_member', 'message_reaction', 'message_reaction_count']);
