@@ -1,0 +1,173 @@
+// The Slack adapter on @slack/bolt: Socket Mode (default) or HTTP mode on the gateway's own
+// port; DMs, @mentions (answered in a thread) and thread replies become InboundMessage for the
+// channel host; approval prompts are Block Kit with Approve / Deny / Allow buttons decided by the
+// presser's Slack id; replies and prompt updates come back through deliver()/edit() from the
+// host's outbox, and Slack's 429 Retry-After reaches the outbox as a rate-limit error.
+// Every client made here (Bolt's, Socket Mode's, our own) uses the configured Web API base.
+// Slack SDK types never leave channels/slack/. Must never log a token or the signing secret.
+import { App, webApi } from '@slack/bolt';
+import type { FastifyInstance } from 'fastify';
+import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
+import { ChannelDeliveryError, type AdapterHealth, type ChannelAdapter, type ChannelContext, type ChannelLogger, type OutboundDelivery } from '../channel.js';
+import { createBoltLogger } from './bolt-logger.js';
+import type { SlackConfig } from './config.js';
+import { describeSlackError, toDeliveryError } from './delivery-errors.js';
+import { createHttpReceiver } from './http-receiver.js';
+import type { SlackWorkspaceInfo } from './inbound.js';
+import { ephemeralSender, registerListeners } from './listeners.js';
+import { SLACK_TEXT_LIMIT, renderPrompt, toMrkdwn, type RenderedMessage } from './render.js';
+import { createSocketReceiver } from './socket-receiver.js';
+
+export interface SlackAdapterDeps {
+  config: SlackConfig;
+  botToken: string;
+  /** Socket Mode's app-level token (xapp-…). */
+  appToken?: string;
+  /** HTTP mode's signing secret. */
+  signingSecret?: string;
+  logger: ChannelLogger;
+  /** Tuning for tests: Socket Mode's pong timeout (also its reconnect delay). */
+  socketPingTimeoutMs?: number;
+  /** Tuning for tests: acknowledge anyway after this long. */
+  ackDeadlineMs?: number;
+}
+
+export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
+  const { config, logger } = deps;
+  const boltLogger = createBoltLogger(logger);
+  // The outbox retries and waits itself: the SDK must neither retry nor sleep on a 429.
+  const clientOptions = () => ({ slackApiUrl: config.api_url, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, timeout: 15_000 });
+  const client = new webApi.WebClient(deps.botToken, { ...clientOptions(), logger: boltLogger });
+  const health: AdapterHealth = { connected: false, details: { mode: config.mode } };
+  let host: ChannelContext | undefined;
+  let app: App | undefined;
+
+  const http =
+    config.mode === 'http'
+      ? createHttpReceiver({
+          path: config.events_path,
+          signingSecret: requireSecret(deps.signingSecret, 'signing_secret'),
+          logger,
+          dropMalformed: (reason, details) => (host ? host.dropMalformed(reason, details) : logger.warn({ reason, ...details }, 'slack: dropped a malformed request')),
+          ...(deps.ackDeadlineMs ? { ackDeadlineMs: deps.ackDeadlineMs } : {}),
+        })
+      : undefined;
+
+  function requireSecret(value: string | undefined, key: string): string {
+    if (value) return value;
+    throw new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, `channels.slack.${key} is needed in mode ${config.mode}; set it to a secret reference.`);
+  }
+
+  async function whoAmI(): Promise<SlackWorkspaceInfo> {
+    try {
+      const me = await client.auth.test();
+      if (!me.team_id || !me.user_id || !me.bot_id) throw new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, 'Slack auth.test did not name the bot; use a bot token (xoxb-…).');
+      return { teamId: me.team_id, botUserId: me.user_id, botId: me.bot_id };
+    } catch (err) {
+      if (err instanceof SecureSphereError) throw err;
+      const reason = describeSlackError(err);
+      throw new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, `Slack refused to start (${reason}); check channels.slack.bot_token and api_url.`, { cause: err });
+    }
+  }
+
+  async function call(what: string, run: () => Promise<{ ts?: string }>): Promise<{ ts?: string }> {
+    try {
+      const result = await run();
+      if (config.mode === 'http') health.connected = true;
+      return result;
+    } catch (err) {
+      const failure = toDeliveryError(err, what);
+      health.lastError = describeSlackError(err);
+      if (config.mode === 'http' && failure.failure === 'transient') health.connected = false;
+      throw failure;
+    }
+  }
+
+  function render(message: OutboundDelivery): RenderedMessage {
+    return message.approval ? renderPrompt(message.approval) : { text: toMrkdwn(message.text) };
+  }
+
+  return {
+    name: 'slack',
+    limits: { maxTextLength: SLACK_TEXT_LIMIT, supportsEdit: true },
+
+    async start(ctx) {
+      host = ctx;
+      const info = await whoAmI().catch((err: unknown) => {
+        health.lastError = err instanceof Error ? err.message : 'start failed';
+        throw err;
+      });
+      const receiver =
+        http?.receiver ??
+        createSocketReceiver({
+          appToken: requireSecret(deps.appToken, 'app_token'),
+          apiUrl: config.api_url,
+          logger,
+          boltLogger,
+          ...(deps.socketPingTimeoutMs ? { clientPingTimeoutMs: deps.socketPingTimeoutMs } : {}),
+          ...(deps.ackDeadlineMs ? { ackDeadlineMs: deps.ackDeadlineMs } : {}),
+          onLink(connected, lastError) {
+            health.connected = connected;
+            if (lastError) health.lastError = lastError;
+          },
+        });
+      app = new App({
+        token: deps.botToken,
+        botId: info.botId,
+        botUserId: info.botUserId,
+        receiver,
+        logger: boltLogger as never,
+        clientOptions: clientOptions(),
+        installerOptions: { clientOptions: clientOptions() },
+        tokenVerificationEnabled: false,
+        convoStore: false,
+        ignoreSelf: true,
+      });
+      registerListeners(app, {
+        host: ctx,
+        info,
+        slashCommand: config.slash_command,
+        logger,
+        postEphemeral: ephemeralSender((args) => client.chat.postEphemeral(args as never), logger),
+      });
+      await app.start();
+      health.connected = true;
+      health.details = { mode: config.mode, team: info.teamId, bot_user: info.botUserId };
+    },
+
+    async stop() {
+      http?.detach();
+      const running = app;
+      app = undefined;
+      health.connected = false;
+      if (running) await running.stop();
+    },
+
+    async deliver(message) {
+      const { text, blocks } = render(message);
+      const result = await call('chat.postMessage', () =>
+        client.chat.postMessage({
+          channel: message.address.conversationId,
+          text,
+          ...(blocks ? { blocks: blocks as never } : {}),
+          ...(message.address.threadId ? { thread_ts: message.address.threadId } : {}),
+          unfurl_links: false,
+          unfurl_media: false,
+        }),
+      );
+      if (!result.ts) throw new ChannelDeliveryError('transient', 'chat.postMessage answered without a ts; retrying.');
+      return { platformMessageId: result.ts };
+    },
+
+    async edit(platformMessageId, message) {
+      const { text, blocks } = render(message);
+      await call('chat.update', () => client.chat.update({ channel: message.address.conversationId, ts: platformMessageId, text, blocks: (blocks ?? []) as never }));
+    },
+
+    health: () => ({ ...health, ...(health.details ? { details: { ...health.details } } : {}) }),
+
+    registerRoutes(fastify: FastifyInstance) {
+      http?.registerRoute(fastify);
+    },
+  };
+}
