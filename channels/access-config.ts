@@ -2,7 +2,11 @@
 // schema (in its folder) extends channelAccessSchema so `access`, `allow` and `group_chats` mean
 // the same on every platform. Must never hold platform-specific keys.
 import { z } from 'zod';
+import { isSecretRef } from '../src/config/secret-ref.js';
 import type { ChannelAccessConfig } from './channel.js';
+
+/** A secret in a channel section (bot token, signing secret): a reference, never a literal. */
+export const secretReference = z.string().refine(isSecretRef, 'secret values must be references like ${env:NAME} or vault:NAME, not literals');
 
 export const channelAccessSchema = z.strictObject({
   /** open: anyone; allowlist: only `allow`; pairing: unknown users get a one-time code. */

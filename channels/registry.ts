@@ -3,6 +3,9 @@
 // whose `channels.<name>` section is present; it never imports an adapter any other way.
 // Must never construct anything itself: definitions build adapters when the gateway asks.
 import type { ChannelDefinition } from './channel.js';
+import { webChannelDefinition } from './web/index.js';
 
-// One line per channel. (The web channel moves onto the new contract with the channel host.)
-export const CHANNEL_DEFINITIONS: readonly ChannelDefinition<unknown>[] = [];
+// One line per channel.
+export const CHANNEL_DEFINITIONS: readonly ChannelDefinition<unknown>[] = [
+  webChannelDefinition,
+];

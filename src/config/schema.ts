@@ -2,6 +2,7 @@
 // documented in config/securesphere.example.yaml. Secret values are references
 // (`${env:NAME}` or `vault:NAME`), never literals: see secret-ref.ts.
 import { z } from 'zod';
+import { CHANNEL_DEFINITIONS } from '../../channels/registry.js';
 import { SECURITY_LEVELS } from '../core/types.js';
 
 const level = z.enum(SECURITY_LEVELS);
@@ -126,10 +127,11 @@ export const configSchema = z.strictObject({
       settings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     })
     .prefault({}),
+  /** One section per registered channel (channels/registry.ts), each validated by its own schema. */
   channels: z
     .strictObject({
-      web: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
       cli: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+      ...channelSections(),
     })
     .prefault({}),
   logging: z
@@ -138,6 +140,15 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
 });
+
+/** A section absent from the file is absent from the config (the channel is not built), unless its definition is on by default. */
+function channelSections(): Record<string, z.ZodType> {
+  const out: Record<string, z.ZodType> = {};
+  for (const definition of CHANNEL_DEFINITIONS) {
+    out[definition.name] = definition.defaultConfig !== undefined ? definition.configSchema.prefault(definition.defaultConfig) : definition.configSchema.optional();
+  }
+  return out;
+}
 
 export type Config = z.infer<typeof configSchema>;
 export type LimitsConfig = z.infer<typeof limitsSchema>;

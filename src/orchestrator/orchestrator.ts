@@ -18,8 +18,13 @@ export interface DirectActionRequest {
   channel?: string;
 }
 
+export interface HandleMessageOptions {
+  /** The channel host already rate-limited this message at receive(): do not count it twice. */
+  preAdmitted?: boolean;
+}
+
 export interface Orchestrator {
-  handleMessage(message: InboundMessage): Promise<TurnOutcome>;
+  handleMessage(message: InboundMessage, options?: HandleMessageOptions): Promise<TurnOutcome>;
   requestAction(request: DirectActionRequest): Promise<ActionOutcome>;
   /** Continues a conversation after an approval decision (or at start-up). */
   resume(conversationId: string): Promise<TurnOutcome | undefined>;
@@ -34,7 +39,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
   const runner = createActionRunner(deps);
   const loop = createTurnLoop(deps, runner);
 
-  async function handleMessage(message: InboundMessage): Promise<TurnOutcome> {
+  async function handleMessage(message: InboundMessage, options: HandleMessageOptions = {}): Promise<TurnOutcome> {
     const conversationId = message.conversationId;
     const empty: TurnOutcome = { conversationId, status: 'completed', actions: [], pendingApprovals: [] };
     const ctx: TurnContext = { channel: message.channel, conversationId, userId: message.senderId };
@@ -43,7 +48,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       // Admission, de-duplication, the stored message and its audit events: one transaction. The
       // detector runs only for admitted, new messages: a flood of refused ones costs no scans.
       const refused = deps.db.transaction((): { retryAfterMs: number; notify: boolean } | 'duplicate' | undefined => {
-        const admission = deps.admit?.({ channel: message.channel, conversationId, userId: message.senderId });
+        const admission = options.preAdmitted ? undefined : deps.admit?.({ channel: message.channel, conversationId, userId: message.senderId });
         if (admission && !admission.allowed) {
           deps.audit.append({ type: 'message-rate-limited', actor: message.senderId, conversationId, details: { scope: admission.scope, retry_after_ms: admission.retryAfterMs } });
           return { retryAfterMs: admission.retryAfterMs, notify: admission.notify };
