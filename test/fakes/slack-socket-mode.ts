@@ -52,6 +52,7 @@ export function createSocketModeServer(options: SocketModeServerOptions = {}) {
   const acks: RecordedAck[] = [];
   const connectionLog: Array<{ event: 'open' | 'close'; at: number }> = [];
   let ready: WebSocket | undefined;
+  let dropAfterNextSend = false;
   const pingTimer = setInterval(() => {
     for (const socket of sockets) socket.ping();
   }, options.pingIntervalMs ?? 5_000);
@@ -59,7 +60,16 @@ export function createSocketModeServer(options: SocketModeServerOptions = {}) {
 
   function send(socket: WebSocket, item: Pending): void {
     item.sentAt = performance.now();
-    socket.send(JSON.stringify(item.envelope));
+    if (!dropAfterNextSend) {
+      socket.send(JSON.stringify(item.envelope));
+      return;
+    }
+    // The envelope reaches the client, then the link dies before its ack can come back.
+    dropAfterNextSend = false;
+    socket.send(JSON.stringify(item.envelope), () => {
+      socket.terminate();
+      onLost(socket);
+    });
   }
 
   function flush(): void {
@@ -144,6 +154,10 @@ export function createSocketModeServer(options: SocketModeServerOptions = {}) {
     /** Slack recycling the connection: asks the client to reconnect with a fresh URL. */
     requestRefresh(): void {
       for (const socket of sockets) socket.send(JSON.stringify({ type: 'disconnect', reason: 'refresh_requested', debug_info: { host: 'fake-slack' } }));
+    },
+    /** The next envelope is written to the socket, which is then destroyed before the ack can arrive. */
+    dropAfterNextSend(): void {
+      dropAfterNextSend = true;
     },
     /** The network dropping: every socket destroyed without a close frame. */
     dropAll(): void {

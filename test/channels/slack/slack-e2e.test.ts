@@ -17,6 +17,10 @@ async function start(mode: SlackMode, section: Record<string, unknown> = {}): Pr
   return g;
 }
 
+function storedInbound(g: SlackGateway): number {
+  return (g.t.gateway.db.prepare('SELECT COUNT(*) AS n FROM channel_inbound').get() as { n: number }).n;
+}
+
 function chatRequestsWith(g: SlackGateway, text: string): number {
   return g.t.fake.chatRequests.filter((r) => r.messages.some((m) => m.role === 'user' && m.content.includes(text))).length;
 }
@@ -33,6 +37,8 @@ describe.each<SlackMode>(['socket', 'http'])('Slack channel (%s mode)', (mode) =
     });
     const delivered = await g.slack.sendMessage({ user: ALICE, channel: ALICE_DM, text: 'hello there' });
     expect(delivered.status).toBe(200);
+    // Acknowledged once stored (a crash after the ack cannot lose it), and before any reply.
+    expect(storedInbound(g)).toBe(1);
     expect(g.slack.postedIn(ALICE_DM)).toEqual([]);
     const reply = await waitFor(() => g.slack.postedIn(ALICE_DM)[0], 20_000, 'the reply');
     expect(reply).toMatchObject({ text: 'slow answer' });

@@ -30,6 +30,7 @@ export interface SlackGatewayOptions {
   section?: Record<string, unknown>;
   config?: Record<string, unknown>;
   dataDir?: string;
+  env?: Record<string, string>;
   /** Wait for the channel to be running (default true). */
   waitRunning?: boolean;
 }
@@ -65,7 +66,7 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
       },
       ...(options.config ?? {}),
     },
-    env: { SLACK_BOT_TOKEN: slack.bot.token, SLACK_APP_TOKEN: slack.bot.appToken, SLACK_SIGNING_SECRET: slack.signingSecret },
+    env: { SLACK_BOT_TOKEN: slack.bot.token, SLACK_APP_TOKEN: slack.bot.appToken, SLACK_SIGNING_SECRET: slack.signingSecret, ...(options.env ?? {}) },
     gatewayOptions: { outboxRetry: { baseMs: 50, maxMs: 500 }, channelStartRetry: { baseMs: 100, maxMs: 1000 } },
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
