@@ -62,11 +62,11 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
   const now = deps.now ?? Date.now;
   const inflight = new Set<Promise<void>>();
 
-  function dispatch(row: AdmittedMessage): void {
+  function dispatch(row: AdmittedMessage, recovering = false): void {
     const run = deps.orchestrator
       .handleMessage(
         { channel: row.channel, conversationId: row.conversationId, senderId: row.sender, senderName: row.senderName, text: row.text, time: new Date(row.sentAt), platformMessageId: row.platformMessageId },
-        { preAdmitted: true },
+        { preAdmitted: true, resumeIfUnanswered: recovering },
       )
       .then(
         () => undefined,
@@ -129,7 +129,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
   return {
     receive,
     recover() {
-      for (const row of deps.inbound.queued()) dispatch(row);
+      for (const row of deps.inbound.queued()) dispatch(row, true);
     },
     async settled() {
       while (inflight.size > 0) await Promise.allSettled([...inflight]);

@@ -11,6 +11,7 @@ import { registerChatCommand } from './commands/chat.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerGuardCommands } from './commands/guard.js';
+import { registerPairingCommands } from './commands/pairing.js';
 import { registerSkillCommands } from './commands/skills.js';
 import { registerSandboxCommands } from './commands/sandbox.js';
 import { registerStartCommand } from './commands/start.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerSandboxCommands(program);
   registerVaultCommands(program);
   registerAuditCommands(program);
+  registerPairingCommands(program);
   registerGuardCommands(program, (threshold) =>
     createInjectionDetector({ threshold: threshold ?? loadConfigFor(program).config.security.injection.threshold }),
   );
