@@ -27,6 +27,8 @@ export interface BotMessage {
   blocks?: unknown[];
   /** Every chat.update applied to it, oldest first (the message holds the newest). */
   updates: Array<{ text: string; blocks?: unknown[] }>;
+  /** The version first posted. */
+  posted: { text: string; blocks?: unknown[] };
 }
 
 export interface EphemeralMessage {
@@ -112,7 +114,7 @@ export function createSlackWorkspace(options: SlackWorkspaceOptions = {}) {
       const blocks = blocksOf(params);
       const text = textOf(params, blocks);
       const threadTs = str(params, 'thread_ts');
-      const message: BotMessage = { channel: channel.id, ts: nextTs(), text, updates: [], ...(threadTs ? { threadTs } : {}), ...(blocks ? { blocks } : {}) };
+      const message: BotMessage = { channel: channel.id, ts: nextTs(), text, updates: [], posted: { text, ...(blocks ? { blocks } : {}) }, ...(threadTs ? { threadTs } : {}), ...(blocks ? { blocks } : {}) };
       messages.push(message);
       return { channel: channel.id, ts: message.ts, message: { type: 'message', user: bot.userId, bot_id: bot.botId, text, ts: message.ts, ...(threadTs ? { thread_ts: threadTs } : {}), ...(blocks ? { blocks } : {}) } };
     },

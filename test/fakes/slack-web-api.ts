@@ -55,6 +55,7 @@ export async function startSlackWebApi(deps: WebApiServerDeps) {
   const calls: RecordedApiCall[] = [];
   const failures: Array<{ method?: string; failure: InjectedApiFailure }> = [];
   let url = '';
+  let down = false;
 
   function answer(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
@@ -71,6 +72,10 @@ export async function startSlackWebApi(deps: WebApiServerDeps) {
       const { params, contentType } = await readParams(req);
       record.params = params;
       record.contentType = contentType;
+      if (down) {
+        record.status = 503;
+        return answer(res, 503, { ok: false, error: 'service_unavailable' });
+      }
       const injected = failures.findIndex((f) => f.method === undefined || f.method === method);
       if (injected >= 0) {
         const [{ failure }] = failures.splice(injected, 1) as [{ failure: InjectedApiFailure }];
@@ -109,6 +114,10 @@ export async function startSlackWebApi(deps: WebApiServerDeps) {
     /** The next call (of `method`, or any) fails this way; call several times to queue several. */
     failNext(failure: InjectedApiFailure, method?: string): void {
       failures.push({ failure, ...(method ? { method } : {}) });
+    },
+    /** Slack's Web API unreachable (503 for every call) until called again with false. */
+    setDown(value: boolean): void {
+      down = value;
     },
     close(): Promise<void> {
       socketMode.close();

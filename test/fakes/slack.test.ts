@@ -38,7 +38,7 @@ describe('Slack stand-in: Web API with @slack/web-api', () => {
     const blocks = [{ type: 'actions', elements: [{ type: 'button', action_id: 'go', value: 'opaque-1', text: { type: 'plain_text', text: 'Go' } }] }];
     const posted = await web().chat.postMessage({ channel: 'C0GENERAL', text: 'hello & <you>', blocks, thread_ts: '1.000001' });
     expect(fake.calls.at(-1)!.contentType).toContain('application/x-www-form-urlencoded');
-    expect(fake.messages).toEqual([{ channel: 'C0GENERAL', ts: posted.ts, threadTs: '1.000001', text: 'hello & <you>', blocks, updates: [] }]);
+    expect(fake.messages).toEqual([{ channel: 'C0GENERAL', ts: posted.ts, threadTs: '1.000001', text: 'hello & <you>', blocks, updates: [], posted: { text: 'hello & <you>', blocks } }]);
     await web().chat.update({ channel: 'C0GENERAL', ts: posted.ts!, text: 'decided' });
     expect(fake.messages[0]).toMatchObject({ text: 'decided', updates: [{ text: 'decided' }] });
     expect(fake.messages[0]!.blocks).toBeUndefined();
@@ -149,7 +149,7 @@ describe('Slack stand-in: HTTP mode signing', () => {
     fake.useHttp(`http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`);
     const first = await fake.mention({ user: 'U0ALICE', channel: 'C0GENERAL', text: 'hi' });
     await fake.redeliver(first, 2);
-    await fake.click({ user: 'U0ALICE', message: { channel: 'C0GENERAL', ts: '1.000001', text: 'x', updates: [] }, actionId: 'go', value: 'v' });
+    await fake.click({ user: 'U0ALICE', message: { channel: 'C0GENERAL', ts: '1.000001', text: 'x', updates: [], posted: { text: 'x' } }, actionId: 'go', value: 'v' });
     server.close();
     for (const r of received) {
       const headers = { 'x-slack-signature': String(r.headers['x-slack-signature']), 'x-slack-request-timestamp': Number(r.headers['x-slack-request-timestamp']) };

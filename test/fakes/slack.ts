@@ -77,6 +77,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     messages: workspace.messages,
     ephemerals: workspace.ephemerals,
     failNext: web.failNext,
+    /** The Web API answers 503 to everything (Slack down) until up(). */
+    down: () => web.setDown(true),
+    up: () => web.setDown(false),
     addUser: workspace.addUser,
     addChannel: workspace.addChannel,
     /** HTTP mode: Slack POSTs signed requests to this URL (the app's /slack/events). */

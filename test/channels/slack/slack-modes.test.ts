@@ -33,7 +33,7 @@ describe('Slack HTTP mode: request verification', () => {
     const future = await postSigned(url, 'events_api', payload, { signingSecret: g.slack.signingSecret, timestamp: now + 6 * 60 });
     const unsigned = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
     expect([forged.status, stale.status, future.status, unsigned.status]).toEqual([401, 401, 401, 401]);
-    const click = g.slack.build.click({ user: ALICE, message: { channel: GENERAL, ts: '1.000001', text: 'x', updates: [] }, actionId: 'ss_approve', value: 'apr_x' });
+    const click = g.slack.build.click({ user: ALICE, message: { channel: GENERAL, ts: '1.000001', text: 'x', updates: [], posted: { text: 'x' } }, actionId: 'ss_approve', value: 'apr_x' });
     expect((await postSigned(url, 'interactive', click, { signingSecret: 'not-the-secret' })).status).toBe(401);
     await g.settle();
     expect(storedInbound(g)).toBe(0);
