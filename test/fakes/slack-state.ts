@@ -83,6 +83,7 @@ export function createSlackWorkspace(options: SlackWorkspaceOptions = {}) {
   const channels = new Map<string, FakeSlackChannel>();
   const messages: BotMessage[] = [];
   const ephemerals: EphemeralMessage[] = [];
+  const postListeners: Array<(message: BotMessage) => void> = [];
   let lastTs = 0;
 
   /** Slack's message ids: "seconds.micros", unique and increasing within the workspace. */
@@ -116,6 +117,7 @@ export function createSlackWorkspace(options: SlackWorkspaceOptions = {}) {
       const threadTs = str(params, 'thread_ts');
       const message: BotMessage = { channel: channel.id, ts: nextTs(), text, updates: [], posted: { text, ...(blocks ? { blocks } : {}) }, ...(threadTs ? { threadTs } : {}), ...(blocks ? { blocks } : {}) };
       messages.push(message);
+      for (const listener of postListeners) listener(message);
       return { channel: channel.id, ts: message.ts, message: { type: 'message', user: bot.userId, bot_id: bot.botId, text, ts: message.ts, ...(threadTs ? { thread_ts: threadTs } : {}), ...(blocks ? { blocks } : {}) } };
     },
     'chat.update': (params) => {
@@ -161,6 +163,10 @@ export function createSlackWorkspace(options: SlackWorkspaceOptions = {}) {
     messages,
     ephemerals,
     nextTs,
+    /** Calls `listener` with every message the bot posts (benchmarks wait on it instead of polling). */
+    onPosted(listener: (message: BotMessage) => void): void {
+      postListeners.push(listener);
+    },
     addUser(user: Omit<FakeSlackUser, 'teamId'> & { teamId?: string }): FakeSlackUser {
       const full = { ...user, teamId: user.teamId ?? team.id };
       users.set(full.id, full);

@@ -71,8 +71,15 @@ describe('Slack stand-in: Web API with @slack/web-api', () => {
     const down = (await web().chat.postMessage({ channel: 'C0GENERAL', text: 'x' }).catch((e: unknown) => e)) as WebAPIHTTPError;
     expect(down.code).toBe(ErrorCode.HTTPError);
     expect(down.statusCode).toBe(503);
+    fake.down();
+    const unreachable = (await web().auth.test().catch((e: unknown) => e)) as WebAPIHTTPError;
+    expect(unreachable.statusCode).toBe(503);
+    fake.up();
+    const seen: string[] = [];
+    fake.onPosted((m) => seen.push(m.text));
     await web().chat.postMessage({ channel: 'C0GENERAL', text: 'after' });
     expect(fake.messages.map((m) => m.text)).toEqual(['after']);
+    expect(seen).toEqual(['after']);
   });
 });
 

@@ -81,6 +81,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}) {
     down: () => web.setDown(true),
     up: () => web.setDown(false),
     addUser: workspace.addUser,
+    onPosted: workspace.onPosted,
     addChannel: workspace.addChannel,
     /** HTTP mode: Slack POSTs signed requests to this URL (the app's /slack/events). */
     useHttp(targetUrl: string): void {
