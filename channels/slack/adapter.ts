@@ -83,6 +83,22 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
     }
   }
 
+  /** Stops the current App (its socket, if any); a socket that never says goodbye is left after 3 s. */
+  async function stopApp(): Promise<void> {
+    http?.detach();
+    const running = app;
+    app = undefined;
+    health.connected = false;
+    if (!running) return;
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 3_000);
+      timer.unref();
+    });
+    await Promise.race([running.stop().catch((err: unknown) => logger.warn({ err: describeSlackError(err) }, 'slack: stopping the app failed')), giveUp]);
+    clearTimeout(timer);
+  }
+
   function render(message: OutboundDelivery): RenderedMessage {
     return message.approval ? renderPrompt(message.approval) : { text: toMrkdwn(message.text) };
   }
@@ -93,6 +109,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
 
     async start(ctx) {
       host = ctx;
+      await stopApp();
       const info = await whoAmI().catch((err: unknown) => {
         health.lastError = err instanceof Error ? err.message : 'start failed';
         throw err;
@@ -130,17 +147,20 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
         logger,
         postEphemeral: ephemeralSender((args) => client.chat.postEphemeral(args as never), logger),
       });
-      await app.start();
+      try {
+        await app.start();
+      } catch (err) {
+        await stopApp();
+        const reason = describeSlackError(err);
+        health.lastError = reason;
+        throw new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, `Slack ${config.mode === 'socket' ? 'Socket Mode did not connect' : 'did not start'} (${reason}); check channels.slack.app_token (xapp-…, connections:write) and api_url.`, { cause: err });
+      }
       health.connected = true;
       health.details = { mode: config.mode, team: info.teamId, bot_user: info.botUserId };
     },
 
     async stop() {
-      http?.detach();
-      const running = app;
-      app = undefined;
-      health.connected = false;
-      if (running) await running.stop();
+      await stopApp();
     },
 
     async deliver(message) {

@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 async function start(mode: SlackMode, section: Record<string, unknown> = {}, waitRunning = true): Promise<SlackGateway> {
-  const g = await startSlackGateway({ mode, section, waitRunning, env: { SLACK_WRONG_TOKEN: 'xoxb-revoked-token' } });
+  const g = await startSlackGateway({ mode, section, waitRunning, env: { SLACK_WRONG_TOKEN: 'xoxb-revoked-token', SLACK_WRONG_APP_TOKEN: 'xapp-1-revoked-token' } });
   running.push(g);
   return g;
 }
@@ -137,5 +137,14 @@ describe('Slack channel start-up', () => {
     const health = await g.t.api('GET', '/api/health');
     expect(health.body.channels).toContainEqual(expect.objectContaining({ name: 'slack', state: 'failed', connected: false }));
     expect((await g.t.api('GET', '/api/approvals')).status).toBe(200);
+  });
+
+  it('reports a refused app token (Socket Mode) in health and retries', async () => {
+    const g = await start('socket', { app_token: '${env:SLACK_WRONG_APP_TOKEN}' }, false);
+    await waitFor(() => g.health()?.state === 'failed', 10_000, 'the failed state');
+    expect(g.health()!.lastError).toMatch(/Socket Mode did not connect.*invalid_auth/);
+    const opens = () => g.slack.calls.filter((c) => c.method === 'apps.connections.open').length;
+    await waitFor(() => opens() >= 2, 10_000, 'a second start attempt');
+    expect(g.slack.socket.connected()).toBe(false);
   });
 });
