@@ -18,6 +18,8 @@ import { ephemeralSender, registerListeners } from './listeners.js';
 import { SLACK_TEXT_LIMIT, renderPrompt, toMrkdwn, type RenderedMessage } from './render.js';
 import { createSocketReceiver } from './socket-receiver.js';
 
+const BOT_THREADS_KEPT = 10_000;
+
 export interface SlackAdapterDeps {
   config: SlackConfig;
   botToken: string;
@@ -41,6 +43,14 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
   const health: AdapterHealth = { connected: false, details: { mode: config.mode } };
   let host: ChannelContext | undefined;
   let app: App | undefined;
+  // Threads the bot has posted in (newest kept): a reply there is addressed to the bot.
+  const botThreads = new Set<string>();
+  const rememberThread = (channel: string, threadTs: string) => {
+    const key = `${channel}/${threadTs}`;
+    botThreads.delete(key);
+    botThreads.add(key);
+    if (botThreads.size > BOT_THREADS_KEPT) botThreads.delete(botThreads.values().next().value!);
+  };
 
   const http =
     config.mode === 'http'
@@ -146,6 +156,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
         slashCommand: config.slash_command,
         logger,
         postEphemeral: ephemeralSender((args) => client.chat.postEphemeral(args as never), logger),
+        inBotThread: (channel, threadTs) => botThreads.has(`${channel}/${threadTs}`),
       });
       try {
         await app.start();
@@ -176,6 +187,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
         }),
       );
       if (!result.ts) throw new ChannelDeliveryError('transient', 'chat.postMessage answered without a ts; retrying.');
+      if (message.address.threadId) rememberThread(message.address.conversationId, message.address.threadId);
       return { platformMessageId: result.ts };
     },
 

@@ -3,7 +3,8 @@
 // is the conversation, keyed by its parent's ts); a reply in a thread belongs to that thread's
 // conversation. The sender id is Slack's `user` field, qualified with its team
 // (`T…:U…`) when the user belongs to another workspace than the bot's (Slack Connect), so an
-// allowlisted `U…` of this workspace can never be matched by a stranger's id.
+// allowlisted `U…` of this workspace can never be matched by a stranger's id. A reply in a
+// thread the bot has answered in is addressed to it (it replies to the bot's messages).
 // Must never take an identity from message text, and never answer other bots or edits.
 import type { InboundMessage } from '../channel.js';
 import { slackTextToPlain } from './render.js';
@@ -34,8 +35,11 @@ function timeOf(ts: string): Date {
 
 const IGNORED_SUBTYPES_OK = new Set([undefined, 'thread_broadcast']);
 
-/** A `message` or `app_mention` event to an InboundMessage, or why not. */
-export function readEvent(event: Event, info: SlackWorkspaceInfo): ReadResult {
+/**
+ * A `message` or `app_mention` event to an InboundMessage, or why not. `inBotThread` says whether
+ * the bot has posted in a thread: a reply there is addressed to it without a new mention.
+ */
+export function readEvent(event: Event, info: SlackWorkspaceInfo, inBotThread: (channel: string, threadTs: string) => boolean = () => false): ReadResult {
   const type = event.type;
   const subtype = event.subtype as string | undefined;
   if (type !== 'message' && type !== 'app_mention') return { ok: false, reason: `event type ${String(type)} is not handled`, malformed: false };
@@ -60,7 +64,7 @@ export function readEvent(event: Event, info: SlackWorkspaceInfo): ReadResult {
     text,
     time: timeOf(ts),
     platformMessageId: ts,
-    addressedToBot: isDirect || type === 'app_mention',
+    addressedToBot: isDirect || type === 'app_mention' || (threadTs !== undefined && inBotThread(channel, threadTs)),
   };
   // A thread is its own conversation; in a channel a top-level message starts one (answered inside it).
   if (threadTs) message.threadId = threadTs;

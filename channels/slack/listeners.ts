@@ -23,6 +23,8 @@ export interface ListenerDeps {
   slashCommand: string;
   logger: ChannelLogger;
   postEphemeral: EphemeralSender;
+  /** Whether the bot has posted in this thread (replies there need no new mention). */
+  inBotThread(channel: string, threadTs: string): boolean;
 }
 
 type Obj = Record<string, unknown>;
@@ -39,7 +41,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   const { host, info, logger } = deps;
 
   const onEvent = async ({ event, body }: { event: unknown; body: unknown }) => {
-    const read = readEvent(obj(event) ?? {}, info);
+    const read = readEvent(obj(event) ?? {}, info, deps.inBotThread);
     if (!read.ok) {
       if (read.malformed) host.dropMalformed(read.reason, { event_id: str(obj(body)?.event_id) });
       return;

@@ -76,6 +76,21 @@ describe.each<SlackMode>(['socket', 'http'])('Slack channel (%s mode)', (mode) =
     expect(second.messages.some((m) => m.content.includes('first topic'))).toBe(false);
   });
 
+  it('answers a follow-up in a thread it answered in without a new mention; ignores chatter elsewhere', async () => {
+    const g = await start(mode);
+    const top = await g.slack.mention({ user: ALICE, channel: GENERAL, text: 'start a thread' });
+    await waitFor(() => g.slack.postedIn(GENERAL, top.ts)[0], 10_000, 'the first reply');
+    await g.slack.sendMessage({ user: ALICE, channel: GENERAL, text: 'and a follow-up', threadTs: top.ts });
+    await g.slack.sendMessage({ user: ALICE, channel: GENERAL, text: 'chatter in the channel' });
+    await g.slack.sendMessage({ user: ALICE, channel: GENERAL, text: 'chatter in another thread', threadTs: '1600000000.000001' });
+    await g.settle();
+    expect(g.slack.postedIn(GENERAL).map((m) => [m.threadTs, m.text])).toEqual([
+      [top.ts, expect.stringContaining('start a thread')],
+      [top.ts, expect.stringContaining('and a follow-up')],
+    ]);
+    expect(chatRequestsWith(g, 'chatter')).toBe(0);
+  });
+
   it('refuses a stranger (allowlist) without asking the model', async () => {
     const g = await start(mode);
     await g.slack.sendMessage({ user: MALLORY, channel: MALLORY_DM, text: 'let me in' });
