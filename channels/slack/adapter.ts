@@ -17,6 +17,7 @@ import type { SlackWorkspaceInfo } from './inbound.js';
 import { ephemeralSender, registerListeners } from './listeners.js';
 import { SLACK_TEXT_LIMIT, renderPrompt, toMrkdwn, type RenderedMessage } from './render.js';
 import { createSocketReceiver } from './socket-receiver.js';
+import { createUserNames } from './user-names.js';
 
 const BOT_THREADS_KEPT = 10_000;
 
@@ -41,6 +42,12 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
   const clientOptions = () => ({ slackApiUrl: config.api_url, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, timeout: 15_000 });
   const client = new webApi.WebClient(deps.botToken, { ...clientOptions(), logger: boltLogger });
   const health: AdapterHealth = { connected: false, details: { mode: config.mode } };
+  const names = createUserNames({
+    lookup: async (user) => {
+      const found = await client.users.info({ user });
+      return found.user?.profile?.display_name || found.user?.real_name || found.user?.name;
+    },
+  });
   let host: ChannelContext | undefined;
   let app: App | undefined;
   // Threads the bot has posted in (newest kept): a reply there is addressed to the bot.
@@ -157,6 +164,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
         logger,
         postEphemeral: ephemeralSender((args) => client.chat.postEphemeral(args as never), logger),
         inBotThread: (channel, threadTs) => botThreads.has(`${channel}/${threadTs}`),
+        nameOf: (user) => names.nameOf(user),
       });
       try {
         await app.start();

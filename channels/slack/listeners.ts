@@ -23,6 +23,8 @@ export interface ListenerDeps {
   slashCommand: string;
   logger: ChannelLogger;
   postEphemeral: EphemeralSender;
+  /** Display names for user ids (shown only, never an identity). */
+  nameOf(userId: string): Promise<string>;
   /** Whether the bot has posted in this thread (replies there need no new mention). */
   inBotThread(channel: string, threadTs: string): boolean;
 }
@@ -46,7 +48,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       if (read.malformed) host.dropMalformed(read.reason, { event_id: str(obj(body)?.event_id) });
       return;
     }
-    const result = await host.receive(read.message);
+    const message = read.message;
+    // Only for messages that may be admitted: chatter the host will ignore costs no lookup.
+    if (message.addressedToBot || message.chatType === 'direct') message.senderName = await deps.nameOf(str(obj(event)?.user) ?? message.senderId);
+    const result = await host.receive(message);
     if (result.status === 'refused' && result.reason !== 'not_addressed') logger.info({ reason: result.reason }, 'slack message refused');
   };
   app.event('message', onEvent);

@@ -57,6 +57,9 @@ describe.each<SlackMode>(['socket', 'http'])('Slack channel (%s mode)', (mode) =
     expect(retry.status).toBe(200);
     await g.settle();
     expect(chatRequestsWith(g, 'only once please')).toBe(1);
+    // The sender's display name came from users.info (once), for pairing lists and history.
+    expect(g.t.gateway.db.prepare('SELECT sender_name FROM channel_inbound').all()).toEqual([{ sender_name: 'alice' }]);
+    expect(g.slack.calls.filter((c) => c.method === 'users.info')).toHaveLength(1);
     expect(g.slack.postedIn(ALICE_DM).map((m) => m.text)).toEqual([expect.stringContaining('only once please')]);
   });
 

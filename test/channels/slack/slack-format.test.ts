@@ -9,6 +9,7 @@ import { parseSlashText } from '../../../channels/slack/commands.js';
 import { verificationFailure } from '../../../channels/slack/http-receiver.js';
 import { readEvent } from '../../../channels/slack/inbound.js';
 import { renderPrompt, slackTextToPlain, toMrkdwn } from '../../../channels/slack/render.js';
+import { createUserNames } from '../../../channels/slack/user-names.js';
 import type { ApprovalPrompt } from '../../../src/core/types.js';
 import { slackSignature } from '../../fakes/slack.js';
 
@@ -142,5 +143,27 @@ describe('channels.slack config', () => {
     expect(slackConfigSchema.safeParse({ mode: 'http', bot_token: '${env:B}' }).success).toBe(false);
     const ok = slackConfigSchema.parse({ bot_token: '${env:B}', app_token: 'vault:slack_app', api_url: 'http://127.0.0.1:9/api' });
     expect(ok).toMatchObject({ mode: 'socket', api_url: 'http://127.0.0.1:9/api/', events_path: '/slack/events', slash_command: '/securesphere', access: 'pairing' });
+  });
+});
+
+describe('user display names', () => {
+  it('looks a user up once, answers with the id when the lookup is slow, and never keeps control characters', async () => {
+    let release!: (name: string) => void;
+    const lookups: string[] = [];
+    const names = createUserNames({
+      waitMs: 20,
+      lookup: (user) => {
+        lookups.push(user);
+        return user === 'U0SLOW' ? new Promise<string>((r) => (release = r)) : Promise.resolve('ali\u0007ce\n');
+      },
+    });
+    expect(await names.nameOf('U0ALICE')).toBe('alice');
+    expect(await names.nameOf('U0ALICE')).toBe('alice');
+    expect(await names.nameOf('U0SLOW')).toBe('U0SLOW');
+    expect(await names.nameOf('U0SLOW')).toBe('U0SLOW');
+    release('slowpoke');
+    await new Promise((r) => setImmediate(r));
+    expect(await names.nameOf('U0SLOW')).toBe('slowpoke');
+    expect(lookups).toEqual(['U0ALICE', 'U0SLOW']);
   });
 });
