@@ -4,15 +4,16 @@
 // presser's Slack id; replies and prompt updates come back through deliver()/edit() from the
 // host's outbox, and Slack's 429 Retry-After reaches the outbox as a rate-limit error.
 // Every client made here (Bolt's, Socket Mode's, our own) uses the configured Web API base.
+// Loaded only when the Slack channel starts (lazy.ts), so a gateway without Slack never loads Bolt.
 // Slack SDK types never leave channels/slack/. Must never log a token or the signing secret.
-import { App, webApi } from '@slack/bolt';
-import type { FastifyInstance } from 'fastify';
+import { App, webApi, type Receiver } from '@slack/bolt';
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
-import { ChannelDeliveryError, type AdapterHealth, type ChannelAdapter, type ChannelContext, type ChannelLogger, type OutboundDelivery } from '../channel.js';
+import { ChannelDeliveryError, type AdapterHealth, type ChannelAdapter, type ChannelLogger, type OutboundDelivery } from '../channel.js';
 import { createBoltLogger } from './bolt-logger.js';
 import type { SlackConfig } from './config.js';
 import { describeSlackError, toDeliveryError } from './delivery-errors.js';
-import { createHttpReceiver } from './http-receiver.js';
+import { createDispatch } from './dispatch.js';
+import type { SlackEventsRoute } from './http-route.js';
 import type { SlackWorkspaceInfo } from './inbound.js';
 import { ephemeralSender, registerListeners } from './listeners.js';
 import { SLACK_TEXT_LIMIT, renderPrompt, toMrkdwn, type RenderedMessage } from './render.js';
@@ -26,8 +27,8 @@ export interface SlackAdapterDeps {
   botToken: string;
   /** Socket Mode's app-level token (xapp-…). */
   appToken?: string;
-  /** HTTP mode's signing secret. */
-  signingSecret?: string;
+  /** HTTP mode: the route on the gateway's server (registered before the adapter loads). */
+  eventsRoute?: SlackEventsRoute;
   logger: ChannelLogger;
   /** Tuning for tests: Socket Mode's pong timeout (also its reconnect delay). */
   socketPingTimeoutMs?: number;
@@ -48,7 +49,6 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
       return found.user?.profile?.display_name || found.user?.real_name || found.user?.name;
     },
   });
-  let host: ChannelContext | undefined;
   let app: App | undefined;
   // Threads the bot has posted in (newest kept): a reply there is addressed to the bot.
   const botThreads = new Set<string>();
@@ -59,16 +59,29 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
     if (botThreads.size > BOT_THREADS_KEPT) botThreads.delete(botThreads.values().next().value!);
   };
 
-  const http =
-    config.mode === 'http'
-      ? createHttpReceiver({
-          path: config.events_path,
-          signingSecret: requireSecret(deps.signingSecret, 'signing_secret'),
-          logger,
-          dropMalformed: (reason, details) => (host ? host.dropMalformed(reason, details) : logger.warn({ reason, ...details }, 'slack: dropped a malformed request')),
-          ...(deps.ackDeadlineMs ? { ackDeadlineMs: deps.ackDeadlineMs } : {}),
-        })
-      : undefined;
+  // HTTP mode: a Bolt receiver that only holds the App; the gateway's route feeds it.
+  const http = deps.eventsRoute
+    ? (() => {
+        let boltApp: App | undefined;
+        const route = deps.eventsRoute;
+        const dispatch = createDispatch({ app: () => boltApp, logger, ...(deps.ackDeadlineMs ? { ackDeadlineMs: deps.ackDeadlineMs } : {}) });
+        const receiver: Receiver = {
+          init(a: App) {
+            boltApp = a;
+            route.attach(dispatch);
+          },
+          async start() {},
+          async stop() {},
+        };
+        return {
+          receiver,
+          detach() {
+            route.attach(undefined);
+            boltApp = undefined;
+          },
+        };
+      })()
+    : undefined;
 
   function requireSecret(value: string | undefined, key: string): string {
     if (value) return value;
@@ -125,7 +138,6 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
     limits: { maxTextLength: SLACK_TEXT_LIMIT, supportsEdit: true },
 
     async start(ctx) {
-      host = ctx;
       await stopApp();
       const info = await whoAmI().catch((err: unknown) => {
         health.lastError = err instanceof Error ? err.message : 'start failed';
@@ -205,9 +217,5 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
     },
 
     health: () => ({ ...health, ...(health.details ? { details: { ...health.details } } : {}) }),
-
-    registerRoutes(fastify: FastifyInstance) {
-      http?.registerRoute(fastify);
-    },
   };
 }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { slackConfigSchema } from '../../../channels/slack/config.js';
 import { parseSlashText } from '../../../channels/slack/commands.js';
-import { verificationFailure } from '../../../channels/slack/http-receiver.js';
+import { verificationFailure } from '../../../channels/slack/http-route.js';
 import { readEvent } from '../../../channels/slack/inbound.js';
 import { renderPrompt, slackTextToPlain, toMrkdwn } from '../../../channels/slack/render.js';
 import { createUserNames } from '../../../channels/slack/user-names.js';

@@ -1,32 +1,31 @@
 // HTTP mode on the gateway's own Fastify server: `POST /slack/events` (configurable) takes the
 // Events API (JSON), interactivity (form-encoded `payload=`) and slash commands (form fields).
 // Every request is verified before anything else: `X-Slack-Signature` (`v0=` HMAC-SHA256 of
-// `v0:<timestamp>:<raw body>` with the signing secret, compared in constant time by Bolt's
-// verifySlackRequest) and `X-Slack-Request-Timestamp` no more than 5 minutes from now. The
-// `url_verification` challenge is answered; everything else goes through dispatch.ts into
-// Bolt, and the response is the acknowledgement. Must never parse or store an unverified body.
-import { verifySlackRequest, type App, type Receiver } from '@slack/bolt';
+// `v0:<timestamp>:<raw body>` with the signing secret, compared in constant time) and
+// `X-Slack-Request-Timestamp` no more than 5 minutes from now. The `url_verification` challenge
+// is answered; everything else goes to the dispatcher the running adapter attached (Bolt's
+// App.processEvent), and the response is the acknowledgement; with none attached it is 503 and
+// Slack retries. Free of Slack SDK imports, so the route exists before Bolt is loaded.
+// Must never parse or store an unverified body.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChannelLogger } from '../channel.js';
-import { createDispatch, type Dispatch } from './dispatch.js';
+import type { Dispatch } from './dispatch.js';
 
 const MAX_SKEW_SECONDS = 5 * 60;
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
-export interface HttpReceiverDeps {
+export interface SlackEventsRouteDeps {
   path: string;
   signingSecret: string;
   logger: ChannelLogger;
   dropMalformed(reason: string, details?: Record<string, unknown>): void;
-  ackDeadlineMs?: number;
 }
 
-export interface HttpReceiver {
-  /** The Bolt receiver given to the App (start/stop do nothing: the gateway's server listens). */
-  receiver: Receiver;
-  registerRoute(app: FastifyInstance): void;
-  /** Stops dispatching (requests answer 503, so Slack retries them later). */
-  detach(): void;
+export interface SlackEventsRoute {
+  register(app: FastifyInstance): void;
+  /** The running adapter's dispatcher; undefined while stopped (requests answer 503). */
+  attach(dispatch: Dispatch | undefined): void;
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {
@@ -39,12 +38,9 @@ export function verificationFailure(rawBody: string, signature: string | undefin
   if (!signature || !timestamp || !/^\d{1,12}$/.test(timestamp)) return 'missing or malformed signature headers';
   const skew = Math.abs(Math.floor(nowMs / 1000) - Number(timestamp));
   if (skew > MAX_SKEW_SECONDS) return 'timestamp more than 5 minutes from now (a replay?)';
-  try {
-    verifySlackRequest({ signingSecret, body: rawBody, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': Number(timestamp) }, nowMilliseconds: nowMs });
-    return undefined;
-  } catch {
-    return 'signature mismatch';
-  }
+  const expected = Buffer.from(`v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`);
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected) ? undefined : 'signature mismatch';
 }
 
 function parseBody(rawBody: string, contentType: string): Record<string, unknown> {
@@ -63,9 +59,8 @@ function parseBody(rawBody: string, contentType: string): Record<string, unknown
   return Object.fromEntries(form);
 }
 
-export function createHttpReceiver(deps: HttpReceiverDeps): HttpReceiver {
-  let app: App | undefined;
-  const dispatch: Dispatch = createDispatch({ app: () => app, logger: deps.logger, ...(deps.ackDeadlineMs ? { ackDeadlineMs: deps.ackDeadlineMs } : {}) });
+export function createSlackEventsRoute(deps: SlackEventsRouteDeps): SlackEventsRoute {
+  let current: Dispatch | undefined;
 
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const rawBody = typeof request.body === 'string' ? request.body : '';
@@ -86,29 +81,24 @@ export function createHttpReceiver(deps: HttpReceiverDeps): HttpReceiver {
     if (body.type === 'url_verification') return reply.code(200).send({ challenge: typeof body.challenge === 'string' ? body.challenge : '' });
     const retryHeader = header(request, 'x-slack-retry-num');
     const retryReason = header(request, 'x-slack-retry-reason');
+    const dispatch = current;
+    if (!dispatch) return reply.code(503).send({ error: 'the Slack channel is not running; retry' });
     const decision = await dispatch({ body, ...(retryHeader && /^\d+$/.test(retryHeader) ? { retryNum: Number(retryHeader) } : {}), ...(retryReason ? { retryReason } : {}) });
-    if (!decision.ok) return reply.code(app ? 500 : 503).send({ error: 'not processed; retry' });
+    if (!decision.ok) return reply.code(500).send({ error: 'not processed; retry' });
     if (decision.response === undefined) return reply.code(200).send('');
     return reply.code(200).send(decision.response);
   }
 
   return {
-    receiver: {
-      init(boltApp: App) {
-        app = boltApp;
-      },
-      async start() {},
-      async stop() {},
-    },
-    registerRoute(fastify) {
+    register(fastify) {
       void fastify.register(async (scope) => {
         scope.removeAllContentTypeParsers();
         scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_req, body, done) => done(null, body));
         scope.post(deps.path, handle);
       });
     },
-    detach() {
-      app = undefined;
+    attach(dispatch) {
+      current = dispatch;
     },
   };
 }
