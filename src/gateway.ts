@@ -44,6 +44,7 @@ import { startSkillEgress, type SkillEgressOptions } from './security/skill-egre
 import { loadSkills, type SkillLoadError } from './skills/loader.js';
 import type { Skill } from './skills/skill.js';
 import { ActionStore } from './store/actions.js';
+import { ApiTokenStore } from './store/api-tokens.js';
 import { ApprovalStore } from './store/approvals.js';
 import { ConversationStore } from './store/conversations.js';
 import { openDatabase, type Db } from './store/database.js';
@@ -208,7 +209,6 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     rateLimiter,
     audit,
     logger: logger.child({ module: 'channels' }),
-    trusted: (identity) => config.policy.admins.includes(identity) || config.policy.approvers.includes(identity),
     ...(options.channels ? { extraChannels: options.channels } : {}),
     ...(options.outboxRetry ? { outboxRetry: options.outboxRetry } : {}),
     ...(options.channelStartRetry ? { startRetry: options.channelStartRetry } : {}),
@@ -222,7 +222,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
 
   const handleInbound = createInboundHandler(orchestrator, approvals, outbound);
   const routes: RouteGroup[] = [
-    messageRoutes(handleInbound),
+    messageRoutes(handleInbound, (id) => conversations.channelOf(id)),
     actionRoutes(orchestrator, actions),
     conversationRoutes(conversations),
     approvalRoutes(approvals),
@@ -233,6 +233,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
   ];
   const app = createApiApp({
     token: apiToken,
+    tokens: new ApiTokenStore(db),
     bodyLimitBytes: config.server.body_limit_bytes,
     logger,
     authLimiter: rateLimiter.authFailureLimiter,

@@ -15,6 +15,7 @@ import { registerPairingCommands } from './commands/pairing.js';
 import { registerSkillCommands } from './commands/skills.js';
 import { registerSandboxCommands } from './commands/sandbox.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerTokenCommands } from './commands/tokens.js';
 import { registerVaultCommands } from './commands/vault.js';
 import { loadConfigFor } from './global-options.js';
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerVaultCommands(program);
   registerAuditCommands(program);
   registerPairingCommands(program);
+  registerTokenCommands(program);
   registerGuardCommands(program, (threshold) =>
     createInjectionDetector({ threshold: threshold ?? loadConfigFor(program).config.security.injection.threshold }),
   );

@@ -7,6 +7,7 @@ import { localApprovalsBackend } from '../../src/cli/commands/approvals.js';
 import { createApprovalService } from '../../src/policy/approval-service.js';
 import { createAuditChain } from '../../src/security/audit-chain.js';
 import { ActionStore } from '../../src/store/actions.js';
+import { ApiTokenStore } from '../../src/store/api-tokens.js';
 import { openDatabase } from '../../src/store/database.js';
 import { turns, type FakeChatRequest } from '../fakes/ollama-server.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -171,6 +172,19 @@ describe('approvals end to end', () => {
     expect(actionOf(t, id)).toMatchObject({ runs: 1, action: { status: 'succeeded' } });
   });
 
+  it('policy.identities links accounts: an admin listed by another account decides a critical step from this channel', async () => {
+    const { t, channel } = await start({ admins: ['telegram:900'], identities: { rosa: ['telegram:900', 'chat:rosa'] } });
+    scriptToolThenAnswer(t, 'calc_nuke', { target: 'workspace' });
+    await channel.type('alice', 'nuke the workspace');
+    const id = channel.prompts().at(-1)!.approval!.approvalId;
+    // An unlinked account with the same user name elsewhere gets nothing.
+    await expect(channel.type('telegram-900', `/approve ${id}`)).rejects.toMatchObject({ code: 'SS_ERR_APPROVAL_NOT_ALLOWED' });
+    await channel.type('rosa', `/approve ${id}`);
+    await settle(t);
+    expect(actionOf(t, id)).toMatchObject({ runs: 1, action: { status: 'succeeded' } });
+    expect(t.gateway.approvals.get(id)!.decidedBy).toBe('chat:rosa');
+  });
+
   it('arguments changed after the request: the approval does not carry over, a new one is asked for', async () => {
     const { t, channel } = await start();
     const first = await askForWipe(t, channel, 'alice', 'tmp');
@@ -280,8 +294,8 @@ describe('nothing but the approval path approves', () => {
     expect(t.gateway.approvals.get(id)!.status).toBe('pending');
     expect(actionOf(t, id)).toMatchObject({ runs: 0, action: { status: 'awaiting_approval' } });
     expect(auditTypes(t)).not.toContain('approval-granted');
-    // The approval path itself still works.
-    expect((await t.api('POST', `/api/approvals/${id}/approve`, { approver: 'chat:bob' })).status).toBe(200);
+    // The approval path itself still works, for a token whose identity may decide (alice asked).
+    expect((await t.api('POST', `/api/approvals/${id}/approve`, {}, new ApiTokenStore(t.gateway.db).create({ name: 'alice' }).token)).status).toBe(200);
   });
 });
 
@@ -298,7 +312,7 @@ async function approveOffline(dataDir: string, approvalId: string, approver: str
       actions: new ActionStore(db),
       audit: createAuditChain({ db, signingKeyPath: join(dataDir, 'keys', 'audit-signing.key'), checkpointEvery: 100 }),
       outbound: new RecordingOutbound(),
-      config: { approvers: ['chat:bob'], admins: ['chat:root'], overrides: [], approval_ttl_ms: 600_000 },
+      config: { approvers: ['chat:bob'], admins: ['chat:root'], identities: {}, admin_chats: {}, overrides: [], approval_ttl_ms: 600_000 },
       onDecided: () => {},
     });
     const backend = localApprovalsBackend(service);
