@@ -4,15 +4,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { turns } from '../../fakes/ollama-server.js';
 import { waitFor } from '../../fakes/slack.js';
-import { ALICE, ALICE_DM, BOB, GENERAL, MALLORY, MALLORY_DM, startSlackGateway, type SlackGateway, type SlackMode } from './slack-gateway.js';
+import { ALICE, ALICE_DM, BOB, BOB_DM, GENERAL, MALLORY, MALLORY_DM, startSlackGateway, type SlackGateway, type SlackMode } from './slack-gateway.js';
 
 const running: SlackGateway[] = [];
 afterEach(async () => {
   while (running.length) await running.pop()!.close();
 });
 
-async function start(mode: SlackMode, section: Record<string, unknown> = {}): Promise<SlackGateway> {
-  const g = await startSlackGateway({ mode, section });
+async function start(mode: SlackMode, section: Record<string, unknown> = {}, config: Record<string, unknown> = {}): Promise<SlackGateway> {
+  const g = await startSlackGateway({ mode, section, config });
   running.push(g);
   return g;
 }
@@ -130,5 +130,22 @@ describe.each<SlackMode>(['socket', 'http'])('Slack channel (%s mode)', (mode) =
     expect(prompt.blocks!.some((b) => (b as { type: string }).type === 'actions')).toBe(false);
     expect(JSON.stringify(prompt.blocks)).toContain(`Approved* by <@${BOB}>`);
     await waitFor(() => g.slack.postedIn(GENERAL).some((m) => m.text === 'wiped'), 10_000, 'the reply after approval');
+  });
+
+  it('shows a critical step to the admin in their own DM too; the admin decides there and both copies are updated', async () => {
+    const g = await start(mode, {}, { policy: { approvers: [], admins: [`slack:${BOB}`], admin_chats: { [`slack:${BOB}`]: { channel: 'slack', conversation: BOB_DM } } } });
+    g.t.fake.enqueue(turns.toolCall('calc_nuke', { target: 'everything' }), turns.text('nuked'));
+    const asked = await g.slack.mention({ user: ALICE, channel: GENERAL, text: 'nuke it' });
+    await g.settle();
+    const inThread = g.slack.postedIn(GENERAL, asked.ts).find((m) => m.blocks)!;
+    const inDm = g.slack.postedIn(BOB_DM).find((m) => m.blocks)!;
+    expect(inThread).toBeDefined();
+    expect(inDm).toBeDefined();
+    await g.slack.click({ user: ALICE, message: inThread, actionId: 'ss_approve' });
+    await waitFor(() => g.slack.ephemerals.find((e) => e.user === ALICE), 10_000, 'the refusal');
+    await g.slack.click({ user: BOB, message: inDm, actionId: 'ss_approve' });
+    await waitFor(() => inThread.updates.length > 0 && inDm.updates.length > 0, 10_000, 'both copies updated');
+    for (const copy of [inThread, inDm]) expect(JSON.stringify(copy.blocks)).toContain(`Approved* by <@${BOB}>`);
+    await waitFor(() => g.slack.postedIn(GENERAL, asked.ts).some((m) => m.text === 'nuked'), 10_000, 'the reply in the thread');
   });
 });

@@ -10,6 +10,7 @@ export const MALLORY = 'U0MALLORY';
 export const GENERAL = 'C0GENERAL';
 export const ALICE_DM = 'D0ALICE';
 export const MALLORY_DM = 'D0MALLORY';
+export const BOB_DM = 'D0BOB';
 
 export type SlackMode = 'socket' | 'http';
 
@@ -43,6 +44,7 @@ export async function startFakeWorkspace(): Promise<FakeSlack> {
   slack.addChannel({ id: GENERAL, name: 'general', isIm: false });
   slack.addChannel({ id: ALICE_DM, name: 'alice', isIm: true });
   slack.addChannel({ id: MALLORY_DM, name: 'mallory', isIm: true });
+  slack.addChannel({ id: BOB_DM, name: 'bob', isIm: true });
   return slack;
 }
 
