@@ -12,8 +12,8 @@ afterEach(async () => {
   while (running.length) await running.pop()!.close();
 });
 
-async function start(mode: SlackMode, section: Record<string, unknown> = {}, waitRunning = true): Promise<SlackGateway> {
-  const g = await startSlackGateway({ mode, section, waitRunning, env: { SLACK_WRONG_TOKEN: 'xoxb-revoked-token', SLACK_WRONG_APP_TOKEN: 'xapp-1-revoked-token' } });
+async function start(mode: SlackMode, section: Record<string, unknown> = {}, waitRunning = true, config: Record<string, unknown> = {}): Promise<SlackGateway> {
+  const g = await startSlackGateway({ mode, section, waitRunning, config, env: { SLACK_WRONG_TOKEN: 'xoxb-revoked-token', SLACK_WRONG_APP_TOKEN: 'xapp-1-revoked-token' } });
   running.push(g);
   return g;
 }
@@ -70,7 +70,8 @@ describe('Slack HTTP mode: request verification', () => {
 
 describe('Slack Socket Mode: reconnects', () => {
   it('loses nothing and repeats nothing across a refresh and a hard drop mid-conversation', async () => {
-    const g = await start('socket');
+    // Each reconnect waits Socket Mode's 5 s; the first turn's model is held across one of them.
+    const g = await start('socket', {}, true, { provider: { timeout_ms: 60_000 } });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     g.t.fake.enqueue(async () => {
