@@ -57,6 +57,9 @@ describe('Slack HTTP mode: request verification', () => {
       body: '{not json',
     });
     expect(res.status).toBe(401);
+    // Slack's SSL check of a slash command URL is unsigned and carries nothing: 200, no dispatch.
+    const sslCheck = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'ssl_check=1&token=legacy' });
+    expect(sslCheck.status).toBe(200);
     const signedGarbage = await postSigned(url, 'events_api', { event: 'not an object' } as never, { signingSecret: g.slack.signingSecret });
     expect(signedGarbage.status).toBe(200);
     const noUser = g.slack.build.message({ user: ALICE, channel: ALICE_DM, text: 'x' }).payload;
