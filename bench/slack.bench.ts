@@ -122,7 +122,11 @@ async function benchMode(mode: 'socket' | 'http'): Promise<{ api: Run; slack: Ru
     if (res.status !== 200 || body.status !== 'completed') throw new Error(`unexpected answer ${res.status} ${JSON.stringify(body)}`);
   });
   const viaSlack = await measure(async (c, i) => {
-    const replied = new Promise<void>((resolve) => waiting.set(channels[c]!, resolve));
+    let timer: NodeJS.Timeout | undefined;
+    const replied = new Promise<void>((resolve, reject) => {
+      waiting.set(channels[c]!, resolve);
+      timer = setTimeout(() => reject(new Error(`no reply in ${channels[c]} within 30 s`)), 30_000);
+    }).finally(() => clearTimeout(timer));
     const acked = await slack.sendMessage({ user: users[c]!, channel: channels[c]!, text: `hello ${i}` });
     if (acked.status !== 200) throw new Error(`slack event answered ${acked.status}`);
     await replied;
