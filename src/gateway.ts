@@ -209,6 +209,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     rateLimiter,
     audit,
     logger: logger.child({ module: 'channels' }),
+    redact: (text) => redactor.redact(text),
     ...(options.channels ? { extraChannels: options.channels } : {}),
     ...(options.outboxRetry ? { outboxRetry: options.outboxRetry } : {}),
     ...(options.channelStartRetry ? { startRetry: options.channelStartRetry } : {}),

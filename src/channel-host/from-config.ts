@@ -46,6 +46,7 @@ export interface ChannelHostOptions {
   logger: ChannelLogger;
   extraChannels?: readonly ExtraChannel[];
   definitions?: readonly ChannelDefinition<unknown>[];
+  redact?: (text: string) => string;
   outboxRetry?: RetryPolicy;
   startRetry?: RetryPolicy;
 }
@@ -69,6 +70,7 @@ export function createChannelHostFromConfig(options: ChannelHostOptions): Channe
     rateLimiter: options.rateLimiter,
     audit: options.audit,
     logger,
+    ...(options.redact ? { redact: options.redact } : {}),
   });
   const sections = config.channels as Readonly<Record<string, unknown>>;
   const configured = hostedChannelsFromConfig(options.definitions ?? CHANNEL_DEFINITIONS, sections, (definition, section) =>

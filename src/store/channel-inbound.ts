@@ -35,6 +35,7 @@ export class ChannelInboundStore {
   private readonly selectSeen;
   private readonly markDoneStmt;
   private readonly selectQueued;
+  private readonly pruneStmt;
 
   constructor(db: Db) {
     this.insert = db.prepare(
@@ -43,7 +44,9 @@ export class ChannelInboundStore {
        ON CONFLICT DO NOTHING`,
     );
     this.selectSeen = db.prepare('SELECT 1 FROM channel_inbound WHERE channel = ? AND platform_conversation_id = ? AND platform_message_id = ?');
-    this.markDoneStmt = db.prepare("UPDATE channel_inbound SET state = 'done' WHERE seq = ?");
+    // Done rows keep only what recognises a redelivery: the text lives in messages (or nowhere).
+    this.markDoneStmt = db.prepare("UPDATE channel_inbound SET state = 'done', text = '' WHERE seq = ?");
+    this.pruneStmt = db.prepare("DELETE FROM channel_inbound WHERE state = 'done' AND received_at < ?");
     this.selectQueued = db.prepare("SELECT * FROM channel_inbound WHERE state = 'queued' ORDER BY seq");
   }
 
@@ -71,6 +74,11 @@ export class ChannelInboundStore {
 
   markDone(seq: number): void {
     this.markDoneStmt.run(seq);
+  }
+
+  /** Forgets processed rows received before `before`; returns how many. */
+  prune(before: number): number {
+    return this.pruneStmt.run(before).changes;
   }
 
   /** Admitted but not processed (the gateway stopped in between), oldest first. */

@@ -54,6 +54,14 @@ describe('approval routing', () => {
     expect(t.gateway.approvals.get(id)).toMatchObject({ status: 'approved', decidedBy: 'beta:boss' });
   });
 
+  it('an admin-only step asked for through the HTTP API also reaches the admin chat', async () => {
+    const { t, ops } = await start();
+    t.fake.enqueue(turns.toolCall('calc_nuke', { target: 'workspace' }));
+    const asked = await t.api('POST', '/api/messages', { conversation_id: 'api-conv', text: 'nuke it' });
+    expect(asked.body.status).toBe('awaiting_approval');
+    await expect.poll(() => prompts(ops, 'boss-dm').map((m) => m.approval!.approvalId)).toEqual([asked.body.pending_approvals[0].id]);
+  });
+
   it('a step the requester may approve stays in the requester\'s chat', async () => {
     const { t, chat, ops } = await start();
     t.fake.enqueue(turns.toolCall('calc_wipe', { target: 'tmp' }), turns.text('wiped'));
