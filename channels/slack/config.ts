@@ -4,10 +4,7 @@
 // access keys every channel shares. Must never hold a resolved secret: the tokens and the
 // signing secret are references, resolved by the definition when the adapter is built.
 import { z } from 'zod';
-import { channelAccessSchema } from '../access-config.js';
-import { isSecretRef } from '../../src/config/secret-ref.js';
-
-const secretRef = z.string().refine(isSecretRef, 'must be a secret reference like ${env:NAME} or vault:NAME, never the value itself');
+import { channelAccessSchema, secretReference as secretRef } from '../access-config.js';
 
 export const slackConfigSchema = channelAccessSchema
   .extend({
