@@ -55,7 +55,8 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
         .then(
           () => settle({ ok: true }),
           (err: unknown) => {
-            deps.logger.warn({ err: err instanceof Error ? err.message : 'unknown', type: envelope.body.type }, 'slack: processing failed; Slack will retry');
+            const what = isEventCallback ? 'slack: processing failed; Slack will retry' : 'slack: handling a press or command failed after it was acknowledged';
+            deps.logger.warn({ err: err instanceof Error ? err.message : 'unknown', type: envelope.body.type }, what);
             settle(isEventCallback ? { ok: false } : { ok: true });
           },
         );
