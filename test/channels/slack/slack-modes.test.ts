@@ -143,6 +143,15 @@ describe('Slack channel start-up', () => {
     expect((await g.t.api('GET', '/api/approvals')).status).toBe(200);
   });
 
+  it('HTTP mode answers 503 while the channel is not running, so Slack retries later; nothing is stored', async () => {
+    const g = await start('http', { bot_token: '${env:SLACK_WRONG_TOKEN}' }, false);
+    await waitFor(() => g.health()?.state === 'failed', 10_000, 'the failed state');
+    const { payload } = g.slack.build.message({ user: ALICE, channel: ALICE_DM, text: 'too early' });
+    const res = await postSigned(`${g.t.url}/slack/events`, 'events_api', payload, { signingSecret: g.slack.signingSecret });
+    expect(res.status).toBe(503);
+    expect(storedInbound(g)).toBe(0);
+  });
+
   it('reports a refused app token (Socket Mode) in health and retries', async () => {
     const g = await start('socket', { app_token: '${env:SLACK_WRONG_APP_TOKEN}' }, false);
     await waitFor(() => g.health()?.state === 'failed', 10_000, 'the failed state');
