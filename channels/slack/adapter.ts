@@ -177,6 +177,16 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
         postEphemeral: ephemeralSender((args) => client.chat.postEphemeral(args as never), logger),
         inBotThread: (channel, threadTs) => botThreads.has(`${channel}/${threadTs}`),
         nameOf: (user) => names.nameOf(user),
+        // Asked before a slash command is acknowledged: Slack's answer or "don't know" within 800 ms.
+        isMember: (channel) => {
+          let timer: NodeJS.Timeout | undefined;
+          const unknown = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 800)));
+          const asked = client.conversations
+            .info({ channel })
+            .then((found) => found.channel?.is_member)
+            .catch((err: unknown) => void logger.debug({ err: describeSlackError(err) }, 'slack: conversations.info failed'));
+          return Promise.race([asked, unknown]).finally(() => clearTimeout(timer));
+        },
       });
       try {
         await app.start();

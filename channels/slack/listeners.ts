@@ -23,6 +23,8 @@ export interface ListenerDeps {
   slashCommand: string;
   logger: ChannelLogger;
   postEphemeral: EphemeralSender;
+  /** Whether the bot is in a channel (conversations.info); undefined when Slack cannot say. */
+  isMember(channel: string): Promise<boolean | undefined>;
   /** Display names for user ids (shown only, never an identity). */
   nameOf(userId: string): Promise<string>;
   /** Whether the bot has posted in this thread (replies there need no new mention). */
@@ -103,6 +105,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       if (request.kind === 'new') {
         await host.resetConversation(address, senderId);
         return await reply('Started a new conversation here. Earlier messages, grants and files no longer apply.');
+      }
+      // The answer is posted in the channel: asking where the bot is not a member would lose it.
+      if (!channel.startsWith('D') && (await deps.isMember(channel)) === false) {
+        return await reply(`Invite the app to this channel first (/invite the bot), or ask it in a direct message.`);
       }
       const result = await host.receive({
         ...address,

@@ -17,6 +17,8 @@ export interface FakeSlackChannel {
   /** A direct-message channel (ids starting with D). */
   isIm: boolean;
   isPrivate?: boolean;
+  /** Whether the bot is in it (default true); chat.postMessage answers not_in_channel otherwise. */
+  isMember?: boolean;
 }
 
 export interface BotMessage {
@@ -112,6 +114,7 @@ export function createSlackWorkspace(options: SlackWorkspaceOptions = {}) {
     'auth.test': () => ({ url: `https://fake-${team.id.toLowerCase()}.slack.com/`, team: team.name, user: 'securesphere', team_id: team.id, user_id: bot.userId, bot_id: bot.botId, is_enterprise_install: false }),
     'chat.postMessage': (params) => {
       const channel = channelOf(params);
+      if (channel.isMember === false) throw new SlackApiError('not_in_channel');
       const blocks = blocksOf(params);
       const text = textOf(params, blocks);
       const threadTs = str(params, 'thread_ts');
@@ -150,7 +153,7 @@ export function createSlackWorkspace(options: SlackWorkspaceOptions = {}) {
     },
     'conversations.info': (params) => {
       const channel = channelOf(params);
-      return { channel: { id: channel.id, name: channel.name, is_im: channel.isIm, is_channel: !channel.isIm && !channel.isPrivate, is_group: channel.isPrivate ?? false, is_private: channel.isPrivate ?? channel.isIm, is_member: true } };
+      return { channel: { id: channel.id, name: channel.name, is_im: channel.isIm, is_channel: !channel.isIm && !channel.isPrivate, is_group: channel.isPrivate ?? false, is_private: channel.isPrivate ?? channel.isIm, is_member: channel.isMember ?? true } };
     },
   };
 

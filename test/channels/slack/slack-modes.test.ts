@@ -119,6 +119,18 @@ describe.each<SlackMode>(['socket', 'http'])('Slack slash command and delivery (
     expect(g.t.fake.chatRequests.at(-1)!.messages.some((m) => m.content.includes('2+2'))).toBe(false);
   });
 
+  it('asks to be invited before taking /securesphere ask in a channel the bot is not in', async () => {
+    const g = await start(mode);
+    g.slack.addChannel({ id: 'C0ELSEWHERE', name: 'elsewhere', isIm: false, isMember: false });
+    const ask = await g.slack.slash({ user: ALICE, channel: 'C0ELSEWHERE', text: 'ask anything' });
+    expect(ask.response).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('/invite') });
+    const inGeneral = await g.slack.slash({ user: ALICE, channel: GENERAL, text: 'ask in general' });
+    expect(inGeneral.response).toMatchObject({ text: expect.stringContaining('Asked') });
+    await waitFor(() => g.slack.postedIn(GENERAL)[0], 10_000, 'the answer in general');
+    await g.settle();
+    expect(g.t.fake.chatRequests.filter((r) => r.messages.at(-1)?.content.includes('anything'))).toHaveLength(0);
+  });
+
   it('waits as long as a 429 Retry-After asks, then delivers once; model text is escaped for mrkdwn', async () => {
     const g = await start(mode);
     g.t.fake.enqueue(turns.text('x < y & **bold** <!channel> `a<b`'));
