@@ -30,10 +30,6 @@ export interface SlackAdapterDeps {
   /** HTTP mode: the route on the gateway's server (registered before the adapter loads). */
   eventsRoute?: SlackEventsRoute;
   logger: ChannelLogger;
-  /** Tuning for tests: Socket Mode's pong timeout (also its reconnect delay). */
-  socketPingTimeoutMs?: number;
-  /** Tuning for tests: acknowledge anyway after this long. */
-  ackDeadlineMs?: number;
 }
 
 export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
@@ -64,7 +60,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
     ? (() => {
         let boltApp: App | undefined;
         const route = deps.eventsRoute;
-        const dispatch = createDispatch({ app: () => boltApp, logger, ...(deps.ackDeadlineMs ? { ackDeadlineMs: deps.ackDeadlineMs } : {}) });
+        const dispatch = createDispatch({ app: () => boltApp, logger });
         const receiver: Receiver = {
           init(a: App) {
             boltApp = a;
@@ -150,8 +146,6 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
           apiUrl: config.api_url,
           logger,
           boltLogger,
-          ...(deps.socketPingTimeoutMs ? { clientPingTimeoutMs: deps.socketPingTimeoutMs } : {}),
-          ...(deps.ackDeadlineMs ? { ackDeadlineMs: deps.ackDeadlineMs } : {}),
           onLink(connected, lastError) {
             health.connected = connected;
             if (lastError) health.lastError = lastError;

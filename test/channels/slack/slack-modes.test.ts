@@ -73,7 +73,7 @@ describe('Slack HTTP mode: request verification', () => {
 
 describe('Slack Socket Mode: reconnects', () => {
   it('loses nothing and repeats nothing across a refresh and a hard drop mid-conversation', async () => {
-    // Each reconnect waits Socket Mode's 5 s; the first turn's model is held across one of them.
+    // The first turn's model is held across a reconnect; a loaded machine must not time it out.
     const g = await start('socket', {}, true, { provider: { timeout_ms: 60_000 } });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -98,6 +98,35 @@ describe('Slack Socket Mode: reconnects', () => {
     expect(g.t.fake.chatRequests.filter((r) => r.messages.at(-1)?.content.includes('three'))).toHaveLength(1);
     expect(g.health()).toMatchObject({ state: 'running', connected: true });
   });
+});
+
+describe('Slack Socket Mode: Slack down while the socket drops', () => {
+  it('keeps trying to reconnect until Slack is back, then takes messages again', async () => {
+    const g = await start('socket');
+    g.slack.down();
+    g.slack.socket.dropAll();
+    await waitFor(() => g.slack.calls.some((c) => c.method === 'apps.connections.open' && c.status === 503), 20_000, 'a failed reconnect');
+    expect(g.health()).toMatchObject({ connected: false });
+    g.slack.up();
+    await waitFor(() => g.slack.socket.connected(), 30_000, 'the socket back');
+    await g.slack.sendMessage({ user: ALICE, channel: ALICE_DM, text: 'after the outage' });
+    await waitFor(() => g.slack.postedIn(ALICE_DM)[0], 10_000, 'the reply');
+    expect(g.health()).toMatchObject({ state: 'running', connected: true });
+  }, 60_000);
+
+  it('survives the app token being refused on reconnect (reported, retried), and reconnects once it is valid again', async () => {
+    const g = await start('socket');
+    const valid = g.slack.bot.appToken;
+    g.slack.bot.appToken = 'xapp-1-rotated';
+    g.slack.socket.dropAll();
+    await waitFor(() => g.slack.calls.some((c) => c.method === 'apps.connections.open' && c.error === 'invalid_auth'), 20_000, 'a refused reconnect');
+    await waitFor(() => /invalid_auth/.test(g.health()?.lastError ?? ''), 10_000, 'the error in health');
+    expect(g.health()).toMatchObject({ connected: false });
+    g.slack.bot.appToken = valid;
+    await waitFor(() => g.slack.socket.connected(), 30_000, 'the socket back');
+    await g.slack.sendMessage({ user: ALICE, channel: ALICE_DM, text: 'after the rotation' });
+    await waitFor(() => g.slack.postedIn(ALICE_DM)[0], 10_000, 'the reply');
+  }, 60_000);
 });
 
 describe.each<SlackMode>(['socket', 'http'])('Slack slash command and delivery (%s mode)', (mode) => {
