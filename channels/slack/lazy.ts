@@ -54,8 +54,8 @@ export function createLazySlackAdapter(deps: LazySlackAdapterDeps): ChannelAdapt
     async stop() {
       await real?.stop();
     },
-    deliver: (message) => running().deliver(message),
-    edit: (platformMessageId, message) => running().edit(platformMessageId, message),
+    deliver: async (message) => running().deliver(message),
+    edit: async (platformMessageId, message) => running().edit(platformMessageId, message),
     health: () => real?.health() ?? { connected: false, details: { mode: config.mode } },
     registerRoutes(fastify: FastifyInstance) {
       route?.register(fastify);
