@@ -49,6 +49,9 @@ import { ApprovalStore } from './store/approvals.js';
 import { ConversationStore } from './store/conversations.js';
 import { openDatabase, type Db } from './store/database.js';
 
+/** How long requests in flight may take to finish when the gateway closes. */
+const SHUTDOWN_GRACE_MS = 2000;
+
 export interface GatewayOptions {
   config: Readonly<Config>;
   env?: Readonly<Record<string, string | undefined>>;
@@ -285,8 +288,14 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
       return app.listen({ host: config.server.host, port: config.server.port });
     },
     async close(closeOptions = {}) {
-      await app.close();
+      // Channels first: the web page's open event streams would keep app.close() waiting.
       await host.stop();
+      // Requests in flight get a moment to finish; then every socket is cut, including ones a
+      // client opened and never used (Node does not count those as idle, and they would hold
+      // the shutdown until its headers timeout, a minute or more).
+      const closing = app.close();
+      const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await closing.finally(() => clearTimeout(cut));
       await approvals.stop();
       await orchestrator.drain();
       if (lazy?.started) {
