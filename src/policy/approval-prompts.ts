@@ -4,7 +4,6 @@
 // answerable through the API and the CLI, and expiry cleans it up otherwise.
 import type { OutboundSink } from '../core/outbound.js';
 import type { ApprovalPrompt, ApprovalRequest } from '../core/types.js';
-import { buildApprovalPrompt } from './approval-prompt.js';
 import { renderApprovalText } from './approval-text.js';
 
 export interface PromptPublisher {
@@ -14,7 +13,11 @@ export interface PromptPublisher {
   show(approval: ApprovalRequest): Promise<void>;
 }
 
-export function createPromptPublisher(outbound: OutboundSink, onError: (error: unknown, context: string) => void): PromptPublisher {
+export function createPromptPublisher(
+  outbound: OutboundSink,
+  onError: (error: unknown, context: string) => void,
+  promptFor: (approval: ApprovalRequest) => ApprovalPrompt,
+): PromptPublisher {
   async function deliver(approval: ApprovalRequest, prompt: ApprovalPrompt, failure: string): Promise<string | undefined> {
     if (!approval.channel) return undefined;
     try {
@@ -33,7 +36,7 @@ export function createPromptPublisher(outbound: OutboundSink, onError: (error: u
   return {
     deliver,
     async show(approval) {
-      await deliver(approval, buildApprovalPrompt(approval), 'could not update the prompt');
+      await deliver(approval, promptFor(approval), 'could not update the prompt');
     },
   };
 }
