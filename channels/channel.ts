@@ -57,6 +57,13 @@ export interface InboundMessage extends ConversationAddress {
   platformMessageId: string;
   /** In a group: the bot was mentioned, or the message replies to one of the bot's messages. */
   addressedToBot?: boolean;
+  /**
+   * The user's own client re-sent this message because it saw no answer (the web page): a
+   * duplicate then gets the stored reply again (or its turn, if the gateway died first). A
+   * platform's redelivery never sets this: the platform missed the acknowledgement, not the user
+   * the answer, and a second reply would be a duplicate.
+   */
+  repeatReplyIfDuplicate?: boolean;
 }
 
 export type RefusalReason =

@@ -196,6 +196,7 @@ export function createChannelHost(deps: ChannelHostDeps): ChannelHost {
     },
     async start() {
       deps.inbound.recover();
+      deps.outbox.prune();
       // Waits a little for the channels to come up, never for a slow one: the gateway (and its
       // health report) must not hang on a platform that does not answer.
       const starts = Promise.all([...slots.values()].map((slot) => startSlot(slot)));

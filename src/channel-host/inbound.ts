@@ -84,6 +84,22 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     inflight.add(run);
   }
 
+  /** The client missed the answer: the orchestrator sends the stored reply again (in order, in the conversation's queue). */
+  function retryForClient(message: InboundMessage, channel: string, conversationId: string): void {
+    const sender = toIdentity(channel, message.senderId);
+    const run = deps.orchestrator
+      .handleMessage(
+        { channel, conversationId, senderId: sender, senderName: message.senderName, text: message.text, time: message.time, platformMessageId: message.platformMessageId },
+        { preAdmitted: true, retriedByClient: true },
+      )
+      .then(
+        () => undefined,
+        (err: unknown) => deps.logger.error({ channel, conversationId, err: describeError(err) }, 'answering a client retry failed'),
+      )
+      .finally(() => inflight.delete(run));
+    inflight.add(run);
+  }
+
   async function receive(channel: string, access: ChannelAccessConfig, message: InboundMessage): Promise<ReceiveResult> {
     const invalid = invalidInbound(message);
     if (invalid) {
@@ -92,7 +108,9 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     }
     const address = { channel, conversationId: message.conversationId, ...(message.threadId ? { threadId: message.threadId } : {}) };
     if (deps.inbound.seen(channel, message.conversationId, message.platformMessageId)) {
-      return { status: 'duplicate', conversationKey: deps.keys.resolve(address, now()) };
+      const conversationKey = deps.keys.resolve(address, now());
+      if (message.repeatReplyIfDuplicate) retryForClient(message, channel, conversationKey);
+      return { status: 'duplicate', conversationKey };
     }
     const identity = toIdentity(channel, message.senderId);
     const verdict = deps.access.check(channel, access, identity, message);
