@@ -1,10 +1,11 @@
-// Bearer-token authentication for every /api route. Tokens are compared in constant time
-// (over their SHA-256, so lengths do not leak), and failed attempts are rate limited per
+// Bearer-token authentication for every /api route. The token is checked by a TokenVerifier
+// (principal.ts: constant-time for the operator's token, hashed lookup for named tokens), the
+// caller's identity is attached to the request, and failed attempts are rate limited per
 // client address.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ERROR_CODES } from '../core/errors.js';
 import { sendError } from './http-errors.js';
+import type { TokenVerifier } from './principal.js';
 
 export interface AuthFailureLimiter {
   /** Milliseconds the address must wait, or 0 when it may try. */
@@ -12,8 +13,8 @@ export interface AuthFailureLimiter {
   recordFailure(address: string): void;
 }
 
-export function installBearerAuth(app: FastifyInstance, token: string, limiter?: AuthFailureLimiter): void {
-  const expected = digest(token);
+export function installBearerAuth(app: FastifyInstance, verify: TokenVerifier, limiter?: AuthFailureLimiter): void {
+  app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request, reply) => {
     // Decide on the route that will run too, not only the raw URL: the router decodes
     // "/%61pi/messages" to "/api/messages", which the raw URL check alone would let through.
@@ -30,13 +31,11 @@ export function installBearerAuth(app: FastifyInstance, token: string, limiter?:
       limiter?.recordFailure(address);
       return sendError(reply, 401, ERROR_CODES.UNAUTHORIZED, 'Missing bearer token: send "Authorization: Bearer <token>" (the token is in <data-dir>/api-token or SECURESPHERE_API_TOKEN).');
     }
-    if (!timingSafeEqual(digest(match[1]!), expected)) {
+    const principal = verify(match[1]!);
+    if (!principal) {
       limiter?.recordFailure(address);
       return sendError(reply, 401, ERROR_CODES.UNAUTHORIZED, 'Wrong bearer token.');
     }
+    request.principal = principal;
   });
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }
