@@ -35,6 +35,7 @@ export class ChannelInboundStore {
   private readonly selectSeen;
   private readonly markDoneStmt;
   private readonly selectQueued;
+  private readonly selectLatest;
 
   constructor(db: Db) {
     this.insert = db.prepare(
@@ -45,6 +46,11 @@ export class ChannelInboundStore {
     this.selectSeen = db.prepare('SELECT 1 FROM channel_inbound WHERE channel = ? AND platform_conversation_id = ? AND platform_message_id = ?');
     this.markDoneStmt = db.prepare("UPDATE channel_inbound SET state = 'done' WHERE seq = ?");
     this.selectQueued = db.prepare("SELECT * FROM channel_inbound WHERE state = 'queued' ORDER BY seq");
+    this.selectLatest = db.prepare(
+      `SELECT platform_conversation_id, thread_id, platform_message_id, conversation_id FROM channel_inbound
+       WHERE seq IN (SELECT MAX(seq) FROM channel_inbound WHERE channel = ? AND received_at >= ? GROUP BY platform_conversation_id, thread_id)
+       ORDER BY seq`,
+    );
   }
 
   seen(channel: string, platformConversationId: string, platformMessageId: string): boolean {
@@ -71,6 +77,16 @@ export class ChannelInboundStore {
 
   markDone(seq: number): void {
     this.markDoneStmt.run(seq);
+  }
+
+  /** Per (platform conversation, thread) of a channel with a message received since `sinceMs`: the last one stored. */
+  latestPerConversation(channel: string, sinceMs: number): Array<{ platformConversationId: string; threadId?: string; platformMessageId: string; conversationId: string }> {
+    return (this.selectLatest.all(channel, sinceMs) as Array<Pick<Row, 'platform_conversation_id' | 'thread_id' | 'platform_message_id' | 'conversation_id'>>).map((r) => ({
+      platformConversationId: r.platform_conversation_id,
+      ...(r.thread_id ? { threadId: r.thread_id } : {}),
+      platformMessageId: r.platform_message_id,
+      conversationId: r.conversation_id,
+    }));
   }
 
   /** Admitted but not processed (the gateway stopped in between), oldest first. */

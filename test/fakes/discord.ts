@@ -24,6 +24,8 @@ export interface FakeDiscord {
   requests: RestRequestRecord[];
   /** A guild with one text channel, sent to the bot in READY/GUILD_CREATE from the next IDENTIFY on. */
   addGuild(name?: string): { guildId: string; channelId: string };
+  /** A new text channel in a guild, announced with CHANNEL_CREATE. */
+  addChannel(guildId: string, name: string): string;
   /** The DM channel id between the bot and this user. */
   dmChannel(userId: string): string;
   /** A user writes in a channel; `mentionBot` puts <@bot> in front and in mentions; `replyTo` makes it a reply. */
@@ -96,6 +98,11 @@ export async function startFakeDiscord(options: { token?: string; heartbeatInter
     gateway,
     requests,
     addGuild: (name = 'guild') => state.addGuild(name),
+    addChannel(guildId, name) {
+      const id = state.addGuildChannel(guildId, name);
+      gateway.dispatch('CHANNEL_CREATE', state.channelPayload(state.channels.get(id)!));
+      return id;
+    },
     dmChannel: (userId) => state.dmWith(userId).id,
     sendMessage({ user, channelId, content, mentionBot, replyTo }) {
       state.user(user);

@@ -1,0 +1,223 @@
+// The Discord adapter on discord.js v14: one gateway connection with the Guilds, GuildMessages,
+// MessageContent and DirectMessages intents (partial DM channels); DMs and guild channels or
+// threads where the bot is mentioned or replied to become InboundMessage for the channel host;
+// slash commands registered on start; approval prompts as button components decided by the
+// presser's Discord id; replies and prompt edits come back through deliver()/edit() from the
+// host's outbox. discord.js resumes dropped sessions itself; replays are de-duplicated by the
+// host; a new session (start-up, or a resume Discord refused) catches up from channel history.
+// The REST client neither waits nor retries (the outbox does, with Discord's retry_after).
+// discord.js types never leave channels/discord/. Must never log the token.
+import { Client, Events, GatewayIntentBits, Partials, Routes } from 'discord.js';
+import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
+import { ChannelDeliveryError, type AdapterHealth, type ChannelAdapter, type ChannelContext, type ChannelLogger, type OutboundDelivery } from '../channel.js';
+import { catchUpConversations } from './catch-up.js';
+import { SLASH_COMMANDS } from './commands.js';
+import type { DiscordConfig } from './config.js';
+import { describeDiscordError, toDeliveryError } from './delivery-errors.js';
+import { readMessage } from './inbound.js';
+import { createInteractionReplies } from './interaction-replies.js';
+import { createInteractionHandler } from './interactions.js';
+import { DISCORD_TEXT_LIMIT, NO_MENTIONS, renderPrompt, renderText, type RenderedMessage } from './render.js';
+
+export interface DiscordAdapterDeps {
+  config: DiscordConfig;
+  token: string;
+  logger: ChannelLogger;
+  /** Clock for the interaction token's life (tests move it on). */
+  now?: () => number;
+  /** How long start() waits for the gateway to become ready. */
+  readyTimeoutMs?: number;
+}
+
+export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
+  const { config, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const health: AdapterHealth = { connected: false };
+  let host: ChannelContext | undefined;
+  let client: Client | undefined;
+  let botId = '';
+
+  const replies = createInteractionReplies({ rest: () => requireClient().rest, applicationId: () => client?.application?.id ?? botId, now });
+
+  function requireClient(): Client {
+    if (!client) throw new ChannelDeliveryError('transient', 'discord: the adapter is not connected; retrying.');
+    return client;
+  }
+
+  function typing(channelId: string): void {
+    client?.rest.post(Routes.channelTyping(channelId)).catch(() => undefined);
+  }
+
+  const onInteraction = createInteractionHandler({ host: () => host, replies, logger, now, typing });
+
+  async function catchUp(): Promise<void> {
+    if (!client || !host) return;
+    await catchUpConversations({ client, host, botId, sinceMs: now() - config.catch_up_hours * 3_600_000, logger }).catch((err: unknown) =>
+      logger.warn({ err: describeDiscordError(err) }, 'discord: catching up on history failed'),
+    );
+  }
+
+  function buildClient(): Client {
+    const made = new Client({
+      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
+      partials: [Partials.Channel, Partials.Message],
+      allowedMentions: NO_MENTIONS,
+      rest: { api: config.api_url, retries: 0, rejectOnRateLimit: () => true, timeout: 15_000 },
+    });
+    made.on(Events.MessageCreate, (message) => {
+      const ctx = host;
+      if (!ctx) return;
+      const read = readMessage(message, botId);
+      if (read.kind === 'ignore') return;
+      replies.forget(read.message.conversationId);
+      ctx.receive(read.message).then(
+        (result) => {
+          if (result.status === 'admitted') typing(read.message.conversationId);
+        },
+        (err: unknown) => logger.error({ err: err instanceof Error ? err.message : 'failed' }, 'discord: a message could not be stored'),
+      );
+    });
+    made.on(Events.InteractionCreate, (interaction) => void onInteraction(interaction));
+    // Raw runs before discord.js builds its objects from the packet; a packet it would choke on
+    // (and throw out of an event handler, ending the process) is renamed so it handles nothing.
+    made.on(Events.Raw, (packet: { t?: string; d?: Record<string, unknown> }) => {
+      const problem = malformedDispatch(packet);
+      if (!problem) return;
+      host?.dropMalformed(`discord: ${problem}`, { event: String(packet.t) });
+      packet.t = DROPPED_EVENT;
+    });
+    made.on(Events.ShardReady, () => {
+      health.connected = true;
+      void catchUp();
+    });
+    made.on(Events.ShardResume, () => {
+      health.connected = true;
+    });
+    made.on(Events.ShardDisconnect, () => {
+      health.connected = false;
+    });
+    made.on(Events.ShardReconnecting, () => {
+      health.connected = false;
+    });
+    made.on(Events.ShardError, (err) => {
+      health.lastError = `gateway: ${err.message}`;
+    });
+    made.on(Events.Error, (err) => {
+      health.lastError = err.message;
+    });
+    return made;
+  }
+
+  async function registerCommands(ready: Client<true>): Promise<void> {
+    try {
+      if (config.guild_ids.length === 0) await ready.rest.put(Routes.applicationCommands(ready.application.id), { body: SLASH_COMMANDS });
+      for (const guildId of config.guild_ids) await ready.rest.put(Routes.applicationGuildCommands(ready.application.id, guildId), { body: SLASH_COMMANDS });
+    } catch (err) {
+      health.lastError = `registering slash commands: ${describeDiscordError(err)}`;
+      logger.warn({ err: describeDiscordError(err) }, 'discord: slash commands not registered; messages and buttons still work');
+    }
+  }
+
+  async function send(message: OutboundDelivery, rendered: RenderedMessage): Promise<string> {
+    const key = message.address.threadId ?? message.address.conversationId;
+    if (!message.approval) {
+      const viaInteraction = await replies.send(key, rendered);
+      if (viaInteraction) return viaInteraction;
+    }
+    const sent = (await requireClient().rest.post(Routes.channelMessages(key), {
+      body: { content: rendered.content, components: rendered.components, allowed_mentions: NO_MENTIONS },
+    })) as { id?: string };
+    if (!sent.id) throw new ChannelDeliveryError('transient', 'discord: the message was accepted without an id; retrying.');
+    return sent.id;
+  }
+
+  return {
+    name: 'discord',
+    limits: { maxTextLength: DISCORD_TEXT_LIMIT, supportsEdit: true },
+
+    async start(ctx) {
+      host = ctx;
+      if (client) await client.destroy();
+      client = buildClient();
+      const ready = new Promise<Client<true>>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, 'Discord: the gateway did not become ready in time; check channels.discord.api_url and the network.')), deps.readyTimeoutMs ?? 60_000);
+        timer.unref();
+        client!.once(Events.ClientReady, (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        });
+      });
+      try {
+        await client.login(deps.token);
+        const readyClient = await ready;
+        botId = readyClient.user.id;
+        health.details = { bot_user: readyClient.user.id, guilds: readyClient.guilds.cache.size, commands: config.guild_ids.length === 0 ? 'global' : `${config.guild_ids.length} guild(s)` };
+        await registerCommands(readyClient);
+        health.connected = true;
+      } catch (err) {
+        const failed = client;
+        client = undefined;
+        health.connected = false;
+        await failed.destroy().catch(() => undefined);
+        const reason = err instanceof SecureSphereError ? err.message : describeDiscordError(err);
+        health.lastError = reason;
+        throw new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, `Discord did not start (${reason}); check channels.discord.token and api_url.`, { cause: err });
+      }
+    },
+
+    async stop() {
+      replies.clear();
+      const running = client;
+      client = undefined;
+      host = undefined;
+      health.connected = false;
+      await running?.destroy();
+    },
+
+    async deliver(message) {
+      const rendered = message.approval ? renderPrompt(message.approval) : renderText(message.text);
+      try {
+        return { platformMessageId: await send(message, rendered) };
+      } catch (err) {
+        const failure = toDeliveryError(err, 'sending a message');
+        health.lastError = failure.message;
+        throw failure;
+      }
+    },
+
+    async edit(platformMessageId, message) {
+      const rendered = message.approval ? renderPrompt(message.approval) : renderText(message.text);
+      const channelId = message.address.threadId ?? message.address.conversationId;
+      try {
+        await requireClient().rest.patch(Routes.channelMessage(channelId, platformMessageId), {
+          body: { content: rendered.content, components: rendered.components, allowed_mentions: NO_MENTIONS },
+        });
+      } catch (err) {
+        const failure = toDeliveryError(err, 'editing a message');
+        health.lastError = failure.message;
+        throw failure;
+      }
+    },
+
+    health: () => ({ ...health, ...(health.details ? { details: { ...health.details } } : {}) }),
+  };
+}
+
+const DROPPED_EVENT = 'SECURESPHERE_DROPPED_MALFORMED';
+
+/** Why a dispatch the adapter acts on cannot be used, or undefined when it is fine. */
+function malformedDispatch(packet: { t?: string; d?: Record<string, unknown> }): string | undefined {
+  if (packet.t !== 'MESSAGE_CREATE' && packet.t !== 'INTERACTION_CREATE') return undefined;
+  const d = packet.d;
+  if (!d || typeof d !== 'object') return `${packet.t} without data`;
+  if (typeof d.id !== 'string' || typeof d.channel_id !== 'string') return `${packet.t} without id or channel_id`;
+  if (packet.t === 'MESSAGE_CREATE') {
+    const author = d.author as { id?: unknown } | undefined;
+    if (!author || typeof author.id !== 'string') return 'MESSAGE_CREATE without an author';
+    if (typeof d.content !== 'string') return 'MESSAGE_CREATE without content';
+  } else {
+    const user = (d.user ?? (d.member as { user?: unknown } | undefined)?.user) as { id?: unknown } | undefined;
+    if (!user || typeof user.id !== 'string') return 'INTERACTION_CREATE without a user';
+  }
+  return undefined;
+}

@@ -1,0 +1,106 @@
+// Slash commands and button presses. Every interaction is acknowledged well inside Discord's
+// 3 seconds: /ask is deferred before the message is handed to the host (the model's answer later
+// edits that response, see interaction-replies.ts); /approve, /deny, /status and /new are
+// answered directly; a button press is decided by the presser's Discord id (never by text) and
+// answered at once: a refusal ephemerally, a decision by acknowledging the press (the prompt is
+// then edited through the outbox, without buttons, saying who decided and when).
+// Must never let a discord.js type escape this folder, or decide from anything but the platform's user field.
+import type { ButtonInteraction, ChatInputCommandInteraction, Interaction } from 'discord.js';
+import type { ChannelContext, ChannelLogger } from '../channel.js';
+import type { InteractionReplies } from './interaction-replies.js';
+import { decodeCustomId, NO_MENTIONS } from './render.js';
+
+const EPHEMERAL = 64;
+
+export interface InteractionHandlerDeps {
+  host: () => ChannelContext | undefined;
+  replies: InteractionReplies;
+  logger: ChannelLogger;
+  now: () => number;
+  /** Shows that the bot is working (typing) in a channel; errors are ignored. */
+  typing: (channelId: string) => void;
+}
+
+export function createInteractionHandler(deps: InteractionHandlerDeps): (interaction: Interaction) => Promise<void> {
+  const { logger } = deps;
+
+  async function answer(interaction: ChatInputCommandInteraction | ButtonInteraction, content: string, ephemeral: boolean): Promise<void> {
+    await interaction.reply({ content, allowedMentions: NO_MENTIONS, ...(ephemeral ? { flags: EPHEMERAL } : {}) });
+  }
+
+  async function onCommand(host: ChannelContext, interaction: ChatInputCommandInteraction): Promise<void> {
+    const address = { conversationId: interaction.channelId };
+    const userId = interaction.user.id;
+    switch (interaction.commandName) {
+      case 'ask': {
+        // Acknowledge first: the host stores the message at once, but the model may take minutes.
+        const createdAt = deps.now();
+        await interaction.deferReply();
+        const text = interaction.options.getString('text', true);
+        deps.replies.remember(interaction.channelId, { id: interaction.id, token: interaction.token, createdAt });
+        const result = await host.receive({
+          ...address,
+          chatType: interaction.inGuild() ? 'group' : 'direct',
+          senderId: userId,
+          senderName: interaction.user.globalName ?? interaction.user.username,
+          text,
+          time: interaction.createdAt,
+          platformMessageId: interaction.id,
+          ...(interaction.inGuild() ? { addressedToBot: true } : {}),
+        });
+        if (result.status === 'refused') {
+          deps.replies.forget(interaction.channelId);
+          await interaction.editReply({ content: result.message, allowedMentions: NO_MENTIONS });
+        } else if (result.status === 'admitted') {
+          deps.typing(interaction.channelId);
+        }
+        return;
+      }
+      case 'approve':
+      case 'deny': {
+        const approvalId = interaction.options.getString('id', true).trim();
+        const outcome = await host.decide({ ...address, approvalId, decision: interaction.commandName, userId });
+        await answer(interaction, outcome.message, outcome.status === 'refused');
+        return;
+      }
+      case 'status':
+        await answer(interaction, await host.statusText(address, userId), true);
+        return;
+      case 'new':
+        await host.resetConversation(address, userId);
+        await answer(interaction, 'Started a new conversation here: fresh history, grants and sandbox.', false);
+        return;
+      default:
+        host.dropMalformed('discord: unknown slash command', { command: interaction.commandName.slice(0, 40) });
+        await answer(interaction, 'Unknown command.', true);
+    }
+  }
+
+  async function onButton(host: ChannelContext, interaction: ButtonInteraction): Promise<void> {
+    const decoded = decodeCustomId(interaction.customId);
+    if (!decoded) {
+      host.dropMalformed('discord: button with an unknown custom_id', { length: interaction.customId.length });
+      await answer(interaction, 'This button is not one of mine.', true);
+      return;
+    }
+    const outcome = await host.decide({ conversationId: interaction.channelId, approvalId: decoded.approvalId, decision: decoded.decision, userId: interaction.user.id });
+    if (outcome.status === 'refused') {
+      await answer(interaction, outcome.message, true);
+      return;
+    }
+    // Decided: acknowledge the press; the prompt edit (buttons removed, who and when) follows from the outbox.
+    await interaction.deferUpdate();
+  }
+
+  return async (interaction) => {
+    const host = deps.host();
+    if (!host) return;
+    try {
+      if (interaction.isChatInputCommand()) await onCommand(host, interaction);
+      else if (interaction.isButton()) await onButton(host, interaction);
+      else host.dropMalformed('discord: unsupported interaction type', { type: interaction.type });
+    } catch (err) {
+      logger.warn({ interaction_type: interaction.type, err: err instanceof Error ? err.message : 'failed' }, 'discord: answering an interaction failed');
+    }
+  };
+}
