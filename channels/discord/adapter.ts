@@ -87,6 +87,8 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
       packet.t = DROPPED_EVENT;
     });
     made.on(Events.ShardReady, () => {
+      // A new session (fires before ClientReady): the catch-up needs the bot's id for mentions.
+      if (made.user) botId = made.user.id;
       health.connected = true;
       void catchUp();
     });

@@ -34,6 +34,8 @@ export interface FakeGateway {
   reconnect(): void;
   /** op 9: the session is gone (d=false) or may be resumed (d=true). */
   invalidate(resumable: boolean): void;
+  /** The next RESUME is answered with INVALID_SESSION (d=false): the client must identify anew. */
+  refuseNextResume(): void;
   /** The next RESUME also replays this many events the client already acknowledged. */
   replayOverlapOnce(count: number): void;
   connected(): boolean;
@@ -50,6 +52,7 @@ export function createFakeGateway(options: GatewayOptions): FakeGateway {
   const sessions = new Map<string, Session>();
   let current: Session | undefined;
   let overlap = 0;
+  let refuseResume = false;
   const stats = { identifies: 0, resumes: 0, heartbeats: 0, replayed: 0 };
   const readyWaiters: Array<() => void> = [];
   let ready = false;
@@ -107,7 +110,8 @@ export function createFakeGateway(options: GatewayOptions): FakeGateway {
       socket.close(4004, 'Authentication failed.');
       return;
     }
-    if (!session || session !== current || typeof d.seq !== 'number' || d.seq > session.seq) {
+    if (refuseResume || !session || session !== current || typeof d.seq !== 'number' || d.seq > session.seq) {
+      refuseResume = false;
       send(socket, { op: 9, d: false });
       return;
     }
@@ -183,6 +187,9 @@ export function createFakeGateway(options: GatewayOptions): FakeGateway {
     invalidate(resumable) {
       ready = false;
       send(current?.socket, { op: 9, d: resumable });
+    },
+    refuseNextResume() {
+      refuseResume = true;
     },
     replayOverlapOnce(count) {
       overlap = count;
