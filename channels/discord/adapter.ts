@@ -44,11 +44,24 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
     return client;
   }
 
+  // Typing costs a request from the bot's global budget (50/s): shown only when the answer
+  // has not gone out within TYPING_AFTER_MS, and dropped as soon as something is sent there.
+  const typingTimers = new Map<string, NodeJS.Timeout>();
   function typing(channelId: string): void {
-    client?.rest.post(Routes.channelTyping(channelId)).catch(() => undefined);
+    if (typingTimers.has(channelId)) return;
+    const timer = setTimeout(() => {
+      typingTimers.delete(channelId);
+      client?.rest.post(Routes.channelTyping(channelId)).catch(() => undefined);
+    }, TYPING_AFTER_MS);
+    timer.unref();
+    typingTimers.set(channelId, timer);
+  }
+  function stopTyping(channelId: string): void {
+    clearTimeout(typingTimers.get(channelId));
+    typingTimers.delete(channelId);
   }
 
-  const onInteraction = createInteractionHandler({ host: () => host, replies, logger, now, typing });
+  const onInteraction = createInteractionHandler({ host: () => host, replies, logger, now });
 
   async function catchUp(): Promise<void> {
     if (!client || !host) return;
@@ -122,6 +135,7 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
 
   async function send(message: OutboundDelivery, rendered: RenderedMessage): Promise<string> {
     const key = message.address.threadId ?? message.address.conversationId;
+    stopTyping(key);
     if (!message.approval) {
       const viaInteraction = await replies.send(key, rendered);
       if (viaInteraction) return viaInteraction;
@@ -169,6 +183,7 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
 
     async stop() {
       replies.clear();
+      for (const channelId of [...typingTimers.keys()]) stopTyping(channelId);
       const running = client;
       client = undefined;
       host = undefined;
@@ -205,6 +220,7 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
   };
 }
 
+const TYPING_AFTER_MS = 1_000;
 const DROPPED_EVENT = 'SECURESPHERE_DROPPED_MALFORMED';
 
 /** Why a dispatch the adapter acts on cannot be used, or undefined when it is fine. */

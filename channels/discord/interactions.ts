@@ -17,8 +17,6 @@ export interface InteractionHandlerDeps {
   replies: InteractionReplies;
   logger: ChannelLogger;
   now: () => number;
-  /** Shows that the bot is working (typing) in a channel; errors are ignored. */
-  typing: (channelId: string) => void;
 }
 
 export function createInteractionHandler(deps: InteractionHandlerDeps): (interaction: Interaction) => Promise<void> {
@@ -48,11 +46,10 @@ export function createInteractionHandler(deps: InteractionHandlerDeps): (interac
           platformMessageId: interaction.id,
           ...(interaction.inGuild() ? { addressedToBot: true } : {}),
         });
+        // (No typing indicator: the deferred response already shows that the bot is thinking.)
         if (result.status === 'refused') {
           deps.replies.forget(interaction.channelId);
           await interaction.editReply({ content: result.message, allowedMentions: NO_MENTIONS });
-        } else if (result.status === 'admitted') {
-          deps.typing(interaction.channelId);
         }
         return;
       }

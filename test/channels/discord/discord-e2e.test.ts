@@ -18,14 +18,18 @@ describe('Discord channel through the whole gateway', () => {
 
   const contents = (list: FakeMessage[]) => list.map((m) => m.content);
 
-  it('registers the slash commands in the configured guild and answers a DM once', async () => {
+  it('registers the slash commands in the configured guild and answers a DM once, typing while a slow model thinks', async () => {
     g = await startDiscordGateway();
     expect(g.discord.state.commands.map((c) => c.name).sort()).toEqual(['approve', 'ask', 'deny', 'new', 'status']);
     expect(new Set(g.discord.state.commands.map((c) => c.guildId))).toEqual(new Set([g.guildId]));
     const dm = g.discord.dmChannel(ALICE);
-    g.discord.sendMessage({ user: ALICE, channelId: dm, content: 'hello over dm' });
+    // A model that takes a while: the user sees the bot typing before the answer.
+    g.t.fake.enqueue(turns.delay(2_500, turns.text('hello over dm')));
+    g.discord.sendMessage({ user: ALICE, channelId: dm, content: 'hello' });
     await expect.poll(() => contents(g!.discord.botMessages(dm)), { timeout: 15_000 }).toEqual(['hello over dm']);
-    expect(g.discord.state.typing.some((t) => t.channelId === dm)).toBe(true);
+    const typed = g.discord.state.typing.filter((t) => t.channelId === dm);
+    expect(typed).toHaveLength(1);
+    expect(typed[0]!.at).toBeLessThanOrEqual(Date.parse(g.discord.botMessages(dm)[0]!.timestamp));
     const request = g.discord.requests.find((r) => r.method === 'POST' && r.path === `/channels/${dm}/messages`);
     expect(request?.status).toBe(200);
   });
