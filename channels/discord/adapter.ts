@@ -82,10 +82,11 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
       if (!ctx) return;
       const read = readMessage(message, botId);
       if (read.kind === 'ignore') return;
-      replies.forget(read.message.conversationId);
       ctx.receive(read.message).then(
         (result) => {
-          if (result.status === 'admitted') typing(read.message.conversationId);
+          if (result.status !== 'admitted') return;
+          replies.forgetAnswered(read.message.conversationId);
+          typing(read.message.conversationId);
         },
         (err: unknown) => logger.error({ err: err instanceof Error ? err.message : 'failed' }, 'discord: a message could not be stored'),
       );

@@ -24,8 +24,10 @@ interface PendingInteraction {
 export interface InteractionReplies {
   /** A deferred interaction in this conversation waits for its answer. */
   remember(conversationKey: string, interaction: { id: string; token: string; createdAt: number }): void;
-  /** Forgets the conversation's interaction (a newer message there, or stop). */
+  /** Forgets the conversation's interaction (its /ask was refused). */
   forget(conversationKey: string): void;
+  /** A newer message was admitted there: later replies belong to it, unless /ask is still unanswered. */
+  forgetAnswered(conversationKey: string): void;
   /**
    * Sends through the conversation's live interaction, if any; resolves to the message id, or
    * undefined when there is none (or its token is dead) and the caller must post to the channel.
@@ -53,6 +55,9 @@ export function createInteractionReplies(deps: { rest: () => REST; applicationId
     },
     forget(key) {
       pending.delete(key);
+    },
+    forgetAnswered(key) {
+      if (pending.get(key)?.originalUsed) pending.delete(key);
     },
     async send(key, rendered) {
       const entry = live(key);

@@ -155,4 +155,37 @@ describe('Discord channel through the whole gateway', () => {
     await waitFor(() => fresh.callbacks.find((c) => c.type === 4), 10_000, 'the /new answer');
     expect(g.discord.state.messages.get(fresh.originalId!)!.content).toMatch(/new conversation/i);
   }, 30_000);
+  it('completes a long /ask answer by editing the original and adding follow-ups; channel chatter meanwhile does not take it', async () => {
+    g = await startDiscordGateway();
+    const words = Array.from({ length: 500 }, (_, i) => `w${String(i).padStart(6, '0')}`);
+    g.t.fake.enqueue(turns.delay(1_000, turns.text(words.join(' '))));
+    const ask = g.discord.runCommand({ user: ALICE, channelId: g.general, name: 'ask', options: { text: 'say a lot' } });
+    await waitFor(() => ask.callbacks.find((c) => c.type === 5), 10_000, 'the deferred callback');
+    g.discord.sendMessage({ user: MALLORY, channelId: g.general, content: 'unrelated chatter' });
+    await expect.poll(() => ask.followUpIds.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    const parts = [ask.originalId!, ...ask.followUpIds].map((id) => g!.discord.state.messages.get(id)!.content);
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(2000);
+    expect(parts.join(' ').split(/\s+/)).toEqual(words);
+    // Everything went through the interaction: nothing was posted to the channel directly.
+    expect(g.discord.requests.some((r) => r.method === 'POST' && r.path === `/channels/${g!.general}/messages`)).toBe(false);
+  }, 30_000);
+
+  it('decides with /approve ID as the user who ran it, and retries a reply Discord answered with a 5xx', async () => {
+    g = await startDiscordGateway();
+    g.t.fake.enqueue(turns.toolCall('calc_wipe', { target: 'tmp' }), turns.text('wipe done'));
+    g.discord.sendMessage({ user: ALICE, channelId: g.general, content: 'wipe tmp', mentionBot: true });
+    const prompt = await waitFor(() => g!.discord.botMessages(g!.general).find((m) => m.components.length > 0), 15_000, 'the prompt');
+    const approvalId = /^ss:a:(.+)$/.exec((prompt.components[0] as { components: Array<{ custom_id: string }> }).components[0]!.custom_id)![1]!;
+    const byMallory = g.discord.runCommand({ user: MALLORY, channelId: g.general, name: 'approve', options: { id: approvalId } });
+    expect(await waitFor(() => byMallory.ephemeral[0], 10_000, "Mallory's answer")).toMatch(/may not/i);
+    g.discord.failNext({ status: 502, match: new RegExp(`/channels/${g.general}/messages$`) });
+    const byBob = g.discord.runCommand({ user: BOB, channelId: g.general, name: 'approve', options: { id: approvalId } });
+    await waitFor(() => byBob.callbacks.find((c) => c.type === 4), 10_000, "Bob's answer");
+    expect(g.discord.state.messages.get(byBob.originalId!)!.content).toMatch(/approved/i);
+    await expect.poll(() => contents(g!.discord.botMessages(g!.general)), { timeout: 15_000 }).toContain('wipe done');
+    expect(g.discord.botMessages(g.general).filter((m) => m.content === 'wipe done')).toHaveLength(1);
+    const posts = g.discord.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${g!.general}/messages`);
+    expect(posts.some((r) => r.status === 502)).toBe(true);
+    await expect.poll(() => prompt.components.length, { timeout: 15_000 }).toBe(0);
+  }, 40_000);
 });
