@@ -30,7 +30,6 @@ import type { ChannelHost } from './channel-host/channel-host.js';
 import type { RetryPolicy } from './channel-host/outbox.js';
 import { createApprovalService, type ApprovalService } from './policy/approval-service.js';
 import { createPolicyEngine } from './policy/policy-engine.js';
-import { linkedIdentities } from './policy/approver-check.js';
 import { createProviderManagerFromConfig } from './providers/from-config.js';
 import { createGuardedChat } from './providers/guarded-chat.js';
 import { describeProviderErrorForUser, type ProviderManager } from './providers/provider-manager.js';
@@ -210,7 +209,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     rateLimiter,
     audit,
     logger: logger.child({ module: 'channels' }),
-    trusted: (identity) => [...linkedIdentities(identity, config.policy.identities)].some((id) => config.policy.admins.includes(id) || config.policy.approvers.includes(id)),
+    redact: (text) => redactor.redact(text),
     ...(options.channels ? { extraChannels: options.channels } : {}),
     ...(options.outboxRetry ? { outboxRetry: options.outboxRetry } : {}),
     ...(options.channelStartRetry ? { startRetry: options.channelStartRetry } : {}),

@@ -19,7 +19,7 @@ export const discordConfigSchema = channelAccessSchema.extend({
   /** Register slash commands in these guilds (instant) instead of globally (may take up to an hour to appear). */
   guild_ids: z.array(snowflake).default([]),
   /** On start-up, conversations with a message in this many hours are checked for messages sent while the gateway was down. */
-  catch_up_hours: z.number().int().min(0).max(24 * 14).default(72),
+  catch_up_hours: z.number().int().min(0).max(24 * 7).default(72),
 });
 
 export type DiscordConfig = z.infer<typeof discordConfigSchema>;

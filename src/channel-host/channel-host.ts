@@ -164,28 +164,24 @@ export function createChannelHost(deps: ChannelHostDeps): ChannelHost {
 
   const outbound: OutboundSink = {
     async deliver(message) {
-      if (!slots.has(message.channel)) {
-        if (message.channel !== 'api') deps.logger.warn({ channel: message.channel }, 'no configured channel for an outbound message');
-        return undefined;
-      }
+      // A decided or expired prompt: every copy, on whatever channel it was shown, is edited.
       if (message.approval?.outcome) {
         deps.outbox.enqueuePromptUpdate(message.approval.approvalId, message.text, message.approval);
         return undefined;
       }
-      const address = deps.keys.addressOf(message.conversationId);
-      if (!address) {
-        deps.logger.warn({ channel: message.channel, conversationId: message.conversationId }, 'outbound message for an unknown conversation dropped');
-        return undefined;
-      }
-      const target = outboxTargetFor(address, message.conversationId);
+      const hosted = slots.has(message.channel);
+      const address = hosted ? deps.keys.addressOf(message.conversationId) : undefined;
+      if (hosted && !address) deps.logger.warn({ channel: message.channel, conversationId: message.conversationId }, 'outbound message for an unknown conversation dropped');
+      if (!hosted && message.channel !== 'api') deps.logger.warn({ channel: message.channel }, 'no configured channel for an outbound message');
       if (!message.approval) {
-        deps.outbox.enqueueText(target, message.text);
+        if (address) deps.outbox.enqueueText(outboxTargetFor(address, message.conversationId), message.text);
         return undefined;
       }
-      deps.outbox.enqueuePrompt(target, message.text, message.approval);
+      if (address) deps.outbox.enqueuePrompt(outboxTargetFor(address, message.conversationId), message.text, message.approval);
+      // Also where admins see admin-only steps, even when the request came from the HTTP API.
       for (const extra of deps.extraPromptTargets?.(message) ?? []) {
         if (!slots.has(extra.channel)) continue;
-        if (extra.channel === address.channel && extra.conversationId === address.conversationId && (extra.threadId ?? '') === (address.threadId ?? '')) continue;
+        if (address && extra.channel === address.channel && extra.conversationId === address.conversationId && (extra.threadId ?? '') === (address.threadId ?? '')) continue;
         const id = deps.keys.resolve(extra, now());
         deps.outbox.enqueuePrompt(outboxTargetFor(extra, id), message.text, message.approval);
       }

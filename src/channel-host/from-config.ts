@@ -20,6 +20,13 @@ import { createChannelHost, hostedChannelsFromConfig, type ChannelHost, type Hos
 import { createChannelDecisions } from './decisions.js';
 import { createInboundPipeline } from './inbound.js';
 import { createOutbox, type RetryPolicy } from './outbox.js';
+import { linkedIdentities } from '../policy/approver-check.js';
+
+/** Steps only an admin may approve are also shown in each admin's chat (policy.admin_chats). */
+function adminChatsFor(message: OutboundMessage, config: Readonly<Config>): Array<{ channel: string; conversationId: string; threadId?: string }> {
+  if (message.approval?.securityLevel !== 'critical') return [];
+  return Object.values(config.policy.admin_chats).map((chat) => ({ channel: chat.channel, conversationId: chat.conversation, ...(chat.thread ? { threadId: chat.thread } : {}) }));
+}
 
 /** An adapter a test (or an embedding program) runs besides the configured ones. */
 export interface ExtraChannel {
@@ -37,11 +44,9 @@ export interface ChannelHostOptions {
   rateLimiter: Pick<RateLimiter, 'checkMessage'>;
   audit: AuditLog;
   logger: ChannelLogger;
-  /** Identities that are always let in (admins, approvers and their linked accounts). */
-  trusted: (identity: string) => boolean;
-  extraPromptTargets?: (message: OutboundMessage) => Array<{ channel: string; conversationId: string; threadId?: string }>;
   extraChannels?: readonly ExtraChannel[];
   definitions?: readonly ChannelDefinition<unknown>[];
+  redact?: (text: string) => string;
   outboxRetry?: RetryPolicy;
   startRetry?: RetryPolicy;
 }
@@ -54,13 +59,18 @@ export function createChannelHostFromConfig(options: ChannelHostOptions): Channe
   const inbound = createInboundPipeline({
     inbound: new ChannelInboundStore(db),
     keys,
-    access: createAccessControl({ pairings: new PairingStore(db), trusted: options.trusted }),
+    // Admins and approvers (and their linked accounts) are always let in.
+    access: createAccessControl({
+      pairings: new PairingStore(db),
+      trusted: (identity) => [...linkedIdentities(identity, config.policy.identities)].some((id) => config.policy.admins.includes(id) || config.policy.approvers.includes(id)),
+    }),
     decide,
     outbox,
     orchestrator: options.orchestrator,
     rateLimiter: options.rateLimiter,
     audit: options.audit,
     logger,
+    ...(options.redact ? { redact: options.redact } : {}),
   });
   const sections = config.channels as Readonly<Record<string, unknown>>;
   const configured = hostedChannelsFromConfig(options.definitions ?? CHANNEL_DEFINITIONS, sections, (definition, section) =>
@@ -83,7 +93,7 @@ export function createChannelHostFromConfig(options: ChannelHostOptions): Channe
     keys,
     audit: options.audit,
     logger,
-    ...(options.extraPromptTargets ? { extraPromptTargets: options.extraPromptTargets } : {}),
+    extraPromptTargets: (message) => adminChatsFor(message, config),
     statusText: (conversationId) => {
       const pending = options.approvals.list({ status: 'pending' }).filter((a) => a.conversationId === conversationId).length;
       return `Conversation ${conversationId}: ${pending} approval${pending === 1 ? '' : 's'} waiting. Model: ${config.provider.model}.`;

@@ -30,8 +30,13 @@ export interface InboundDeps {
   rateLimiter?: Pick<RateLimiter, 'checkMessage'>;
   audit: AuditLog;
   logger: ChannelLogger;
+  /** Known secret values out of the stored text (the orchestrator stores the same redacted text). */
+  redact?: (text: string) => string;
   now?: () => number;
 }
+
+/** How long processed rows are kept for recognising redeliveries (platforms redeliver within hours). */
+export const INBOUND_RETENTION_MS = 7 * 24 * 60 * 60_000;
 
 export interface InboundPipeline {
   receive(channel: string, access: ChannelAccessConfig, message: InboundMessage): Promise<ReceiveResult>;
@@ -107,7 +112,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     const command = parseApprovalCommand(message.text);
     if (command) {
       // A decision, not a message for the model: recorded (for redelivery) as already done.
-      const row = deps.inbound.admit(rowFor(channel, message, conversationId, identity), now());
+      const row = deps.inbound.admit(rowFor(channel, message, conversationId, identity, deps.redact), now());
       if (!row) return { status: 'duplicate', conversationKey: conversationId };
       deps.inbound.markDone(row.seq);
       const outcome = await deps.decide(channel, { ...command, userId: message.senderId, conversationId: message.conversationId });
@@ -122,7 +127,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
       if (admission.notify) deps.outbox.enqueueText(target, text);
       return { status: 'refused', reason: 'rate_limited', message: text };
     }
-    const row = deps.inbound.admit(rowFor(channel, message, conversationId, identity), now());
+    const row = deps.inbound.admit(rowFor(channel, message, conversationId, identity, deps.redact), now());
     if (!row) return { status: 'duplicate', conversationKey: conversationId };
     dispatch(row);
     return { status: 'admitted', conversationKey: conversationId };
@@ -138,6 +143,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
       }));
     },
     recover() {
+      deps.inbound.prune(now() - INBOUND_RETENTION_MS);
       for (const row of deps.inbound.queued()) dispatch(row, true);
     },
     async settled() {
@@ -146,7 +152,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
   };
 }
 
-function rowFor(channel: string, message: InboundMessage, conversationId: string, identity: string): Omit<AdmittedMessage, 'seq'> {
+function rowFor(channel: string, message: InboundMessage, conversationId: string, identity: string, redact?: (text: string) => string): Omit<AdmittedMessage, 'seq'> {
   return {
     channel,
     platformConversationId: message.conversationId,
@@ -155,7 +161,7 @@ function rowFor(channel: string, message: InboundMessage, conversationId: string
     conversationId,
     sender: identity,
     senderName: message.senderName.slice(0, 200),
-    text: message.text,
+    text: redact ? redact(message.text) : message.text,
     sentAt: message.time.getTime(),
   };
 }

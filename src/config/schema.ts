@@ -88,6 +88,13 @@ export const configSchema = z.strictObject({
       admins: z.array(z.string()).default([]),
       /** One person's accounts on several platforms: any of them counts as that person. */
       identities: z.record(z.string(), z.array(z.string().regex(/^[a-z][a-z0-9_-]*:.+$/, 'an identity like telegram:123456'))).default({}),
+      /** Where each admin also sees prompts for steps only an admin may approve: admin identity -> chat. */
+      admin_chats: z
+        .record(
+          z.string(),
+          z.strictObject({ channel: z.string().min(1), conversation: z.string().min(1), thread: z.string().min(1).optional() }),
+        )
+        .default({}),
       overrides: z.array(overrideRule).default([]),
       approval_ttl_ms: z.number().int().min(1000).default(600_000),
     })

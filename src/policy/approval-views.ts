@@ -41,6 +41,7 @@ export function serializeGrant(grant: ConversationGrant) {
     skill: grant.skill,
     operation: grant.operation,
     granted_by: grant.grantedBy,
+    granted_for: grant.grantedFor ?? null,
     created_at: grant.createdAt.toISOString(),
     revoked_at: grant.revokedAt?.toISOString() ?? null,
   };

@@ -36,6 +36,7 @@ export class ChannelInboundStore {
   private readonly markDoneStmt;
   private readonly selectQueued;
   private readonly selectLatest;
+  private readonly pruneStmt;
 
   constructor(db: Db) {
     this.insert = db.prepare(
@@ -44,7 +45,9 @@ export class ChannelInboundStore {
        ON CONFLICT DO NOTHING`,
     );
     this.selectSeen = db.prepare('SELECT 1 FROM channel_inbound WHERE channel = ? AND platform_conversation_id = ? AND platform_message_id = ?');
-    this.markDoneStmt = db.prepare("UPDATE channel_inbound SET state = 'done' WHERE seq = ?");
+    // Done rows keep only what recognises a redelivery: the text lives in messages (or nowhere).
+    this.markDoneStmt = db.prepare("UPDATE channel_inbound SET state = 'done', text = '' WHERE seq = ?");
+    this.pruneStmt = db.prepare("DELETE FROM channel_inbound WHERE state = 'done' AND received_at < ?");
     this.selectQueued = db.prepare("SELECT * FROM channel_inbound WHERE state = 'queued' ORDER BY seq");
     this.selectLatest = db.prepare(
       `SELECT platform_conversation_id, thread_id, platform_message_id, conversation_id FROM channel_inbound
@@ -87,6 +90,11 @@ export class ChannelInboundStore {
       platformMessageId: r.platform_message_id,
       conversationId: r.conversation_id,
     }));
+  }
+
+  /** Forgets processed rows received before `before`; returns how many. */
+  prune(before: number): number {
+    return this.pruneStmt.run(before).changes;
   }
 
   /** Admitted but not processed (the gateway stopped in between), oldest first. */

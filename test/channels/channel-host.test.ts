@@ -166,6 +166,38 @@ describe('channel host', () => {
     expect(adapter.failStarts).toBe(0);
   });
 
+  it('keeps no secret and no text it no longer needs in the inbound table', async () => {
+    const adapter = new LoopbackAdapter();
+    const t = await start(adapter);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    t.fake.enqueue(async () => {
+      await gate;
+      return turns.text('ok');
+    });
+    await adapter.send('u1', 'room', `my token is ${t.gateway.apiToken}`);
+    const row = () => t.gateway.db.prepare('SELECT text, state FROM channel_inbound').get() as { text: string; state: string };
+    expect(row().state).toBe('queued');
+    expect(row().text).not.toContain(t.gateway.apiToken);
+    expect(row().text).toContain('my token is');
+    release();
+    await expect.poll(() => row()).toEqual({ text: '', state: 'done' });
+  });
+
+  it('/new starts a fresh conversation at the same address; /status describes it', async () => {
+    const adapter = new LoopbackAdapter();
+    const t = await start(adapter);
+    expect(await adapter.send('u1', 'room', 'first')).toMatchObject({ conversationKey: 'loop:room' });
+    await expect.poll(() => adapter.texts('room')).toEqual(['first']);
+    await adapter.ctx!.resetConversation({ conversationId: 'room' }, 'u1');
+    expect(await adapter.send('u1', 'room', 'second')).toMatchObject({ conversationKey: 'loop:room#1' });
+    await expect.poll(() => adapter.texts('room')).toEqual(['first', 'second']);
+    // The model saw none of the old history.
+    expect(t.fake.chatRequests.at(-1)!.messages.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['second']);
+    expect(await adapter.ctx!.statusText({ conversationId: 'room' }, 'u1')).toContain('loop:room#1');
+    expect(t.gateway.audit.list({ limit: 100 }).filter((e) => e.type === 'conversation-reset')).toMatchObject([{ actor: 'loop:u1' }]);
+  });
+
   it('drops malformed events with a log line', async () => {
     const adapter = new LoopbackAdapter();
     const t = await start(adapter);
