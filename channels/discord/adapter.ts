@@ -27,6 +27,8 @@ export interface DiscordAdapterDeps {
   now?: () => number;
   /** How long start() waits for the gateway to become ready. */
   readyTimeoutMs?: number;
+  /** First wait before a catch-up that could not read every conversation is repeated (doubles, up to 5 min). */
+  catchUpRetryMs?: number;
 }
 
 export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
@@ -63,11 +65,40 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
 
   const onInteraction = createInteractionHandler({ host: () => host, replies, logger, now });
 
-  async function catchUp(): Promise<void> {
-    if (!client || !host) return;
-    await catchUpConversations({ client, host, botId, sinceMs: now() - config.catch_up_hours * 3_600_000, logger }).catch((err: unknown) =>
-      logger.warn({ err: describeDiscordError(err) }, 'discord: catching up on history failed'),
-    );
+  // One catch-up at a time per client; one that could not read every conversation is repeated
+  // with back-off (the de-duplication makes re-reading harmless) until it could.
+  let catchUpTimer: NodeJS.Timeout | undefined;
+  let catchUpRunning: Promise<void> | undefined;
+  let catchUpAgain = false;
+  function catchUp(attempt = 0): void {
+    clearTimeout(catchUpTimer);
+    catchUpTimer = undefined;
+    const forClient = client;
+    const ctx = host;
+    if (!forClient || !ctx) return;
+    if (catchUpRunning) {
+      // A new session while one runs: its gap may be later than what the running one reads.
+      catchUpAgain = true;
+      return;
+    }
+    catchUpRunning = catchUpConversations({ client: forClient, host: ctx, botId, sinceMs: now() - config.catch_up_hours * 3_600_000, logger })
+      .catch((err: unknown) => {
+        logger.warn({ err: describeDiscordError(err) }, 'discord: catching up on history failed');
+        return { admitted: 0, failed: 1 };
+      })
+      .then(({ failed }) => {
+        catchUpRunning = undefined;
+        if (client !== forClient) return;
+        if (catchUpAgain) {
+          catchUpAgain = false;
+          catchUp();
+          return;
+        }
+        if (failed === 0) return;
+        const wait = Math.min(CATCH_UP_RETRY_MAX_MS, (deps.catchUpRetryMs ?? CATCH_UP_RETRY_MS) * 2 ** Math.min(attempt, 10));
+        catchUpTimer = setTimeout(() => catchUp(attempt + 1), wait);
+        catchUpTimer.unref();
+      });
   }
 
   function buildClient(): Client {
@@ -104,7 +135,7 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
       // A new session (fires before ClientReady): the catch-up needs the bot's id for mentions.
       if (made.user) botId = made.user.id;
       health.connected = true;
-      void catchUp();
+      catchUp();
     });
     made.on(Events.ShardResume, () => {
       health.connected = true;
@@ -183,6 +214,7 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
     },
 
     async stop() {
+      clearTimeout(catchUpTimer);
       replies.clear();
       for (const channelId of [...typingTimers.keys()]) stopTyping(channelId);
       const running = client;
@@ -222,6 +254,8 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
 }
 
 const TYPING_AFTER_MS = 1_000;
+const CATCH_UP_RETRY_MS = 2_000;
+const CATCH_UP_RETRY_MAX_MS = 300_000;
 const DROPPED_EVENT = 'SECURESPHERE_DROPPED_MALFORMED';
 
 /** Why a dispatch the adapter acts on cannot be used, or undefined when it is fine. */

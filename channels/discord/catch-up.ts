@@ -3,6 +3,7 @@
 // channel with recent traffic is read from Discord's channel history after the last message the
 // gateway stored for it, oldest first, and handed to the host like a live message; the host's
 // inbound de-duplication makes a message seen twice (live and in history) count once.
+// A conversation whose history could not be read (REST down, 5xx) is tried again by the adapter.
 // Must never answer a message the host has already stored, or fail start-up over one channel.
 import type { Client, Message } from 'discord.js';
 import type { ChannelContext, ChannelLogger } from '../channel.js';
@@ -13,10 +14,12 @@ const PAGE = 100;
 /** At most this many pages (of 100) per conversation and catch-up. */
 const MAX_PAGES = 20;
 
-export async function catchUpConversations(deps: { client: Client; host: ChannelContext; botId: string; sinceMs: number; logger: ChannelLogger }): Promise<number> {
+/** Reads each recent conversation's history; resolves with how many messages were admitted and how many conversations could not be read. */
+export async function catchUpConversations(deps: { client: Client; host: ChannelContext; botId: string; sinceMs: number; logger: ChannelLogger }): Promise<{ admitted: number; failed: number }> {
   const { client, host, logger } = deps;
   const recent = (await host.recentConversations?.(deps.sinceMs)) ?? [];
   let handed = 0;
+  let failed = 0;
   for (const conversation of recent) {
     const channelId = conversation.threadId ?? conversation.conversationId;
     try {
@@ -36,9 +39,10 @@ export async function catchUpConversations(deps: { client: Client; host: Channel
         after = messages.at(-1)!.id;
       }
     } catch (err) {
-      logger.warn({ channel: 'discord', conversation: channelId, err: describeDiscordError(err) }, 'discord: could not read history to catch up; live messages still work');
+      failed += 1;
+      logger.warn({ channel: 'discord', conversation: channelId, err: describeDiscordError(err) }, 'discord: could not read history to catch up; will try again (live messages still work)');
     }
   }
   if (handed > 0) logger.info({ channel: 'discord', messages: handed }, 'discord: answered messages sent while the gateway was down');
-  return handed;
+  return { admitted: handed, failed };
 }

@@ -188,4 +188,17 @@ describe('Discord channel through the whole gateway', () => {
     expect(posts.some((r) => r.status === 502)).toBe(true);
     await expect.poll(() => prompt.components.length, { timeout: 15_000 }).toBe(0);
   }, 40_000);
+  it('reads the history again later when Discord failed the first catch-up read', async () => {
+    g = await startDiscordGateway();
+    const dm = g.discord.dmChannel(ALICE);
+    g.discord.sendMessage({ user: ALICE, channelId: dm, content: 'first' });
+    await expect.poll(() => contents(g!.discord.botMessages(dm)), { timeout: 15_000 }).toEqual(['first']);
+    g.discord.failNext({ status: 503, match: new RegExp(`/channels/${dm}/messages$`) });
+    g.discord.gateway.refuseNextResume();
+    g.discord.gateway.drop();
+    g.discord.sendMessage({ user: ALICE, channelId: dm, content: 'missed while the history failed' });
+    await expect.poll(() => contents(g!.discord.botMessages(dm)), { timeout: 30_000 }).toEqual(['first', 'missed while the history failed']);
+    const reads = g.discord.requests.filter((r) => r.method === 'GET' && r.path === `/channels/${dm}/messages`);
+    expect(reads.map((r) => r.status).slice(0, 2)).toEqual([503, 200]);
+  }, 60_000);
 });
