@@ -40,7 +40,7 @@ export interface FakeGateway {
   replayOverlapOnce(count: number): void;
   connected(): boolean;
   /** Counts, for tests: identifies, resumes, heartbeats acked. */
-  stats: { identifies: number; resumes: number; heartbeats: number; replayed: number };
+  stats: { identifies: number; resumes: number; heartbeats: number; replayed: number; replayedTypes: string[] };
   /** Resolves when a client is connected and its session READY or RESUMED. */
   waitReady(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -53,7 +53,7 @@ export function createFakeGateway(options: GatewayOptions): FakeGateway {
   let current: Session | undefined;
   let overlap = 0;
   let refuseResume = false;
-  const stats = { identifies: 0, resumes: 0, heartbeats: 0, replayed: 0 };
+  const stats = { identifies: 0, resumes: 0, heartbeats: 0, replayed: 0, replayedTypes: [] as string[] };
   const readyWaiters: Array<() => void> = [];
   let ready = false;
 
@@ -121,8 +121,10 @@ export function createFakeGateway(options: GatewayOptions): FakeGateway {
     const from = Math.max(0, d.seq - overlap);
     overlap = 0;
     for (const event of session.log) {
-      if (event.s > from) {
+      // Discord never replays READY; the overlap is of ordinary dispatches.
+      if (event.s > from && event.t !== 'READY') {
         stats.replayed += 1;
+        stats.replayedTypes.push(event.t);
         send(socket, { op: 0, ...event });
       }
     }

@@ -201,4 +201,29 @@ describe('Discord channel through the whole gateway', () => {
     const reads = g.discord.requests.filter((r) => r.method === 'GET' && r.path === `/channels/${dm}/messages`);
     expect(reads.map((r) => r.status).slice(0, 2)).toEqual([503, 200]);
   }, 60_000);
+  it('does not run a slash command or a button press twice when a resume replays them', async () => {
+    g = await startDiscordGateway();
+    g.t.fake.enqueue(turns.toolCall('calc_wipe', { target: 'tmp' }), turns.text('wipe done'));
+    const ask = g.discord.runCommand({ user: ALICE, channelId: g.general, name: 'ask', options: { text: 'wipe tmp' } });
+    const prompt = await waitFor(() => g!.discord.botMessages(g!.general).find((m) => m.components.length > 0), 15_000, 'the prompt');
+    const approve = (prompt.components[0] as { components: Array<{ custom_id: string }> }).components[0]!.custom_id;
+    const press = g.discord.pressButton({ user: BOB, messageId: prompt.id, customId: approve });
+    await expect.poll(() => g!.discord.state.messages.get(ask.originalId!)?.content, { timeout: 15_000 }).toBe('wipe done');
+    await expect.poll(() => prompt.components.length, { timeout: 15_000 }).toBe(0);
+    const asked = g.t.fake.chatRequests.length;
+    const before = g.discord.state.messages.size;
+    // Both interactions come again (an at-least-once replay after a reconnect).
+    g.discord.gateway.replayOverlapOnce(50);
+    g.discord.gateway.reconnect();
+    await waitFor(() => (g!.discord.gateway.stats.resumes >= 1 && g!.discord.gateway.connected() ? true : undefined), 20_000, 'the resume');
+    g.discord.sendMessage({ user: ALICE, channelId: g.general, content: 'after the replay', mentionBot: true });
+    await expect.poll(() => contents(g!.discord.botMessages(g!.general)).at(-1), { timeout: 15_000 }).toBe('after the replay');
+    expect(g.discord.gateway.stats.replayedTypes.filter((t) => t === 'INTERACTION_CREATE')).toHaveLength(2);
+    expect(g.t.fake.chatRequests.length - asked).toBe(1);
+    expect(g.discord.state.messages.size - before).toBe(2);
+    expect(ask.callbacks).toHaveLength(1);
+    expect(press.callbacks).toHaveLength(1);
+    const approvals = (await g.t.api('GET', '/api/approvals')).body as { approvals: Array<{ status: string }> };
+    expect(approvals.approvals.filter((a) => a.status === 'approved')).toHaveLength(1);
+  }, 60_000);
 });
