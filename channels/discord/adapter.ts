@@ -7,7 +7,7 @@
 // host; a new session (start-up, or a resume Discord refused) catches up from channel history.
 // The REST client neither waits nor retries (the outbox does, with Discord's retry_after).
 // discord.js types never leave channels/discord/. Must never log the token.
-import { Client, Events, GatewayIntentBits, Partials, Routes } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Partials, Routes, type Message } from 'discord.js';
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
 import { ChannelDeliveryError, type AdapterHealth, type ChannelAdapter, type ChannelContext, type ChannelLogger, type OutboundDelivery } from '../channel.js';
 import { catchUpConversations } from './catch-up.js';
@@ -17,6 +17,7 @@ import { describeDiscordError, toDeliveryError } from './delivery-errors.js';
 import { readMessage } from './inbound.js';
 import { createInteractionReplies } from './interaction-replies.js';
 import { createInteractionHandler } from './interactions.js';
+import { startThread } from './threads.js';
 import { DISCORD_TEXT_LIMIT, NO_MENTIONS, renderPrompt, renderText, type RenderedMessage } from './render.js';
 
 export interface DiscordAdapterDeps {
@@ -101,6 +102,27 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
       });
   }
 
+  async function onMessage(message: Message): Promise<void> {
+    const ctx = host;
+    const rest = client?.rest;
+    if (!ctx || !rest) return;
+    const read = readMessage(message, botId);
+    if (read.kind === 'ignore') return;
+    // threads: true: a mention in a text channel is its own conversation, the thread started from it.
+    const threaded = config.threads && message.inGuild() && !message.channel.isThread() && read.message.addressedToBot === true;
+    const inbound = threaded ? { ...read.message, conversationId: message.id } : read.message;
+    try {
+      const result = await ctx.receive(inbound);
+      const owesAnswer = result.status === 'admitted' || (result.status === 'refused' && (result.reason === 'pairing_required' || result.reason === 'rate_limited'));
+      if (threaded && owesAnswer) await startThread(rest, { channelId: message.channelId, messageId: message.id, text: inbound.text }, logger);
+      if (result.status !== 'admitted') return;
+      replies.forgetAnswered(inbound.conversationId);
+      typing(inbound.conversationId);
+    } catch (err) {
+      logger.error({ err: err instanceof Error ? err.message : 'failed' }, 'discord: a message could not be stored');
+    }
+  }
+
   function buildClient(): Client {
     const made = new Client({
       intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
@@ -108,20 +130,7 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
       allowedMentions: NO_MENTIONS,
       rest: { api: config.api_url, retries: 0, rejectOnRateLimit: () => true, timeout: 15_000 },
     });
-    made.on(Events.MessageCreate, (message) => {
-      const ctx = host;
-      if (!ctx) return;
-      const read = readMessage(message, botId);
-      if (read.kind === 'ignore') return;
-      ctx.receive(read.message).then(
-        (result) => {
-          if (result.status !== 'admitted') return;
-          replies.forgetAnswered(read.message.conversationId);
-          typing(read.message.conversationId);
-        },
-        (err: unknown) => logger.error({ err: err instanceof Error ? err.message : 'failed' }, 'discord: a message could not be stored'),
-      );
-    });
+    made.on(Events.MessageCreate, (message) => void onMessage(message));
     made.on(Events.InteractionCreate, (interaction) => void onInteraction(interaction));
     // Raw runs before discord.js builds its objects from the packet; a packet it would choke on
     // (and throw out of an event handler, ending the process) is renamed so it handles nothing.

@@ -18,6 +18,8 @@ export const discordConfigSchema = channelAccessSchema.extend({
     .default('https://discord.com/api'),
   /** Register slash commands in these guilds (instant) instead of globally (may take up to an hour to appear). */
   guild_ids: z.array(snowflake).default([]),
+  /** Answer each guild mention in its own thread (started from that message); the thread is then the conversation. */
+  threads: z.boolean().default(false),
   /** On start-up, conversations with a message in this many hours are checked for messages sent while the gateway was down. */
   catch_up_hours: z.number().int().min(0).max(24 * 7).default(72),
 });

@@ -1,6 +1,6 @@
 // Turns a discord.js Message into the channel host's InboundMessage: DMs are direct chats,
 // guild channels and threads are groups where the bot answers when mentioned or replied to
-// (the host applies that rule); the bot's own mention is taken out of the text. The sender is
+// (the host applies that rule; in a thread the bot started, every message is for it); the bot's own mention is taken out of the text. The sender is
 // always the platform's author field. Bots, webhooks and system messages are not conversations.
 // Must never return a discord.js type to the rest of the gateway.
 import type { Message } from 'discord.js';
@@ -13,6 +13,7 @@ export function readMessage(message: Message, botId: string): ReadMessage {
   if (message.system) return { kind: 'ignore', reason: 'system message' };
   const mentioned = message.mentions.users.has(botId);
   const repliedToBot = message.mentions.repliedUser?.id === botId;
+  const inBotThread = message.channel.isThread() && message.channel.ownerId === botId;
   const text = message.content.replace(new RegExp(`<@!?${botId}>`, 'g'), '').trim();
   if (text === '') return { kind: 'ignore', reason: 'no text (attachments, stickers or only a mention)' };
   return {
@@ -25,7 +26,7 @@ export function readMessage(message: Message, botId: string): ReadMessage {
       text,
       time: message.createdAt,
       platformMessageId: message.id,
-      ...(message.guildId ? { addressedToBot: mentioned || repliedToBot } : {}),
+      ...(message.guildId ? { addressedToBot: mentioned || repliedToBot || inBotThread } : {}),
     },
   };
 }

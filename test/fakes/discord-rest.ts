@@ -1,6 +1,6 @@
 // The Discord stand-in's REST API (v10) on node:http: gateway discovery, the bot user, DM
 // channels, channel messages (send, edit, history with after/before/limit), typing, bulk command
-// registration, interaction callbacks (types 4, 5, 6, 7; 204 without a content-type unless
+// registration, threads started from a message, interaction callbacks (types 4, 5, 6, 7; 204 without a content-type unless
 // with_response) and webhook follow-ups / edits of @original (the path arrives URL-encoded),
 // with the 3-second acknowledgement window and the token's 15-minute life enforced. Injected
 // 429s (JSON body and X-RateLimit-* / Retry-After headers as Discord sends them), 5xx and a
@@ -183,6 +183,16 @@ export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: S
         if (b instanceof HttpAnswer) return b;
         const reference = (b.message_reference as { message_id?: string } | undefined)?.message_id;
         return new HttpAnswer(200, state.messagePayload(botMessage({ channelId: channel.id, authorId: state.bot.id, content: String(b.content ?? ''), components: (b.components as unknown[]) ?? [], ...(reference ? { referencedMessageId: reference } : {}) })));
+      }
+      if (seg[2] === 'messages' && seg[3] && seg[4] === 'threads' && method === 'POST') {
+        const message = state.messages.get(seg[3]);
+        if (!message || message.channelId !== channel.id) return apiError(404, 10008, 'Unknown Message');
+        if (channel.type !== 0) return apiError(400, 50024, 'Cannot execute action on this channel type');
+        const name = String((body as { name?: unknown } | undefined)?.name ?? '').slice(0, 100) || 'thread';
+        const thread = state.startThread(message, state.bot.id, name);
+        if (!thread) return apiError(400, 160004, 'A thread has already been created for this message');
+        deps.dispatch('THREAD_CREATE', { ...state.channelPayload(thread), newly_created: true });
+        return new HttpAnswer(201, state.channelPayload(thread));
       }
       if (seg[2] === 'messages' && seg[3]) {
         const message = state.messages.get(seg[3]);

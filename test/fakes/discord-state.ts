@@ -16,10 +16,13 @@ export interface FakeUser {
 
 export interface FakeChannel {
   id: string;
-  /** 0 guild text, 1 DM. */
-  type: 0 | 1;
+  /** 0 guild text, 1 DM, 11 public thread. */
+  type: 0 | 1 | 11;
   guildId?: string;
   name?: string;
+  /** Thread: the channel it lives in and who started it. */
+  parentId?: string;
+  ownerId?: string;
   /** DM: the user on the other side. */
   recipientId?: string;
 }
@@ -197,7 +200,31 @@ export class DiscordState {
 
   channelPayload(channel: FakeChannel): Record<string, unknown> {
     if (channel.type === 1) return { id: channel.id, type: 1, last_message_id: null, recipients: [this.userPayload(channel.recipientId!)] };
+    if (channel.type === 11) {
+      return {
+        id: channel.id,
+        type: 11,
+        guild_id: channel.guildId,
+        parent_id: channel.parentId,
+        owner_id: channel.ownerId,
+        name: channel.name,
+        flags: 0,
+        member_count: 1,
+        message_count: 0,
+        total_message_sent: 0,
+        rate_limit_per_user: 0,
+        thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: new Date().toISOString(), locked: false },
+      };
+    }
     return { id: channel.id, type: 0, guild_id: channel.guildId, name: channel.name, position: 0, permission_overwrites: [], nsfw: false, parent_id: null };
+  }
+
+  /** A public thread started from a message: Discord gives it the message's id. */
+  startThread(message: FakeMessage, ownerId: string, name: string): FakeChannel | undefined {
+    if (this.channels.has(message.id)) return undefined;
+    const thread: FakeChannel = { id: message.id, type: 11, guildId: message.guildId!, parentId: message.channelId, ownerId, name };
+    this.channels.set(thread.id, thread);
+    return thread;
   }
 
   messagePayload(message: FakeMessage): Record<string, unknown> {
@@ -229,7 +256,8 @@ export class DiscordState {
 
   guildCreatePayload(guildId: string): Record<string, unknown> {
     const guild = this.guilds.get(guildId)!;
-    const channels = [...this.channels.values()].filter((c) => c.guildId === guildId).map((c) => {
+    const threads = [...this.channels.values()].filter((c) => c.guildId === guildId && c.type === 11).map((c) => this.channelPayload(c));
+    const channels = [...this.channels.values()].filter((c) => c.guildId === guildId && c.type !== 11).map((c) => {
       const { guild_id: _omit, ...rest } = this.channelPayload(c);
       return rest;
     });
@@ -247,7 +275,7 @@ export class DiscordState {
       emojis: [],
       stickers: [],
       channels,
-      threads: [],
+      threads,
       members: [this.memberPayload(this.bot.id)],
       presences: [],
       voice_states: [],

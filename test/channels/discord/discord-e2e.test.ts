@@ -226,4 +226,24 @@ describe('Discord channel through the whole gateway', () => {
     const approvals = (await g.t.api('GET', '/api/approvals')).body as { approvals: Array<{ status: string }> };
     expect(approvals.approvals.filter((a) => a.status === 'approved')).toHaveLength(1);
   }, 60_000);
+  it('with threads: true answers a mention in its own thread, and everything said in that thread', async () => {
+    g = await startDiscordGateway({ section: { threads: true } });
+    const mention = g.discord.sendMessage({ user: ALICE, channelId: g.general, content: 'plan the trip', mentionBot: true });
+    await expect.poll(() => contents(g!.discord.botMessages(mention.id)), { timeout: 15_000 }).toEqual(['plan the trip']);
+    const thread = g.discord.state.channels.get(mention.id)!;
+    expect(thread).toMatchObject({ type: 11, parentId: g.general, ownerId: g.discord.botId, name: 'plan the trip' });
+    expect(g.discord.botMessages(g.general)).toEqual([]);
+    // In the bot's thread no mention is needed, and it is one conversation (the model sees both).
+    g.discord.sendMessage({ user: ALICE, channelId: mention.id, content: 'and the hotel' });
+    await expect.poll(() => contents(g!.discord.botMessages(mention.id)), { timeout: 15_000 }).toEqual(['plan the trip', 'and the hotel']);
+    const last = g.t.fake.chatRequests.at(-1)!.messages.filter((m) => m.role === 'user').map((m) => m.content);
+    expect(last).toEqual(['plan the trip', 'and the hotel']);
+    // A stranger's mention starts no thread.
+    const stranger = g.discord.sendMessage({ user: MALLORY, channelId: g.general, content: 'me too', mentionBot: true });
+    g.discord.redeliver(mention);
+    g.discord.sendMessage({ user: ALICE, channelId: mention.id, content: 'done' });
+    await expect.poll(() => contents(g!.discord.botMessages(mention.id)).at(-1), { timeout: 15_000 }).toBe('done');
+    expect(g.discord.state.channels.has(stranger.id)).toBe(false);
+    expect(g.discord.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/threads')).map((r) => r.status)).toEqual([201]);
+  }, 40_000);
 });
