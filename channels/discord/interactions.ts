@@ -1,7 +1,7 @@
 // Slash commands and button presses. Every interaction is acknowledged well inside Discord's
 // 3 seconds: /ask is deferred before the message is handed to the host (the model's answer later
 // edits that response, see interaction-replies.ts); /approve, /deny, /status and /new are
-// answered directly; a button press is decided by the presser's Discord id (never by text) and
+// answered directly (deferred first when the host takes longer than 2 s); a button press is decided by the presser's Discord id (never by text) and
 // answered at once: a refusal ephemerally, a decision by acknowledging the press (the prompt is
 // then edited through the outbox, without buttons, saying who decided and when).
 // Must never let a discord.js type escape this folder, or decide from anything but the platform's user field.
@@ -11,12 +11,29 @@ import type { InteractionReplies } from './interaction-replies.js';
 import { decodeCustomId, NO_MENTIONS } from './render.js';
 
 const EPHEMERAL = 64;
+/** Discord allows 3 s to acknowledge; work not done within this is deferred first. */
+const ACK_BUDGET_MS = 2_000;
+
+/** The work's value if it settles within `ms`, else `done: false` (the work goes on). */
+async function settleWithin<T>(work: Promise<T>, ms: number): Promise<{ done: true; value: T } | { done: false }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<{ done: false }>((resolve) => {
+    timer = setTimeout(() => resolve({ done: false }), ms);
+  });
+  try {
+    return await Promise.race([work.then((value) => ({ done: true as const, value })), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface InteractionHandlerDeps {
   host: () => ChannelContext | undefined;
   replies: InteractionReplies;
   logger: ChannelLogger;
   now: () => number;
+  /** How long a command or press may take before it is acknowledged as deferred (default 2 s). */
+  ackBudgetMs?: number;
 }
 
 export function createInteractionHandler(deps: InteractionHandlerDeps): (interaction: Interaction) => Promise<void> {
@@ -24,6 +41,18 @@ export function createInteractionHandler(deps: InteractionHandlerDeps): (interac
 
   async function answer(interaction: ChatInputCommandInteraction | ButtonInteraction, content: string, ephemeral: boolean): Promise<void> {
     await interaction.reply({ content, allowedMentions: NO_MENTIONS, ...(ephemeral ? { flags: EPHEMERAL } : {}) });
+  }
+
+  /** Replies with the work's answer, deferring first when it is not ready within the acknowledgement budget. */
+  async function replyInTime(interaction: ChatInputCommandInteraction, work: Promise<{ content: string; ephemeral: boolean }>, ephemeralIfSlow: boolean): Promise<void> {
+    const quick = await settleWithin(work, deps.ackBudgetMs ?? ACK_BUDGET_MS);
+    if (quick.done) return answer(interaction, quick.value.content, quick.value.ephemeral);
+    await interaction.deferReply(ephemeralIfSlow ? { flags: EPHEMERAL } : {});
+    const content = await work.then(
+      (done) => done.content,
+      () => 'That did not work; try again in a moment.',
+    );
+    await interaction.editReply({ content, allowedMentions: NO_MENTIONS });
   }
 
   async function onCommand(host: ChannelContext, interaction: ChatInputCommandInteraction): Promise<void> {
@@ -56,17 +85,18 @@ export function createInteractionHandler(deps: InteractionHandlerDeps): (interac
       case 'approve':
       case 'deny': {
         const approvalId = interaction.options.getString('id', true).trim();
-        const outcome = await host.decide({ ...address, approvalId, decision: interaction.commandName, userId });
-        await answer(interaction, outcome.message, outcome.status === 'refused');
+        const work = host.decide({ ...address, approvalId, decision: interaction.commandName, userId }).then((o) => ({ content: o.message, ephemeral: o.status === 'refused' }));
+        await replyInTime(interaction, work, true);
         return;
       }
       case 'status':
-        await answer(interaction, await host.statusText(address, userId), true);
+        await replyInTime(interaction, host.statusText(address, userId).then((content) => ({ content, ephemeral: true })), true);
         return;
-      case 'new':
-        await host.resetConversation(address, userId);
-        await answer(interaction, 'Started a new conversation here: fresh history, grants and sandbox.', false);
+      case 'new': {
+        const work = host.resetConversation(address, userId).then(() => ({ content: 'Started a new conversation here: fresh history, grants and sandbox.', ephemeral: false }));
+        await replyInTime(interaction, work, false);
         return;
+      }
       default:
         host.dropMalformed('discord: unknown slash command', { command: interaction.commandName.slice(0, 40) });
         await answer(interaction, 'Unknown command.', true);
@@ -80,9 +110,17 @@ export function createInteractionHandler(deps: InteractionHandlerDeps): (interac
       await answer(interaction, 'This button is not one of mine.', true);
       return;
     }
-    const outcome = await host.decide({ conversationId: interaction.channelId, approvalId: decoded.approvalId, decision: decoded.decision, userId: interaction.user.id });
-    if (outcome.status === 'refused') {
-      await answer(interaction, outcome.message, true);
+    const work = host.decide({ conversationId: interaction.channelId, approvalId: decoded.approvalId, decision: decoded.decision, userId: interaction.user.id });
+    const quick = await settleWithin(work, deps.ackBudgetMs ?? ACK_BUDGET_MS);
+    if (!quick.done) {
+      // Slow: acknowledge the press now, say a refusal afterwards.
+      await interaction.deferUpdate();
+      const outcome = await work;
+      if (outcome.status === 'refused') await interaction.followUp({ content: outcome.message, allowedMentions: NO_MENTIONS, flags: EPHEMERAL });
+      return;
+    }
+    if (quick.value.status === 'refused') {
+      await answer(interaction, quick.value.message, true);
       return;
     }
     // Decided: acknowledge the press; the prompt edit (buttons removed, who and when) follows from the outbox.
