@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installBearerAuth, type AuthFailureLimiter } from './auth.js';
 import { errorHandler } from './http-errors.js';
+import { installRequestGuards, type HostCheckOptions } from './request-guards.js';
 import { createTokenVerifier } from './principal.js';
 import type { ApiTokenStore } from '../store/api-tokens.js';
 
@@ -17,6 +18,8 @@ export interface ApiAppOptions {
   bodyLimitBytes: number;
   logger: Logger;
   authLimiter?: AuthFailureLimiter;
+  /** The Host check (DNS-rebinding guard); the web routes' same-origin check is always on. */
+  hosts?: HostCheckOptions;
   routes: RouteGroup[];
   /** Applied to every response body: a known secret value never leaves in an API answer. */
   redact?: (text: string) => string;
@@ -37,6 +40,7 @@ export function createApiApp(options: ApiAppOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'SS_ERR_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` } }),
   );
+  installRequestGuards(app, options.hosts);
   installBearerAuth(app, createTokenVerifier({ operatorToken: options.token, ...(options.tokens ? { tokens: options.tokens } : {}) }), options.authLimiter);
   const redact = options.redact;
   if (redact) {

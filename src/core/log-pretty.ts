@@ -4,6 +4,8 @@
 // same redacted content. Text from models, tools and platform users is shown with control
 // characters made visible: a log line must never drive the terminal that shows it.
 
+import { visibleText as visible } from './visible-text.js';
+
 const LEVELS: Readonly<Record<number, { label: string; colour: string }>> = {
   10: { label: 'TRACE', colour: '90' },
   20: { label: 'DEBUG', colour: '36' },
@@ -15,15 +17,6 @@ const LEVELS: Readonly<Record<number, { label: string; colour: string }>> = {
 
 /** Fields every line has that a person does not need to read. */
 const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'service']);
-
-// C0 and C1 controls (ESC included), DEL, and the bidirectional and invisible formatting marks.
-// eslint-disable-next-line no-control-regex
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
-
-/** A string with every control or invisible formatting character shown as `\u{…}`. */
-function visible(text: string): string {
-  return text.replace(INVISIBLE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
-}
 
 function paint(colours: boolean, code: string, text: string): string {
   return colours ? `\u001b[${code}m${text}\u001b[0m` : text;

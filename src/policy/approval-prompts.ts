@@ -14,7 +14,12 @@ export interface PromptPublisher {
   show(approval: ApprovalRequest): Promise<void>;
 }
 
-export function createPromptPublisher(outbound: OutboundSink, onError: (error: unknown, context: string) => void): PromptPublisher {
+export function createPromptPublisher(
+  outbound: OutboundSink,
+  onError: (error: unknown, context: string) => void,
+  /** Builds a request's prompt (with why its level is what it is); default: the plain prompt. */
+  promptFor: (approval: ApprovalRequest) => ApprovalPrompt = (approval) => buildApprovalPrompt(approval),
+): PromptPublisher {
   async function deliver(approval: ApprovalRequest, prompt: ApprovalPrompt, failure: string): Promise<string | undefined> {
     if (!approval.channel) return undefined;
     try {
@@ -33,7 +38,7 @@ export function createPromptPublisher(outbound: OutboundSink, onError: (error: u
   return {
     deliver,
     async show(approval) {
-      await deliver(approval, buildApprovalPrompt(approval), 'could not update the prompt');
+      await deliver(approval, promptFor(approval), 'could not update the prompt');
     },
   };
 }

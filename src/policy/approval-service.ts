@@ -61,6 +61,8 @@ export interface ApprovalServiceOptions {
   /** Failures that must not fail the caller (prompt delivery, onDecided); default console.error. */
   onError?: (error: unknown, context: string) => void;
   store?: ApprovalStore;
+  /** Why a request's level is above its skill's declared one (shown in the prompt); gateway.ts wires the skills' classify hooks. */
+  explainLevel?: (approval: ApprovalRequest) => string | undefined;
 }
 
 export function createApprovalService(options: ApprovalServiceOptions): ApprovalService {
@@ -69,13 +71,23 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   const now = options.now ?? Date.now;
   const onError = options.onError ?? ((error, context) => console.error(`approvals: ${context}:`, error));
   const stores = { store, actions, audit };
-  const prompts = createPromptPublisher(outbound, onError);
+  const prompts = createPromptPublisher(outbound, onError, promptFor);
   const tracker = createDecisionTracker(onDecided, onError);
   const deliverPrompt = prompts.deliver;
   const showPrompt = prompts.show;
   const notify = tracker.notify;
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<ApprovalRequest[]> | undefined;
+
+  function promptFor(approval: ApprovalRequest): ApprovalPrompt {
+    let levelReason: string | undefined;
+    try {
+      levelReason = options.explainLevel?.(approval);
+    } catch (error) {
+      onError(error, `could not explain the level of approval ${approval.id}`);
+    }
+    return buildApprovalPrompt(approval, levelReason !== undefined ? { levelReason } : {});
+  }
 
   async function expireOne(approval: ApprovalRequest): Promise<ApprovalRequest | undefined> {
     const at = now();
@@ -108,7 +120,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
       const createdAt = now();
       const approval = commitRequest(stores, action, decision, context.channel, createdAt, config.approval_ttl_ms);
       // Persisted and audited; only now is anything shown.
-      const prompt = buildApprovalPrompt(approval);
+      const prompt = promptFor(approval);
       // Not shown is still answerable through the API and CLI; expiry cleans it up otherwise.
       const messageId = await deliverPrompt(approval, prompt, 'could not show the prompt');
       if (messageId !== undefined) store.setMessage(approval.id, context.channel, messageId);
@@ -143,6 +155,10 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
       await showPrompt(decided);
       notify(decided);
       return decided;
+    },
+
+    pendingCounts(conversationId: string, requester: string) {
+      return store.pendingCounts(conversationId, requester);
     },
 
     bindingHolds(action: ActionRequest): boolean {
@@ -184,7 +200,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
 
     prompt(id) {
       const approval = store.get(id);
-      return approval ? buildApprovalPrompt(approval) : undefined;
+      return approval ? promptFor(approval) : undefined;
     },
 
     listGrants(conversationId) {

@@ -1,7 +1,7 @@
 // The model call as the orchestrator makes it: within the global LLM-call budget, and with
 // every known secret redacted on the way out (nothing secret reaches a model) and on the way
-// in (a secret the model repeats, or puts in a tool argument to exfiltrate, never reaches the
-// store, a tool, an approval prompt or a channel).
+// in (a secret the model repeats never reaches the store, an approval prompt or a channel; a
+// tool call whose arguments carry one is marked heldSecret and refused, not run altered).
 import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
 import type { SecretRedactor } from '../security/secret-redactor.js';
 import type { RateLimiter } from '../security/rate-limiter.js';
@@ -16,6 +16,10 @@ export function createGuardedChat(deps: { providers: ProviderManager; rateLimite
     }
     const messages = request.messages.map((m) => deps.redactor.redactDeep(m));
     const response = await deps.providers.chat({ ...request, messages });
-    return { ...response, text: deps.redactor.redact(response.text), toolCalls: deps.redactor.redactDeep(response.toolCalls) };
+    const toolCalls = response.toolCalls.map((call) => {
+      const clean = deps.redactor.redactDeep(call);
+      return deps.redactor.containsSecret(call.arguments) ? { ...clean, heldSecret: true as const } : clean;
+    });
+    return { ...response, text: deps.redactor.redact(response.text), toolCalls };
   };
 }

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startFakeOllama } from '../fakes/ollama-server.js';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { spawnCli } from '../helpers/cli.js';
 
 const BIN = fileURLToPath(new URL('../../bin/securesphere.js', import.meta.url));
 
@@ -38,13 +38,25 @@ describe('securesphere start', () => {
     }
   }, 60_000);
 
-  it('refuses to bind a non-loopback address without a token', async () => {
-    const dataDir = join(tempDir(), 'data');
-    const res = await runCli(['start', '--data-dir', dataDir, '--host', '0.0.0.0', '--port', '0'], env);
-    expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/Refusing to bind 0\.0\.0\.0 without an API token: set SECURESPHERE_API_TOKEN/);
-    // Refused before anything was created: no database, no generated token.
-    expect(existsSync(dataDir)).toBe(false);
+  it('refuses to bind a non-loopback address without a token (all IPv4 and all IPv6 interfaces included)', async () => {
+    // `::` is every interface (IPv6 and, dual-stack, IPv4): not loopback, although it looks like
+    // `::1`; a DNS name that merely starts with "127." can resolve anywhere.
+    for (const host of ['0.0.0.0', '::', '127.0.0.1.example.com']) {
+      const dataDir = join(tempDir(), 'data');
+      const p = spawnCli(['start', '--data-dir', dataDir, '--host', host, '--port', '0'], env);
+      p.child.stdin.end();
+      // Were it to start anyway, stop it at once rather than waiting for the test to time out.
+      const outcome = await Promise.race([p.exited, p.waitFor(/listening on/, 50_000).then(() => 'listening', () => 'exited')]);
+      if (outcome === 'listening') {
+        p.child.kill('SIGTERM');
+        await p.exited;
+      }
+      const res = { code: await p.exited, stderr: p.stderr() };
+      expect(res.code, host).toBe(1);
+      expect(res.stderr).toContain(`Refusing to bind ${host} without an API token: set SECURESPHERE_API_TOKEN`);
+      // Refused before anything was created: no database, no generated token.
+      expect(existsSync(dataDir)).toBe(false);
+    }
   }, 60_000);
 });
 

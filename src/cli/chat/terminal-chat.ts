@@ -2,11 +2,15 @@
 // Approval prompts are shown inline and answered with y (approve once), n (deny) or
 // a (allow this skill operation for the rest of the conversation); `/approve ID` and
 // `/deny ID` work too. Lines are read in order; each waits for its turn to finish.
+// Everything shown that came from the gateway (replies, summaries, error messages, ids) goes
+// through visibleText first: a model reply must not be able to clear the screen, retitle the
+// terminal or draw a fake prompt over the real one.
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { ApprovalPrompt } from '../../core/types.js';
 import type { ApiClient } from './api-client.js';
 import { parseApprovalCommand, type ChannelDecision } from '../../policy/approval-text.js';
+import { visibleText } from '../../core/visible-text.js';
 import { parseTerminalDecision, renderApprovalPromptForTerminal, terminalChoices } from './approval-prompt.js';
 
 interface PendingApproval {
@@ -44,13 +48,18 @@ export interface TerminalChatOptions {
 export async function runTerminalChat(options: TerminalChatOptions): Promise<void> {
   const { api, output, conversationId, user } = options;
   const say = (text: string) => output.write(`${text}\n`);
+  // Text from the gateway (a model, a tool, another user): shown, never interpreted by the terminal.
+  const plain = (text: unknown) => visibleText(text, { multiline: true });
+  // A reply's later lines carry a gutter, so a reply cannot print a line that looks like one of
+  // ours (a fake "Approval needed" prompt) at the start of a line.
+  const botSays = (text: unknown) => say(`bot: ${plain(text).split('\n').join('\n   │ ')}`);
   const queue: PendingApproval[] = [];
   let lastMessageId = 0;
   // The full prompt of queue[0] once shown: what the y/n/a answer is checked against.
   let shown: ApprovalPrompt | undefined;
 
   const rl = createInterface({ input: options.input, terminal: false });
-  say(`securesphere chat: conversation ${conversationId} as ${user ? `api:${user.replace(/^api:/, '')}` : "this token's identity"}. Type a message; Ctrl-D to quit.`);
+  say(`securesphere chat: conversation ${plain(conversationId)} as ${user ? plain(`api:${user.replace(/^api:/, '')}`) : "this token's identity"}. Type a message; Ctrl-D to quit.`);
 
   // Shows the full prompt (exact command, level, who may approve, expiry) for the oldest
   // undecided request; the text fallback `/approve ID` is printed with it.
@@ -63,9 +72,9 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     if (shown) {
       say(renderApprovalPromptForTerminal(shown));
     } else {
-      say(`Approval needed ${next.id}: ${next.summary}\n  [y] approve once  [a] allow for this conversation  [n] deny`);
+      say(`Approval needed ${plain(next.id)}: ${plain(next.summary)}\n  [y] approve once  [a] allow for this conversation  [n] deny`);
     }
-    say(`  (or type /approve ${next.id} or /deny ${next.id})`);
+    say(`  (or type /approve ${plain(next.id)} or /deny ${plain(next.id)})`);
   };
 
   const decide = async (approvalId: string, choice: ChannelDecision) => {
@@ -73,12 +82,12 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     const scope = choice === 'allow_conversation' ? 'conversation' : 'once';
     const res = await api.request<{ error?: { message: string } }>('POST', `/api/approvals/${encodeURIComponent(approvalId)}/${decision}`, { scope });
     if (res.status >= 400) {
-      say(`! ${res.body?.error?.message ?? `decision failed (${res.status})`}`);
+      say(`! ${plain(res.body?.error?.message ?? `decision failed (${res.status})`)}`);
       return;
     }
     const index = queue.findIndex((p) => p.id === approvalId);
     if (index >= 0) queue.splice(index, 1);
-    say(decision === 'approve' ? `approved ${approvalId}${scope === 'conversation' ? ' (for this conversation)' : ''}` : `denied ${approvalId}`);
+    say(decision === 'approve' ? `approved ${plain(approvalId)}${scope === 'conversation' ? ' (for this conversation)' : ''}` : `denied ${plain(approvalId)}`);
     if (queue.length === 0) await followUp();
     else await showNextPrompt();
   };
@@ -92,7 +101,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
       for (const m of messages) {
         lastMessageId = Math.max(lastMessageId, m.id);
         if (m.role === 'assistant' && !m.tool_calls?.length) {
-          say(`bot: ${m.content}`);
+          botSays(m.content);
           await refreshPending();
           return;
         }
@@ -133,7 +142,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     }
     const res = await api.request<MessageOutcome>('POST', '/api/messages', { conversation_id: conversationId, ...(user ? { user } : {}), text: line });
     if (res.status >= 400) {
-      say(`! ${res.body?.error?.message ?? `request failed (${res.status})`}`);
+      say(`! ${plain(res.body?.error?.message ?? `request failed (${res.status})`)}`);
       continue;
     }
     // Skip past everything this turn stored, page by page (a long conversation has more than one).
@@ -143,7 +152,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
       for (const m of messages) lastMessageId = Math.max(lastMessageId, m.id);
       if (messages.length < 1000) break;
     }
-    if (res.body.reply) say(`bot: ${res.body.reply.text}`);
+    if (res.body.reply) botSays(res.body.reply.text);
     for (const p of res.body.pending_approvals) queue.push(p);
     await showNextPrompt();
   }

@@ -4,8 +4,8 @@ import Docker from 'dockerode';
 import { readHostTuning } from '../../agents/host-tuning.js';
 import { detectRuntime } from '../../agents/runtime-detect.js';
 import { describeError } from '../../core/errors.js';
-import type { ChannelHealth } from '../../../channels/channel.js';
 import { MIN_NODE_MAJOR, describeNodeRuntime } from '../../core/node-runtime.js';
+import type { ChannelHealth } from '../../../channels/channel.js';
 import { createGateway, type Gateway } from '../../gateway.js';
 import { loadConfigFor } from '../global-options.js';
 
