@@ -43,8 +43,8 @@ function fence(text: string): string {
 
 export function renderPrompt(prompt: ApprovalPrompt): RenderedMessage {
   const outcome = describeOutcome(prompt);
-  const head = `**Approval needed** [${prompt.securityLevel}]: ${sanitizeForDisplay(prompt.summary)}`;
-  const tail = outcome ? `**${outcome}**` : `Expires: <t:${Math.floor(prompt.expiresAt.getTime() / 1000)}:R> · approval id \`${prompt.approvalId}\``;
+  const head = `**Approval needed** \`${prompt.approvalId}\` [${prompt.securityLevel}]: ${sanitizeForDisplay(prompt.summary)}`;
+  const tail = outcome ? `**${outcome}**` : `Expires <t:${Math.floor(prompt.expiresAt.getTime() / 1000)}:R> · or /approve ${prompt.approvalId}, /deny ${prompt.approvalId}`;
   const room = DISCORD_TEXT_LIMIT - head.length - tail.length - 16;
   let detail = fence(sanitizeForDisplay(prompt.detail));
   if (detail.length > room) detail = `${detail.slice(0, Math.max(0, room - 40))}\n… (shortened for Discord)`;

@@ -10,13 +10,12 @@ import { startFakeDiscord, waitFor, type FakeDiscord, type FakeMessage } from '.
 const REQUESTER = '100000000000000001';
 const STRANGER = '100000000000000002';
 
+/** The approval id a prompt shows in its first line (pending or decided). */
 function approvalIdOf(message: FakeMessage): string | undefined {
-  const row = message.components[0] as { components?: Array<{ custom_id?: string }> } | undefined;
-  const id = row?.components?.[0]?.custom_id;
-  return id ? /^ss:[adc]:(.+)$/.exec(id)?.[1] : /approval id `([^`]+)`/.exec(message.content)?.[1] ?? (/^\*\*Approval needed\*\*/.test(message.content) ? 'decided' : undefined);
+  return /^\*\*Approval needed\*\* `([^`]+)`/.exec(message.content)?.[1];
 }
 
-export function shownOf(message: FakeMessage): ShownMessage {
+function shownOf(message: FakeMessage): ShownMessage {
   const approvalId = approvalIdOf(message);
   const outcome = approvalId ? /\n\*\*(Approved|Denied|Expired) /.exec(message.content)?.[1]?.toLowerCase() : undefined;
   return { id: message.id, text: message.content, ...(approvalId ? { approvalId } : {}), ...(outcome ? { outcome } : {}) };
@@ -25,7 +24,6 @@ export function shownOf(message: FakeMessage): ShownMessage {
 function createDiscordDriver(discord: FakeDiscord, guildId: string): ChannelDriver {
   const channels = new Map<string, string>();
   const sent = new Map<string, FakeMessage>();
-  const promptIds = new Map<string, string>();
   let gateway = { url: '', token: '' };
 
   function channelFor(conversation: string): string {
@@ -43,15 +41,7 @@ function createDiscordDriver(discord: FakeDiscord, guildId: string): ChannelDriv
     return body.channels?.some((c) => c.name === 'discord' && c.state === 'running' && c.connected) ?? false;
   }
 
-  // A decided prompt loses its buttons; remember which approval each prompt message carried.
-  function shown(conversation: string): ShownMessage[] {
-    return discord.botMessages(channelFor(conversation)).map((m) => {
-      const view = shownOf(m);
-      if (view.approvalId && view.approvalId !== 'decided') promptIds.set(m.id, view.approvalId);
-      const known = promptIds.get(m.id);
-      return known ? { ...view, approvalId: known } : view;
-    });
-  }
+  const shown = (conversation: string): ShownMessage[] => discord.botMessages(channelFor(conversation)).map(shownOf);
 
   return {
     users: [REQUESTER, STRANGER],
@@ -75,8 +65,7 @@ function createDiscordDriver(discord: FakeDiscord, guildId: string): ChannelDriv
       if (messageId) sent.set(messageId, message);
     },
     async press({ user, conversation, approvalId, decision }) {
-      shown(conversation);
-      const prompt = discord.botMessages(channelFor(conversation)).find((m) => promptIds.get(m.id) === approvalId);
+      const prompt = discord.botMessages(channelFor(conversation)).find((m) => approvalIdOf(m) === approvalId);
       if (!prompt) throw new Error(`no prompt ${approvalId} in ${conversation}`);
       const editsBefore = prompt.history.length;
       const code = { approve: 'a', deny: 'd', allow_conversation: 'c' }[decision];
