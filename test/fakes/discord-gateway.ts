@@ -34,6 +34,8 @@ export interface FakeGateway {
   reconnect(): void;
   /** op 9: the session is gone (d=false) or may be resumed (d=true). */
   invalidate(resumable: boolean): void;
+  /** Stops answering heartbeats (a zombie connection: the client should reconnect and resume). */
+  stopAcking(): void;
   /** The next RESUME is answered with INVALID_SESSION (d=false): the client must identify anew. */
   refuseNextResume(): void;
   /** The next RESUME also replays this many events the client already acknowledged. */
@@ -53,6 +55,7 @@ export function createFakeGateway(options: GatewayOptions): FakeGateway {
   let current: Session | undefined;
   let overlap = 0;
   let refuseResume = false;
+  let acking = true;
   const stats = { identifies: 0, resumes: 0, heartbeats: 0, replayed: 0, replayedTypes: [] as string[] };
   const readyWaiters: Array<() => void> = [];
   let ready = false;
@@ -116,6 +119,7 @@ export function createFakeGateway(options: GatewayOptions): FakeGateway {
       return;
     }
     stats.resumes += 1;
+    acking = true;
     if (session.socket && session.socket !== socket) session.socket.terminate();
     session.socket = socket;
     const from = Math.max(0, d.seq - overlap);
@@ -150,7 +154,7 @@ export function createFakeGateway(options: GatewayOptions): FakeGateway {
       switch (payload.op) {
         case 1:
           stats.heartbeats += 1;
-          send(socket, { op: 11 });
+          if (acking) send(socket, { op: 11 });
           break;
         case 2:
           onIdentify(socket, (payload.d ?? {}) as { token?: string; intents?: number });
@@ -189,6 +193,9 @@ export function createFakeGateway(options: GatewayOptions): FakeGateway {
     invalidate(resumable) {
       ready = false;
       send(current?.socket, { op: 9, d: resumable });
+    },
+    stopAcking() {
+      acking = false;
     },
     refuseNextResume() {
       refuseResume = true;

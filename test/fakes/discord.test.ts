@@ -1,5 +1,6 @@
 // The Discord stand-in tested with discord.js itself over real sockets: discovery, READY and
-// GUILD_CREATE, DM and guild messages, a resume that replays exactly what was missed (and an
+// GUILD_CREATE, heartbeats (and a zombie connection resumed), DM and guild messages, a resume
+// that replays exactly what was missed (and an
 // overlap when asked), INVALID_SESSION and RECONNECT, interaction callbacks and webhook edits,
 // history with `after`, bulk registration, and 429 / 5xx answers as discord.js reads them.
 import { Client, GatewayIntentBits, Partials, RateLimitError, HTTPError, Routes, type Message, type Interaction } from 'discord.js';
@@ -160,5 +161,48 @@ describe('Discord stand-in with discord.js', () => {
     await expect(client.rest.get(Routes.user('@me'))).rejects.toBeInstanceOf(HTTPError);
     discord.up();
     expect(((await client.rest.get(Routes.user('@me'))) as { id: string }).id).toBe(discord.botId);
+  });
+});
+
+describe('Discord stand-in: heartbeats, raw answers, DMs and global commands', () => {
+  let discord: FakeDiscord;
+  let client: Client;
+
+  afterEach(async () => {
+    await client.destroy();
+    await discord.close();
+  });
+
+  it('acks heartbeats; a connection whose heartbeats go unanswered is resumed by discord.js', async () => {
+    discord = await startFakeDiscord({ heartbeatIntervalMs: 300 });
+    client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages], partials: [Partials.Channel], rest: { api: discord.apiUrl, retries: 0 } });
+    const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
+    await client.login(discord.token);
+    await ready;
+    await waitFor(() => (discord.gateway.stats.heartbeats >= 2 ? true : undefined), 5_000, 'heartbeats');
+    expect(client.ws.ping).toBeGreaterThanOrEqual(0);
+    discord.gateway.stopAcking();
+    await waitFor(() => (discord.gateway.stats.resumes === 1 && discord.gateway.connected() ? true : undefined), 10_000, 'the resume of a zombie connection');
+    expect(discord.gateway.stats.identifies).toBe(1);
+  });
+
+  it('answers a callback 204 without a content-type, opens DMs and registers global commands', async () => {
+    discord = await startFakeDiscord();
+    client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: discord.apiUrl, retries: 0 } });
+    const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
+    await client.login(discord.token);
+    await ready;
+    const { channelId } = discord.addGuild('late');
+    const command = discord.runCommand({ user: '777', channelId, name: 'status' });
+    const res = await fetch(`${discord.apiUrl}/v10/interactions/${command.id}/${command.token}/callback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 5 }) });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('content-type')).toBeNull();
+    expect(await res.text()).toBe('');
+    const dm = await client.users.createDM('888');
+    expect(dm.id).toBe(discord.dmChannel('888'));
+    await client.application!.commands.set([{ name: 'ask', description: 'Ask' }]);
+    expect(discord.state.commands.map((c) => [c.name, c.guildId])).toEqual([['ask', undefined]]);
+    const unauthorized = await fetch(`${discord.apiUrl}/v10/users/@me`, { headers: { authorization: 'Bot wrong' } });
+    expect(unauthorized.status).toBe(401);
   });
 });
