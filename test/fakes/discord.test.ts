@@ -1,8 +1,8 @@
 // The Discord stand-in tested with discord.js itself over real sockets: discovery, READY and
 // GUILD_CREATE, heartbeats (and a zombie connection resumed), DM and guild messages, a resume
-// that replays exactly what was missed (and an
-// overlap when asked), INVALID_SESSION and RECONNECT, interaction callbacks and webhook edits,
-// history with `after`, bulk registration, and 429 / 5xx answers as discord.js reads them.
+// that replays exactly what was missed (and an overlap when asked), INVALID_SESSION and
+// RECONNECT, interaction callbacks and webhook edits, history with `after`, bulk registration,
+// and 429 / 5xx answers as discord.js reads them.
 import { Client, GatewayIntentBits, Partials, RateLimitError, HTTPError, Routes, type Message, type Interaction } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeDiscord, waitFor, type FakeDiscord } from './discord.js';
