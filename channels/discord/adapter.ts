@@ -28,6 +28,8 @@ export interface DiscordAdapterDeps {
   now?: () => number;
   /** How long start() waits for the gateway to become ready. */
   readyTimeoutMs?: number;
+  /** How long a slash command or press may take before it is acknowledged as deferred (default 2 s of Discord's 3). */
+  ackBudgetMs?: number;
   /** First wait before a catch-up that could not read every conversation is repeated (doubles, up to 5 min). */
   catchUpRetryMs?: number;
 }
@@ -64,7 +66,7 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
     typingTimers.delete(channelId);
   }
 
-  const onInteraction = createInteractionHandler({ host: () => host, replies, logger, now });
+  const onInteraction = createInteractionHandler({ host: () => host, replies, logger, now, ...(deps.ackBudgetMs !== undefined ? { ackBudgetMs: deps.ackBudgetMs } : {}) });
 
   // One catch-up at a time per client; one that could not read every conversation is repeated
   // with back-off (the de-duplication makes re-reading harmless) until it could.

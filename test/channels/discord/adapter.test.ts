@@ -45,7 +45,8 @@ describe('Discord adapter with a slow host', () => {
     discord = await startFakeDiscord();
     const { channelId } = discord.addGuild('slow');
     const host = slowHost(3_500);
-    adapter = createDiscordAdapter({ config: discordConfigSchema.parse({ token: '${env:T}', api_url: discord.apiUrl }), token: discord.token, logger: host.logger });
+    // A small budget keeps the test far from Discord's 3 s on a busy machine; the host takes 3.5 s.
+    adapter = createDiscordAdapter({ config: discordConfigSchema.parse({ token: '${env:T}', api_url: discord.apiUrl }), token: discord.token, logger: host.logger, ackBudgetMs: 500 });
     await adapter.start(host);
     const prompt = discord.state.createMessage({ channelId, authorId: discord.botId, content: 'Approval needed', components: [{ type: 1, components: [{ type: 2, style: 3, label: 'Approve', custom_id: 'ss:a:ap_slow' }] }] });
 
