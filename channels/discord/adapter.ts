@@ -196,7 +196,7 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
 
     async start(ctx) {
       host = ctx;
-      if (client) await client.destroy();
+      if (client) await destroyWithin(client, STOP_GRACE_MS, logger);
       client = buildClient();
       const ready = new Promise<Client<true>>((resolve, reject) => {
         const timer = setTimeout(() => reject(new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, 'Discord: the gateway did not become ready in time; check channels.discord.api_url and the network.')), deps.readyTimeoutMs ?? 60_000);
@@ -217,7 +217,7 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
         const failed = client;
         client = undefined;
         health.connected = false;
-        await failed.destroy().catch(() => undefined);
+        await destroyWithin(failed, STOP_GRACE_MS, logger);
         const reason = err instanceof SecureSphereError ? err.message : describeDiscordError(err);
         health.lastError = reason;
         throw new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, `Discord did not start (${reason}); check channels.discord.token and api_url.`, { cause: err });
@@ -232,7 +232,7 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
       client = undefined;
       host = undefined;
       health.connected = false;
-      await running?.destroy();
+      if (running) await destroyWithin(running, STOP_GRACE_MS, logger);
     },
 
     async deliver(message) {
@@ -267,6 +267,7 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
 const TYPING_AFTER_MS = 1_000;
 const CATCH_UP_RETRY_MS = 2_000;
 const CATCH_UP_RETRY_MAX_MS = 300_000;
+const STOP_GRACE_MS = 3_000;
 const DROPPED_EVENT = 'SECURESPHERE_DROPPED_MALFORMED';
 
 /** Why a dispatch the adapter acts on cannot be used, or undefined when it is fine. */
@@ -284,4 +285,16 @@ function malformedDispatch(packet: { t?: string; d?: Record<string, unknown> }):
     if (!user || typeof user.id !== 'string') return 'INTERACTION_CREATE without a user';
   }
   return undefined;
+}
+
+/** Destroys a client; one whose socket never says goodbye is left behind after `ms` (stop must not hang). */
+async function destroyWithin(client: Client, ms: number, logger: ChannelLogger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+    timer.unref();
+  });
+  const result = await Promise.race([client.destroy().then(() => 'done' as const, () => 'done' as const), late]);
+  clearTimeout(timer);
+  if (result === 'late') logger.warn({}, 'discord: the gateway connection did not close in time; left behind');
 }

@@ -7,6 +7,11 @@ import { Client, GatewayIntentBits, Partials, RateLimitError, HTTPError, Routes,
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeDiscord, waitFor, type FakeDiscord } from './discord.js';
 
+/** client.destroy() can wait on a socket in the middle of a reconnect; never let that hang a test. */
+async function destroyClient(client: Client): Promise<void> {
+  await Promise.race([client.destroy(), new Promise((r) => setTimeout(r, 3_000))]);
+}
+
 describe('Discord stand-in with discord.js', () => {
   let discord: FakeDiscord;
   let client: Client;
@@ -31,7 +36,7 @@ describe('Discord stand-in with discord.js', () => {
   });
 
   afterEach(async () => {
-    await client.destroy();
+    await destroyClient(client);
     await discord.close();
   });
 
@@ -169,7 +174,7 @@ describe('Discord stand-in: heartbeats, raw answers, DMs and global commands', (
   let client: Client;
 
   afterEach(async () => {
-    await client.destroy();
+    await destroyClient(client);
     await discord.close();
   });
 

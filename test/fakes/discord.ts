@@ -5,7 +5,7 @@
 // bot sent, edited and answered, and breaks things: hard connection drop, RECONNECT,
 // INVALID_SESSION, replay overlap on resume, 429s, 5xx, REST down/up. Test-only.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createFakeGateway, type FakeGateway } from './discord-gateway.js';
 import { createRestHandler, type RestFaults, type RestRequestRecord } from './discord-rest.js';
 import { DiscordState, type FakeInteraction, type FakeMessage } from './discord-state.js';
@@ -71,6 +71,12 @@ export async function startFakeDiscord(options: { token?: string; heartbeatInter
     },
   });
   const server: Server = createServer(handler);
+  // Every socket, upgraded ones included (the http server forgets those), so close() never waits.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   server.on('upgrade', (req, socket, head) => {
     if (!(req.url ?? '').startsWith('/gateway')) {
       socket.destroy();
@@ -149,6 +155,7 @@ export async function startFakeDiscord(options: { token?: string; heartbeatInter
     },
     async close() {
       await gateway.close();
+      for (const socket of sockets) socket.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
