@@ -4,10 +4,14 @@
 // Must never construct anything itself: definitions build adapters when the gateway asks.
 import type { ChannelDefinition } from './channel.js';
 import { discordChannel } from './discord/index.js';
+import { telegramChannel } from './telegram/index.js';
+import { slackChannel } from './slack/index.js';
 import { webChannelDefinition } from './web/index.js';
 
 // One line per channel.
 export const CHANNEL_DEFINITIONS: readonly ChannelDefinition<unknown>[] = [
   webChannelDefinition,
+  telegramChannel,
+  slackChannel as ChannelDefinition<unknown>,
   discordChannel as ChannelDefinition<unknown>,
 ];
