@@ -129,6 +129,7 @@ export function createChannelHost(deps: ChannelHostDeps): ChannelHost {
         return deps.statusText ? deps.statusText(id) : `Conversation ${id}.`;
       },
       identity: (platformUserId) => toIdentity(channel, platformUserId),
+      recentConversations: async (sinceMs) => deps.inbound.recentConversations(channel, sinceMs),
       dropMalformed(reason, details = {}) {
         logger.warn({ ...details, channel, reason }, 'malformed platform event dropped');
       },

@@ -4,7 +4,7 @@
 // unique index makes a concurrent redelivery a duplicate) -> handed to the orchestrator in the
 // background. Resolves as soon as the row is stored; never waits for the model. Refusals a user
 // must hear about (pairing code, rate limit) are queued in the outbox here, once.
-import type { ChannelAccessConfig, ChannelLogger, InboundMessage, ReceiveResult } from '../../channels/channel.js';
+import type { ChannelAccessConfig, ChannelLogger, InboundMessage, ReceiveResult, RecentConversation } from '../../channels/channel.js';
 import { toIdentity } from '../../channels/channel.js';
 import { describeError } from '../core/errors.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
@@ -40,6 +40,8 @@ export const INBOUND_RETENTION_MS = 7 * 24 * 60 * 60_000;
 
 export interface InboundPipeline {
   receive(channel: string, access: ChannelAccessConfig, message: InboundMessage): Promise<ReceiveResult>;
+  /** Conversations of a channel with messages stored since `sinceMs`, and the last one stored in each. */
+  recentConversations(channel: string, sinceMs: number): RecentConversation[];
   /** Hands every admitted-but-unprocessed row (from before a restart) to the orchestrator. */
   recover(): void;
   /** Resolves when every turn started by receive() or recover() has finished. */
@@ -151,6 +153,13 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
 
   return {
     receive,
+    recentConversations(channel, sinceMs) {
+      return deps.inbound.latestPerConversation(channel, sinceMs).map((r) => ({
+        conversationId: r.platformConversationId,
+        ...(r.threadId ? { threadId: r.threadId } : {}),
+        lastPlatformMessageId: r.platformMessageId,
+      }));
+    },
     recover() {
       deps.inbound.prune(now() - INBOUND_RETENTION_MS);
       for (const row of deps.inbound.queued()) dispatch(row, true);
