@@ -11,9 +11,11 @@ import { registerChatCommand } from './commands/chat.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerGuardCommands } from './commands/guard.js';
+import { registerPairingCommands } from './commands/pairing.js';
 import { registerSkillCommands } from './commands/skills.js';
 import { registerSandboxCommands } from './commands/sandbox.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerTokenCommands } from './commands/tokens.js';
 import { registerVaultCommands } from './commands/vault.js';
 import { loadConfigFor } from './global-options.js';
 
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerSandboxCommands(program);
   registerVaultCommands(program);
   registerAuditCommands(program);
+  registerPairingCommands(program);
+  registerTokenCommands(program);
   registerGuardCommands(program, (threshold) =>
     createInjectionDetector({ threshold: threshold ?? loadConfigFor(program).config.security.injection.threshold }),
   );
