@@ -14,7 +14,7 @@ import { toDeliveryError } from './delivery-errors.js';
 import { readEvent, type RawEvent } from './inbound.js';
 import { ANSWER_KEY, APPROVAL_KEY, MATRIX_TEXT_LIMIT, reactionDecision, renderPrompt, renderText, type MessageContent } from './render.js';
 import { createSdkLogger } from './sdk-logger.js';
-import { matrixStateDir, openSession, type MatrixCredential } from './session.js';
+import { deviceHasKeys, matrixStateDir, openSession, type MatrixCredential } from './session.js';
 import { createFileSyncStore } from './sync-store.js';
 import { createRoomTyping } from './typing.js';
 
@@ -204,7 +204,7 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
       prepared = false;
       sdk = await import('matrix-js-sdk');
       const stateDir = matrixStateDir(deps.dataDir);
-      const session = await openSession({ homeserver: config.homeserver_url, userId: me, credential: deps.credential, stateDir, deviceName: config.device_name });
+      const session = await openSession({ homeserver: config.homeserver_url, userId: me, credential: deps.credential, stateDir, deviceName: config.device_name, freshDevice: config.encryption });
       secrets = [...secrets, session.accessToken];
       const sdkLogger = createSdkLogger(logger, () => secrets);
       // The SDK's module-level logger (used where no client logger reaches) goes the same way.
@@ -215,10 +215,19 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
       savedEventIds = sync.savedEventIds;
       const c = sdk.createClient({ baseUrl: config.homeserver_url, userId: me, accessToken: session.accessToken, ...(session.deviceId ? { deviceId: session.deviceId } : {}), store: sync.store, logger: sdkLogger });
       client = c;
+      let crypto: 'memory' | 'off' | 'unavailable' = 'off';
       if (config.encryption) {
         if (!session.deviceId) throw new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, 'End-to-end encryption needs a device: the access token has no device id (log in with a password, or set encryption: false).');
-        // In Node the Rust crypto store cannot be IndexedDB: it lives in memory (see README).
-        await c.initRustCrypto({ useIndexedDB: false });
+        // In Node the Rust crypto store cannot be IndexedDB: it lives in memory (see README). A
+        // password login gets a new device per start; a fixed access token's device keeps the
+        // keys of the first run on the homeserver, which this run no longer holds.
+        if ('accessToken' in deps.credential && (await deviceHasKeys(config.homeserver_url, { ...session, userId: me }))) {
+          crypto = 'unavailable';
+          logger.error({ device: session.deviceId }, 'matrix: this device already has end-to-end keys from an earlier run, which are gone (the crypto store is in memory): encrypted rooms stay unanswered. Use password login (a new device per start) or a new access token.');
+        } else {
+          await c.initRustCrypto({ useIndexedDB: false });
+          crypto = 'memory';
+        }
       }
       c.on(sdk.RoomEvent.Timeline, onTimeline);
       c.on(sdk.RoomMemberEvent.Membership, onMembership);
@@ -238,7 +247,7 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
         c.stopClient();
         throw err;
       }
-      health.details = { ...health.details, device: session.deviceId ?? 'none', crypto_store: config.encryption ? 'memory' : 'off' };
+      health.details = { ...health.details, device: session.deviceId ?? 'none', crypto_store: crypto };
       logger.info({ user: me, encryption: config.encryption }, 'matrix channel started');
     },
 

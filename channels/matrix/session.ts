@@ -55,7 +55,40 @@ export async function whoAmI(homeserver: string, accessToken: string): Promise<{
   return { userId: body.user_id, ...(typeof body.device_id === 'string' ? { deviceId: body.device_id } : {}) };
 }
 
-export async function openSession(options: { homeserver: string; userId: string; credential: MatrixCredential; stateDir: string; deviceName: string }): Promise<MatrixSession> {
+/**
+ * Whether the homeserver already holds end-to-end keys for this device (POST /keys/query). A
+ * fresh in-memory crypto store for such a device would try to upload different keys, which the
+ * homeserver refuses.
+ */
+export async function deviceHasKeys(homeserver: string, session: MatrixSession & { userId: string }): Promise<boolean> {
+  if (!session.deviceId) return false;
+  const res = await fetch(`${homeserver}/_matrix/client/v3/keys/query`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${session.accessToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ device_keys: { [session.userId]: [session.deviceId] } }),
+  });
+  if (!res.ok) return false;
+  const body = (await res.json().catch(() => ({}))) as { device_keys?: Record<string, Record<string, unknown>> };
+  return body.device_keys?.[session.userId]?.[session.deviceId] !== undefined;
+}
+
+async function logout(homeserver: string, accessToken: string): Promise<void> {
+  await fetch(`${homeserver}/_matrix/client/v3/logout`, { method: 'POST', headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' }, body: '{}' }).catch(() => undefined);
+}
+
+export async function openSession(options: {
+  homeserver: string;
+  userId: string;
+  credential: MatrixCredential;
+  stateDir: string;
+  deviceName: string;
+  /**
+   * Log in as a new device even when a stored session exists (the old device is logged out, so
+   * its keys go too): end-to-end encryption needs device keys this process holds, and the Rust
+   * crypto store does not survive a restart in Node.
+   */
+  freshDevice?: boolean;
+}): Promise<MatrixSession> {
   const { homeserver, userId, credential } = options;
   if ('accessToken' in credential) {
     const who = await whoAmI(homeserver, credential.accessToken);
@@ -66,7 +99,8 @@ export async function openSession(options: { homeserver: string; userId: string;
   }
   const file = join(options.stateDir, 'session.json');
   const stored = readStored(file);
-  if (stored && stored.homeserver === homeserver && stored.userId === userId) {
+  if (stored && options.freshDevice) await logout(homeserver, stored.accessToken);
+  else if (stored && stored.homeserver === homeserver && stored.userId === userId) {
     try {
       await whoAmI(homeserver, stored.accessToken);
       return { accessToken: stored.accessToken, deviceId: stored.deviceId };
