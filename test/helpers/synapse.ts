@@ -32,6 +32,8 @@ export interface Synapse {
   /** Everything Synapse wrote to its log file (warnings and up). */
   log(): string;
   stop(): Promise<void>;
+  /** SIGKILL at once (for process 'exit' handlers, which cannot wait). */
+  killNow(): void;
 }
 
 export function synapseAvailable(): { available: boolean; reason: string } {
@@ -191,6 +193,9 @@ async function startOnce(): Promise<Synapse> {
     url,
     serverName: SERVER_NAME,
     register,
+    killNow: () => {
+      if (exitedWith === undefined) child.kill('SIGKILL');
+    },
     log: () => (existsSync(join(dir, 'homeserver.log')) ? readFileSync(join(dir, 'homeserver.log'), 'utf8') : ''),
     async stop() {
       if (exitedWith === undefined) {

@@ -3,6 +3,7 @@
 // what the bot sent (edits applied), react, and send. Must never talk to anything but the
 // loopback Synapse the test started.
 import * as sdk from 'matrix-js-sdk';
+import { logger as sdkModuleLogger } from 'matrix-js-sdk/lib/logger.js';
 import type { MatrixUser, Synapse } from '../../helpers/synapse.js';
 
 export interface SeenEvent {
@@ -27,6 +28,8 @@ export interface TestUser {
 }
 
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, getChild: () => silent };
+// The SDK's module-level logger (pending-event chatter) would flood test and bench output.
+sdkModuleLogger.setLevel('warn');
 
 export async function startTestUser(synapse: Synapse, account: MatrixUser, options: { crypto?: boolean } = {}): Promise<TestUser> {
   const client = sdk.createClient({ baseUrl: synapse.url, userId: account.userId, accessToken: account.accessToken, deviceId: account.deviceId, logger: silent });
