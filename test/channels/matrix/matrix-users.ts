@@ -29,7 +29,7 @@ export interface TestUser {
 
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, getChild: () => silent };
 // The SDK's module-level logger (pending-event chatter) would flood test and bench output.
-sdkModuleLogger.setLevel('warn');
+(sdkModuleLogger as unknown as { setLevel(level: string): void }).setLevel('warn');
 
 export async function startTestUser(synapse: Synapse, account: MatrixUser, options: { crypto?: boolean } = {}): Promise<TestUser> {
   const client = sdk.createClient({ baseUrl: synapse.url, userId: account.userId, accessToken: account.accessToken, deviceId: account.deviceId, logger: silent });
