@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type * as Sdk from 'matrix-js-sdk';
 import { ERROR_CODES, SecureSphereError, describeError } from '../../src/core/errors.js';
-import type { AdapterHealth, ChannelAdapter, ChannelContext, ChannelLogger, OutboundDelivery } from '../channel.js';
+import { ChannelDeliveryError, type AdapterHealth, type ChannelAdapter, type ChannelContext, type ChannelLogger, type OutboundDelivery } from '../channel.js';
 import type { MatrixConfig } from './config.js';
 import { toDeliveryError } from './delivery-errors.js';
 import { readEvent, type RawEvent } from './inbound.js';
@@ -68,7 +68,7 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
   function send(roomId: string, content: Record<string, unknown>, txnId: string): Promise<{ event_id: string }> {
     const room = client!.getRoom(roomId);
     if (room?.hasEncryptionStateEvent() && !client!.getCrypto()) {
-      throw new SecureSphereError(ERROR_CODES.CHANNEL_DELIVERY_REJECTED, 'This Matrix room is encrypted but channels.matrix.encryption is false: nothing is sent in clear text.');
+      throw new ChannelDeliveryError('permanent', 'This Matrix room is encrypted but the bot has no end-to-end keys this run (channels.matrix.encryption is false, or its device keys are gone): nothing is sent in clear text.');
     }
     return (client!.sendEvent as unknown as SendEvent).call(client, roomId, 'm.room.message', content, txnId);
   }
