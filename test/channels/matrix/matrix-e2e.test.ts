@@ -75,9 +75,40 @@ describeSynapse('matrix channel end to end on a real Synapse', () => {
     return roomId;
   }
 
-  it('logs in once with the password and keeps the token in the data dir, readable only by the gateway', () => {
+  it('keeps the session token in the data dir readable only by the gateway; the SDK logs only through the gateway logger', () => {
     expect(statSync(join(dataDir, 'matrix', 'session.json')).mode & 0o777).toBe(0o600);
     expect(gateway.logs()).not.toContain(bot.password);
+    // Every line the process wrote is the gateway's JSON log (no SDK console output), and SDK lines are among them.
+    const lines = gateway.logs().split('\n').filter((l) => l.trim() !== '');
+    const parsed = lines.map((l) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        return { unparsed: l };
+      }
+    });
+    expect(parsed.filter((p) => 'unparsed' in p)).toEqual([]);
+    expect(parsed.some((p) => typeof p.sdk === 'string')).toBe(true);
+  });
+
+  it('does not answer messages from before it joined; answers the next one', async () => {
+    const roomId = await alice.createRoom({ invite: [] });
+    await alice.send(roomId, { msgtype: 'm.text', body: 'said before the bot came' });
+    await alice.client.invite(roomId, bot.userId);
+    await expect.poll(() => alice.membership(roomId, bot.userId), { timeout: 30_000 }).toBe('join');
+    await alice.send(roomId, { msgtype: 'm.text', body: 'said after it joined' });
+    await expect.poll(() => replyTexts(roomId), { timeout: 30_000 }).toContain('said after it joined');
+    expect(replyTexts(roomId)).toEqual(['said after it joined']);
+  });
+
+  it('shows typing while the model works, and stops with the reply', async () => {
+    const roomId = await roomWithBot();
+    fake.enqueue(turns.delay(2000, turns.text('thought about it')));
+    await alice.send(roomId, { msgtype: 'm.text', body: 'think slowly' });
+    const typing = () => alice.client.getRoom(roomId)?.getMember(bot.userId)?.typing ?? false;
+    await expect.poll(typing, { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => replyTexts(roomId), { timeout: 30_000 }).toContain('thought about it');
+    await expect.poll(typing, { timeout: 30_000 }).toBe(false);
   });
 
   it("joins an allowed user's invite; declines an outsider's, whose words never reach the model", async () => {
