@@ -12,6 +12,7 @@ import { actionRoutes } from './api/routes/actions.js';
 import { agentRoutes } from './api/routes/agents.js';
 import { approvalRoutes } from './api/routes/approvals.js';
 import { auditRoutes } from './api/routes/audit.js';
+import { conversationFlagRoutes } from './api/routes/conversation-flags.js';
 import { conversationRoutes } from './api/routes/conversations.js';
 import { healthRoutes, type HealthReport } from './api/routes/health.js';
 import { createHealthCheck } from './gateway-health.js';
@@ -30,13 +31,15 @@ import { createChannelHostFromConfig, type ExtraChannel } from './channel-host/f
 import type { ChannelHost } from './channel-host/channel-host.js';
 import type { RetryPolicy } from './channel-host/outbox.js';
 import { createApprovalService, type ApprovalService } from './policy/approval-service.js';
+import { createFlagClearing } from './policy/flag-clearing.js';
 import { createPolicyEngine } from './policy/policy-engine.js';
 import { createProviderManagerFromConfig } from './providers/from-config.js';
 import { createGuardedChat } from './providers/guarded-chat.js';
 import { describeProviderErrorForUser, type ProviderManager } from './providers/provider-manager.js';
 import { createLazySandbox, type LazySandbox } from './sandbox-lazy.js';
+import { AgentStore } from './store/agents.js';
 import { createAuditChainFromConfig, type AuditChain } from './security/audit-chain.js';
-import { createInjectionDetector } from './security/injection/detector.js';
+import { createInjectionDetectorFromConfig } from './security/injection/detector.js';
 import { createRateLimiter, type RateLimiter } from './security/rate-limiter.js';
 import { createSecretRedactor, type SecretRedactor } from './security/secret-redactor.js';
 import { frameUntrusted } from './security/untrusted-content.js';
@@ -53,6 +56,9 @@ import { checkpointWal, openDatabase, type Db } from './store/database.js';
 
 /** How often the WAL is emptied into the database (and on close). */
 const WAL_CHECKPOINT_EVERY_MS = 60_000;
+
+/** How long requests in flight may take to finish when the gateway closes. */
+const SHUTDOWN_GRACE_MS = 2000;
 
 export interface GatewayOptions {
   config: Readonly<Config>;
@@ -165,11 +171,13 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     },
   });
 
+  const agentRecords = new AgentStore(db);
   // The agent subsystem is built on first use (or in the background after start()).
   const lazy: LazySandbox | undefined = options.sandbox
     ? undefined
     : createLazySandbox(() =>
         createAgentManager({ db, config: config.sandbox, dataDir: config.data_dir, egressSocketDir: egress.socketDir, audit, logger: logger.child({ module: 'agents' }) }),
+        { hasRunningAgent: (conversationId) => agentRecords.forConversation(conversationId).some((r) => r.state === 'running') },
       );
   const sandbox: Sandbox = options.sandbox ?? lazy!;
   const agents = () => {
@@ -177,7 +185,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     return lazy.ready();
   };
 
-  const detector = createInjectionDetector({ threshold: config.security.injection.threshold });
+  const detector = createInjectionDetectorFromConfig(config.security.injection);
   const scanner: TextScanner = config.security.injection.enabled ? detector : { scan: () => ({ score: 0, flagged: false, reasons: [] }) };
 
   const orchestrator: Orchestrator = createOrchestrator({
@@ -187,6 +195,8 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
       maxToolRounds: config.orchestrator.max_tool_rounds,
       turnTimeoutMs: config.orchestrator.turn_timeout_ms,
       historyMessages: config.orchestrator.history_messages,
+      maxPendingApprovalsPerConversation: config.policy.max_pending_approvals_per_conversation,
+      maxPendingApprovalsPerIdentity: config.policy.max_pending_approvals_per_identity,
     },
     db,
     conversations,
@@ -240,6 +250,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     messageRoutes(handleInbound, (id) => conversations.channelOf(id)),
     actionRoutes(orchestrator, actions),
     conversationRoutes(conversations),
+    conversationFlagRoutes(createFlagClearing({ db, conversations, audit, config: config.policy })),
     approvalRoutes(approvals),
     auditRoutes(audit),
     agentRoutes(agents),
@@ -311,8 +322,14 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
       return app.listen({ host: config.server.host, port: config.server.port });
     },
     async close(closeOptions = {}) {
-      await app.close();
+      // Channels first: the web page's open event streams would keep app.close() waiting.
       await host.stop();
+      // Requests in flight get a moment to finish; then every socket is cut, including ones a
+      // client opened and never used (Node does not count those as idle, and they would hold
+      // the shutdown until its headers timeout, a minute or more).
+      const closing = app.close();
+      const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await closing.finally(() => clearTimeout(cut));
       await approvals.stop();
       await orchestrator.drain();
       if (lazy?.started) {

@@ -1,7 +1,7 @@
-// Bearer-token authentication for every /api route. The token is checked by a TokenVerifier
-// (principal.ts: constant-time for the operator's token, hashed lookup for named tokens), the
-// caller's identity is attached to the request before anything else; only failed attempts are
-// rate limited per client address, so the limiter never refuses a valid token.
+// Bearer-token authentication for every /api route. The token is checked first, by a
+// TokenVerifier (principal.ts: constant time over the SHA-256 for the operator's token, hashed
+// lookup for named tokens), and the caller's identity is attached to the request. Only failed
+// attempts are rate limited per client address, so the limiter never refuses a valid token.
 import type { FastifyInstance } from 'fastify';
 import { ERROR_CODES } from '../core/errors.js';
 import { sendError } from './http-errors.js';

@@ -71,6 +71,8 @@ export const configSchema = z.strictObject({
       image: z.string().default('securesphere-agent:latest'),
       docker_socket: z.string().default('/var/run/docker.sock'),
       probe_timeout_ms: z.number().int().min(500).default(20_000),
+      /** A running call is stopped in its agent once the gateway has been silent this long (dead, or its stream gone). */
+      call_lease_ms: z.number().int().min(500).max(600_000).default(3_000),
       idle_stop_ms: z.number().int().min(1000).default(600_000),
       max_agents: z.number().int().min(1).default(50),
       warm_pool: z.number().int().min(0).default(1),
@@ -105,6 +107,8 @@ export const configSchema = z.strictObject({
         .default({}),
       overrides: z.array(overrideRule).default([]),
       approval_ttl_ms: z.number().int().min(1000).default(600_000),
+      max_pending_approvals_per_conversation: z.number().int().min(1).default(25),
+      max_pending_approvals_per_identity: z.number().int().min(1).default(50),
     })
     .prefault({}),
   security: z

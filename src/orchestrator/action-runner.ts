@@ -26,7 +26,7 @@ export const SECRET_IN_ARGUMENTS_MESSAGE =
   'Refused: the arguments contain a value the gateway holds as a secret (not repeated here). Secret values never go into tool arguments; a skill that needs a secret receives it from the vault itself. Call the tool again without it.';
 
 export type ActionOutcome =
-  | { kind: 'rejected'; message: string }
+  | { kind: 'rejected'; message: string; /** Refused by a cap, not by the arguments: retry later. */ capped?: true }
   | { kind: 'denied'; action: ActionRequest; reason: string }
   | { kind: 'awaiting_approval'; action: ActionRequest; approvalId: string; prompt: ApprovalPrompt }
   | { kind: 'succeeded'; action: ActionRequest; result: unknown }
@@ -74,6 +74,10 @@ export function createActionRunner(deps: OrchestratorDeps) {
       userId: ctx.userId,
       turnFlagged: ctx.turnFlagged,
     });
+    if (decision.decision === 'require_approval') {
+      const capped = approvalCap(ctx);
+      if (capped) return capped;
+    }
     const action = deps.actions.create({
       id: newId('act'),
       conversationId: ctx.conversationId,
@@ -103,6 +107,20 @@ export function createActionRunner(deps: OrchestratorDeps) {
     return execute(action.id);
   }
 
+  /** A refusal when too many approval requests already wait in this conversation or from this identity. */
+  function approvalCap(ctx: ActionContext): ActionOutcome | undefined {
+    const perConversation = deps.settings.maxPendingApprovalsPerConversation;
+    const perIdentity = deps.settings.maxPendingApprovalsPerIdentity;
+    if (perConversation === undefined && perIdentity === undefined) return undefined;
+    const pending = deps.approvals.pendingCounts(ctx.conversationId, ctx.userId);
+    let which: string | undefined;
+    if (perConversation !== undefined && pending.conversation >= perConversation) which = `${pending.conversation} in this conversation (the limit is ${perConversation})`;
+    else if (perIdentity !== undefined && pending.identity >= perIdentity) which = `${pending.identity} from ${ctx.userId} (the limit is ${perIdentity})`;
+    if (!which) return undefined;
+    deps.audit.append({ type: 'approval-cap-reached', actor: ctx.userId, conversationId: ctx.conversationId, details: { pending_in_conversation: pending.conversation, pending_from_identity: pending.identity } });
+    return { kind: 'rejected', capped: true, message: `Not requested: too many approval requests are already waiting, ${which}. Do not ask for more steps that need approval until those are decided or expire.` };
+  }
+
   /** Runs an approved action exactly once; a second caller finds it no longer `approved`. */
   async function execute(actionId: string): Promise<ActionOutcome> {
     const action = deps.actions.get(actionId);
@@ -124,7 +142,8 @@ export function createActionRunner(deps: OrchestratorDeps) {
           conversationId: action.conversationId,
           actionId,
           // The skill's declared secrets are the environment of its agent executions, and only of its.
-          agent: deps.sandbox.agentFor(action.conversationId, { limits: manifest.sandbox?.limits, env: secretEnv(manifest, secrets) }),
+          // Tagged with the action: after a crash the agent is asked what became of it.
+          agent: deps.sandbox.agentFor(action.conversationId, { limits: manifest.sandbox?.limits, env: secretEnv(manifest, secrets), tag: actionId }),
           secrets,
           config: deps.skillSettings(action.skill),
           ...(deps.egressFor ? { egress: deps.egressFor(action.skill) } : {}),

@@ -21,6 +21,9 @@ export interface OrchestratorSettings {
   maxToolRounds: number;
   turnTimeoutMs: number;
   historyMessages: number;
+  /** Caps on waiting approval requests (policy.max_pending_approvals_per_*); unset = no cap. */
+  maxPendingApprovalsPerConversation?: number;
+  maxPendingApprovalsPerIdentity?: number;
 }
 
 export interface OrchestratorDeps {

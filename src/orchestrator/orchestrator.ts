@@ -1,7 +1,9 @@
 // The orchestrator: the one place a message becomes a turn. It keeps one turn at a time per
 // conversation, stores every step, and continues a suspended turn once its approvals are
 // decided. Channels, the API and the approval service only call the four methods below.
+import type { InterruptedCalls } from '../agents/sandbox.js';
 import { describeError } from '../core/errors.js';
+import { withTimeout } from '../core/with-timeout.js';
 import type { ActionRequest, InboundMessage } from '../core/types.js';
 import { createActionRunner, type ActionOutcome } from './action-runner.js';
 import { ConversationQueue } from './conversation-queue.js';
@@ -22,6 +24,9 @@ export interface DirectActionRequest {
   channel?: string;
 }
 
+/** A direct request's outcome: as for a tool call, or refused by the rate limits before anything ran. */
+export type DirectActionOutcome = ActionOutcome | { kind: 'rate_limited'; retryAfterMs: number };
+
 export interface HandleMessageOptions {
   /** The channel host already rate-limited this message at receive(): do not count it twice. */
   preAdmitted?: boolean;
@@ -34,7 +39,8 @@ export interface HandleMessageOptions {
 
 export interface Orchestrator {
   handleMessage(message: InboundMessage, options?: HandleMessageOptions): Promise<TurnOutcome>;
-  requestAction(request: DirectActionRequest): Promise<ActionOutcome>;
+  /** Rate limited like messages (same buckets): a flood of direct requests is refused, not queued. */
+  requestAction(request: DirectActionRequest): Promise<DirectActionOutcome>;
   /** Continues a conversation after an approval decision (or at start-up). */
   resume(conversationId: string): Promise<TurnOutcome | undefined>;
   /** At start-up: settles actions a crash interrupted and resumes decided ones. */
@@ -80,10 +86,11 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
         }
         return undefined;
       }).immediate();
-      // A redelivery through the channel host is dropped (its reply is in the outbox already); an
-      // API client retrying its message id gets the stored reply, or the turn if none was given.
-      if (refused === 'duplicate') return options.preAdmitted ? { ...empty, status: 'duplicate' } : answerRetry(ctx, message.platformMessageId!);
       if (refused === 'unanswered') return loop.continueTurn(ctx);
+      // A client's retry (same client message id) gets the stored answer again; the channel
+      // host's own recovery of a message already answered (by the start-up recovery of
+      // unanswered messages, say) must not deliver that answer a second time.
+      if (refused === 'duplicate') return options.resumeIfUnanswered ? { ...empty, status: 'duplicate' } : answerRetry(ctx, message.platformMessageId!);
       if (refused) {
         const text = `You are sending messages too fast. Please wait ${Math.ceil(refused.retryAfterMs / 1000)} s and try again.`;
         // Only the first refusal in a limited stretch is announced: one message, not one per event.
@@ -91,7 +98,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
         return { ...empty, status: 'rate_limited', reply: { text }, retryAfterMs: refused.retryAfterMs };
       }
       if (scan.flagged) {
-        await loop.notify(ctx, 'Note: this message looks like a prompt-injection attempt; any tool step it leads to needs approval.');
+        await loop.notify(ctx, 'Note: this message looks like a prompt-injection attempt; tool steps in this conversation are treated one level stricter while it is in the recent history, unless an approver clears the flag.');
       }
       return loop.continueTurn(ctx);
     });
@@ -117,8 +124,13 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
     return { ...duplicate, reply: { text } };
   }
 
-  async function requestAction(request: DirectActionRequest): Promise<ActionOutcome> {
+  async function requestAction(request: DirectActionRequest): Promise<DirectActionOutcome> {
     const channel = request.channel ?? 'api';
+    const admission = deps.admit?.({ channel, conversationId: request.conversationId, userId: request.requester });
+    if (admission && !admission.allowed) {
+      deps.audit.append({ type: 'action-rate-limited', actor: request.requester, conversationId: request.conversationId, details: { scope: admission.scope, retry_after_ms: admission.retryAfterMs } });
+      return { kind: 'rate_limited', retryAfterMs: admission.retryAfterMs };
+    }
     return queue.run(request.conversationId, async () => {
       deps.conversations.ensure(request.conversationId, channel, now());
       return runner.request(request.skill, request.operation, request.arguments, {
@@ -191,11 +203,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
   }
 
   async function recover(): Promise<void> {
-    for (const action of deps.actions.byStatus('running')) {
-      // We cannot know whether it finished; running it again could run it twice.
-      deps.actions.transition(action.id, 'running', 'failed', { error: 'interrupted by a gateway restart; not run again' }, now());
-      deps.audit.append({ type: 'action-interrupted', actor: 'gateway', conversationId: action.conversationId, details: { action_id: action.id } });
-    }
+    for (const action of deps.actions.byStatus('running')) await settleInterrupted(action);
     for (const id of deps.actions.conversationsToResume()) {
       await resume(id).catch((err: unknown) => deps.logger.error({ err: describeError(err), conversationId: id }, 'resume at start-up failed'));
     }
@@ -212,6 +220,35 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
         })
         .catch((err: unknown) => deps.logger.error({ err: describeError(err), conversationId: m.conversationId }, 'answering a message left unanswered by a crash failed'));
     }
+  }
+
+  /**
+   * An action a crash caught running is never run again. Its programs in the agent were
+   * stopped when their gateway went away (their lease ran out) or are stopped now; if they had
+   * finished before anyone could record it, the record says so, so that it matches what happened.
+   */
+  async function settleInterrupted(action: ActionRequest): Promise<void> {
+    let calls: InterruptedCalls | undefined;
+    try {
+      calls = deps.sandbox.settleInterrupted ? await withTimeout(deps.sandbox.settleInterrupted(action.conversationId, action.id), 120_000, 'asking the agent') : undefined;
+    } catch (err) {
+      deps.logger.warn({ err: describeError(err), actionId: action.id }, 'could not ask the agent what became of an interrupted action');
+    }
+    if (calls && calls.completed > 0 && calls.cut === 0) {
+      const result = {
+        recovered_after_restart: true,
+        note: 'The gateway restarted while this step ran; its program finished in the agent, but its output was not collected.',
+        exit_code: calls.exitCode,
+        signal: calls.signal,
+        limit: calls.limit,
+      };
+      deps.actions.transition(action.id, 'running', 'succeeded', { result, note: 'finished in the agent while the gateway was down' }, now());
+      deps.audit.append({ type: 'action-recovered', actor: 'gateway', conversationId: action.conversationId, details: { action_id: action.id, exit_code: calls.exitCode } });
+      return;
+    }
+    const stopped = calls && calls.cut > 0 ? '; its program was stopped in the agent' : '';
+    deps.actions.transition(action.id, 'running', 'failed', { error: `interrupted by a gateway restart${stopped}; not run again` }, now());
+    deps.audit.append({ type: 'action-interrupted', actor: 'gateway', conversationId: action.conversationId, details: { action_id: action.id, stopped_in_agent: calls ? calls.cut : null } });
   }
 
   return { handleMessage, requestAction, resume, recover, drain: () => queue.drain() };

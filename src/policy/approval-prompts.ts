@@ -4,6 +4,7 @@
 // answerable through the API and the CLI, and expiry cleans it up otherwise.
 import type { OutboundSink } from '../core/outbound.js';
 import type { ApprovalPrompt, ApprovalRequest } from '../core/types.js';
+import { buildApprovalPrompt } from './approval-prompt.js';
 import { renderApprovalText } from './approval-text.js';
 
 export interface PromptPublisher {
@@ -16,8 +17,8 @@ export interface PromptPublisher {
 export function createPromptPublisher(
   outbound: OutboundSink,
   onError: (error: unknown, context: string) => void,
-  /** Builds a stored request's prompt (with the reason for its level, where known). */
-  promptFor: (approval: ApprovalRequest) => ApprovalPrompt,
+  /** Builds a request's prompt (with why its level is what it is); default: the plain prompt. */
+  promptFor: (approval: ApprovalRequest) => ApprovalPrompt = (approval) => buildApprovalPrompt(approval),
 ): PromptPublisher {
   async function deliver(approval: ApprovalRequest, prompt: ApprovalPrompt, failure: string): Promise<string | undefined> {
     if (!approval.channel) return undefined;

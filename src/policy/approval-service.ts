@@ -71,6 +71,14 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   const now = options.now ?? Date.now;
   const onError = options.onError ?? ((error, context) => console.error(`approvals: ${context}:`, error));
   const stores = { store, actions, audit };
+  const prompts = createPromptPublisher(outbound, onError, promptFor);
+  const tracker = createDecisionTracker(onDecided, onError);
+  const deliverPrompt = prompts.deliver;
+  const showPrompt = prompts.show;
+  const notify = tracker.notify;
+  let timer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<ApprovalRequest[]> | undefined;
+
   function promptFor(approval: ApprovalRequest): ApprovalPrompt {
     let levelReason: string | undefined;
     try {
@@ -80,13 +88,6 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     }
     return buildApprovalPrompt(approval, levelReason !== undefined ? { levelReason } : {});
   }
-  const prompts = createPromptPublisher(outbound, onError, promptFor);
-  const tracker = createDecisionTracker(onDecided, onError);
-  const deliverPrompt = prompts.deliver;
-  const showPrompt = prompts.show;
-  const notify = tracker.notify;
-  let timer: NodeJS.Timeout | undefined;
-  let sweeping: Promise<ApprovalRequest[]> | undefined;
 
   async function expireOne(approval: ApprovalRequest): Promise<ApprovalRequest | undefined> {
     const at = now();
@@ -154,6 +155,10 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
       await showPrompt(decided);
       notify(decided);
       return decided;
+    },
+
+    pendingCounts(conversationId: string, requester: string) {
+      return store.pendingCounts(conversationId, requester);
     },
 
     bindingHolds(action: ActionRequest): boolean {

@@ -55,7 +55,7 @@ export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
           : 'the skill manifest';
       if (input.turnFlagged) {
         level = raise(level);
-        source += ', raised one step because this turn contained text flagged as a possible injection';
+        source += ', raised one step because text flagged as a possible injection is in what the model sees (an approver can clear it: `securesphere conversations clear-flag ID`)';
       }
       const why = `${describe(input)} is ${level} (${source})`;
 

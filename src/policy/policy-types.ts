@@ -13,7 +13,7 @@ export interface PolicyInput {
   conversationId: string;
   /** The user whose message started this turn. */
   userId: string;
-  /** True when the injection detector flagged text in this turn: raises the level by one. */
+  /** True while flagged text is in what the model sees (this turn or the history window): raises the level by one. */
   turnFlagged: boolean;
 }
 
@@ -43,6 +43,9 @@ export interface ApprovalGate {
    * canonical arguments. The orchestrator checks this right before running an approved action.
    */
   bindingHolds(action: ActionRequest): boolean;
+
+  /** Pending requests in a conversation and pending requests asked by one identity (the caps' inputs). */
+  pendingCounts(conversationId: string, requester: string): { conversation: number; identity: number };
 }
 
 /** One human decision on an approval request, as the approval service takes it. */

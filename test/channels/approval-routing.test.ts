@@ -62,6 +62,18 @@ describe('approval routing', () => {
     await expect.poll(() => prompts(ops, 'boss-dm').map((m) => m.approval!.approvalId)).toEqual([asked.body.pending_approvals[0].id]);
   });
 
+  it('on a platform without edits the outcome arrives as a new message', async () => {
+    const { t, chat } = await start();
+    chat.limits = { maxTextLength: 200, supportsEdit: false };
+    t.fake.enqueue(turns.toolCall('calc_wipe', { target: 'tmp' }), turns.text('wiped'));
+    await chat.send('alice', 'room', 'wipe tmp');
+    await expect.poll(() => prompts(chat, 'room').length).toBe(1);
+    const id = prompts(chat, 'room')[0]!.approval!.approvalId;
+    await chat.ctx!.decide({ approvalId: id, decision: 'deny', userId: 'alice' });
+    await expect.poll(() => prompts(chat, 'room').map((m) => m.approval!.outcome?.status ?? 'pending')).toEqual(['pending', 'denied']);
+    expect(prompts(chat, 'room')[0]!.edits).toBe(0);
+  });
+
   it('a step the requester may approve stays in the requester\'s chat', async () => {
     const { t, chat, ops } = await start();
     t.fake.enqueue(turns.toolCall('calc_wipe', { target: 'tmp' }), turns.text('wiped'));

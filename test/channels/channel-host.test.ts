@@ -80,6 +80,23 @@ describe('channel host', () => {
     expect(new Set(adapter.failures.map((f) => f.deliveryId)).size).toBe(1);
   });
 
+  it('a restart keeps what is owed: replies still in the outbox go out once, a redelivered message is still recognised', async () => {
+    const adapter = new LoopbackAdapter();
+    const t = await start(adapter);
+    adapter.down = true;
+    await adapter.send('u1', 'room', 'owed across a restart');
+    await expect.poll(() => adapter.failures.length).toBeGreaterThanOrEqual(1);
+    const t2 = await t.restart();
+    running.push(t2);
+    adapter.down = false;
+    await expect.poll(() => adapter.texts('room')).toEqual(['owed across a restart']);
+    // The platform redelivers the first message (same platform message id) after the restart.
+    const again = await adapter.ctx!.receive({ conversationId: 'room', chatType: 'direct', senderId: 'u1', senderName: 'x', text: 'owed across a restart', time: new Date(), platformMessageId: 'p1' });
+    expect(again).toMatchObject({ status: 'duplicate' });
+    expect(t2.fake.chatRequests).toHaveLength(1);
+    expect(adapter.texts('room')).toEqual(['owed across a restart']);
+  });
+
   it("honours the platform's retry_after and gives up on a permanent refusal", async () => {
     const adapter = new LoopbackAdapter();
     const t = await start(adapter);

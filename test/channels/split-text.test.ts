@@ -1,3 +1,5 @@
+// The reply splitter is pure: these cases pin what "never break words, code blocks or formatting"
+// means, including the worst inputs (one giant word, surrogate pairs, a fence cut in two).
 import { describe, expect, it } from 'vitest';
 import { splitText } from '../../src/channel-host/split-text.js';
 

@@ -312,7 +312,7 @@ async function approveOffline(dataDir: string, approvalId: string, approver: str
       actions: new ActionStore(db),
       audit: createAuditChain({ db, signingKeyPath: join(dataDir, 'keys', 'audit-signing.key'), checkpointEvery: 100 }),
       outbound: new RecordingOutbound(),
-      config: { approvers: ['chat:bob'], admins: ['chat:root'], identities: {}, admin_chats: {}, overrides: [], approval_ttl_ms: 600_000 },
+      config: { approvers: ['chat:bob'], admins: ['chat:root'], identities: {}, admin_chats: {}, overrides: [], approval_ttl_ms: 600_000, max_pending_approvals_per_conversation: 25, max_pending_approvals_per_identity: 50 },
       onDecided: () => {},
     });
     const backend = localApprovalsBackend(service);

@@ -7,6 +7,7 @@ import { createApiClient } from '../chat/api-client.js';
 import { runTerminalChat } from '../chat/terminal-chat.js';
 import { loadConfigFor } from '../global-options.js';
 import { resolveSecretRef } from '../../config/secret-ref.js';
+import { ERROR_CODES, SecureSphereError } from '../../core/errors.js';
 
 export function registerChatCommand(program: Command): void {
   program
@@ -17,7 +18,7 @@ export function registerChatCommand(program: Command): void {
     .option('--url <url>', 'gateway URL (default from config)')
     .action(async (opts: { conversation?: string; user?: string; url?: string }, command: Command) => {
       const { config } = loadConfigFor(command);
-      if (!config.channels.cli.enabled) throw new Error('The CLI channel is disabled (channels.cli.enabled: false in the config).');
+      if (!config.channels.cli.enabled) throw new SecureSphereError(ERROR_CODES.CHANNEL_UNAVAILABLE, 'The terminal chat is disabled (channels.cli.enabled: false in the config).');
       const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
       const url = opts.url ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`;
       // A named token (`securesphere tokens create NAME`) in SECURESPHERE_API_TOKEN chats as api:NAME.
@@ -35,6 +36,6 @@ export function registerChatCommand(program: Command): void {
 function readToken(ref: string | undefined, dataDir: string): string {
   if (ref) return resolveSecretRef(ref, 'server.api_token', { env: process.env });
   const file = join(dataDir, 'api-token');
-  if (!existsSync(file)) throw new Error(`No API token in ${file}: start the gateway once with \`securesphere start\`, or set SECURESPHERE_API_TOKEN.`);
+  if (!existsSync(file)) throw new SecureSphereError(ERROR_CODES.UNAUTHORIZED, `No API token in ${file}: start the gateway once with \`securesphere start\`, or set SECURESPHERE_API_TOKEN.`);
   return readFileSync(file, 'utf8').trim();
 }
