@@ -70,6 +70,13 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
     if (room?.hasEncryptionStateEvent() && !client!.getCrypto()) {
       throw new ChannelDeliveryError('permanent', 'This Matrix room is encrypted but the bot has no end-to-end keys this run (channels.matrix.encryption is false, or its device keys are gone): nothing is sent in clear text.');
     }
+    // A retry of an outbox entry in this process: the SDK still holds the failed local echo under
+    // this transaction id (and refuses a second one), so that event is re-sent, same txnId.
+    const earlier = room?.getEventForTxnId(txnId);
+    if (earlier && room) {
+      if (earlier.status === sdk!.EventStatus.NOT_SENT) return client!.resendEvent(earlier, room);
+      if (earlier.status === null && earlier.getId() && !earlier.getId()!.startsWith('~')) return Promise.resolve({ event_id: earlier.getId()! });
+    }
     return (client!.sendEvent as unknown as SendEvent).call(client, roomId, 'm.room.message', content, txnId);
   }
 

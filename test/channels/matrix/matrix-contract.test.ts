@@ -4,9 +4,11 @@
 // bot (allowed, so it joins) and the stranger; messages mention the bot (rooms of three are
 // group chats). A press is a ✅ / ❌ reaction on the prompt; its answer is the prompt's edit with
 // the outcome, or the bot's notice answering that reaction. A redelivery is the same
-// transaction id sent again (Synapse answers with the same event). Synapse offers no "down for
-// sends only" switch, so the outage case is skipped; the kill case runs with a slow model.
+// transaction id sent again (Synapse answers with the same event). "Platform down" is a proxy
+// between the gateway and Synapse answering 502 to the bot's sends (its /sync still works), so
+// replies wait in the outbox as during a real outage.
 import { describeChannelContract, type ChannelDriver, type ShownMessage } from '../contract/channel-contract.js';
+import { startMatrixOutageProxy, type MatrixOutageProxy } from '../../fakes/matrix-outage-proxy.js';
 import { describeSynapse, startSynapse, type Synapse } from '../../helpers/synapse.js';
 import { botMessages, startTestUser, type TestUser } from './matrix-users.js';
 
@@ -24,7 +26,7 @@ async function until<T>(check: () => T | undefined | false, what: string, ms = 3
   }
 }
 
-function createMatrixDriver(synapse: Synapse, botId: string, users: Map<string, TestUser>, accessTokens: Map<string, string>): ChannelDriver {
+function createMatrixDriver(synapse: Synapse, proxy: MatrixOutageProxy, botId: string, users: Map<string, TestUser>, accessTokens: Map<string, string>): ChannelDriver {
   const rooms = new Map<string, string>();
   const reactions = new Map<string, string>();
   const [requesterId, strangerId] = [...users.keys()] as [string, string];
@@ -111,8 +113,10 @@ function createMatrixDriver(synapse: Synapse, botId: string, users: Map<string, 
       type Send = (roomId: string, type: string, content: Record<string, unknown>) => Promise<unknown>;
       await (requester.client.sendEvent as unknown as Send).call(requester.client, roomId, 'm.reaction', { key: 'x' });
     },
+    platform: { down: () => proxy.down(), up: () => proxy.up() },
     async close() {
       for (const u of users.values()) await u.stop();
+      await proxy.close();
       await synapse.stop();
     },
   };
@@ -122,6 +126,7 @@ describeSynapse('matrix on a real Synapse', () => {
   describeChannelContract('matrix', async () => {
     const synapse = await startSynapse();
     try {
+      const proxy = await startMatrixOutageProxy(synapse.url);
       const bot = await synapse.register('bot');
       const users = new Map<string, TestUser>();
       const tokens = new Map<string, string>();
@@ -132,10 +137,10 @@ describeSynapse('matrix on a real Synapse', () => {
       }
       return {
         name: 'matrix',
-        section: (allow) => ({ homeserver_url: synapse.url, user_id: bot.userId, access_token: '${env:MATRIX_ACCESS_TOKEN}', access: 'allowlist', allow: [...allow], encryption: false }),
+        section: (allow) => ({ homeserver_url: proxy.url, user_id: bot.userId, access_token: '${env:MATRIX_ACCESS_TOKEN}', access: 'allowlist', allow: [...allow], encryption: false }),
         accessControl: true,
         env: { MATRIX_ACCESS_TOKEN: bot.accessToken },
-        driver: createMatrixDriver(synapse, bot.userId, users, tokens),
+        driver: createMatrixDriver(synapse, proxy, bot.userId, users, tokens),
       };
     } catch (err) {
       await synapse.stop();
