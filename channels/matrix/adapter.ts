@@ -220,7 +220,17 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
       const sync = createFileSyncStore(sdk, { file: join(stateDir, 'sync.json'), beforeSave: settled, onError: (err) => logger.warn({ err: describeError(err) }, 'matrix: the sync position could not be read or saved') });
       skipUntilPrepared = !sync.hadSavedSync;
       savedEventIds = sync.savedEventIds;
-      const c = sdk.createClient({ baseUrl: config.homeserver_url, userId: me, accessToken: session.accessToken, ...(session.deviceId ? { deviceId: session.deviceId } : {}), store: sync.store, logger: sdkLogger });
+      const c = sdk.createClient({
+        baseUrl: config.homeserver_url,
+        userId: me,
+        accessToken: session.accessToken,
+        ...(session.deviceId ? { deviceId: session.deviceId } : {}),
+        store: sync.store,
+        logger: sdkLogger,
+        // No retries inside the SDK: the durable outbox retries (and honours 429's retry_after_ms
+        // through ChannelDeliveryError), so a send that fails is reported at once.
+        scheduler: new sdk.MatrixScheduler(() => -1),
+      });
       client = c;
       let crypto: 'memory' | 'off' | 'unavailable' = 'off';
       if (config.encryption) {
