@@ -3,7 +3,10 @@
 // notices, edits, malformed ones, who is addressed), reactions to decisions, the config section
 // (exactly one way to log in, secrets only as references), and the SDK's log lines routed by
 // level with the token taken out.
+import * as sdk from 'matrix-js-sdk';
 import { describe, expect, it } from 'vitest';
+import { ChannelDeliveryError } from '../../../channels/channel.js';
+import { toDeliveryError } from '../../../channels/matrix/delivery-errors.js';
 import { matrixConfigSchema } from '../../../channels/matrix/config.js';
 import { readEvent, type RawEvent } from '../../../channels/matrix/inbound.js';
 import { reactionDecision, renderPrompt, renderText } from '../../../channels/matrix/render.js';
@@ -108,5 +111,19 @@ describe('matrix SDK logging', () => {
       ['warn', 'w Error: boom'],
       ['error', 'request with [REDACTED] failed'],
     ]);
+  });
+});
+
+describe('matrix delivery errors', () => {
+  it("waits for the homeserver's retry_after_ms on 429, retries network errors and 5xx, gives up on refusals, and never copies the URL", () => {
+    const url = 'http://127.0.0.1:1/_matrix/client/v3/rooms/!r/send/m.room.message/t?access_token=syt_secret';
+    const limited = toDeliveryError(sdk, new sdk.MatrixError({ errcode: 'M_LIMIT_EXCEEDED', error: 'Too many requests', retry_after_ms: 2500 }, 429, url), 'a message');
+    expect(limited).toBeInstanceOf(ChannelDeliveryError);
+    expect(limited).toMatchObject({ failure: 'rate_limited', retryAfterMs: 2500 });
+    expect(toDeliveryError(sdk, new sdk.MatrixError({ errcode: 'M_UNKNOWN' }, 502, url), 'a message').failure).toBe('transient');
+    expect(toDeliveryError(sdk, new sdk.ConnectionError('fetch failed'), 'a message').failure).toBe('transient');
+    const refused = toDeliveryError(sdk, new sdk.MatrixError({ errcode: 'M_FORBIDDEN', error: 'not in room' }, 403, url), 'a message');
+    expect(refused.failure).toBe('permanent');
+    for (const err of [limited, refused]) expect(err.message).not.toContain('syt_secret');
   });
 });
