@@ -14,9 +14,10 @@ if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import synapse.app.homese
   exit 0
 fi
 
-if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
-  echo "Installing python3-venv (apt) for the Synapse virtualenv"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-venv python3-dev
+if ! command -v "$python" >/dev/null || ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  echo "Installing python3 and python3-venv (apt) for the Synapse virtualenv"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv
 fi
 
 echo "Creating the Synapse virtualenv in $venv"

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeOllama, turns, type FakeOllama } from '../../fakes/ollama-server.js';
+import { openSession, whoAmI } from '../../../channels/matrix/session.js';
 import { describeSynapse, startSynapse, type MatrixUser, type Synapse } from '../../helpers/synapse.js';
 import { startGatewayProcess, type GatewayProcess } from '../contract/gateway-process.js';
 import { botMessages, startTestUser, type TestUser } from './matrix-users.js';
@@ -89,6 +90,34 @@ describeSynapse('matrix channel end to end on a real Synapse', () => {
     });
     expect(parsed.filter((p) => 'unparsed' in p)).toEqual([]);
     expect(parsed.some((p) => typeof p.sdk === 'string')).toBe(true);
+  });
+
+  it('exchanges a password for a token once and reuses it; a fresh device (encryption) logs the old one out', async () => {
+    const account = await synapse.register('pwuser');
+    const stateDir = mkdtempSync(join(tmpdir(), 'securesphere-matrix-session-'));
+    try {
+      const options = { homeserver: synapse.url, userId: account.userId, credential: { password: account.password }, stateDir, deviceName: 'test' };
+      const first = await openSession(options);
+      expect(statSync(join(stateDir, 'session.json')).mode & 0o777).toBe(0o600);
+      const again = await openSession(options);
+      expect(again).toEqual(first);
+      const fresh = await openSession({ ...options, freshDevice: true });
+      expect(fresh.deviceId).not.toBe(first.deviceId);
+      await expect(whoAmI(synapse.url, first.accessToken)).rejects.toThrow(/refused/);
+      expect((await whoAmI(synapse.url, fresh.accessToken)).deviceId).toBe(fresh.deviceId);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers a message in a thread inside the thread', async () => {
+    const roomId = await roomWithBot();
+    const root = await alice.send(roomId, { msgtype: 'm.text', body: 'thread root' });
+    await expect.poll(() => replyTexts(roomId), { timeout: 30_000 }).toContain('thread root');
+    const inThread = await alice.send(roomId, { msgtype: 'm.text', body: 'inside the thread', 'm.relates_to': { rel_type: 'm.thread', event_id: root, is_falling_back: true, 'm.in_reply_to': { event_id: root } } });
+    await expect.poll(() => replyTexts(roomId), { timeout: 30_000 }).toContain('inside the thread');
+    const reply = replies(roomId).find((m) => m.content.body === 'inside the thread')!;
+    expect(reply.content['m.relates_to']).toEqual({ rel_type: 'm.thread', event_id: root, is_falling_back: true, 'm.in_reply_to': { event_id: inThread } });
   });
 
   it('does not answer messages from before it joined; answers the next one', async () => {
