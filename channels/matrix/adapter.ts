@@ -121,6 +121,7 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
     if (outcome.status !== 'refused' || !config.answer_refused_reactions) return;
     const once = `${approvalId}/${reaction.sender}/${outcome.reason}`;
     if (answeredRefusals.has(once)) return;
+    if (answeredRefusals.size > 10_000) answeredRefusals.clear(); // bounded: at worst someone is told twice
     answeredRefusals.add(once);
     const content: MessageContent = { ...renderText(`${reaction.sender}: ${outcome.message}`), msgtype: 'm.notice', [ANSWER_KEY]: reaction.eventId, 'm.relates_to': { 'm.in_reply_to': { event_id: reaction.targetEventId } } };
     await send(room.roomId, content, `ss-answer-${reaction.eventId}`).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'matrix: answering a reaction failed'));

@@ -197,6 +197,19 @@ describeSynapse('matrix channel end to end on a real Synapse', () => {
     expect((await gateway.api('GET', `/api/approvals/${approvalId}`)).body.approval.status).toBe('approved');
   });
 
+  it('takes a typed /approve ID from the requester as the decision and edits the prompt', async () => {
+    const roomId = await roomWithBot();
+    fake.enqueue(turns.toolCall('calc_wipe', { target: 'logs' }), turns.text('typed approval done'));
+    await alice.send(roomId, { msgtype: 'm.text', body: 'wipe logs' });
+    await expect.poll(() => botMessages(alice, roomId, bot.userId).find((m) => m.content[APPROVAL_KEY]), { timeout: 30_000 }).toBeTruthy();
+    const prompt = botMessages(alice, roomId, bot.userId).find((m) => m.content[APPROVAL_KEY])!;
+    const approvalId = String(prompt.content[APPROVAL_KEY]);
+    await alice.send(roomId, { msgtype: 'm.text', body: `/approve ${approvalId}` });
+    await expect.poll(() => replyTexts(roomId), { timeout: 30_000 }).toContain('typed approval done');
+    expect((await gateway.api('GET', `/api/approvals/${approvalId}`)).body.approval).toMatchObject({ status: 'approved', decided_by: `matrix:${alice.userId}` });
+    await expect.poll(() => String(botMessages(alice, roomId, bot.userId).find((m) => m.id === prompt.id)?.content.body), { timeout: 30_000 }).toMatch(/^Approved by matrix:@alice:ss\.test/m);
+  });
+
   it("answers an encrypted message with an encrypted reply the user decrypts", async () => {
     const roomId = await roomWithBot({ encrypted: true });
     await alice.send(roomId, { msgtype: 'm.text', body: 'a secret hello' });
