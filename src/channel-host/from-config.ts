@@ -49,6 +49,7 @@ export interface ChannelHostOptions {
   redact?: (text: string) => string;
   outboxRetry?: RetryPolicy;
   startRetry?: RetryPolicy;
+  startWaitMs?: number;
 }
 
 export function createChannelHostFromConfig(options: ChannelHostOptions): ChannelHost {
@@ -99,5 +100,6 @@ export function createChannelHostFromConfig(options: ChannelHostOptions): Channe
       return `Conversation ${conversationId}: ${pending} approval${pending === 1 ? '' : 's'} waiting. Model: ${config.provider.model}.`;
     },
     ...(options.startRetry ? { startRetry: options.startRetry } : {}),
+    ...(options.startWaitMs !== undefined ? { startWaitMs: options.startWaitMs } : {}),
   });
 }
