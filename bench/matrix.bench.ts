@@ -3,8 +3,9 @@
 // messages per second and the latency a message gains through Matrix (the user's send -> the
 // bot's reply seen by the user's sync), as ratios to POST /api/messages on the same gateway in
 // the same run, with Synapse's own round trip (a message from one test user seen by another)
-// as the floor (a turn crosses Synapse twice, so two floors are the least a turn can take). Skips (exit 0) when Synapse is not installed
-// (scripts/setup-synapse.sh). Prints numbers; never fails on a timing.
+// as the floor (a turn crosses Synapse twice, so two floors are the least a turn can take).
+// Skips (exit 0) when Synapse is not installed (scripts/setup-synapse.sh). Prints numbers; never
+// fails on a timing.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
