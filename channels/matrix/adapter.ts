@@ -174,7 +174,9 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
     const key = `${member.roomId}/${event.getId() ?? ''}`;
     if (handledInvites.has(key)) return;
     handledInvites.add(key);
-    track(handleInvite(member.roomId, event.getSender() ?? ''));
+    // Not held against the sync save (joining waits on the homeserver, not on the host); an invite
+    // still pending after a restart comes back from the saved sync and is answered then.
+    void handleInvite(member.roomId, event.getSender() ?? '').catch((err: unknown) => logger.warn({ err: describeError(err), room: member.roomId }, 'matrix: answering an invite failed'));
   }
 
   function relationFor(address: OutboundDelivery['address']): Record<string, unknown> {
