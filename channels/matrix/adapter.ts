@@ -12,7 +12,8 @@ import { ChannelDeliveryError, type AdapterHealth, type ChannelAdapter, type Cha
 import type { MatrixConfig } from './config.js';
 import { toDeliveryError } from './delivery-errors.js';
 import { readEvent, type RawEvent } from './inbound.js';
-import { ANSWER_KEY, APPROVAL_KEY, MATRIX_TEXT_LIMIT, reactionDecision, renderPrompt, renderText, type MessageContent } from './render.js';
+import { createReactionHandler } from './reactions.js';
+import { MATRIX_TEXT_LIMIT, renderPrompt, renderText } from './render.js';
 import { createSdkLogger } from './sdk-logger.js';
 import { deviceHasKeys, matrixStateDir, openSession, type MatrixCredential } from './session.js';
 import { createFileSyncStore } from './sync-store.js';
@@ -38,10 +39,6 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
   let secrets: string[] = 'password' in deps.credential ? [deps.credential.password] : [deps.credential.accessToken];
   const health: AdapterHealth = { connected: false, details: { homeserver: new URL(config.homeserver_url).host, user: me, encryption: config.encryption } };
   const inflight = new Set<Promise<void>>();
-  /** Bot event id -> approval id, for prompts sent by this process (older ones are read back from the event). */
-  const promptEvents = new Map<string, string>();
-  /** `${approvalId}/${user}/${reason}` already answered for a refused reaction (each reason once). */
-  const answeredRefusals = new Set<string>();
   /** The latest user message per room/thread, which a reply relates to. */
   const lastInbound = new Map<string, string>();
   const handledInvites = new Set<string>();
@@ -52,6 +49,15 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
   const typing = createRoomTyping({
     send: (roomId, on) => client!.sendTyping(roomId, on, on ? 30_000 : 0),
     onError: (err) => logger.debug({ err: describeError(err) }, 'matrix typing notification failed'),
+  });
+
+  const reactions = createReactionHandler({
+    me,
+    client: () => client!,
+    ctx: () => ctx!,
+    logger,
+    answerRefusals: config.answer_refused_reactions,
+    send: (roomId, content, txnId) => send(roomId, content, txnId),
   });
 
   const addressKey = (roomId: string, threadId?: string) => `${roomId}/${threadId ?? ''}`;
@@ -96,37 +102,6 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
     if (config.invites.from_others === 'decline') await client!.leave(roomId);
   }
 
-  async function promptApprovalId(room: Sdk.Room, eventId: string): Promise<string | undefined> {
-    const known = promptEvents.get(eventId);
-    if (known) return known;
-    const event = room.findEventById(eventId);
-    if (event) {
-      if (event.getSender() !== me) return undefined;
-      const id = event.getContent()[APPROVAL_KEY];
-      return typeof id === 'string' ? id : undefined;
-    }
-    const raw = await client!.fetchRoomEvent(room.roomId, eventId).catch(() => undefined);
-    if (!raw || raw.sender !== me) return undefined;
-    const id = (raw.content as Record<string, unknown> | undefined)?.[APPROVAL_KEY];
-    return typeof id === 'string' ? id : undefined;
-  }
-
-  async function handleReaction(room: Sdk.Room, reaction: { targetEventId: string; key: string; sender: string; eventId: string }): Promise<void> {
-    const decision = reactionDecision(reaction.key);
-    if (!decision) return;
-    const approvalId = await promptApprovalId(room, reaction.targetEventId);
-    if (!approvalId) return;
-    const outcome = await ctx!.decide({ conversationId: room.roomId, approvalId, decision, userId: reaction.sender });
-    logger.info({ room: room.roomId, approvalId, by: ctx!.identity(reaction.sender), status: outcome.status }, 'matrix reaction decided');
-    if (outcome.status !== 'refused' || !config.answer_refused_reactions) return;
-    const once = `${approvalId}/${reaction.sender}/${outcome.reason}`;
-    if (answeredRefusals.has(once)) return;
-    if (answeredRefusals.size > 10_000) answeredRefusals.clear(); // bounded: at worst someone is told twice
-    answeredRefusals.add(once);
-    const content: MessageContent = { ...renderText(`${reaction.sender}: ${outcome.message}`), msgtype: 'm.notice', [ANSWER_KEY]: reaction.eventId, 'm.relates_to': { 'm.in_reply_to': { event_id: reaction.targetEventId } } };
-    await send(room.roomId, content, `ss-answer-${reaction.eventId}`).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'matrix: answering a reaction failed'));
-  }
-
   async function handleEvent(event: Sdk.MatrixEvent, room: Sdk.Room): Promise<void> {
     if (event.isEncrypted()) {
       await client!.decryptEventIfNeeded(event);
@@ -148,7 +123,7 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
       ctx!.dropMalformed(read.reason, { room: room.roomId });
       return;
     }
-    if (read.kind === 'reaction') return handleReaction(room, { ...read, eventId: raw.eventId });
+    if (read.kind === 'reaction') return reactions.handle(room, { ...read, eventId: raw.eventId });
     const message = read.message;
     lastInbound.set(addressKey(message.conversationId, message.threadId), raw.eventId);
     const result = await ctx!.receive(message);
@@ -284,7 +259,7 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
       const content = { ...(message.approval ? renderPrompt(message.approval) : renderText(message.text)), ...relationFor({ conversationId, ...(threadId ? { threadId } : {}) }) };
       try {
         const sent = await send(conversationId, content, `ss-${message.deliveryId}`);
-        if (message.approval) promptEvents.set(sent.event_id, message.approval.approvalId);
+        if (message.approval) reactions.rememberPrompt(sent.event_id, message.approval.approvalId);
         return { platformMessageId: sent.event_id };
       } catch (err) {
         throw toDeliveryError(sdk!, err, message.approval ? 'an approval prompt' : 'a message');
