@@ -6,6 +6,7 @@ import type { ChannelDefinition } from './channel.js';
 import { discordChannel } from './discord/index.js';
 import { telegramChannel } from './telegram/index.js';
 import { slackChannel } from './slack/index.js';
+import { matrixChannel } from './matrix/index.js';
 import { webChannelDefinition } from './web/index.js';
 
 // One line per channel.
@@ -14,4 +15,5 @@ export const CHANNEL_DEFINITIONS: readonly ChannelDefinition<unknown>[] = [
   telegramChannel,
   slackChannel as ChannelDefinition<unknown>,
   discordChannel as ChannelDefinition<unknown>,
+  matrixChannel,
 ];
