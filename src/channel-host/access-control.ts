@@ -19,11 +19,17 @@ export interface AccessControlDeps {
 
 export interface AccessControl {
   check(channel: string, access: ChannelAccessConfig, identity: string, message: InboundMessage): AccessVerdict;
+  /** Whether this platform user may use the bot on this channel at all (for `/new`, `/status`); asks for no pairing code. */
+  mayUse(channel: string, access: ChannelAccessConfig, identity: string, platformUserId: string): boolean;
 }
 
 export function createAccessControl(deps: AccessControlDeps): AccessControl {
   const now = deps.now ?? Date.now;
   return {
+    mayUse(channel, access, identity, platformUserId) {
+      if (access.mode === 'open' || access.allow.includes(platformUserId) || deps.trusted(identity)) return true;
+      return access.mode === 'pairing' && deps.pairings.isPaired(channel, platformUserId);
+    },
     check(channel, access, identity, message) {
       if (message.chatType === 'group' && !message.addressedToBot && !access.groupChats.includes(message.conversationId)) {
         return { allowed: false, reason: 'not_addressed', message: 'A group message that neither mentions nor replies to the bot.' };

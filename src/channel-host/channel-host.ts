@@ -15,7 +15,7 @@ import type {
   ChannelLogger,
 } from '../../channels/channel.js';
 import { toIdentity } from '../../channels/channel.js';
-import { describeError } from '../core/errors.js';
+import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
 import type { OutboundSink } from '../core/outbound.js';
 import type { OutboundMessage } from '../core/types.js';
 import type { AuditLog } from '../security/audit-log.js';
@@ -45,6 +45,8 @@ export interface ChannelHostDeps {
   extraPromptTargets?: (message: OutboundMessage) => Array<{ channel: string; conversationId: string; threadId?: string }>;
   /** Summary for `/status`. */
   statusText?: (conversationId: string) => string;
+  /** Whether a platform user may use the bot on a channel (`/new` and `/status` are refused otherwise). Default: everyone. */
+  mayUse?: (channel: string, access: ChannelAccessConfig, identity: string, platformUserId: string) => boolean;
   /** How long start() waits for the channels before returning (they keep starting). Default 10 s. */
   startWaitMs?: number;
   /** Back-off between start attempts of a failed channel. Default 1 s doubling to 5 min. */
@@ -121,10 +123,18 @@ export function createChannelHost(deps: ChannelHostDeps): ChannelHost {
       receive: (message) => deps.inbound.receive(channel, slot.hosted.access, message),
       decide: (input) => deps.decide(channel, input),
       async resetConversation(address, senderId) {
+        // A stranger must not wipe (or read the state of) a conversation others use.
+        if (deps.mayUse && !deps.mayUse(channel, slot.hosted.access, toIdentity(channel, senderId), senderId)) {
+          deps.audit.append({ type: 'conversation-reset-refused', actor: toIdentity(channel, senderId), details: { channel } });
+          throw new SecureSphereError(ERROR_CODES.FORBIDDEN, 'You may not start a new conversation here: this bot only talks to people it has been told to.');
+        }
         const id = deps.keys.reset({ channel, ...address }, now());
         deps.audit.append({ type: 'conversation-reset', actor: toIdentity(channel, senderId), conversationId: id, details: { channel } });
       },
-      async statusText(address) {
+      async statusText(address, senderId) {
+        if (deps.mayUse && !deps.mayUse(channel, slot.hosted.access, toIdentity(channel, senderId), senderId)) {
+          return 'This bot only talks to people it has been told to; ask an admin for access.';
+        }
         const id = deps.keys.resolve({ channel, ...address }, now());
         return deps.statusText ? deps.statusText(id) : `Conversation ${id}.`;
       },

@@ -57,14 +57,15 @@ export function createChannelHostFromConfig(options: ChannelHostOptions): Channe
   const keys = new ConversationKeyStore(db);
   const outbox = createOutbox({ store: new OutboxStore(db), logger, ...(options.outboxRetry ? { retry: options.outboxRetry } : {}) });
   const decide = createChannelDecisions(options.approvals);
+  // Admins and approvers (and their linked accounts) are always let in.
+  const access = createAccessControl({
+    pairings: new PairingStore(db),
+    trusted: (identity) => [...linkedIdentities(identity, config.policy.identities)].some((id) => config.policy.admins.includes(id) || config.policy.approvers.includes(id)),
+  });
   const inbound = createInboundPipeline({
     inbound: new ChannelInboundStore(db),
     keys,
-    // Admins and approvers (and their linked accounts) are always let in.
-    access: createAccessControl({
-      pairings: new PairingStore(db),
-      trusted: (identity) => [...linkedIdentities(identity, config.policy.identities)].some((id) => config.policy.admins.includes(id) || config.policy.approvers.includes(id)),
-    }),
+    access,
     decide,
     outbox,
     orchestrator: options.orchestrator,
@@ -95,6 +96,7 @@ export function createChannelHostFromConfig(options: ChannelHostOptions): Channe
     audit: options.audit,
     logger,
     extraPromptTargets: (message) => adminChatsFor(message, config),
+    mayUse: (channel, channelAccess, identity, platformUserId) => access.mayUse(channel, channelAccess, identity, platformUserId),
     statusText: (conversationId) => {
       const pending = options.approvals.list({ status: 'pending' }).filter((a) => a.conversationId === conversationId).length;
       return `Conversation ${conversationId}: ${pending} approval${pending === 1 ? '' : 's'} waiting. Model: ${config.provider.model}.`;

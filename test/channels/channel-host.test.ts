@@ -215,6 +215,29 @@ describe('channel host', () => {
     expect(t.gateway.audit.list({ limit: 100 }).filter((e) => e.type === 'conversation-reset')).toMatchObject([{ actor: 'loop:u1' }]);
   });
 
+  it('/new and /status are refused to a user the channel does not let in (allowlist and unpaired pairing)', async () => {
+    const adapter = new LoopbackAdapter();
+    const t = await start(adapter, { mode: 'allowlist', allow: ['friend'] }, { policy: { admins: ['loop:boss'] } });
+    expect(await adapter.send('friend', 'room', 'first')).toMatchObject({ conversationKey: 'loop:room' });
+    await expect.poll(() => adapter.texts('room')).toEqual(['first']);
+    await expect(adapter.ctx!.resetConversation({ conversationId: 'room' }, 'stranger')).rejects.toThrow(/may not start a new conversation/);
+    expect(await adapter.ctx!.statusText({ conversationId: 'room' }, 'stranger')).not.toContain('loop:room');
+    // The conversation was not reset: the friend's next message continues it.
+    expect(await adapter.send('friend', 'room', 'second')).toMatchObject({ conversationKey: 'loop:room' });
+    expect(t.gateway.audit.list({ limit: 100 }).filter((e) => e.type === 'conversation-reset-refused')).toMatchObject([{ actor: 'loop:stranger' }]);
+    // Allowed users and admins may.
+    expect(await adapter.ctx!.statusText({ conversationId: 'room' }, 'boss')).toContain('loop:room');
+    await adapter.ctx!.resetConversation({ conversationId: 'room' }, 'friend');
+    expect(await adapter.send('friend', 'room', 'third')).toMatchObject({ conversationKey: 'loop:room#1' });
+  });
+
+  it('/new by an unpaired user in pairing mode is refused and asks for no pairing code', async () => {
+    const adapter = new LoopbackAdapter();
+    const t = await start(adapter, { mode: 'pairing' });
+    await expect(adapter.ctx!.resetConversation({ conversationId: 'dm' }, 'newbie')).rejects.toThrow(/may not start a new conversation/);
+    expect(t.gateway.db.prepare('SELECT COUNT(*) AS n FROM channel_pairings').get()).toEqual({ n: 0 });
+  });
+
   it('a channel that does not answer at start does not hold the gateway up', async () => {
     const adapter = new LoopbackAdapter();
     let release!: () => void;
