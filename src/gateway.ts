@@ -236,6 +236,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     audit,
     logger: logger.child({ module: 'channels' }),
     redact: (text) => redactor.redact(text),
+    registerSecret: (value) => redactor.add(value),
     ...(options.channels ? { extraChannels: options.channels } : {}),
     ...(options.outboxRetry ? { outboxRetry: options.outboxRetry } : {}),
     ...(options.channelStartRetry ? { startRetry: options.channelStartRetry } : {}),

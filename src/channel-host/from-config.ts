@@ -47,6 +47,8 @@ export interface ChannelHostOptions {
   extraChannels?: readonly ExtraChannel[];
   definitions?: readonly ChannelDefinition<unknown>[];
   redact?: (text: string) => string;
+  /** Every secret a channel's config resolves (bot tokens, signing secrets) is registered here: the redactor keeps it out of logs, audit and answers. */
+  registerSecret?: (value: string) => void;
   outboxRetry?: RetryPolicy;
   startRetry?: RetryPolicy;
   startWaitMs?: number;
@@ -77,7 +79,11 @@ export function createChannelHostFromConfig(options: ChannelHostOptions): Channe
   const sections = config.channels as Readonly<Record<string, unknown>>;
   const configured = hostedChannelsFromConfig(options.definitions ?? CHANNEL_DEFINITIONS, sections, (definition, section) =>
     definition.create(section, {
-      resolveSecret: (reference, keyPath) => resolveSecretRef(reference, keyPath, options.secretSources),
+      resolveSecret: (reference, keyPath) => {
+        const value = resolveSecretRef(reference, keyPath, options.secretSources);
+        options.registerSecret?.(value);
+        return value;
+      },
       logger,
       dataDir: config.data_dir,
     }),

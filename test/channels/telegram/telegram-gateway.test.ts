@@ -63,6 +63,8 @@ describe('Telegram channel end to end', () => {
     const report = (await t.api('GET', '/api/health')).body.channels.find((c: any) => c.name === 'telegram');
     expect(report.lastError).toContain('401 Unauthorized');
     expect(JSON.stringify(report)).not.toContain('revoked-token-value');
+    // The token a channel's config resolved is a known secret: redacted wherever it would surface.
+    expect(t.gateway.redactor.redact('token=42:revoked-token-value;')).not.toContain('revoked-token-value');
     // Retried with back-off: getMe keeps being tried.
     await expect.poll(() => fake!.unauthorizedCalls()).toBeGreaterThanOrEqual(3);
     expect(fake.calls).toHaveLength(0);
