@@ -30,7 +30,7 @@ import { createOutboundRouter, type OutboundRouter } from './outbound-router.js'
 import { createApprovalService, type ApprovalService } from './policy/approval-service.js';
 import { createPolicyEngine } from './policy/policy-engine.js';
 import { toDecideInput } from './policy/approval-text.js';
-import { createProviderManagerFromConfig } from './providers/from-config.js';
+import { createProvidersFromConfig } from './providers/from-config.js';
 import { createGuardedChat } from './providers/guarded-chat.js';
 import { describeProviderErrorForUser, type ProviderManager } from './providers/provider-manager.js';
 import { createLazySandbox, type LazySandbox } from './sandbox-lazy.js';
@@ -127,7 +127,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
   };
   const rateLimiter = createRateLimiter({ db, config: config.security.rate_limits });
 
-  const providers = createProviderManagerFromConfig(config.provider, { logger });
+  const { manager: providers } = createProvidersFromConfig(config, { logger, secrets: secretSources, onSecret: (key) => redactor.add(key) });
 
   const loaded = await loadSkills({ extraDirs: config.skills.extra_dirs, enabled: config.skills.enabled, logger });
   for (const e of loaded.errors) logger.error({ dir: e.dir, file: e.file, reason: e.reason }, 'skill refused');

@@ -1,7 +1,7 @@
 // The shared Provider contract, run against the Ollama provider and the fake Ollama server.
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createOllamaProvider } from '../../src/providers/ollama.js';
+import { createOllamaProvider } from '../../src/providers/vendors/ollama/provider.js';
 import { startFakeOllama, turns } from '../fakes/ollama-server.js';
 import { describeProviderContract } from './provider-contract.js';
 

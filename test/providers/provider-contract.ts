@@ -68,7 +68,7 @@ export function describeProviderContract(vendor: string, setup: () => Promise<Co
       if (!h.provider.chatStream) return;
       h.scriptText('streamed words here');
       const deltas: string[] = [];
-      const res = await h.provider.chatStream({ model: h.model, messages: [], tools: [] }, (d) => deltas.push(d));
+      const res = await h.provider.chatStream({ model: h.model, messages: [], tools: [] }, { onText: (d) => deltas.push(d) });
       expect(deltas.join('')).toBe('streamed words here');
       expect(res.text).toBe('streamed words here');
     });

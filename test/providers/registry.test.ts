@@ -1,0 +1,69 @@
+// The vendor registry and the provider config: a profile is built by the vendor its `type`
+// names, unknown types and literal keys are refused with the key named, and vendor-specific
+// advice (Ollama's `ollama pull`) comes only from that vendor's errors.
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.js';
+import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
+import { createProvidersFromConfig } from '../../src/providers/from-config.js';
+import { planProviders, profileFor } from '../../src/providers/profiles-config.js';
+import { describeProviderErrorForUser } from '../../src/providers/user-messages.js';
+import { VENDORS } from '../../src/providers/vendors/index.js';
+
+describe('provider registry and profiles config', () => {
+  it('refuses an unknown provider type, naming the key and the known types', () => {
+    const config = configSchema.parse({ provider: { type: 'nonesuch', model: 'm' } });
+    let err: unknown;
+    try {
+      createProvidersFromConfig(config);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SecureSphereError);
+    expect((err as SecureSphereError).code).toBe(ERROR_CODES.CONFIG_INVALID);
+    expect((err as Error).message).toContain('provider.type: unknown provider type "nonesuch"');
+    for (const v of VENDORS) expect((err as Error).message).toContain(v.type);
+  });
+
+  it('refuses a literal api_key and a failover naming no profile', () => {
+    const literal = configSchema.safeParse({ providers: { profiles: { main: { type: 'openai', model: 'm', api_key: 'sk-literal' } } } });
+    expect(literal.success).toBe(false);
+    expect(JSON.stringify(literal.error?.issues)).toContain('references');
+    const dangling = configSchema.safeParse({ providers: { failover: ['main', 'ghost'], profiles: { main: { type: 'ollama', model: 'm' } } } });
+    expect(dangling.success).toBe(false);
+    expect(JSON.stringify(dangling.error?.issues)).toContain('no profile named \\"ghost\\"');
+  });
+
+  it('reads provider: as one profile and providers: with default, failover and routes', () => {
+    const short = planProviders(configSchema.parse({ provider: { host: 'http://h:1', model: 'x' } }));
+    expect(short).toMatchObject({ defaultProfile: 'primary', failover: ['primary'], profiles: [{ name: 'primary', type: 'ollama', model: 'x', base_url: 'http://h:1' }] });
+    const plan = planProviders(
+      configSchema.parse({
+        providers: {
+          default: 'main',
+          failover: ['main', 'backup'],
+          profiles: { main: { type: 'ollama', model: 'a' }, backup: { type: 'ollama', model: 'b' } },
+          routes: [{ channel: 'slack', profile: 'backup' }],
+        },
+      }),
+    );
+    expect(plan.failover).toEqual(['main', 'backup']);
+    expect(profileFor(plan, { channel: 'slack', conversationId: 'c' })).toBe('backup');
+    expect(profileFor(plan, { channel: 'web', conversationId: 'c' })).toBe('main');
+  });
+
+  it('resolves the api_key reference and hands the key to the redactor, never keeping the reference as the key', () => {
+    const seen: string[] = [];
+    const config = configSchema.parse({ providers: { profiles: { main: { type: 'ollama', model: 'a', api_key: '${env:TEST_KEY}' } } } });
+    createProvidersFromConfig(config, { secrets: { env: { TEST_KEY: 'the-real-key-123' } }, onSecret: (k) => seen.push(k) });
+    expect(seen).toEqual(['the-real-key-123']);
+    expect(() => createProvidersFromConfig(config, { secrets: { env: {} } })).toThrow(/providers\.profiles\.main\.api_key: environment variable TEST_KEY is not set/);
+  });
+
+  it('names a vendor hint only when that vendor put one on the error', () => {
+    const generic = describeProviderErrorForUser(new SecureSphereError(ERROR_CODES.PROVIDER_MODEL_NOT_FOUND, 'x', { details: { model: 'gpt-x' } }));
+    expect(generic).not.toContain('ollama');
+    const hinted = describeProviderErrorForUser(new SecureSphereError(ERROR_CODES.PROVIDER_MODEL_NOT_FOUND, 'x', { details: { userHint: 'run `ollama pull m`' } }));
+    expect(hinted).toContain('ollama pull m');
+    expect(describeProviderErrorForUser(new SecureSphereError(ERROR_CODES.PROVIDER_RATE_LIMITED, 'x', { details: { retryAfterMs: 30_000 } }))).toContain('30 s');
+  });
+});
