@@ -34,7 +34,9 @@ export type FakeTurnSpec =
    * shape). With `midStream` (streaming requests only): HTTP 200, some text lines, then an
    * `{"error": ...}` line, as Ollama does when generation fails part-way.
    */
-  | { type: 'error'; message: string; status?: number; midStream?: boolean }
+  | { type: 'error'; message: string; status?: number; midStream?: boolean; retryAfterSec?: number }
+  /** Streaming: one good line, then a line that is not JSON (a proxy or a crash cut it). */
+  | { type: 'malformed' }
   /** Wait `ms` before answering with `then` (default: the default turn). Use a large ms to force a timeout. */
   | { type: 'delay'; ms: number; then?: FakeTurn }
   /** Drop the TCP connection without answering (a crashed or restarted server). */

@@ -8,6 +8,9 @@ import { createProvidersFromConfig } from '../../src/providers/from-config.js';
 import { planProviders, profileFor } from '../../src/providers/profiles-config.js';
 import { describeProviderErrorForUser } from '../../src/providers/user-messages.js';
 import { VENDORS } from '../../src/providers/vendors/index.js';
+import { startFakeAnthropic } from '../fakes/anthropic-server.js';
+import { startFakeChatCompletions } from '../fakes/chat-completions-server.js';
+import { startFakeGoogle } from '../fakes/google-server.js';
 
 describe('provider registry and profiles config', () => {
   it('refuses an unknown provider type, naming the key and the known types', () => {
@@ -66,4 +69,27 @@ describe('provider registry and profiles config', () => {
     expect(hinted).toContain('ollama pull m');
     expect(describeProviderErrorForUser(new SecureSphereError(ERROR_CODES.PROVIDER_RATE_LIMITED, 'x', { details: { retryAfterMs: 30_000 } }))).toContain('30 s');
   });
+});
+
+describe('every registered cloud vendor builds from config and answers through its stand-in', () => {
+  const cases = [
+    { type: 'openai', start: () => startFakeChatCompletions({ flavor: 'openai', apiKey: 'k1', models: ['m'] }), base: (u: string) => `${u}/v1` },
+    { type: 'mistral', start: () => startFakeChatCompletions({ flavor: 'mistral', apiKey: 'k1', models: ['m'] }), base: (u: string) => u },
+    { type: 'anthropic', start: () => startFakeAnthropic({ apiKey: 'k1', models: ['m'] }), base: (u: string) => u },
+    { type: 'google', start: () => startFakeGoogle({ apiKey: 'k1', models: ['m'] }), base: (u: string) => u },
+  ];
+  for (const c of cases) {
+    it(c.type, async () => {
+      const fake = await c.start();
+      try {
+        const config = configSchema.parse({ providers: { profiles: { main: { type: c.type, model: 'm', base_url: c.base(fake.url), api_key: '${env:K}' } } } });
+        const { manager } = createProvidersFromConfig(config, { secrets: { env: { K: 'k1' } } });
+        const res = await manager.chat({ messages: [{ role: 'user', content: `hello ${c.type}` }], tools: [] });
+        expect(res).toMatchObject({ text: `hello ${c.type}`, profile: 'main', provider: c.type, model: 'm' });
+        expect(fake.requests.length).toBeGreaterThan(0);
+      } finally {
+        await fake.close();
+      }
+    });
+  }
 });

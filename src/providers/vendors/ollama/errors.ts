@@ -11,6 +11,7 @@ interface ClassifyContext {
   model: string;
   timeoutMs: number;
   timedOut: boolean;
+  retryAfterMs?: number;
 }
 
 export function timeoutError(ctx: ClassifyContext, cause?: unknown): SecureSphereError {
@@ -58,7 +59,7 @@ export function classifyOllamaError(err: unknown, ctx: ClassifyContext): SecureS
     );
   }
   if (typeof status === 'number') {
-    return classifyHttpFailure({ status, serverMessage: text }, { vendor: 'Ollama', baseUrl: ctx.host, model: ctx.model, timeoutMs: ctx.timeoutMs }, err);
+    return classifyHttpFailure({ status, serverMessage: text, ...(ctx.retryAfterMs !== undefined ? { retryAfterMs: ctx.retryAfterMs } : {}) }, { vendor: 'Ollama', baseUrl: ctx.host, model: ctx.model, timeoutMs: ctx.timeoutMs }, err);
   }
   return new SecureSphereError(ERROR_CODES.PROVIDER_ERROR, `Ollama at ${host} failed: ${serverText}`, {
     cause: err,

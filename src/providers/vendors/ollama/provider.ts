@@ -7,6 +7,7 @@ import type { ChatResponse as OllamaChatResponse } from 'ollama';
 import { ERROR_CODES, SecureSphereError } from '../../../core/errors.js';
 import type { ToolCall } from '../../../core/types.js';
 import { createHttpFetch } from '../../http-fetch.js';
+import { retryAfterMsOf } from '../../provider-errors.js';
 import { classifyOllamaError, displayHost, displayModel, timeoutError } from './errors.js';
 import { fromOllamaResponse, fromOllamaToolCalls, stopReasonOf, toOllamaMessages, toOllamaTools, usageOf } from './mapping.js';
 import type { ChatRequest, ChatResponse, Provider, ProviderHealth, StreamHandlers } from '../../provider.js';
@@ -40,6 +41,8 @@ interface CallScope {
   client: Ollama;
   run<T>(work: Promise<T>): Promise<T>;
   readonly timedOut: boolean;
+  /** Retry-After of the last response, when the server (or a proxy in front) sent one. */
+  readonly retryAfterMs: number | undefined;
   readonly timeoutMs: number;
   dispose(): void;
 }
@@ -81,6 +84,7 @@ export function createOllamaProvider(options: OllamaProviderOptions): OllamaProv
   function openScope(timeoutMs: number, external?: AbortSignal): CallScope {
     const controller = new AbortController();
     let timedOut = false;
+    let retryAfterMs: number | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort(new Error('provider timeout'));
@@ -97,7 +101,10 @@ export function createOllamaProvider(options: OllamaProviderOptions): OllamaProv
         if (inner.aborted) controller.abort(inner.reason);
         else inner.addEventListener('abort', () => controller.abort(inner.reason), { once: true });
       }
-      return baseFetch(input, { ...init, signal: controller.signal });
+      return baseFetch(input, { ...init, signal: controller.signal }).then((res) => {
+        retryAfterMs = retryAfterMsOf(res.headers);
+        return res;
+      });
     };
     // Some body reads ignore the signal; racing guarantees the deadline holds regardless.
     const aborted = new Promise<never>((_, reject) => {
@@ -113,6 +120,9 @@ export function createOllamaProvider(options: OllamaProviderOptions): OllamaProv
       get timedOut() {
         return timedOut;
       },
+      get retryAfterMs() {
+        return retryAfterMs;
+      },
       dispose() {
         clearTimeout(timer);
         external?.removeEventListener('abort', onExternalAbort);
@@ -122,7 +132,7 @@ export function createOllamaProvider(options: OllamaProviderOptions): OllamaProv
   }
 
   function failure(err: unknown, scope: CallScope, model: string, external?: AbortSignal): unknown {
-    const ctx = { host, model, timeoutMs: scope.timeoutMs, timedOut: scope.timedOut };
+    const ctx = { host, model, timeoutMs: scope.timeoutMs, timedOut: scope.timedOut, retryAfterMs: scope.retryAfterMs };
     if (scope.timedOut) return timeoutError(ctx, err);
     // The caller cancelled (turn timeout, shutdown): hand back its reason untouched.
     if (external?.aborted) {
