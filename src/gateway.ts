@@ -32,6 +32,7 @@ import { createPolicyEngine } from './policy/policy-engine.js';
 import { toDecideInput } from './policy/approval-text.js';
 import { createProvidersFromConfig } from './providers/from-config.js';
 import { createGuardedChat } from './providers/guarded-chat.js';
+import { profileFor } from './providers/profiles-config.js';
 import { describeProviderErrorForUser, type ProviderManager } from './providers/provider-manager.js';
 import { createLazySandbox, type LazySandbox } from './sandbox-lazy.js';
 import { createAuditChainFromConfig, type AuditChain } from './security/audit-chain.js';
@@ -46,6 +47,7 @@ import type { Skill } from './skills/skill.js';
 import { ActionStore } from './store/actions.js';
 import { ApprovalStore } from './store/approvals.js';
 import { ConversationStore } from './store/conversations.js';
+import { createProviderStateStore } from './store/provider-state.js';
 import { openDatabase, type Db } from './store/database.js';
 
 export interface GatewayOptions {
@@ -127,7 +129,12 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
   };
   const rateLimiter = createRateLimiter({ db, config: config.security.rate_limits });
 
-  const { manager: providers } = createProvidersFromConfig(config, { logger, secrets: secretSources, onSecret: (key) => redactor.add(key) });
+  const { manager: providers, plan: providerPlan } = createProvidersFromConfig(config, {
+    logger,
+    secrets: secretSources,
+    onSecret: (key) => redactor.add(key),
+    persist: createProviderStateStore(db),
+  });
 
   const loaded = await loadSkills({ extraDirs: config.skills.extra_dirs, enabled: config.skills.enabled, logger });
   for (const e of loaded.errors) logger.error({ dir: e.dir, file: e.file, reason: e.reason }, 'skill refused');
@@ -167,7 +174,6 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
 
   const orchestrator: Orchestrator = createOrchestrator({
     settings: {
-      model: config.provider.model,
       systemPrompt: config.provider.system_prompt ?? DEFAULT_SYSTEM_PROMPT,
       maxToolRounds: config.orchestrator.max_tool_rounds,
       turnTimeoutMs: config.orchestrator.turn_timeout_ms,
@@ -176,7 +182,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     db,
     conversations,
     actions,
-    chat: createGuardedChat({ providers, rateLimiter, redactor }),
+    chat: createGuardedChat({ providers, rateLimiter, redactor, profileFor: (where) => profileFor(providerPlan, where) }),
     describeProviderError: describeProviderErrorForUser,
     tools,
     policy,

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { OutboundSink } from '../core/outbound.js';
 import type { Sandbox } from '../agents/sandbox.js';
 import type { ApprovalGate, PolicyEngine } from '../policy/policy-types.js';
-import type { ChatRequest, ChatResponse } from '../providers/provider.js';
+import type { ChatRequest, ChatResponse, StreamHandlers } from '../providers/provider.js';
 import type { AuditLog } from '../security/audit-log.js';
 import type { ActionStore } from '../store/actions.js';
 import type { ConversationStore } from '../store/conversations.js';
@@ -15,8 +15,27 @@ export interface TextScanner {
   scan(text: string): { score: number; flagged: boolean; reasons: string[] };
 }
 
+/** Who a model call is for: picks the profile (routes), and is stored with its usage. */
+export interface ModelCallContext {
+  channel: string;
+  conversationId: string;
+  userId: string;
+}
+
+export interface ModelRequest extends Omit<ChatRequest, 'model'> {
+  context: ModelCallContext;
+}
+
+/** A model answer, with the provider profile that gave it (when a manager picked one). */
+export interface ModelAnswer extends ChatResponse {
+  profile?: string;
+  provider?: string;
+  model?: string;
+  /** The profile the conversation would have used, when another one answered. */
+  failedOverFrom?: string;
+}
+
 export interface OrchestratorSettings {
-  model: string;
   systemPrompt: string;
   maxToolRounds: number;
   turnTimeoutMs: number;
@@ -28,7 +47,8 @@ export interface OrchestratorDeps {
   db: Db;
   conversations: ConversationStore;
   actions: ActionStore;
-  chat: (request: ChatRequest) => Promise<ChatResponse>;
+  /** The model call; with `handlers` it streams (channels that show replies as they come). */
+  chat: (request: ModelRequest, handlers?: StreamHandlers) => Promise<ModelAnswer>;
   /** Turns a provider error into one short sentence for the user. */
   describeProviderError: (err: unknown) => string;
   tools: ToolCatalog;

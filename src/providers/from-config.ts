@@ -4,6 +4,7 @@
 import type { Config } from '../config/schema.js';
 import { resolveSecretRef, type SecretSources } from '../config/secret-ref.js';
 import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
+import type { ProfileStateSink } from './profile-state.js';
 import { planProviders, type ProvidersPlan } from './profiles-config.js';
 import { createProviderManager, type ManagerLogger, type ProviderManager } from './provider-manager.js';
 import type { Vendor, VendorDeps } from './vendor.js';
@@ -18,6 +19,8 @@ export interface ProviderDeps extends VendorDeps {
   /** The vendor registry; default VENDORS. */
   vendors?: readonly Vendor[];
   now?: () => number;
+  /** Keeps profile states across restarts and visible to `doctor`. */
+  persist?: ProfileStateSink;
 }
 
 export interface ConfiguredProviders {
@@ -61,6 +64,7 @@ export function createProvidersFromConfig(config: Pick<Config, 'provider' | 'pro
     failover: plan.failover,
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.persist ? { persist: deps.persist } : {}),
   });
   return { manager, plan };
 }

@@ -5,17 +5,29 @@
 import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
 import type { SecretRedactor } from '../security/secret-redactor.js';
 import type { RateLimiter } from '../security/rate-limiter.js';
-import type { ChatRequest, ChatResponse } from './provider.js';
+import type { ModelAnswer, ModelRequest } from '../orchestrator/deps.js';
+import type { StreamHandlers } from './provider.js';
 import type { ProviderManager } from './provider-manager.js';
 
-export function createGuardedChat(deps: { providers: ProviderManager; rateLimiter: RateLimiter; redactor: SecretRedactor }) {
-  return async (request: ChatRequest): Promise<ChatResponse> => {
+export interface GuardedChatDeps {
+  providers: ProviderManager;
+  rateLimiter: RateLimiter;
+  redactor: SecretRedactor;
+  /** The profile a conversation starts with (routes, else the default). */
+  profileFor?: (where: { channel: string; conversationId: string }) => string;
+}
+
+export function createGuardedChat(deps: GuardedChatDeps) {
+  return async (request: ModelRequest, handlers?: StreamHandlers): Promise<ModelAnswer> => {
     const llm = deps.rateLimiter.checkLlmCall();
     if (!llm.allowed) {
       throw new SecureSphereError(ERROR_CODES.RATE_LIMITED, `The gateway's language-model budget is used up; try again in ${Math.ceil(llm.retryAfterMs / 1000)} s.`);
     }
-    const messages = request.messages.map((m) => deps.redactor.redactDeep(m));
-    const response = await deps.providers.chat({ ...request, messages });
+    const { context, ...rest } = request;
+    const messages = rest.messages.map((m) => deps.redactor.redactDeep(m));
+    const profile = deps.profileFor?.({ channel: context.channel, conversationId: context.conversationId });
+    const call = { ...rest, messages, ...(profile ? { profile } : {}) };
+    const response = handlers ? await deps.providers.chatStream(call, handlers) : await deps.providers.chat(call);
     return { ...response, text: deps.redactor.redact(response.text), toolCalls: deps.redactor.redactDeep(response.toolCalls) };
   };
 }

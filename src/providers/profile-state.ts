@@ -25,8 +25,15 @@ export function retryAfterOf(err: unknown): number | undefined {
   return typeof ms === 'number' && ms >= 0 ? ms : undefined;
 }
 
-export function createProfileStates(options: { now: () => number; cooldownMs: number }): ProfileStates {
-  const states = new Map<string, ProfileState>();
+/** Where states survive a restart (SQLite in the gateway); optional. */
+export interface ProfileStateSink {
+  load(): Map<string, ProfileState>;
+  save(name: string, state: ProfileState): void;
+}
+
+export function createProfileStates(options: { now: () => number; cooldownMs: number; persist?: ProfileStateSink }): ProfileStates {
+  const states = new Map<string, ProfileState>(options.persist?.load() ?? []);
+  const save = (name: string, s: ProfileState): void => options.persist?.save(name, s);
   const get = (name: string): ProfileState => {
     let s = states.get(name);
     if (!s) {
@@ -39,8 +46,11 @@ export function createProfileStates(options: { now: () => number; cooldownMs: nu
     get,
     recordSuccess(name) {
       const s = get(name);
+      // Only a change is written: a healthy profile costs no store write per call.
+      if (s.coolingUntil === 0 && s.skippedUntil === 0) return;
       s.coolingUntil = 0;
       s.skippedUntil = 0;
+      save(name, s);
     },
     recordFailure(name, err, failedOver) {
       const s = get(name);
@@ -50,11 +60,13 @@ export function createProfileStates(options: { now: () => number; cooldownMs: nu
         message: err instanceof Error ? err.message : String(err),
         at: new Date(t).toISOString(),
       };
-      if (!failedOver) return;
-      const retryAfter = retryAfterOf(err);
-      const limited = isSecureSphereError(err, ERROR_CODES.PROVIDER_RATE_LIMITED) || isSecureSphereError(err, ERROR_CODES.PROVIDER_UNAVAILABLE);
-      if (limited && retryAfter !== undefined) s.skippedUntil = t + retryAfter;
-      else s.coolingUntil = t + options.cooldownMs;
+      if (failedOver) {
+        const retryAfter = retryAfterOf(err);
+        const limited = isSecureSphereError(err, ERROR_CODES.PROVIDER_RATE_LIMITED) || isSecureSphereError(err, ERROR_CODES.PROVIDER_UNAVAILABLE);
+        if (limited && retryAfter !== undefined) s.skippedUntil = t + retryAfter;
+        else s.coolingUntil = t + options.cooldownMs;
+      }
+      save(name, s);
     },
     isSkipped: (name) => get(name).skippedUntil > options.now(),
     isCooling: (name) => get(name).coolingUntil > options.now(),

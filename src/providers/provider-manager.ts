@@ -5,7 +5,7 @@
 // request or a missing model is thrown at once: failover would only hide it. Nothing here
 // knows about any vendor.
 import { ERROR_CODES, SecureSphereError, isSecureSphereError } from '../core/errors.js';
-import { createProfileStates } from './profile-state.js';
+import { createProfileStates, type ProfileStateSink } from './profile-state.js';
 import type { ChatRequest, ChatResponse, Provider, ProviderHealth, StreamHandlers } from './provider.js';
 
 export { describeProviderErrorForUser } from './user-messages.js';
@@ -64,6 +64,8 @@ export interface ProviderManagerOptions {
   /** After a failure without a retry time, try that profile last for this long. Default 30 s. */
   cooldownMs?: number;
   now?: () => number;
+  /** Keeps profile states across restarts and visible to `doctor`. */
+  persist?: ProfileStateSink;
 }
 
 export interface ProviderManager {
@@ -96,7 +98,7 @@ export function createProviderManager(options: ProviderManagerOptions): Provider
   const failover = (options.failover ?? options.profiles.map((p) => p.name)).filter((n) => byName.has(n));
   const shouldFailover = options.shouldFailover ?? isFailoverError;
   const now = options.now ?? Date.now;
-  const states = createProfileStates({ now, cooldownMs: options.cooldownMs ?? 30_000 });
+  const states = createProfileStates({ now, cooldownMs: options.cooldownMs ?? 30_000, ...(options.persist ? { persist: options.persist } : {}) });
 
   /** The chosen profile, then the failover list; skipped ones left out, cooling ones last. */
   function attemptOrder(start: string): { order: ProviderProfile[]; skipped: ProviderProfile[] } {

@@ -2,6 +2,7 @@
 // file and one line here; never edit a migration that has shipped.
 import { migration001 } from './001-core.js';
 import { migration002 } from './002-security.js';
+import { migration003 } from './003-providers.js';
 
 export interface Migration {
   version: number;
@@ -9,4 +10,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
