@@ -48,6 +48,9 @@ import { ActionStore } from './store/actions.js';
 import { ApprovalStore } from './store/approvals.js';
 import { ConversationStore } from './store/conversations.js';
 import { createProviderStateStore } from './store/provider-state.js';
+import { createUsageStore } from './store/usage.js';
+import { createTokenBudget } from './providers/token-budget.js';
+import { usageRoutes } from './api/routes/usage.js';
 import { openDatabase, type Db } from './store/database.js';
 
 export interface GatewayOptions {
@@ -128,6 +131,8 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     deliver: (message) => router.deliver(redactor.redactDeep(message)),
   };
   const rateLimiter = createRateLimiter({ db, config: config.security.rate_limits });
+  const usage = createUsageStore(db);
+  const budgets = createTokenBudget({ usage, config: config.budgets });
 
   const { manager: providers, plan: providerPlan } = createProvidersFromConfig(config, {
     logger,
@@ -182,7 +187,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     db,
     conversations,
     actions,
-    chat: createGuardedChat({ providers, rateLimiter, redactor, profileFor: (where) => profileFor(providerPlan, where) }),
+    chat: createGuardedChat({ providers, rateLimiter, redactor, usage, profileFor: (where) => profileFor(providerPlan, where) }),
     describeProviderError: describeProviderErrorForUser,
     tools,
     policy,
@@ -200,7 +205,11 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     },
     skillSettings: (name) => getOwn(config.skills.settings, name) ?? {},
     egressFor: (name) => egress.egressFor(name),
-    admit: (message) => rateLimiter.checkMessage(message),
+    // Daily token budgets first (refused until midnight), then the per-minute rate limits.
+    admit: (message) => {
+      const budget = budgets.check(message.userId);
+      return budget.allowed ? rateLimiter.checkMessage(message) : budget;
+    },
     logger,
   });
 
@@ -216,6 +225,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     auditRoutes(audit),
     agentRoutes(agents),
     healthRoutes(health),
+    usageRoutes(usage),
   ];
   if (config.channels.web.enabled) {
     const web = createWebChannel();

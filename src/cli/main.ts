@@ -14,6 +14,7 @@ import { registerGuardCommands } from './commands/guard.js';
 import { registerSkillCommands } from './commands/skills.js';
 import { registerSandboxCommands } from './commands/sandbox.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerUsageCommand } from './commands/usage.js';
 import { registerVaultCommands } from './commands/vault.js';
 import { loadConfigFor } from './global-options.js';
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerAgentCommands(program);
   registerSandboxCommands(program);
   registerVaultCommands(program);
+  registerUsageCommand(program);
   registerAuditCommands(program);
   registerGuardCommands(program, (threshold) =>
     createInjectionDetector({ threshold: threshold ?? loadConfigFor(program).config.security.injection.threshold }),

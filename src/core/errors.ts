@@ -19,8 +19,6 @@ export const ERROR_CODES = {
   /** HTTP 400/422: the request itself is wrong, so every profile would refuse it too. */
   PROVIDER_BAD_REQUEST: 'SS_ERR_PROVIDER_BAD_REQUEST',
   PROVIDER_TOOLS_UNSUPPORTED: 'SS_ERR_PROVIDER_TOOLS_UNSUPPORTED',
-  /** A per-user or global daily token budget is used up. */
-  BUDGET_EXHAUSTED: 'SS_ERR_BUDGET_EXHAUSTED',
   TOOL_UNKNOWN: 'SS_ERR_TOOL_UNKNOWN',
   TOOL_ARGUMENTS: 'SS_ERR_TOOL_ARGUMENTS',
   TURN_TIMEOUT: 'SS_ERR_TURN_TIMEOUT',

@@ -72,7 +72,7 @@ export interface OrchestratorDeps {
   /** Rate limits for inbound messages; omitted means unlimited (tests of other parts). */
   admit?: (message: { channel: string; conversationId: string; userId: string }) =>
     | { allowed: true }
-    | { allowed: false; retryAfterMs: number; notify: boolean; scope: string };
+    | { allowed: false; retryAfterMs: number; notify: boolean; scope: string; message?: string };
   logger: Logger;
   now?: () => number;
 }

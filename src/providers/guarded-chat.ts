@@ -1,4 +1,5 @@
-// The model call as the orchestrator makes it: within the global LLM-call budget, and with
+// The model call as the orchestrator makes it: on the conversation's profile, its tokens
+// recorded for usage and budgets, within the global LLM-call budget, and with
 // every known secret redacted on the way out (nothing secret reaches a model) and on the way
 // in (a secret the model repeats, or puts in a tool argument to exfiltrate, never reaches the
 // store, a tool, an approval prompt or a channel).
@@ -8,6 +9,7 @@ import type { RateLimiter } from '../security/rate-limiter.js';
 import type { ModelAnswer, ModelRequest } from '../orchestrator/deps.js';
 import type { StreamHandlers } from './provider.js';
 import type { ProviderManager } from './provider-manager.js';
+import type { UsageStore } from '../store/usage.js';
 
 export interface GuardedChatDeps {
   providers: ProviderManager;
@@ -15,6 +17,9 @@ export interface GuardedChatDeps {
   redactor: SecretRedactor;
   /** The profile a conversation starts with (routes, else the default). */
   profileFor?: (where: { channel: string; conversationId: string }) => string;
+  /** Where each answered call's tokens are recorded (usage reports, budgets). */
+  usage?: UsageStore;
+  now?: () => number;
 }
 
 export function createGuardedChat(deps: GuardedChatDeps) {
@@ -28,6 +33,16 @@ export function createGuardedChat(deps: GuardedChatDeps) {
     const profile = deps.profileFor?.({ channel: context.channel, conversationId: context.conversationId });
     const call = { ...rest, messages, ...(profile ? { profile } : {}) };
     const response = handlers ? await deps.providers.chatStream(call, handlers) : await deps.providers.chat(call);
+    deps.usage?.record({
+      at: (deps.now ?? Date.now)(),
+      profile: response.profile,
+      provider: response.provider,
+      model: response.model,
+      conversationId: context.conversationId,
+      userId: context.userId,
+      inputTokens: response.usage?.inputTokens ?? 0,
+      outputTokens: response.usage?.outputTokens ?? 0,
+    });
     return { ...response, text: deps.redactor.redact(response.text), toolCalls: deps.redactor.redactDeep(response.toolCalls) };
   };
 }

@@ -40,8 +40,6 @@ export function describeProviderErrorForUser(err: unknown): string {
       return 'Sorry, this took too long and was stopped. Please try again.';
     case ERROR_CODES.RATE_LIMITED:
       return 'Sorry, too many requests right now. Please wait a moment and try again.';
-    case ERROR_CODES.BUDGET_EXHAUSTED:
-      return err.message;
     default:
       return GENERIC;
   }
