@@ -7,6 +7,7 @@ import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
 import type { SecretRedactor } from '../security/secret-redactor.js';
 import type { RateLimiter } from '../security/rate-limiter.js';
 import type { ModelAnswer, ModelRequest } from '../orchestrator/deps.js';
+import { cleanLeakedMarkup } from './leaked-markup.js';
 import type { StreamHandlers } from './provider.js';
 import type { ProviderManager } from './provider-manager.js';
 import type { UsageStore } from '../store/usage.js';
@@ -43,6 +44,7 @@ export function createGuardedChat(deps: GuardedChatDeps) {
       inputTokens: response.usage?.inputTokens ?? 0,
       outputTokens: response.usage?.outputTokens ?? 0,
     });
-    return { ...response, text: deps.redactor.redact(response.text), toolCalls: deps.redactor.redactDeep(response.toolCalls) };
+    // Leaked template / tool-call markup never reaches the store or a channel.
+    return { ...response, text: cleanLeakedMarkup(deps.redactor.redact(response.text)), toolCalls: deps.redactor.redactDeep(response.toolCalls) };
   };
 }
