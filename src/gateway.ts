@@ -20,6 +20,7 @@ import { messageRoutes } from './api/routes/messages.js';
 import type { Config } from './config/schema.js';
 import { ERROR_CODES, SecureSphereError, describeError } from './core/errors.js';
 import { createLogger } from './core/logger.js';
+import { createReplyStreamHub, type ReplyStreamHub } from './core/reply-stream.js';
 import { getOwn } from './core/own.js';
 import type { TextScanner } from './orchestrator/deps.js';
 import { createOrchestrator, type Orchestrator } from './orchestrator/orchestrator.js';
@@ -51,6 +52,7 @@ import { createProviderStateStore } from './store/provider-state.js';
 import { createUsageStore } from './store/usage.js';
 import { createTokenBudget } from './providers/token-budget.js';
 import { usageRoutes } from './api/routes/usage.js';
+import { replyStreamRoutes } from './api/routes/reply-stream.js';
 import { openDatabase, type Db } from './store/database.js';
 
 export interface GatewayOptions {
@@ -79,6 +81,8 @@ export interface Gateway {
   orchestrator: Orchestrator;
   approvals: ApprovalService;
   providers: ProviderManager;
+  /** Replies as they are written: an adapter subscribes to show them progressively. */
+  replyStreams: ReplyStreamHub;
   skills: Readonly<Record<string, Skill>>;
   skillErrors: SkillLoadError[];
   outbound: OutboundRouter;
@@ -132,6 +136,8 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
   };
   const rateLimiter = createRateLimiter({ db, config: config.security.rate_limits });
   const usage = createUsageStore(db);
+  // Replies as the model writes them, for channels that can show them (web page, terminal).
+  const replyStreams = createReplyStreamHub({ onListenerError: (err) => logger.warn({ err: describeError(err) }, 'a reply-stream subscriber failed') });
   const budgets = createTokenBudget({ usage, config: config.budgets });
 
   const { manager: providers, plan: providerPlan } = createProvidersFromConfig(config, {
@@ -206,6 +212,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     skillSettings: (name) => getOwn(config.skills.settings, name) ?? {},
     egressFor: (name) => egress.egressFor(name),
     // Daily token budgets first (refused until midnight), then the per-minute rate limits.
+    replyStreams,
     admit: (message) => {
       const budget = budgets.check(message.userId);
       return budget.allowed ? rateLimiter.checkMessage(message) : budget;
@@ -226,9 +233,10 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     agentRoutes(agents),
     healthRoutes(health),
     usageRoutes(usage),
+    replyStreamRoutes(replyStreams),
   ];
   if (config.channels.web.enabled) {
-    const web = createWebChannel();
+    const web = createWebChannel({ replyStreams });
     channels.push(web);
     routes.push((app) => web.registerRoutes(app));
   }
@@ -278,6 +286,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     orchestrator,
     approvals,
     providers,
+    replyStreams,
     skills: loaded.skills,
     skillErrors: loaded.errors,
     outbound,

@@ -1,7 +1,8 @@
 // The CLI channel: a terminal conversation with a running gateway over its HTTP API.
 // Approval prompts are shown inline and answered with y (approve once), n (deny) or
 // a (allow this skill operation for the rest of the conversation); `/approve ID` and
-// `/deny ID` work too. Lines are read in order; each waits for its turn to finish.
+// `/deny ID` work too. Lines are read in order; each waits for its turn to finish. Replies
+// are printed as the model writes them when the gateway offers the reply stream.
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { ApprovalPrompt } from '../../src/core/types.js';
@@ -48,8 +49,51 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
   // The full prompt of queue[0] once shown: what the y/n/a answer is checked against.
   let shown: ApprovalPrompt | undefined;
 
+  // Replies as the model writes them (when the API offers the stream): printed as they grow,
+  // then completed by the turn's answer. Each event holds the reply so far.
+  let live = { id: '', printed: '' };
+  const finished = new Set<string>();
+  const onProgress = (name: string, data: string): void => {
+    if (name !== 'progress') return;
+    let event: { stream_id?: unknown; text?: unknown; done?: unknown };
+    try {
+      event = JSON.parse(data) as typeof event;
+    } catch {
+      return;
+    }
+    if (typeof event.stream_id !== 'string' || typeof event.text !== 'string' || finished.has(event.stream_id)) return;
+    if (event.stream_id !== live.id) {
+      if (live.printed) output.write('\n');
+      live = { id: event.stream_id, printed: '' };
+    }
+    if (event.text.startsWith(live.printed) && event.text.length > live.printed.length) {
+      output.write(`${live.printed ? '' : 'bot: '}${event.text.slice(live.printed.length)}`);
+      live.printed = event.text;
+    }
+    if (event.done === true) finished.add(event.stream_id);
+  };
+  // Opened before the line reader: lines typed meanwhile must not be missed.
+  const stream = options.api.events
+    ? await options.api.events(`/api/conversations/${encodeURIComponent(conversationId)}/stream`, onProgress).catch(() => undefined)
+    : undefined;
   const rl = createInterface({ input: options.input, terminal: false });
   say(`securesphere chat: conversation ${conversationId} as ${user}. Type a message; Ctrl-D to quit.`);
+
+  /** Prints a finished reply: the rest of what was streamed, or the whole text. */
+  const showReply = (text: string): void => {
+    if (live.printed && text.startsWith(live.printed)) output.write(`${text.slice(live.printed.length)}\n`);
+    else {
+      if (live.printed) output.write('\n');
+      say(`bot: ${text}`);
+    }
+    if (live.id) finished.add(live.id);
+    live = { id: '', printed: '' };
+  };
+  const endStreamedLine = (): void => {
+    if (live.printed) output.write('\n');
+    if (live.id) finished.add(live.id);
+    live = { id: '', printed: '' };
+  };
 
   // Shows the full prompt (exact command, level, who may approve, expiry) for the oldest
   // undecided request; the text fallback `/approve ID` is printed with it.
@@ -91,7 +135,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
       for (const m of messages) {
         lastMessageId = Math.max(lastMessageId, m.id);
         if (m.role === 'assistant' && !m.tool_calls?.length) {
-          say(`bot: ${m.content}`);
+          showReply(m.content);
           await refreshPending();
           return;
         }
@@ -142,9 +186,11 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
       for (const m of messages) lastMessageId = Math.max(lastMessageId, m.id);
       if (messages.length < 1000) break;
     }
-    if (res.body.reply) say(`bot: ${res.body.reply.text}`);
+    if (res.body.reply) showReply(res.body.reply.text);
+    else endStreamedLine();
     for (const p of res.body.pending_approvals) queue.push(p);
     await showNextPrompt();
   }
   rl.close();
+  stream?.close();
 }

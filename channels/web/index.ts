@@ -3,6 +3,7 @@
 // (which enforces the bearer token on /api/*). Whoever holds the API token acts as `userId`.
 import type { FastifyInstance } from 'fastify';
 import { newId } from '../../src/core/ids.js';
+import type { ReplyProgress, ReplyStreamHub } from '../../src/core/reply-stream.js';
 import type { OutboundMessage } from '../../src/core/types.js';
 import type { Channel, ChannelContext } from '../channel.js';
 import type { EventStream } from './event-stream.js';
@@ -19,6 +20,8 @@ export interface WebChannelOptions {
   /** Keep-alive comment interval on event streams. Default 15 s. */
   heartbeatMs?: number;
   feedLimits?: FeedLimits;
+  /** Replies as they are written; while a page shows a conversation, its replies stream there. */
+  replyStreams?: ReplyStreamHub;
 }
 
 export interface WebChannel extends Channel {
@@ -32,6 +35,25 @@ export function createWebChannel(options: WebChannelOptions = {}): WebChannel {
   const feeds = createConversationFeeds(options.feedLimits);
   const streams = new Set<EventStream>();
   let context: ChannelContext | undefined;
+  let unsubscribeReplies = (): void => undefined;
+  // conversation -> the feed id of a streamed reply whose final text is delivered next.
+  const awaitingFinal = new Map<string, string>();
+
+  function showProgress(event: ReplyProgress): void {
+    const id = `ws_${event.streamId}`;
+    const seen = feeds.since(event.conversationId, 0).some((e) => e.id === id || e.replaces === id);
+    if (!seen && event.text === '') return;
+    feeds.append(event.conversationId, {
+      id,
+      from: 'bot',
+      text: event.text,
+      time: new Date().toISOString(),
+      ...(seen ? { replaces: id } : {}),
+      ...(event.done ? {} : { streaming: true }),
+    });
+    if (event.done && event.final) awaitingFinal.set(event.conversationId, id);
+    if (awaitingFinal.size > 1000) awaitingFinal.delete(awaitingFinal.keys().next().value!);
+  }
 
   function closeStreams(): void {
     for (const stream of [...streams]) stream.close();
@@ -43,12 +65,22 @@ export function createWebChannel(options: WebChannelOptions = {}): WebChannel {
     feeds,
     async start(ctx) {
       context = ctx;
+      unsubscribeReplies =
+        options.replyStreams?.subscribe(showProgress, { channel: 'web', wants: (_channel, conversationId) => feeds.subscriberCount(conversationId) > 0 }) ?? unsubscribeReplies;
     },
     async stop() {
       context = undefined;
+      unsubscribeReplies();
       closeStreams();
     },
     async deliver(message: OutboundMessage) {
+      // The final text of a streamed reply takes the place of its streamed bubble.
+      const streamed = message.approval || message.replacesPlatformMessageId ? undefined : awaitingFinal.get(message.conversationId);
+      if (streamed) {
+        awaitingFinal.delete(message.conversationId);
+        feeds.append(message.conversationId, { id: streamed, replaces: streamed, from: 'bot', text: message.text, time: new Date().toISOString() });
+        return streamed;
+      }
       const id = newId('wm');
       feeds.append(message.conversationId, {
         id,

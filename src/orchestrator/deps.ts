@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { OutboundSink } from '../core/outbound.js';
 import type { Sandbox } from '../agents/sandbox.js';
 import type { ApprovalGate, PolicyEngine } from '../policy/policy-types.js';
-import type { ChatRequest, ChatResponse, StreamHandlers } from '../providers/provider.js';
+import type { ChatRequest, ChatResponse } from '../providers/provider.js';
+import type { ReplyStreamHub } from '../core/reply-stream.js';
 import type { AuditLog } from '../security/audit-log.js';
 import type { ActionStore } from '../store/actions.js';
 import type { ConversationStore } from '../store/conversations.js';
@@ -47,8 +48,13 @@ export interface OrchestratorDeps {
   db: Db;
   conversations: ConversationStore;
   actions: ActionStore;
-  /** The model call; with `handlers` it streams (channels that show replies as they come). */
-  chat: (request: ModelRequest, handlers?: StreamHandlers) => Promise<ModelAnswer>;
+  /**
+   * The model call. With `onProgress` it streams: called with the reply so far (redacted,
+   * cleaned, a short tail held back), for channels that show replies as they come.
+   */
+  chat: (request: ModelRequest, onProgress?: (textSoFar: string) => void) => Promise<ModelAnswer>;
+  /** Where streamed replies are published; omitted means no model call streams. */
+  replyStreams?: ReplyStreamHub;
   /** Turns a provider error into one short sentence for the user. */
   describeProviderError: (err: unknown) => string;
   tools: ToolCatalog;

@@ -70,7 +70,28 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     });
-    return Promise.race([deps.chat(request), aborted]);
+    const streams = deps.replyStreams;
+    if (!streams?.wants(ctx.channel, ctx.conversationId)) return Promise.race([deps.chat(request), aborted]);
+    const streamId = newId('rs');
+    const publish = (text: string, done: boolean, final = false) =>
+      streams.publish({ channel: ctx.channel, conversationId: ctx.conversationId, streamId, text, done, ...(done ? { final } : {}) });
+    let last = '';
+    try {
+      const answer = await Promise.race([
+        deps.chat(request, (text) => {
+          last = text;
+          publish(text, false);
+        }),
+        aborted,
+      ]);
+      // Tool calls run only now, with the answer complete; a text answer is delivered next.
+      const final = answer.toolCalls.length === 0;
+      publish(final ? answer.text : last, true, final);
+      return answer;
+    } catch (err) {
+      publish(last, true, false);
+      throw err;
+    }
   }
 
   async function runToolCall(ctx: TurnContext, call: ToolCall): Promise<ActionOutcome> {

@@ -9,6 +9,31 @@ import type { RateLimiter } from '../security/rate-limiter.js';
 import type { ModelAnswer, ModelRequest } from '../orchestrator/deps.js';
 import { cleanLeakedMarkup } from './leaked-markup.js';
 import type { StreamHandlers } from './provider.js';
+
+/** Never less than this is held back: the longest template token a model leaks is shorter. */
+const MIN_HOLD_BACK = 24;
+
+/**
+ * Turns text deltas into "reply so far" snapshots safe to show: redacted and cleaned like the
+ * final reply, minus a tail as long as the longest secret (it could be a secret's beginning)
+ * or a partial markup token. Only growth is reported.
+ */
+function progressHandlers(redactor: SecretRedactor, onProgress: (textSoFar: string) => void): StreamHandlers {
+  let raw = '';
+  let shown = '';
+  return {
+    onText(delta) {
+      raw += delta;
+      const safe = cleanLeakedMarkup(redactor.redact(raw));
+      const visible = safe.slice(0, Math.max(0, safe.length - Math.max(MIN_HOLD_BACK, redactor.longest)));
+      // Growth is reported; a shorter prefix (markup just removed) waits; a divergence replaces.
+      if (visible.startsWith(shown) ? visible.length > shown.length : !shown.startsWith(visible)) {
+        shown = visible;
+        onProgress(visible);
+      }
+    },
+  };
+}
 import type { ProviderManager } from './provider-manager.js';
 import type { UsageStore } from '../store/usage.js';
 
@@ -24,7 +49,7 @@ export interface GuardedChatDeps {
 }
 
 export function createGuardedChat(deps: GuardedChatDeps) {
-  return async (request: ModelRequest, handlers?: StreamHandlers): Promise<ModelAnswer> => {
+  return async (request: ModelRequest, onProgress?: (textSoFar: string) => void): Promise<ModelAnswer> => {
     const llm = deps.rateLimiter.checkLlmCall();
     if (!llm.allowed) {
       throw new SecureSphereError(ERROR_CODES.RATE_LIMITED, `The gateway's language-model budget is used up; try again in ${Math.ceil(llm.retryAfterMs / 1000)} s.`);
@@ -33,7 +58,7 @@ export function createGuardedChat(deps: GuardedChatDeps) {
     const messages = rest.messages.map((m) => deps.redactor.redactDeep(m));
     const profile = deps.profileFor?.({ channel: context.channel, conversationId: context.conversationId });
     const call = { ...rest, messages, ...(profile ? { profile } : {}) };
-    const response = handlers ? await deps.providers.chatStream(call, handlers) : await deps.providers.chat(call);
+    const response = onProgress ? await deps.providers.chatStream(call, progressHandlers(deps.redactor, onProgress)) : await deps.providers.chat(call);
     deps.usage?.record({
       at: (deps.now ?? Date.now)(),
       profile: response.profile,

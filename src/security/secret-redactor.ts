@@ -19,6 +19,8 @@ export interface SecretRedactor {
   redactDeep<T>(value: T): T;
   /** Number of distinct registered forms. */
   readonly size: number;
+  /** Length of the longest registered form (how much of a streamed text's tail could still be a secret). */
+  readonly longest: number;
 }
 
 export function createSecretRedactor(initial: Iterable<string> = []): SecretRedactor {
@@ -39,9 +41,11 @@ export function createSecretRedactor(initial: Iterable<string> = []): SecretReda
     return [...out].filter((f) => f.length >= MIN_SECRET_LENGTH);
   };
 
+  let longest = 0;
   const insert = (form: string): void => {
     if (registered.has(form)) return;
     registered.add(form);
+    longest = Math.max(longest, form.length);
     firstUnit[form.charCodeAt(0)]! += 1;
     const key = form.slice(0, PREFIX);
     const list = byPrefix.get(key) ?? [];
@@ -107,6 +111,9 @@ export function createSecretRedactor(initial: Iterable<string> = []): SecretReda
     },
     redact,
     redactDeep,
+    get longest() {
+      return longest;
+    },
     get size() {
       return registered.size;
     },

@@ -193,7 +193,11 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
     }
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     const chunks = spec.type === 'text' && spec.chunks ? spec.chunks : text === '' ? [] : splitChunks(text);
-    for (const chunk of chunks) {
+    for (const [index, chunk] of chunks.entries()) {
+      if (spec.type === 'text' && spec.hold && index === spec.hold.afterChunks) {
+        await spec.hold.until;
+        if (res.destroyed) return;
+      }
       res.write(JSON.stringify(deltaLine(wire, { role: 'assistant', content: chunk })) + '\n');
     }
     if (toolCalls) {

@@ -26,7 +26,13 @@ export interface FakeToolCall {
 /** What the fake model does for one /api/chat request. */
 export type FakeTurnSpec =
   /** A plain answer. `chunks` controls how the text is split when streaming (default: by word). */
-  | { type: 'text'; text: string; chunks?: string[] }
+  | {
+      type: 'text';
+      text: string;
+      chunks?: string[];
+      /** Streaming only: after `afterChunks` chunks, wait for `until` before sending the rest (no timing in tests). */
+      hold?: { afterChunks: number; until: Promise<unknown> };
+    }
   /** The model asks for tools (optionally with some text before). */
   | { type: 'tool_calls'; calls: FakeToolCall[]; text?: string }
   /**
