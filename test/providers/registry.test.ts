@@ -1,7 +1,10 @@
 // The vendor registry and the provider config: a profile is built by the vendor its `type`
 // names, unknown types and literal keys are refused with the key named, and vendor-specific
 // advice (Ollama's `ollama pull`) comes only from that vendor's errors.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { configSchema } from '../../src/config/schema.js';
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
 import { createProvidersFromConfig } from '../../src/providers/from-config.js';
@@ -92,4 +95,22 @@ describe('every registered cloud vendor builds from config and answers through i
       }
     });
   }
+});
+
+describe('the documented providers example', () => {
+  it('config/securesphere.example.yaml: the commented providers block, uncommented, is a valid config', () => {
+    const text = readFileSync(join(process.cwd(), 'config/securesphere.example.yaml'), 'utf8');
+    const start = text.indexOf('# providers:');
+    const block = text.slice(start, text.indexOf('\n\n', start)).split('\n').map((l) => l.replace(/^# ?/, '')).join('\n');
+    const parsed = configSchema.parse(parseYaml(block));
+    const plan = planProviders(parsed);
+    expect(plan.profiles.map((p) => [p.name, p.type])).toEqual([
+      ['main', 'openai'],
+      ['backup', 'anthropic'],
+      ['local', 'ollama'],
+    ]);
+    expect(plan.failover).toEqual(['main', 'backup']);
+    expect(profileFor(plan, { channel: 'slack', conversationId: 'x' })).toBe('backup');
+    for (const p of plan.profiles) expect(VENDORS.some((v) => v.type === p.type)).toBe(true);
+  });
 });
