@@ -103,6 +103,18 @@ describe('failover between profiles', () => {
     expect(describeProviderErrorForUser(err)).toContain('API key');
   });
 
+  it('a bad request (400) and a model without tool support are reported, not failed over', async () => {
+    const manager = build();
+    main.enqueue(vendorTurns.error(400, "Invalid schema for function 'calc_add'"));
+    const bad = await manager.chat(ask).catch((e: unknown) => e);
+    expect(isSecureSphereError(bad, ERROR_CODES.PROVIDER_BAD_REQUEST)).toBe(true);
+    expect((bad as Error).message).toContain("Invalid schema for function 'calc_add'");
+    main.enqueue(vendorTurns.error(400, 'This model does not support tools.'));
+    const tools = await manager.chat(ask).catch((e: unknown) => e);
+    expect(isSecureSphereError(tools, ERROR_CODES.PROVIDER_TOOLS_UNSUPPORTED)).toBe(true);
+    expect(chatCalls(backup)).toBe(0);
+  });
+
   it('every profile down: one clear error naming each, and a calm sentence for the user', async () => {
     const manager = build({ mainUrl: down });
     backup.enqueue(vendorTurns.error(503, 'overloaded'));

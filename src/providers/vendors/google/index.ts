@@ -13,6 +13,8 @@ export const DEFAULT_GOOGLE_BASE_URL = 'https://generativelanguage.googleapis.co
 export function createGoogleProvider(settings: ProfileSettings, deps: VendorDeps = {}): Provider {
   const baseUrl = settings.baseUrl ?? DEFAULT_GOOGLE_BASE_URL;
   const client = new GoogleGenAI({
+    // The Gemini API with this key, never Vertex AI picked up from the environment.
+    vertexai: false,
     apiKey: settings.apiKey ?? '',
     httpOptions: { baseUrl, timeout: settings.timeoutMs + 1_000, ...(deps.fetch ? { fetch: deps.fetch } : {}) },
   });
