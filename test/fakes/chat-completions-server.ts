@@ -154,6 +154,15 @@ export async function startFakeChatCompletions(options: FakeChatCompletionsOptio
           reply.json(400, errorBody(400, 'Invalid request body: model and messages are required.', 'invalid_request_error'));
           return;
         }
+        if (flavor === 'mistral') {
+          // Mistral's own rule for tool-call ids, answered with its 422 validation shape.
+          const ids = body.messages.flatMap((m) => [...(m.tool_calls ?? []).map((c) => c.id), ...(m.tool_call_id !== undefined ? [m.tool_call_id] : [])]);
+          const bad = ids.find((id) => !/^[a-zA-Z0-9]{9}$/.test(id));
+          if (bad !== undefined) {
+            reply.json(422, { object: 'error', message: { detail: [{ type: 'value_error', msg: `Tool call id was ${bad} but must be a-z, A-Z, 0-9, with a length of 9.` }] }, type: 'invalid_request_message_error', param: null, code: null });
+            return;
+          }
+        }
         await answer(body, reply, self);
         return;
       }

@@ -62,6 +62,10 @@ describe('Anthropic provider specifics', () => {
         { type: 'tool_use', id: 'toolu_2', name: 'a_c', input: { r: 2 } },
       ]);
       expect(sent.tools![0]!.input_schema).toMatchObject({ type: 'object', properties: { q: { type: 'number' } } });
+      // An empty assistant turn (no text, no tool call) is left out, never sent as a blank block.
+      fake.enqueue(vendorTurns.text('ok'));
+      await p.chat({ model: 'c', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: '' }, { role: 'user', content: 'b' }], tools: [] });
+      expect(fake.messageRequests().at(-1)!.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }]);
       const headers = fake.requests.at(-1)!.headers;
       expect(headers['x-api-key'] ?? headers.authorization).toMatch(/^(Bearer )?k$/);
     } finally {

@@ -34,6 +34,22 @@ describe('Mistral provider specifics', () => {
       const sent = fake.chatRequests().at(-1)!;
       expect(sent.max_tokens).toBe(42);
       expect(sent.messages[2]).toMatchObject({ role: 'tool', tool_call_id: 'abc123xyz', name: 't_op', content: 'r' });
+
+      // Ids from another vendor become 9-character alphanumeric ones, the same for call and result.
+      fake.enqueue(vendorTurns.text('ok'));
+      await p.chat({
+        model: 'm',
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'assistant', content: '', toolCalls: [{ id: 'call_Abc-123_from_openai', name: 't_op', arguments: {} }] },
+          { role: 'tool', content: 'r', toolCallId: 'call_Abc-123_from_openai', toolName: 't_op' },
+        ],
+        tools: [],
+      });
+      const mapped = fake.chatRequests().at(-1)!;
+      const callId = mapped.messages[1]!.tool_calls![0]!.id;
+      expect(callId).toMatch(/^[a-zA-Z0-9]{9}$/);
+      expect(mapped.messages[2]!.tool_call_id).toBe(callId);
       expect(fake.requests.at(-1)!.headers.authorization).toBe('Bearer k');
     } finally {
       await fake.close();

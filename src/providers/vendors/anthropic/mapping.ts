@@ -29,7 +29,8 @@ export function toAnthropicRequest(messages: ChatMessage[]): { system: string | 
       case 'assistant': {
         const blocks: Block[] = m.content !== '' ? [{ type: 'text', text: m.content }] : [];
         for (const tc of m.toolCalls ?? []) blocks.push({ type: 'tool_use', id: tc.id, name: tc.name, input: inputObject(tc.arguments) });
-        push('assistant', blocks.length > 0 ? blocks : [{ type: 'text', text: ' ' }]);
+        // The API refuses empty and whitespace-only text blocks: an empty turn is left out.
+        push('assistant', blocks);
         break;
       }
       case 'tool':

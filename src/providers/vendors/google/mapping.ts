@@ -26,7 +26,7 @@ export function toGoogleRequest(messages: ChatMessage[]): { systemInstruction: s
       case 'assistant': {
         const parts: Part[] = m.content !== '' ? [{ text: m.content }] : [];
         for (const tc of m.toolCalls ?? []) parts.push({ functionCall: { id: tc.id, name: tc.name, args: argsObject(tc.arguments) } });
-        push('model', parts.length > 0 ? parts : [{ text: '' }]);
+        if (parts.length > 0) push('model', parts);
         break;
       }
       case 'tool':

@@ -1,5 +1,6 @@
 // Translation between SecureSphere's normalized chat and the Mistral SDK's chat shapes (the
 // SDK's camelCase view of the chat-completions wire). Pure functions, no I/O.
+import { createHash } from 'node:crypto';
 import type * as components from '@mistralai/mistralai/models/components';
 import { newId } from '../../../core/ids.js';
 import type { ChatMessage } from '../../../core/types.js';
@@ -7,6 +8,15 @@ import type { ChatResponse, StopReason, TokenUsage, ToolDefinition } from '../..
 import { argumentsText, parseArguments } from '../../tool-call-assembler.js';
 
 type WireMessage = components.ChatCompletionRequest['messages'][number];
+
+/**
+ * Mistral accepts only 9-character alphanumeric tool-call ids. Ids another vendor (or the
+ * gateway) made are mapped to one, the same way for the call and its result, so a history
+ * written by another profile still pairs up.
+ */
+export function mistralCallId(id: string): string {
+  return /^[a-zA-Z0-9]{9}$/.test(id) ? id : createHash('sha256').update(id).digest('hex').slice(0, 9);
+}
 
 export function toMistralMessages(messages: ChatMessage[]): WireMessage[] {
   return messages.map((m): WireMessage => {
@@ -17,10 +27,10 @@ export function toMistralMessages(messages: ChatMessage[]): WireMessage[] {
         return { role: 'user', content: m.content };
       case 'assistant':
         return m.toolCalls && m.toolCalls.length > 0
-          ? { role: 'assistant', content: m.content, toolCalls: m.toolCalls.map((tc) => ({ id: tc.id, type: 'function', function: { name: tc.name, arguments: argumentsText(tc.arguments) } })) }
+          ? { role: 'assistant', content: m.content, toolCalls: m.toolCalls.map((tc) => ({ id: mistralCallId(tc.id), type: 'function', function: { name: tc.name, arguments: argumentsText(tc.arguments) } })) }
           : { role: 'assistant', content: m.content };
       case 'tool':
-        return { role: 'tool', content: m.content, toolCallId: m.toolCallId, name: m.toolName };
+        return { role: 'tool', content: m.content, toolCallId: mistralCallId(m.toolCallId), name: m.toolName };
     }
   });
 }
