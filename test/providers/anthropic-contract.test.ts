@@ -1,7 +1,7 @@
 // The shared Provider contract against the Anthropic provider, on the official
 // `@anthropic-ai/sdk` pointed (baseURL) at the Messages API stand-in.
 import { describe, expect, it } from 'vitest';
-import { createAnthropicProvider } from '../../src/providers/vendors/anthropic/index.js';
+import { createAnthropicProvider } from '../../src/providers/vendors/anthropic/provider.js';
 import { startFakeAnthropic } from '../fakes/anthropic-server.js';
 import { vendorTurns } from '../fakes/vendor-script.js';
 import { closedPortUrl } from '../helpers/ports.js';

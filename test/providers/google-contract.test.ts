@@ -2,7 +2,7 @@
 // SDK pointed (httpOptions.baseUrl) at the Gemini API stand-in.
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/core/errors.js';
-import { createGoogleProvider } from '../../src/providers/vendors/google/index.js';
+import { createGoogleProvider } from '../../src/providers/vendors/google/provider.js';
 import { startFakeGoogle } from '../fakes/google-server.js';
 import { vendorTurns } from '../fakes/vendor-script.js';
 import { closedPortUrl } from '../helpers/ports.js';

@@ -2,7 +2,7 @@
 // `@mistralai/mistralai` SDK pointed (serverURL) at the chat-completions stand-in in its
 // Mistral flavor (whole tool calls per chunk, usage on the last chunk, Mistral error bodies).
 import { describe, expect, it } from 'vitest';
-import { createMistralProvider } from '../../src/providers/vendors/mistral/index.js';
+import { createMistralProvider } from '../../src/providers/vendors/mistral/provider.js';
 import { startFakeChatCompletions } from '../fakes/chat-completions-server.js';
 import { vendorTurns } from '../fakes/vendor-script.js';
 import { closedPortUrl } from '../helpers/ports.js';

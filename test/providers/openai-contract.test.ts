@@ -1,7 +1,7 @@
 // The shared Provider contract against the OpenAI provider, on the official `openai` SDK
 // pointed (base URL) at the chat-completions stand-in.
 import { describe, expect, it } from 'vitest';
-import { createOpenAIProvider } from '../../src/providers/vendors/openai/index.js';
+import { createOpenAIProvider } from '../../src/providers/vendors/openai/provider.js';
 import { startFakeChatCompletions } from '../fakes/chat-completions-server.js';
 import { vendorTurns } from '../fakes/vendor-script.js';
 import { closedPortUrl } from '../helpers/ports.js';
