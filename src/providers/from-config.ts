@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import { resolveSecretRef, type SecretSources } from '../config/secret-ref.js';
 import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
 import type { ProfileStateSink } from './profile-state.js';
-import { planProviders, type ProvidersPlan } from './profiles-config.js';
+import { planProviders, type ProfilePlan, type ProvidersPlan } from './profiles-config.js';
 import { createProviderManager, type ManagerLogger, type ProviderManager } from './provider-manager.js';
 import type { Vendor, VendorDeps } from './vendor.js';
 import { VENDORS } from './vendors/index.js';
@@ -50,7 +50,7 @@ export function createProvidersFromConfig(config: Pick<Config, 'provider' | 'pro
         name: p.name,
         model: p.model,
         timeoutMs: p.timeout_ms,
-        ...(p.base_url !== undefined ? { baseUrl: p.base_url } : {}),
+        ...baseUrlOf(p, vendor),
         ...(apiKey !== undefined ? { apiKey } : {}),
         ...(p.max_output_tokens !== undefined ? { maxOutputTokens: p.max_output_tokens } : {}),
       },
@@ -79,5 +79,11 @@ export function setupHintFor(config: Pick<Config, 'provider' | 'providers'>, pro
   const p = planProviders(config).profiles.find((x) => x.name === profileName);
   const vendor = p && vendors.find((v) => v.type === p.type);
   if (!p || !vendor) return undefined;
-  return vendor.setupHint({ name: p.name, model: p.model, timeoutMs: p.timeout_ms, ...(p.base_url !== undefined ? { baseUrl: p.base_url } : {}) });
+  return vendor.setupHint({ name: p.name, model: p.model, timeoutMs: p.timeout_ms, ...baseUrlOf(p, vendor) });
+}
+
+/** base_url, else the shorthand's host for the vendor that reads it (OLLAMA_HOST is not OpenAI's address). */
+function baseUrlOf(p: ProfilePlan, vendor: Vendor): { baseUrl?: string } {
+  const url = p.base_url ?? (vendor.readsProviderHost ? p.host : undefined);
+  return url !== undefined ? { baseUrl: url } : {};
 }

@@ -5,6 +5,8 @@ import type { Config, ProviderProfileConfig, ProviderRouteConfig } from '../conf
 
 export interface ProfilePlan extends ProviderProfileConfig {
   name: string;
+  /** The shorthand's `provider.host` (OLLAMA_HOST): used only by a vendor that reads it. */
+  host?: string;
 }
 
 export interface ProvidersPlan {
@@ -21,7 +23,6 @@ export function planProviders(config: Pick<Config, 'provider' | 'providers'>): P
   const section = config.providers;
   if (!section) {
     const p = config.provider;
-    const baseUrl = p.base_url ?? p.host;
     return {
       profiles: [
         {
@@ -29,7 +30,8 @@ export function planProviders(config: Pick<Config, 'provider' | 'providers'>): P
           type: p.type,
           model: p.model,
           timeout_ms: p.timeout_ms,
-          ...(baseUrl !== undefined ? { base_url: baseUrl } : {}),
+          ...(p.base_url !== undefined ? { base_url: p.base_url } : {}),
+          ...(p.host !== undefined ? { host: p.host } : {}),
           ...(p.api_key !== undefined ? { api_key: p.api_key } : {}),
           ...(p.max_output_tokens !== undefined ? { max_output_tokens: p.max_output_tokens } : {}),
         },

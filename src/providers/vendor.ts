@@ -24,6 +24,8 @@ export interface Vendor {
   readonly type: string;
   /** Whether a profile of this type needs api_key. */
   readonly needsApiKey: boolean;
+  /** Whether `provider.host` (env OLLAMA_HOST) is this vendor's base URL when base_url is unset. */
+  readonly readsProviderHost?: boolean;
   create(settings: ProfileSettings, deps: VendorDeps): Provider;
   /** One sentence for `doctor`: what to check when a profile of this type is down. */
   setupHint(settings: Omit<ProfileSettings, 'apiKey'>): string;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { configSchema } from '../../src/config/schema.js';
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
-import { createProvidersFromConfig } from '../../src/providers/from-config.js';
+import { createProvidersFromConfig, setupHintFor } from '../../src/providers/from-config.js';
 import { planProviders, profileFor } from '../../src/providers/profiles-config.js';
 import { describeProviderErrorForUser } from '../../src/providers/user-messages.js';
 import { VENDORS } from '../../src/providers/vendors/index.js';
@@ -41,7 +41,7 @@ describe('provider registry and profiles config', () => {
 
   it('reads provider: as one profile and providers: with default, failover and routes', () => {
     const short = planProviders(configSchema.parse({ provider: { host: 'http://h:1', model: 'x' } }));
-    expect(short).toMatchObject({ defaultProfile: 'primary', failover: ['primary'], profiles: [{ name: 'primary', type: 'ollama', model: 'x', base_url: 'http://h:1' }] });
+    expect(short).toMatchObject({ defaultProfile: 'primary', failover: ['primary'], profiles: [{ name: 'primary', type: 'ollama', model: 'x', host: 'http://h:1' }] });
     const plan = planProviders(
       configSchema.parse({
         providers: {
@@ -55,6 +55,20 @@ describe('provider registry and profiles config', () => {
     expect(plan.failover).toEqual(['main', 'backup']);
     expect(profileFor(plan, { channel: 'slack', conversationId: 'c' })).toBe('backup');
     expect(profileFor(plan, { channel: 'web', conversationId: 'c' })).toBe('main');
+  });
+
+  it('uses provider.host (OLLAMA_HOST) only for the vendor that reads it, never as another vendor\'s base URL', async () => {
+    const fake = await startFakeChatCompletions({ flavor: 'openai', apiKey: 'k1', models: ['m'] });
+    try {
+      // An OLLAMA_HOST left in the environment must not redirect an OpenAI profile.
+      const config = configSchema.parse({ provider: { type: 'openai', model: 'm', host: 'http://127.0.0.1:9', base_url: `${fake.url}/v1`, api_key: '${env:K}' } });
+      const { manager } = createProvidersFromConfig(config, { secrets: { env: { K: 'k1' } } });
+      expect((await manager.chat({ messages: [{ role: 'user', content: 'hi' }], tools: [] })).text).toBe('hi');
+      const noBase = configSchema.parse({ provider: { type: 'openai', model: 'm', host: fake.url, api_key: '${env:K}' } });
+      expect(setupHintFor(noBase, 'primary')).toContain('https://api.openai.com');
+    } finally {
+      await fake.close();
+    }
   });
 
   it('resolves the api_key reference and hands the key to the redactor, never keeping the reference as the key', () => {

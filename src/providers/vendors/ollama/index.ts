@@ -7,6 +7,7 @@ import { displayHost, displayModel } from './errors.js';
 export const ollamaVendor: Vendor = {
   type: 'ollama',
   needsApiKey: false,
+  readsProviderHost: true,
   create: (settings, deps) =>
     createOllamaProvider({
       host: settings.baseUrl ?? DEFAULT_OLLAMA_HOST,
