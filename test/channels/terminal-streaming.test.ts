@@ -17,6 +17,14 @@ afterAll(async () => {
 });
 
 describe('terminal chat streaming', () => {
+  it('the reply stream needs the API token, like every /api route', async () => {
+    for (const path of ['/api/conversations/x/stream', '/%61pi/conversations/x/stream']) {
+      const res = await fetch(new URL(path, t.url));
+      expect(res.status).toBe(401);
+      await res.body?.cancel();
+    }
+  });
+
   it('prints the reply as it comes, then completes the same line', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
