@@ -1,9 +1,10 @@
 // One model call's deadline and cancellation, for providers whose SDK takes an AbortSignal:
 // the call gets a signal that fires at the profile's timeout or when the caller cancels, and
 // the result is raced against it (some body reads ignore signals). Never swallows the cause.
+import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
 
 // One shared reason to release a finished call's listeners (no Error built per call).
-const CALL_FINISHED = new Error('call finished');
+const CALL_FINISHED = new SecureSphereError(ERROR_CODES.PROVIDER_ERROR, 'The model call had already finished.');
 
 export interface CallDeadline {
   readonly signal: AbortSignal;
@@ -19,7 +20,7 @@ export function openDeadline(timeoutMs: number, external?: AbortSignal): CallDea
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    controller.abort(new Error('provider timeout'));
+    controller.abort(new SecureSphereError(ERROR_CODES.PROVIDER_TIMEOUT, `The model call ran past its ${timeoutMs} ms deadline.`));
   }, timeoutMs);
   const onExternalAbort = (): void => controller.abort(external?.reason);
   if (external?.aborted) onExternalAbort();
