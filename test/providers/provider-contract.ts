@@ -87,6 +87,15 @@ export function describeProviderContract(vendor: string, setup: () => Promise<Co
       expect(res.usage).toEqual({ inputTokens: usage.input, outputTokens: usage.output });
     });
 
+    it('returns one tool call with an id, its name and object arguments', async () => {
+      h.scriptToolCalls([{ name: 'calc_add', args: { a: 1, b: 2 } }]);
+      const res = await h.provider.chat(ask());
+      expect(res.stopReason).toBe('tool_calls');
+      expect(res.toolCalls).toHaveLength(1);
+      expect(res.toolCalls[0]).toMatchObject({ name: 'calc_add', arguments: { a: 1, b: 2 } });
+      expect(res.toolCalls[0]!.id.length).toBeGreaterThan(0);
+    });
+
     it('returns several tool calls of one turn with ids, names and object arguments, and accepts their results', async () => {
       h.scriptToolCalls([
         { name: 'calc_add', args: { a: 1, b: 2 } },
