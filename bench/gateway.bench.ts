@@ -14,10 +14,10 @@ import { pct } from './lib.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/securesphere.js');
 const TOKEN = 'bench-token-0123456789';
-// Run the gateway exactly as `./bin/securesphere.js` does: with the node flags on its shebang line.
+// Run the gateway exactly as `./bin/securesphere.js` does: with the node flags its sh line passes.
 // BENCH_NODE_FLAGS adds more (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway).
 const NODE_FLAGS = [
-  ...(/^#!.*\bnode\b(.*)$/m.exec(readFileSync(BIN, 'utf8'))?.[1] ?? '').trim().split(/\s+/).filter(Boolean),
+  ...(/exec "\$r" (.*?) "\$0"/.exec(readFileSync(BIN, 'utf8'))?.[1] ?? '').trim().split(/\s+/).filter(Boolean),
   ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
 ];
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);

@@ -16,7 +16,9 @@ step() { printf '\n==> %s\n' "$*"; }
 die() { printf 'setup-sandbox: %s\n' "$*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "run as root (it installs packages and configures dockerd)"
-command -v node >/dev/null || die "Node.js 20 is required (node not found)"
+# shellcheck source=node-runtime.sh
+. scripts/node-runtime.sh
+ss_node_use || die "Node.js >= $SS_NODE_MIN_MAJOR is required (this machine has $(node --version 2>/dev/null || echo none)): run scripts/setup.sh, which installs it"
 
 PACKAGES=(docker.io runsc mmdebstrap bubblewrap e2fsprogs util-linux mount python3 gcc libc6-dev)
 missing=()
@@ -107,6 +109,7 @@ fi
 if [ ! -d node_modules ]; then
   step "Installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund
+  node -p 'process.versions.modules' >node_modules/.securesphere-node-abi
 fi
 
 step "Building the agent image $IMAGE (cached; FORCE_IMAGE=1 rebuilds)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up SecureSphere on a fresh Debian 12 machine with Node.js 20, as root:
-# npm dependencies, the compiled gateway, and the sandbox (Docker engine, gVisor runsc, the
+# Sets up SecureSphere on a fresh Debian 12 machine, as root: Node.js >= 22 (the machine's own,
+# or Node 24 from the npm registry into .runtime/node when the machine's is older, e.g. Debian's
+# or an end-of-life Node 20), npm dependencies built for it, the compiled gateway, and the sandbox (Docker engine, gVisor runsc, the
 # agent image built locally). With --test, also what only the tests need (Chromium for the
 # web channel's browser test). Idempotent: re-running skips what is already done.
 set -euo pipefail
@@ -10,9 +11,19 @@ step() { printf '\n==> %s\n' "$*"; }
 for_tests=0
 [ "${1:-}" = "--test" ] && for_tests=1
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "Installing npm dependencies (npm ci)"
+step "Choosing Node.js (>= 22; Node 24 LTS is the tested one)"
+# shellcheck source=node-runtime.sh
+. scripts/node-runtime.sh
+ss_node_install
+echo "Using Node.js $(node --version) at $(command -v node)"
+
+# node_modules must be built for this node: a change of Node major (ABI) means a fresh install.
+abi_stamp=node_modules/.securesphere-node-abi
+abi="$(node -p 'process.versions.modules')"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ "$(cat "$abi_stamp" 2>/dev/null)" != "$abi" ]; then
+  step "Installing npm dependencies for Node $(node --version) (npm ci; native modules build offline)"
   npm ci --no-audit --no-fund
+  echo "$abi" >"$abi_stamp"
 fi
 
 step "Compiling TypeScript (npm run build)"

@@ -1,8 +1,10 @@
 // What GET /api/health and `securesphere doctor` report: whether the provider answers, which
-// sandbox backend runs, the store, whether the vault is sealed, and which skills loaded.
+// sandbox backend runs, the store, whether the vault is sealed, which skills loaded, and which
+// Node.js runs the gateway (an end-of-life one is reported, not fatal).
 import type { Sandbox } from './agents/sandbox.js';
 import type { HealthReport } from './api/routes/health.js';
 import { describeError } from './core/errors.js';
+import { describeNodeRuntime } from './core/node-runtime.js';
 import type { ProviderManager } from './providers/provider-manager.js';
 import type { Vault } from './security/vault/vault.js';
 import type { LoadedSkills } from './skills/loader.js';
@@ -27,6 +29,7 @@ export function createHealthCheck(deps: { providers: ProviderManager; sandbox: S
       sandbox,
       store,
       vault: { sealed: vault.sealed, detail: vault.message },
+      runtime: { node: describeNodeRuntime() },
       skills: { loaded: Object.keys(deps.skills.skills).sort(), refused: deps.skills.errors.map((e) => ({ dir: e.dir, reason: e.reason })) },
     };
   };

@@ -8,11 +8,13 @@ import type { Channel } from '../channels/channel.js';
 import { createAgentManager, type AgentSubsystem } from './agents/create-agent-manager.js';
 import type { Sandbox } from './agents/sandbox.js';
 import { createApiApp, type RouteGroup } from './api/app.js';
+import { isLoopbackBind } from './api/request-guards.js';
 import { resolveApiToken } from './api/api-token.js';
 import { actionRoutes } from './api/routes/actions.js';
 import { agentRoutes } from './api/routes/agents.js';
 import { approvalRoutes } from './api/routes/approvals.js';
 import { auditRoutes } from './api/routes/audit.js';
+import { conversationFlagRoutes } from './api/routes/conversation-flags.js';
 import { conversationRoutes } from './api/routes/conversations.js';
 import { healthRoutes, type HealthReport } from './api/routes/health.js';
 import { createHealthCheck } from './gateway-health.js';
@@ -29,6 +31,7 @@ import { createToolCatalog } from './orchestrator/tool-catalog.js';
 import { createInboundHandler } from './inbound.js';
 import { createOutboundRouter, type OutboundRouter } from './outbound-router.js';
 import { createApprovalService, type ApprovalService } from './policy/approval-service.js';
+import { createFlagClearing } from './policy/flag-clearing.js';
 import { createPolicyEngine } from './policy/policy-engine.js';
 import { toDecideInput } from './policy/approval-text.js';
 import { createProvidersFromConfig } from './providers/from-config.js';
@@ -36,14 +39,16 @@ import { createGuardedChat } from './providers/guarded-chat.js';
 import { profileFor } from './providers/profiles-config.js';
 import { describeProviderErrorForUser, type ProviderManager } from './providers/provider-manager.js';
 import { createLazySandbox, type LazySandbox } from './sandbox-lazy.js';
+import { AgentStore } from './store/agents.js';
 import { createAuditChainFromConfig, type AuditChain } from './security/audit-chain.js';
-import { createInjectionDetector } from './security/injection/detector.js';
+import { createInjectionDetectorFromConfig } from './security/injection/detector.js';
 import { createRateLimiter, type RateLimiter } from './security/rate-limiter.js';
 import { createSecretRedactor, type SecretRedactor } from './security/secret-redactor.js';
 import { frameUntrusted } from './security/untrusted-content.js';
 import { createVault, type Vault } from './security/vault/vault.js';
 import { startSkillEgress, type SkillEgressOptions } from './security/skill-egress.js';
 import { loadSkills, type SkillLoadError } from './skills/loader.js';
+import { operationLevel } from './skills/operation-level.js';
 import type { Skill } from './skills/skill.js';
 import { ActionStore } from './store/actions.js';
 import { ApprovalStore } from './store/approvals.js';
@@ -53,7 +58,10 @@ import { createUsageStore } from './store/usage.js';
 import { createTokenBudget } from './providers/token-budget.js';
 import { usageRoutes } from './api/routes/usage.js';
 import { replyStreamRoutes } from './api/routes/reply-stream.js';
-import { openDatabase, type Db } from './store/database.js';
+import { checkpointWal, openDatabase, type Db } from './store/database.js';
+
+/** How often the WAL is emptied into the database (and on close). */
+const WAL_CHECKPOINT_EVERY_MS = 60_000;
 
 export interface GatewayOptions {
   config: Readonly<Config>;
@@ -113,7 +121,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
   const { config } = options;
   const env = options.env ?? process.env;
   const redactor = createSecretRedactor();
-  const logger = createLogger({ level: config.logging.level, redactor, destination: options.logDestination });
+  const logger = createLogger({ level: config.logging.level, format: config.logging.format, redactor, destination: options.logDestination });
   const audit = createAuditChainFromConfig(db, config, redactor);
   const vault = createVault({ db, masterKey: env.SECURESPHERE_MASTER_KEY, keyFile: config.security.vault.key_file, redactor });
   const vaultStatus = vault.status();
@@ -145,6 +153,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     secrets: secretSources,
     onSecret: (key) => redactor.add(key),
     persist: createProviderStateStore(db),
+    redact: (text) => redactor.redact(text),
   });
 
   const loaded = await loadSkills({ extraDirs: config.skills.extra_dirs, enabled: config.skills.enabled, logger });
@@ -166,13 +175,23 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     // `orchestrator` is built below; decisions only arrive after start().
     onDecided: (approval) => orchestrator.resume(approval.conversationId).then(() => undefined),
     onError: (error, context) => logger.error({ err: describeError(error), context }, 'approval side effect failed'),
+    // The prompt says why a step is above its skill's declared level (e.g. an inline script),
+    // when that is the level it has (an operator override may have set another).
+    explainLevel: (approval) => {
+      const tool = tools.lookup(approval.skill, approval.operation);
+      if (!tool) return undefined;
+      const rated = operationLevel(tool.manifest, JSON.parse(approval.canonicalArguments), getOwn(config.skills.settings, approval.skill) ?? {});
+      return rated.reason !== undefined && rated.level === approval.securityLevel ? rated.reason : undefined;
+    },
   });
 
+  const agentRecords = new AgentStore(db);
   // The agent subsystem is built on first use (or in the background after start()).
   const lazy: LazySandbox | undefined = options.sandbox
     ? undefined
     : createLazySandbox(() =>
         createAgentManager({ db, config: config.sandbox, dataDir: config.data_dir, egressSocketDir: egress.socketDir, audit, logger: logger.child({ module: 'agents' }) }),
+        { hasRunningAgent: (conversationId) => agentRecords.forConversation(conversationId).some((r) => r.state === 'running') },
       );
   const sandbox: Sandbox = options.sandbox ?? lazy!;
   const agents = () => {
@@ -180,7 +199,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     return lazy.ready();
   };
 
-  const detector = createInjectionDetector({ threshold: config.security.injection.threshold });
+  const detector = createInjectionDetectorFromConfig(config.security.injection);
   const scanner: TextScanner = config.security.injection.enabled ? detector : { scan: () => ({ score: 0, flagged: false, reasons: [] }) };
 
   const orchestrator: Orchestrator = createOrchestrator({
@@ -189,6 +208,8 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
       maxToolRounds: config.orchestrator.max_tool_rounds,
       turnTimeoutMs: config.orchestrator.turn_timeout_ms,
       historyMessages: config.orchestrator.history_messages,
+      maxPendingApprovalsPerConversation: config.policy.max_pending_approvals_per_conversation,
+      maxPendingApprovalsPerIdentity: config.policy.max_pending_approvals_per_identity,
     },
     db,
     conversations,
@@ -204,6 +225,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     scanner,
     frameUntrusted: (input) => frameUntrusted(input),
     redact: (value) => redactor.redactDeep(value),
+    containsSecret: (value) => redactor.containsSecret(value),
     secretsFor: (skillName, names) => {
       const out: Record<string, string> = {};
       for (const name of names) out[name] = vault.get(name);
@@ -228,6 +250,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     messageRoutes(handleInbound),
     actionRoutes(orchestrator, actions),
     conversationRoutes(conversations),
+    conversationFlagRoutes(createFlagClearing({ db, conversations, audit, config: config.policy })),
     approvalRoutes(approvals),
     auditRoutes(audit),
     agentRoutes(agents),
@@ -245,15 +268,27 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     bodyLimitBytes: config.server.body_limit_bytes,
     logger,
     authLimiter: rateLimiter.authFailureLimiter,
+    hosts: { loopbackOnly: isLoopbackBind(config.server.host), allowedHosts: config.server.allowed_hosts },
     routes,
     redact: (text) => redactor.redact(text),
   });
   for (const channel of channels) outbound.add(channel);
 
   let started = false;
+  let walTimer: NodeJS.Timeout | undefined;
+  const checkpoint = (): void => {
+    try {
+      checkpointWal(db);
+    } catch (err) {
+      logger.warn({ err: describeError(err) }, 'WAL checkpoint failed; retried at the next one');
+    }
+  };
   async function start(): Promise<void> {
     if (started) return;
     started = true;
+    // Old WAL frames may hold text that was since replaced or deleted: empty the WAL regularly.
+    walTimer = setInterval(checkpoint, WAL_CHECKPOINT_EVERY_MS);
+    walTimer.unref();
     await approvals.start();
     await orchestrator.recover();
     for (const channel of channels) {
@@ -310,6 +345,8 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
         await subsystem?.manager.close({ stopAgents: closeOptions.stopAgents ?? false });
       }
       await egress.close();
+      if (walTimer) clearInterval(walTimer);
+      checkpoint();
       db.close();
     },
   };

@@ -11,7 +11,12 @@ export interface LazySandbox extends Sandbox {
   readonly started: boolean;
 }
 
-export function createLazySandbox(create: () => Promise<AgentSubsystem>): LazySandbox {
+export interface LazySandboxOptions {
+  /** Whether the store records a running agent for the conversation (one may have survived a crash). */
+  hasRunningAgent?: (conversationId: string) => boolean;
+}
+
+export function createLazySandbox(create: () => Promise<AgentSubsystem>, options: LazySandboxOptions = {}): LazySandbox {
   let pending: Promise<AgentSubsystem> | undefined;
   const ready = () => (pending ??= create());
   return {
@@ -27,6 +32,11 @@ export function createLazySandbox(create: () => Promise<AgentSubsystem>): LazySa
     },
     async health() {
       return (await ready()).manager.health();
+    },
+    async settleInterrupted(conversationId, tag) {
+      // No agent recorded as running: nothing of the action can still run; do not start the sandbox.
+      if (options.hasRunningAgent && !options.hasRunningAgent(conversationId)) return undefined;
+      return (await ready()).manager.settleInterrupted(conversationId, tag);
     },
   };
 }

@@ -24,7 +24,7 @@ export function renderApprovalPromptForTerminal(prompt: ApprovalPrompt, options:
   const paint = (code: string, text: string) => (options.color ? `${code}${text}${RESET}` : text);
   const level = paint(LEVEL_COLOR[prompt.securityLevel], prompt.securityLevel.toUpperCase());
   const lines = [
-    `${paint(BOLD, 'Approval needed')} [${level}] ${prompt.approvalId}`,
+    `${paint(BOLD, 'Approval needed')} [${level}] ${sanitizeForDisplay(prompt.approvalId)}`,
     `  ${sanitizeForDisplay(prompt.summary)}`,
     ...sanitizeForDisplay(prompt.detail).split('\n').map((line) => `  | ${line}`),
     `  Who may approve: ${prompt.approvers.map(sanitizeForDisplay).join(', ') || 'nobody'}`,

@@ -1,13 +1,17 @@
 // The CLI channel: a terminal conversation with a running gateway over its HTTP API.
 // Approval prompts are shown inline and answered with y (approve once), n (deny) or
 // a (allow this skill operation for the rest of the conversation); `/approve ID` and
-// `/deny ID` work too. Lines are read in order; each waits for its turn to finish. Replies
-// are printed as the model writes them when the gateway offers the reply stream.
+// `/deny ID` work too. Lines are read in order; each waits for its turn to finish.
+// Everything shown that came from the gateway (replies, summaries, error messages, ids) goes
+// through visibleText first: a model reply must not be able to clear the screen, retitle the
+// terminal or draw a fake prompt over the real one. Replies are printed as the model writes
+// them when the gateway offers the reply stream (each piece sanitized the same way).
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { ApprovalPrompt } from '../../src/core/types.js';
 import type { ApiClient } from './api-client.js';
 import { parseApprovalCommand, type ChannelDecision } from '../../src/policy/approval-text.js';
+import { visibleText } from '../../src/core/visible-text.js';
 import { parseTerminalDecision, renderApprovalPromptForTerminal, terminalChoices } from './approval-prompt.js';
 
 interface PendingApproval {
@@ -44,13 +48,20 @@ export interface TerminalChatOptions {
 export async function runTerminalChat(options: TerminalChatOptions): Promise<void> {
   const { api, output, conversationId, user } = options;
   const say = (text: string) => output.write(`${text}\n`);
+  // Text from the gateway (a model, a tool, another user): shown, never interpreted by the terminal.
+  const plain = (text: unknown) => visibleText(text, { multiline: true });
+  // A reply's later lines carry a gutter, so a reply cannot print a line that looks like one of
+  // ours (a fake "Approval needed" prompt) at the start of a line.
+  const rendered = (text: unknown) => plain(text).split('\n').join('\n   │ ');
+  const botSays = (text: unknown) => say(`bot: ${rendered(text)}`);
   const queue: PendingApproval[] = [];
   let lastMessageId = 0;
   // The full prompt of queue[0] once shown: what the y/n/a answer is checked against.
   let shown: ApprovalPrompt | undefined;
 
   // Replies as the model writes them (when the API offers the stream): printed as they grow,
-  // then completed by the turn's answer. Each event holds the reply so far.
+  // then completed by the turn's answer. Each event holds the reply so far; only its rendered
+  // (sanitized) form is ever written, and only when it extends what is on the line already.
   let live = { id: '', printed: '' };
   const finished = new Set<string>();
   const onProgress = (name: string, data: string): void => {
@@ -66,9 +77,10 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
       if (live.printed) output.write('\n');
       live = { id: event.stream_id, printed: '' };
     }
-    if (event.text.startsWith(live.printed) && event.text.length > live.printed.length) {
-      output.write(`${live.printed ? '' : 'bot: '}${event.text.slice(live.printed.length)}`);
-      live.printed = event.text;
+    const text = rendered(event.text);
+    if (text.startsWith(live.printed) && text.length > live.printed.length) {
+      output.write(`${live.printed ? '' : 'bot: '}${text.slice(live.printed.length)}`);
+      live.printed = text;
     }
     if (event.done === true) finished.add(event.stream_id);
   };
@@ -76,15 +88,13 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
   const stream = options.api.events
     ? await options.api.events(`/api/conversations/${encodeURIComponent(conversationId)}/stream`, onProgress).catch(() => undefined)
     : undefined;
-  const rl = createInterface({ input: options.input, terminal: false });
-  say(`securesphere chat: conversation ${conversationId} as ${user}. Type a message; Ctrl-D to quit.`);
-
   /** Prints a finished reply: the rest of what was streamed, or the whole text. */
-  const showReply = (text: string): void => {
+  const showReply = (reply: unknown): void => {
+    const text = rendered(reply);
     if (live.printed && text.startsWith(live.printed)) output.write(`${text.slice(live.printed.length)}\n`);
     else {
       if (live.printed) output.write('\n');
-      say(`bot: ${text}`);
+      botSays(reply);
     }
     if (live.id) finished.add(live.id);
     live = { id: '', printed: '' };
@@ -94,6 +104,9 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     if (live.id) finished.add(live.id);
     live = { id: '', printed: '' };
   };
+
+  const rl = createInterface({ input: options.input, terminal: false });
+  say(`securesphere chat: conversation ${plain(conversationId)} as ${plain(user)}. Type a message; Ctrl-D to quit.`);
 
   // Shows the full prompt (exact command, level, who may approve, expiry) for the oldest
   // undecided request; the text fallback `/approve ID` is printed with it.
@@ -106,9 +119,9 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     if (shown) {
       say(renderApprovalPromptForTerminal(shown));
     } else {
-      say(`Approval needed ${next.id}: ${next.summary}\n  [y] approve once  [a] allow for this conversation  [n] deny`);
+      say(`Approval needed ${plain(next.id)}: ${plain(next.summary)}\n  [y] approve once  [a] allow for this conversation  [n] deny`);
     }
-    say(`  (or type /approve ${next.id} or /deny ${next.id})`);
+    say(`  (or type /approve ${plain(next.id)} or /deny ${plain(next.id)})`);
   };
 
   const decide = async (approvalId: string, choice: ChannelDecision) => {
@@ -116,12 +129,12 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     const scope = choice === 'allow_conversation' ? 'conversation' : 'once';
     const res = await api.request<{ error?: { message: string } }>('POST', `/api/approvals/${encodeURIComponent(approvalId)}/${decision}`, { approver: user, scope });
     if (res.status >= 400) {
-      say(`! ${res.body?.error?.message ?? `decision failed (${res.status})`}`);
+      say(`! ${plain(res.body?.error?.message ?? `decision failed (${res.status})`)}`);
       return;
     }
     const index = queue.findIndex((p) => p.id === approvalId);
     if (index >= 0) queue.splice(index, 1);
-    say(decision === 'approve' ? `approved ${approvalId}${scope === 'conversation' ? ' (for this conversation)' : ''}` : `denied ${approvalId}`);
+    say(decision === 'approve' ? `approved ${plain(approvalId)}${scope === 'conversation' ? ' (for this conversation)' : ''}` : `denied ${plain(approvalId)}`);
     if (queue.length === 0) await followUp();
     else await showNextPrompt();
   };
@@ -176,7 +189,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     }
     const res = await api.request<MessageOutcome>('POST', '/api/messages', { conversation_id: conversationId, user, text: line });
     if (res.status >= 400) {
-      say(`! ${res.body?.error?.message ?? `request failed (${res.status})`}`);
+      say(`! ${plain(res.body?.error?.message ?? `request failed (${res.status})`)}`);
       continue;
     }
     // Skip past everything this turn stored, page by page (a long conversation has more than one).

@@ -7,7 +7,10 @@ import type { ApprovalPrompt } from '../../src/core/types.js';
 export interface WireApproval {
   approval_id: string;
   summary: string;
+  /** Made safe to show (src/policy/approval-detail.ts); long values keep beginning and end. */
   detail: string;
+  /** Every argument in full, when `detail` had to leave something out (the page can expand it). */
+  full_detail?: string;
   security_level: string;
   expires_at: string;
   options: ApprovalPrompt['options'];
@@ -53,6 +56,7 @@ export function toWireApproval(prompt: ApprovalPrompt): WireApproval {
     approval_id: prompt.approvalId,
     summary: prompt.summary,
     detail: prompt.detail,
+    ...(prompt.fullDetail !== undefined ? { full_detail: prompt.fullDetail } : {}),
     security_level: prompt.securityLevel,
     expires_at: prompt.expiresAt.toISOString(),
     options: [...prompt.options],

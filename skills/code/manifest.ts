@@ -22,7 +22,8 @@ export const codeManifest: SkillManifest = {
         stdin: z.string().max(1_048_576).optional(),
         timeout_ms: z.number().int().min(1).max(600_000).optional(),
       }),
-      level: 'high',
+      // Arbitrary code in the agent: the same power, so the same level, as shell.script.
+      level: 'critical',
     },
   },
 };

@@ -4,6 +4,10 @@
 # Containment: NUL refused, whole-segment comparison, symlinks resolved and the real path
 # re-checked, new files checked through their nearest existing parent, writes go to a temp
 # file renamed into place, opens use O_NOFOLLOW so a symlink swapped in after the check fails.
+# File names are normalised to NFC (two names that display the same are the same file), unless
+# only the given, unnormalised name exists (a file a program created). The notes skill's file
+# (.notes.json at the root, and its temp and set-aside copies) is not writable, movable or
+# deletable here: only the notes skill changes it.
 # Python rather than Node for start-up time under gVisor. Python 3.11 stdlib only.
 # Strings follow the Node version's semantics where they could differ: lone surrogates in the
 # request become U+FFFD (as Node's UTF-8 encoding does), undecodable file name bytes are
@@ -16,6 +20,7 @@ import posixpath
 import re
 import stat
 import sys
+import unicodedata
 
 UNDEFINED = object()
 
@@ -134,11 +139,33 @@ def lexical(value):
         refuse('invalid_path', 'path contains a NUL byte')
     if utf16_len(value) > 4096:
         refuse('invalid_path', 'path is too long')
+    absolute = under_root(value)
+    nfc = unicodedata.normalize('NFC', value)
+    if nfc != value:
+        normalised = under_root(nfc)
+        # The NFC name, unless only the name as given exists (created by a program, not by us).
+        if lstat_or_none(normalised) is not None or lstat_or_none(absolute) is None:
+            absolute = normalised
+    if not is_within(ROOT, absolute):
+        refuse('outside_workspace', 'path leaves the workspace')
+    return absolute
+
+
+def under_root(value):
     stripped = value.lstrip('/')
     absolute = resolve(ROOT, '.' if stripped == '' else stripped)
     if not is_within(ROOT, absolute):
         refuse('outside_workspace', 'path leaves the workspace')
     return absolute
+
+
+NOTES_FILE = '.notes.json'
+
+
+# The notes skill's own file: refused as the target of any change made through this skill.
+def refuse_notes_file(real):
+    if posixpath.dirname(real) == real_root() and posixpath.basename(real).startswith(NOTES_FILE):
+        refuse('protected_file', f'{NOTES_FILE} belongs to the notes skill; use notes_remember, notes_recall and notes_forget')
 
 
 def lstat_or_none(p):
@@ -282,9 +309,11 @@ def write_target(value):
     entry = resolve_entry(value)
     if entry['name'] is None:
         refuse('is_directory', 'cannot write to the workspace root')
+    refuse_notes_file(entry['real'])
     st = lstat_or_none(entry['real'])
     if st is not None and stat.S_ISLNK(st.st_mode):
         real = check_real(realpath(entry['real']))
+        refuse_notes_file(real)
         entry = dict(entry, real=real, parent=posixpath.dirname(real), name=posixpath.basename(real), missing=[])
         return entry, os.lstat(real)
     return entry, st
@@ -356,6 +385,7 @@ def existing_entry(value):
     st = lstat_or_none(entry['real'])
     if st is None:
         refuse('not_found', f'{value} does not exist')
+    refuse_notes_file(entry['real'])
     return entry, st
 
 
@@ -381,6 +411,7 @@ def op_move(args, limits):
     to = resolve_entry(to_arg)
     if to['name'] is None:
         refuse('is_root', 'cannot move onto the workspace root')
+    refuse_notes_file(to['real'])
     if lstat_or_none(to['real']) is not None:
         refuse('exists', f'{to_arg} already exists; delete it first')
     if stat.S_ISREG(frm_st.st_mode):
@@ -512,31 +543,7 @@ def op_search(args, limits):
     return {'matches': matches, 'truncated': truncated}
 
 
-# Lexical containment only, for testing this script's rules against shared cases.
-def op_check(args, limits):
-    def decide(c):
-        try:
-            cp = c.get('path')
-            if not isinstance(cp, str) or '\0' in cp:
-                return False
-            roots = c.get('roots')
-            if not isinstance(roots, list) or any(isinstance(r, str) and '\0' in r for r in roots):
-                return False
-            given = [r for r in roots if isinstance(r, str) and r != '']
-            base = c.get('base')
-            base = base if isinstance(base, str) and base != '' else '/'
-            effective = given if given else [base] if c.get('base') else []
-            target = resolve(base, cp)
-            return any(is_within(resolve(base, r), target) for r in effective)
-        except Exception:
-            return False
-    cases = args['cases']
-    if not isinstance(cases, list):
-        raise TypeError('cases must be a list')
-    return [decide(c) for c in cases]
-
-
-OPS = {'read': op_read, 'write': op_write, 'append': op_append, 'delete': op_delete, 'move': op_move, 'list': op_list, 'search': op_search, 'check': op_check}
+OPS = {'read': op_read, 'write': op_write, 'append': op_append, 'delete': op_delete, 'move': op_move, 'list': op_list, 'search': op_search}
 
 KNOWN = {'ENOENT': 'not_found', 'EACCES': 'permission_denied', 'EPERM': 'permission_denied', 'ENOTDIR': 'not_a_directory', 'ELOOP': 'symlink_loop', 'EISDIR': 'is_directory', 'ENOSPC': 'no_space', 'EROFS': 'read_only', 'EXDEV': 'cross_device'}
 

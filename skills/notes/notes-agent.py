@@ -1,7 +1,9 @@
 # Runs INSIDE the conversation's agent (python3 -S -I -c). The conversation's notes live in
 # <workspace>/.notes.json; this script reads one JSON request on stdin ({ op, args, limits })
 # and prints one JSON answer. The notes file is opened with O_NOFOLLOW and replaced through a
-# temp file + rename, so a symlink planted at .notes.json is refused, never followed.
+# temp file + rename, so a symlink planted at .notes.json is never followed. An unusable file
+# (invalid JSON, a symlink, not a regular file) is set aside as .notes.json.corrupt-<time>-<hex>
+# and the notes start afresh, with a warning in the answer: it never disables the skill.
 # Python rather than Node for start-up time under gVisor. Python 3.11 stdlib only.
 import errno
 import json
@@ -27,37 +29,52 @@ def fail(code, message):
     raise Refusal(code, message)
 
 
+# Names of unusable notes files set aside during this request (told to the caller).
+SET_ASIDE = []
+
+
+def set_aside(reason):
+    # Keeps the unusable file (or symlink: rename moves the entry, never its target) next to the
+    # new one for a person to look at, and lets the notes start afresh instead of failing forever.
+    name = f'.notes.json.corrupt-{time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())}-{os.urandom(3).hex()}'
+    os.rename(FILE, posixpath.join(ROOT, name))
+    SET_ASIDE.append({'file': name, 'reason': reason})
+    return []
+
+
 def load():
     try:
-        fd = os.open(FILE, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as e:
         if e.errno == errno.ENOENT:
             return []
         if e.errno == errno.ELOOP:
-            fail('unsafe_notes_file', '.notes.json is a symlink; delete it to start fresh')
+            return set_aside('it was a symlink')
         raise
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            fail('unsafe_notes_file', '.notes.json is not a regular file')
+            os.close(fd)
+            fd = None
+            return set_aside('it was not a regular file')
         chunks = []
         while True:
             chunk = os.read(fd, 1 << 16)
             if not chunk:
                 break
             chunks.append(chunk)
-        data = json.loads(b''.join(chunks).decode('utf-8', 'replace'))
-        if data is None:
-            raise ValueError('null')
+        try:
+            data = json.loads(b''.join(chunks).decode('utf-8'))
+        except (ValueError, RecursionError):
+            data = None
         notes = data.get('notes') if isinstance(data, dict) else None
         if not isinstance(notes, list):
-            return []
+            os.close(fd)
+            fd = None
+            return set_aside('it was not a valid notes file')
         return [n for n in notes if isinstance(n, dict) and isinstance(n.get('id'), str) and isinstance(n.get('text'), str)]
-    except Refusal:
-        raise
-    except Exception:  # noqa: BLE001 - anything unreadable is a corrupt file
-        fail('corrupt_notes_file', '.notes.json is not valid; delete it to start fresh')
     finally:
-        os.close(fd)
+        if fd is not None:
+            os.close(fd)
 
 
 def save(notes):
@@ -140,7 +157,11 @@ def main():
         if isinstance(req.get('limits'), dict):
             limits.update(req['limits'])
         args = req.get('args') or {}
-        out = {'ok': True, 'result': OPS[op](args if isinstance(args, dict) else {}, limits)}
+        result = OPS[op](args if isinstance(args, dict) else {}, limits)
+        if SET_ASIDE:
+            result['set_aside'] = SET_ASIDE[0]['file']
+            result['warning'] = f'The notes file was unusable ({SET_ASIDE[0]["reason"]}); it was kept as {SET_ASIDE[0]["file"]} and the notes started afresh.'
+        out = {'ok': True, 'result': result}
     except Refusal as e:
         out = {'ok': False, 'error': {'code': e.refusal, 'message': e.message}}
     except Exception as e:  # noqa: BLE001 - every failure becomes an answer, like the Node version

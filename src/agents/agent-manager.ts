@@ -12,7 +12,7 @@ import type { AgentExit, AgentInstance, SandboxBackend } from './backend.js';
 import type { HelperExecRequest } from './helper-client.js';
 import { agentFits, grownLimits, resolveLimits } from './limits.js';
 import { type AgentLogger, silentLogger } from './logger.js';
-import type { AgentHandle, AgentRequirements, ExecRequest, ExecResult, Sandbox, SandboxLimits } from './sandbox.js';
+import type { AgentHandle, AgentRequirements, ExecRequest, ExecResult, InterruptedCalls, Sandbox, SandboxLimits } from './sandbox.js';
 import type { Workspaces } from './workspace.js';
 
 export interface AgentManagerDeps {
@@ -126,6 +126,7 @@ export class AgentManager implements Sandbox {
       timeoutMs: limits.timeoutMs,
       outputCapBytes: limits.outputCapBytes,
       rlimits: { nproc: limits.pids, nofile: limits.nofile },
+      ...(requirements?.tag ? { tag: requirements.tag } : {}),
     };
     const agent = await this.ensure(conversationId, limits);
     agent.busy += 1;
@@ -205,6 +206,21 @@ export class AgentManager implements Sandbox {
     const idle = [...this.byConversation.values()].filter((a) => a.busy === 0 && now - a.lastUsed >= this.deps.idleStopMs);
     await Promise.allSettled(idle.map((a) => this.stop(a.id)));
     return idle.map((a) => a.id);
+  }
+
+  async settleInterrupted(conversationId: string, tag: string): Promise<InterruptedCalls | undefined> {
+    const agent = this.byConversation.get(conversationId);
+    if (!agent?.instance.calls) return undefined;
+    let calls = await agent.instance.calls(tag, true, 5_000);
+    // A cancelled call is killed at once; it is recorded as cut once its pipes have drained.
+    for (let i = 0; i < 40 && calls.running > 0; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      calls = await agent.instance.calls(tag, true, 5_000);
+    }
+    if (calls.running > 0) {
+      throw new SecureSphereError(ERROR_CODES.SANDBOX_EXEC, `A call of ${tag} still runs in agent ${agent.id} after it was cancelled.`);
+    }
+    return { completed: calls.completed, cut: calls.cut, exitCode: calls.exitCode, signal: calls.signal, limit: calls.limit };
   }
 
   /** Register an agent that survived a gateway restart (see reconcile.ts). */

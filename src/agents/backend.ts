@@ -1,6 +1,6 @@
 // The backend extension point: how an agent is started, reached and stopped. Docker (with
 // gVisor, Kata or runc) and bubblewrap implement it; the AgentManager only speaks this.
-import type { HelperExecRequest } from './helper-client.js';
+import type { HelperExecRequest, TaggedCalls } from './helper-client.js';
 import type { ExecResult, SandboxLimits } from './sandbox.js';
 
 export interface AgentSpec {
@@ -33,6 +33,8 @@ export interface AgentInstance {
   /** Container id (docker) or null (bubblewrap). */
   readonly containerId: string | null;
   exec(req: HelperExecRequest): Promise<ExecResult>;
+  /** What became of the executions tagged `tag`; `cancel` stops running ones first. */
+  calls?(tag: string, cancel: boolean, timeoutMs: number): Promise<TaggedCalls>;
   /** One helper round trip (liveness; the benchmark's "helper round trip"). */
   ping(timeoutMs: number): Promise<void>;
   /** Settles once, when the agent's main process is gone. */

@@ -47,7 +47,7 @@ export function bubblewrapArgs(spec: AgentSpec, helperPath: string, asRootUid: n
 }
 
 export function createBubblewrapBackend(
-  opts: { logger?: AgentLogger; egressSocketDir?: string } = {},
+  opts: { logger?: AgentLogger; egressSocketDir?: string; /** See HelperClientOptions.leaseMs. */ callLeaseMs?: number } = {},
 ): SandboxBackend {
   const log = opts.logger ?? silentLogger;
   const seccomp = bubblewrapSeccomp();
@@ -72,7 +72,7 @@ export function createBubblewrapBackend(
       }) as ChildProcessWithoutNullStreams;
       if (seccomp) (child.stdio[3] as unknown as Writable).end(seccomp);
       child.stderr.on('data', (c: Buffer) => log.debug({ agentId: spec.agentId, stderr: c.toString('utf8').slice(0, 500) }, 'bubblewrap stderr'));
-      const helper = new HelperClient(child.stdin, child.stdout);
+      const helper = new HelperClient(child.stdin, child.stdout, { leaseMs: opts.callLeaseMs });
       const exited = new Promise<AgentExit>((resolve) => {
         child.on('error', (err) => {
           void cgroup?.remove();

@@ -94,11 +94,11 @@ export async function createAgentManager(opts: CreateAgentManagerOptions): Promi
       detection = await detectRuntime({ docker, image: cfg.image, timeoutMs: cfg.probe_timeout_ms, requireStrong: cfg.require_strong_isolation, backend: cfg.backend });
       const chosen = detection.chosen;
       if (chosen?.backend === 'docker' && docker) dockerRuntime = { runtime: chosen.runtime!, strength: chosen.strength };
-      else if (chosen?.backend === 'bubblewrap') backend = createBubblewrapBackend({ logger: log, egressSocketDir: opts.egressSocketDir });
+      else if (chosen?.backend === 'bubblewrap') backend = createBubblewrapBackend({ logger: log, egressSocketDir: opts.egressSocketDir, callLeaseMs: cfg.call_lease_ms });
       else unavailable = detection.candidates.map((c) => `${c.name}: ${c.reason}`).join('; ');
     }
     if (dockerRuntime && docker) {
-      backend = createDockerBackend({ docker, ...dockerRuntime, image: cfg.image, project, logger: log, startTimeoutMs: cfg.probe_timeout_ms, egressSocketDir: opts.egressSocketDir });
+      backend = createDockerBackend({ docker, ...dockerRuntime, image: cfg.image, project, logger: log, startTimeoutMs: cfg.probe_timeout_ms, egressSocketDir: opts.egressSocketDir, callLeaseMs: cfg.call_lease_ms });
     }
     if (!opts.forceRuntime && backend?.strength === 'weak') log.warn({ runtime: backend.runtime ?? backend.kind }, 'sandbox isolation is weaker than gVisor: agents share the host kernel');
   } catch (err) {

@@ -31,6 +31,8 @@ export interface DockerBackendOptions {
   logger?: AgentLogger;
   /** Host directory of the egress proxy's socket, bound read-only at AGENT_EGRESS_DIR (needs runsc --host-uds=open). */
   egressSocketDir?: string;
+  /** How long a call outlives this gateway's silence in the agent (HelperClientOptions.leaseMs). */
+  callLeaseMs?: number;
 }
 
 const isStatus = (err: unknown, ...codes: number[]): boolean =>
@@ -58,7 +60,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
     stream.on('close', () => stdout.end());
     stream.on('error', () => stdout.end());
     stderr.on('data', (c: Buffer) => log.debug({ agentId, stderr: c.toString('utf8').slice(0, 500) }, 'agent helper stderr'));
-    return { helper: new HelperClient(stream, stdout), detach: () => stream.destroy() };
+    return { helper: new HelperClient(stream, stdout, { leaseMs: opts.callLeaseMs }), detach: () => stream.destroy() };
   }
 
   function instance(container: Docker.Container, agentId: string, helper: HelperClient, detach: () => void, limits?: Partial<SandboxLimits>): AgentInstance {
@@ -84,6 +86,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SandboxBackend 
       ping: async (timeoutMs) => {
         await helper.ping(timeoutMs);
       },
+      calls: (tag, cancel, timeoutMs) => helper.calls(tag, cancel, timeoutMs),
       async stop(force, graceMs) {
         try {
           if (force) await container.kill({ signal: 'SIGKILL' });

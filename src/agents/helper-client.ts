@@ -2,6 +2,9 @@
 // helper's stdin, one JSON answer line per request read from its stdout. Used over a Docker
 // attach stream and over a bubblewrap child's pipes alike. Answers are matched by id; a line
 // that is not an answer (the helper is code running inside the sandbox) is ignored.
+// Every exec carries a lease this client renews while it waits: if this process dies or loses
+// the stream, the helper stops the call once the lease runs out, so no program keeps running
+// for a gateway that can no longer record its outcome.
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -17,7 +20,30 @@ export interface HelperExecRequest {
   outputCapBytes: number;
   /** Per-call process limits the helper sets before exec (never above the agent's own). */
   rlimits?: { nproc?: number; nofile?: number };
+  /** The action this call belongs to; a restarted gateway asks the helper about it by this tag. */
+  tag?: string;
 }
+
+/** What became of the calls carrying one tag (see the helper's "calls" operation). */
+export interface TaggedCalls {
+  running: number;
+  /** Finished on their own (whatever their exit code). */
+  completed: number;
+  /** Stopped because their gateway went away (lease ran out) or a restarted gateway cancelled them. */
+  cut: number;
+  /** The last completed call's outcome. */
+  exitCode: number | null;
+  signal: string | null;
+  limit: string | null;
+}
+
+export interface HelperClientOptions {
+  /** How long a call outlives this client's silence; renewed every third of it. 0 = no lease. */
+  leaseMs?: number;
+}
+
+/** Default lease: a gateway silent this long (dead, or its stream gone) gets its calls stopped. */
+export const DEFAULT_CALL_LEASE_MS = 3_000;
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -41,11 +67,16 @@ export class HelperClient {
   // A UTF-8 character can be split between two chunks: decode across chunk borders.
   private readonly decoder = new StringDecoder('utf8');
   private closedReason: string | null = null;
+  private readonly leaseMs: number;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private execsWaiting = 0;
 
   constructor(
     private readonly input: Writable,
     output: Readable,
+    options: HelperClientOptions = {},
   ) {
+    this.leaseMs = options.leaseMs ?? DEFAULT_CALL_LEASE_MS;
     output.on('data', (chunk: Buffer | string) => this.onData(chunk));
     output.on('end', () => this.close('helper output ended'));
     output.on('close', () => this.close('helper output closed'));
@@ -62,9 +93,47 @@ export class HelperClient {
   }
 
   async exec(req: HelperExecRequest): Promise<ExecResult> {
-    // The helper enforces the timeout itself; the extra margin covers a helper that died.
-    const raw = (await this.request({ op: 'exec', ...req }, req.timeoutMs + 5_000, 2 * 6 * req.outputCapBytes + 64 * 1024)) as Record<string, unknown>;
-    return toExecResult(raw);
+    const lease = this.leaseMs > 0 ? { owner: this.prefix, leaseMs: this.leaseMs } : {};
+    this.execStarted();
+    try {
+      // The helper enforces the timeout itself; the extra margin covers a helper that died.
+      const raw = (await this.request({ op: 'exec', ...req, ...lease }, req.timeoutMs + 5_000, 2 * 6 * req.outputCapBytes + 64 * 1024)) as Record<string, unknown>;
+      return toExecResult(raw);
+    } finally {
+      this.execEnded();
+    }
+  }
+
+  /** What became of the calls tagged `tag`; with `cancel`, running ones are stopped first. */
+  async calls(tag: string, cancel: boolean, timeoutMs: number): Promise<TaggedCalls> {
+    const raw = (await this.request({ op: 'calls', tag, cancel }, timeoutMs)) as Record<string, unknown>;
+    const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+    return {
+      running: count(raw.running),
+      completed: count(raw.completed),
+      cut: count(raw.cut),
+      exitCode: typeof raw.exitCode === 'number' ? raw.exitCode : null,
+      signal: typeof raw.signal === 'string' ? raw.signal : null,
+      limit: typeof raw.limit === 'string' ? raw.limit : null,
+    };
+  }
+
+  private execStarted(): void {
+    this.execsWaiting += 1;
+    if (this.leaseMs <= 0 || this.leaseTimer) return;
+    // Renew while any call waits; the answer to a renewal is not awaited (its id is not pending).
+    this.leaseTimer = setInterval(() => {
+      if (this.closedReason !== null) return;
+      this.input.write(`${JSON.stringify({ op: 'lease', owner: this.prefix, id: `${this.prefix}-lease` })}\n`);
+    }, Math.max(100, Math.floor(this.leaseMs / 3)));
+    this.leaseTimer.unref();
+  }
+
+  private execEnded(): void {
+    this.execsWaiting -= 1;
+    if (this.execsWaiting > 0 || !this.leaseTimer) return;
+    clearInterval(this.leaseTimer);
+    this.leaseTimer = undefined;
   }
 
   request(body: Record<string, unknown>, timeoutMs: number, maxAnswer = MIN_ANSWER): Promise<unknown> {
@@ -85,6 +154,8 @@ export class HelperClient {
   close(reason: string): void {
     if (this.closedReason !== null) return;
     this.closedReason = reason;
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.leaseTimer = undefined;
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new SecureSphereError(ERROR_CODES.SANDBOX_EXEC, `The agent's helper is gone (${reason}).`));

@@ -59,7 +59,7 @@ export async function cleanupRunscOrphans(docker: Docker, log: AgentLogger): Pro
     if (m?.[1]) entry(m[1]).shimPids.push(p.pid);
   }
   for (const root of RUNSC_ROOTS) {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync(root);
     } catch {

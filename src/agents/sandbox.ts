@@ -45,6 +45,20 @@ export interface AgentRequirements {
   limits?: Partial<SandboxLimits>;
   /** Secrets the skill's manifest names, passed as environment to this execution only. */
   env?: Record<string, string>;
+  /** The action these executions belong to: after a crash, the agent is asked what became of them. */
+  tag?: string;
+}
+
+/** What became of the executions of one action after the gateway that ran them died. */
+export interface InterruptedCalls {
+  /** Finished on their own before anyone could record them. */
+  completed: number;
+  /** Stopped in the agent because their gateway went away (or at recovery). */
+  cut: number;
+  /** The last completed execution's outcome. */
+  exitCode: number | null;
+  signal: string | null;
+  limit: string | null;
 }
 
 /** The conversation's agent, as a skill sees it. Created lazily on first use. */
@@ -58,4 +72,10 @@ export interface Sandbox {
   /** Limits in `requirements` come from the skill's manifest and are clamped to operator maxima. */
   agentFor(conversationId: string, requirements?: AgentRequirements): AgentHandle;
   health(): Promise<{ ok: boolean; backend: string; runtime: string | null; detail: string }>;
+  /**
+   * At recovery: stops whatever still runs for action `tag` in the conversation's agent and
+   * says what became of its executions. Undefined when no agent of that conversation survived
+   * (nothing of it can still run). Never starts an agent.
+   */
+  settleInterrupted?(conversationId: string, tag: string): Promise<InterruptedCalls | undefined>;
 }

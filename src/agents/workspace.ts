@@ -12,7 +12,7 @@
 // same loop device at the conversation's directory plus a rename of the image file. A
 // conversation that already has a workspace cannot use a pool agent and cold-starts instead.
 import { execFile } from 'node:child_process';
-import { chownSync, closeSync, existsSync, ftruncateSync, openSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, ftruncateSync, openSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
@@ -76,7 +76,11 @@ async function canLoopMount(): Promise<boolean> {
 export async function createWorkspaces(opts: { dataDir: string; uid: number; mode?: QuotaMode | 'auto' }): Promise<Workspaces> {
   const root = join(opts.dataDir, 'workspaces');
   const poolRoot = join(root, '.pool');
-  mkdirSync(poolRoot, { recursive: true, mode: 0o711 });
+  mkdirSync(poolRoot, { recursive: true, mode: 0o700 });
+  // Private like the rest of the data directory; an agent reaches its own workspace through
+  // the bind mount, never through these parents.
+  chmodSync(root, 0o700);
+  chmodSync(poolRoot, 0o700);
   const mode: QuotaMode = opts.mode === 'loop' || opts.mode === 'plain' ? opts.mode : (await canLoopMount()) ? 'loop' : 'plain';
 
   const own = (dir: string): void => {
@@ -108,6 +112,9 @@ export async function createWorkspaces(opts: { dataDir: string; uid: number; mod
       if (attached) await run('mount', ['-o', 'nosuid,nodev', attached, dir]);
       else await run('mount', ['-o', 'loop,nosuid,nodev', image, dir]);
       rmSync(join(dir, 'lost+found'), { recursive: true, force: true });
+      // The image's root (owned by the agent user) is listable by that user only; 0711, not 0700,
+      // because bubblewrap enters it as root with every capability dropped (--chdir).
+      chmodSync(dir, 0o711);
     } catch (cause) {
       throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, `Cannot mount the workspace image: ${describeError(cause)}`, { cause });
     }

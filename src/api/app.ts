@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installBearerAuth, type AuthFailureLimiter } from './auth.js';
 import { errorHandler } from './http-errors.js';
+import { installRequestGuards, type HostCheckOptions } from './request-guards.js';
 
 export type RouteGroup = (app: FastifyInstance) => void;
 
@@ -12,6 +13,8 @@ export interface ApiAppOptions {
   bodyLimitBytes: number;
   logger: Logger;
   authLimiter?: AuthFailureLimiter;
+  /** The Host check (DNS-rebinding guard); the web routes' same-origin check is always on. */
+  hosts?: HostCheckOptions;
   routes: RouteGroup[];
   /** Applied to every response body: a known secret value never leaves in an API answer. */
   redact?: (text: string) => string;
@@ -32,6 +35,7 @@ export function createApiApp(options: ApiAppOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'SS_ERR_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` } }),
   );
+  installRequestGuards(app, options.hosts);
   installBearerAuth(app, options.token, options.authLimiter);
   const redact = options.redact;
   if (redact) {

@@ -1,6 +1,6 @@
 // Bearer-token authentication for every /api route. Tokens are compared in constant time
-// (over their SHA-256, so lengths do not leak), and failed attempts are rate limited per
-// client address.
+// (over their SHA-256, so lengths do not leak) before anything else; only failed attempts are
+// rate limited per client address, so the limiter never refuses a valid token.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ERROR_CODES } from '../core/errors.js';
@@ -18,22 +18,25 @@ export function installBearerAuth(app: FastifyInstance, token: string, limiter?:
     // Decide on the route that will run too, not only the raw URL: the router decodes
     // "/%61pi/messages" to "/api/messages", which the raw URL check alone would let through.
     if (!request.url.startsWith('/api/') && !(request.routeOptions.url ?? '').startsWith('/api/')) return;
-    const address = request.ip;
-    const wait = limiter?.blockedFor(address) ?? 0;
-    if (wait > 0) {
-      reply.header('retry-after', String(Math.ceil(wait / 1000)));
-      return sendError(reply, 429, ERROR_CODES.RATE_LIMITED, `Too many failed authentication attempts; wait ${Math.ceil(wait / 1000)} s.`);
-    }
+    // The token is checked first: a valid token is served whatever failures came from the same
+    // address, so nobody can lock the operator out by failing on purpose. Only failing
+    // requests are limited (429 with Retry-After once the address's allowance is spent).
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/.exec(header) : null;
+    if (match && timingSafeEqual(digest(match[1]!), expected)) return;
+    const address = request.ip;
+    const alreadyBlocked = limiter !== undefined && limiter.blockedFor(address) > 0;
+    // Back-off: every failing attempt counts, also while blocked, so the wait restarts from it.
+    limiter?.recordFailure(address);
+    if (limiter && alreadyBlocked) {
+      const wait = Math.ceil(Math.max(1, limiter.blockedFor(address)) / 1000);
+      reply.header('retry-after', String(wait));
+      return sendError(reply, 429, ERROR_CODES.RATE_LIMITED, `Too many failed authentication attempts; wait ${wait} s.`);
+    }
     if (!match) {
-      limiter?.recordFailure(address);
       return sendError(reply, 401, ERROR_CODES.UNAUTHORIZED, 'Missing bearer token: send "Authorization: Bearer <token>" (the token is in <data-dir>/api-token or SECURESPHERE_API_TOKEN).');
     }
-    if (!timingSafeEqual(digest(match[1]!), expected)) {
-      limiter?.recordFailure(address);
-      return sendError(reply, 401, ERROR_CODES.UNAUTHORIZED, 'Wrong bearer token.');
-    }
+    return sendError(reply, 401, ERROR_CODES.UNAUTHORIZED, 'Wrong bearer token.');
   });
 }
 

@@ -9,7 +9,7 @@ export interface GlobalOptions {
   port?: string;
 }
 
-export function loadConfigFor(command: Command, extra: { host?: string; port?: string } = {}): LoadedConfig {
+export function loadConfigFor(command: Command, extra: { host?: string; port?: string; logFormat?: string } = {}): LoadedConfig {
   const opts = command.optsWithGlobals<GlobalOptions>();
   const port = extra.port ?? opts.port;
   return loadConfig({
@@ -18,6 +18,7 @@ export function loadConfigFor(command: Command, extra: { host?: string; port?: s
       dataDir: opts.dataDir,
       host: extra.host ?? opts.host,
       port: port === undefined ? undefined : Number.parseInt(port, 10),
+      logFormat: extra.logFormat,
     },
   });
 }

@@ -2,13 +2,14 @@
 // them. Errors print their message (never a stack) and exit non-zero.
 import { Command } from 'commander';
 import { describeError, isSecureSphereError } from '../core/errors.js';
-import { createInjectionDetector } from '../security/injection/detector.js';
+import { createInjectionDetector, createInjectionDetectorFromConfig } from '../security/injection/detector.js';
 import { loadSkills } from '../skills/loader.js';
 import { openApprovalsBackend, registerApprovalCommands } from './commands/approvals.js';
 import { registerAgentCommands } from './commands/agents.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerChatCommand } from './commands/chat.js';
 import { registerConfigCommands } from './commands/config.js';
+import { openConversationsBackend, registerConversationCommands } from './commands/conversations.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerGuardCommands } from './commands/guard.js';
 import { registerSkillCommands } from './commands/skills.js';
@@ -29,13 +30,14 @@ export function buildProgram(): Command {
   registerConfigCommands(program);
   registerDoctorCommand(program);
   registerApprovalCommands(program, openApprovalsBackend);
+  registerConversationCommands(program, openConversationsBackend);
   registerAgentCommands(program);
   registerSandboxCommands(program);
   registerVaultCommands(program);
   registerUsageCommand(program);
   registerAuditCommands(program);
   registerGuardCommands(program, (threshold) =>
-    createInjectionDetector({ threshold: threshold ?? loadConfigFor(program).config.security.injection.threshold }),
+    threshold === undefined ? createInjectionDetectorFromConfig(loadConfigFor(program).config.security.injection) : createInjectionDetector({ threshold }),
   );
   registerSkillCommands(program, async (command) => {
     const { config } = loadConfigFor(command);

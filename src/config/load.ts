@@ -15,8 +15,8 @@ export interface LoadConfigOptions {
   configPath?: string;
   env?: Readonly<Record<string, string | undefined>>;
   cwd?: string;
-  /** Command-line flags, applied last (--data-dir, --host, --port). */
-  flags?: { dataDir?: string; host?: string; port?: number };
+  /** Command-line flags, applied last (--data-dir, --host, --port, --log-format). */
+  flags?: { dataDir?: string; host?: string; port?: number; logFormat?: string };
 }
 
 export interface LoadedConfig {
@@ -96,6 +96,7 @@ const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: string[]; type: 'string
   { name: 'SECURESPHERE_MODEL', path: ['provider', 'model'], type: 'string' },
   { name: 'OLLAMA_HOST', path: ['provider', 'host'], type: 'string' },
   { name: 'SECURESPHERE_LOG_LEVEL', path: ['logging', 'level'], type: 'string' },
+  { name: 'SECURESPHERE_LOG_FORMAT', path: ['logging', 'format'], type: 'string' },
 ];
 
 function applyEnvOverrides(raw: Record<string, unknown>, env: Readonly<Record<string, string | undefined>>): void {
@@ -120,6 +121,7 @@ function applyFlags(raw: Record<string, unknown>, flags: LoadConfigOptions['flag
   if (flags.dataDir !== undefined) setPath(raw, ['data_dir'], flags.dataDir);
   if (flags.host !== undefined) setPath(raw, ['server', 'host'], flags.host);
   if (flags.port !== undefined) setPath(raw, ['server', 'port'], flags.port);
+  if (flags.logFormat !== undefined) setPath(raw, ['logging', 'format'], flags.logFormat);
 }
 
 function invalid(file: string | null, error: z.ZodError): SecureSphereError {

@@ -59,6 +59,12 @@ export const configSchema = z.strictObject({
       /** Reference to the API bearer token; generated into <data_dir>/api-token when unset. */
       api_token: z.string().optional(),
       body_limit_bytes: z.number().int().min(1024).default(1_048_576),
+      /**
+       * Host header names a loopback-bound gateway answers besides 127.0.0.1, localhost and [::1]
+       * on its own port (DNS-rebinding guard): e.g. the name a local reverse proxy forwards.
+       * "name" matches any port, "name:port" only that port.
+       */
+      allowed_hosts: z.array(z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/, 'a host name, optionally with :port')).default([]),
     })
     .prefault({}),
   /** The single-profile shorthand (one vendor, one model); `providers` below holds several. */
@@ -118,9 +124,13 @@ export const configSchema = z.strictObject({
       image: z.string().default('securesphere-agent:latest'),
       docker_socket: z.string().default('/var/run/docker.sock'),
       probe_timeout_ms: z.number().int().min(500).default(20_000),
+      /** A running call is stopped in its agent once the gateway has been silent this long (dead, or its stream gone). */
+      call_lease_ms: z.number().int().min(500).max(600_000).default(3_000),
       idle_stop_ms: z.number().int().min(1000).default(600_000),
       max_agents: z.number().int().min(1).default(50),
       warm_pool: z.number().int().min(0).default(1),
+      /** On a clean stop (SIGTERM/SIGINT) leave conversation agents running; default: stop them (workspaces are kept). */
+      keep_agents_on_stop: z.boolean().default(false),
       limits: limitsSchema.prefault({}),
       max_limits: limitsSchema.prefault({
         memory_mb: 2048,
@@ -140,6 +150,8 @@ export const configSchema = z.strictObject({
       admins: z.array(z.string()).default([]),
       overrides: z.array(overrideRule).default([]),
       approval_ttl_ms: z.number().int().min(1000).default(600_000),
+      max_pending_approvals_per_conversation: z.number().int().min(1).default(25),
+      max_pending_approvals_per_identity: z.number().int().min(1).default(50),
     })
     .prefault({}),
   security: z
@@ -189,6 +201,8 @@ export const configSchema = z.strictObject({
   logging: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** `pretty`: readable lines (colour on a colour terminal); `json`: one JSON object a line; `auto`: pretty on a terminal, JSON otherwise. */
+      format: z.enum(['auto', 'json', 'pretty']).default('auto'),
     })
     .prefault({}),
 });

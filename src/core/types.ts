@@ -24,7 +24,12 @@ export interface OutboundMessage {
   channel: string;
   conversationId: string;
   text: string;
-  /** Set when this message is (or updates) an approval prompt. */
+  /**
+   * Set when this message is (or updates) an approval prompt. `text` is then its plain-text form
+   * without a length limit; an adapter for a platform with a message size limit renders
+   * `approval` with renderApprovalMessage(prompt, { maxLength, canAttach }) from
+   * src/policy/approval-text.ts (full request as an attachment, or "decide it elsewhere").
+   */
   approval?: ApprovalPrompt;
   /** The platform message this one replaces in place (approval prompt updates). */
   replacesPlatformMessageId?: string;
@@ -96,8 +101,14 @@ export interface ApprovalRequest {
 export interface ApprovalPrompt {
   approvalId: string;
   summary: string;
-  /** The exact command or change, as it will run. */
+  /**
+   * The exact command or change, as it will run, made safe to show: long values keep their
+   * beginning and end (the hidden length stated), whitespace runs are markers, control and
+   * invisible characters are visible escapes (src/policy/approval-detail.ts).
+   */
   detail: string;
+  /** Every argument in full, set only when `detail` had to leave something out (for an attachment). */
+  fullDetail?: string;
   securityLevel: SecurityLevel;
   approvers: string[];
   expiresAt: Date;
@@ -118,4 +129,9 @@ export interface ToolCall {
   name: string;
   /** As the model produced it: untrusted, not yet validated. */
   arguments: unknown;
+  /**
+   * Set by the gateway (never by a provider) when the arguments held a known secret value: they
+   * were redacted on arrival and the call is refused, never run with "[REDACTED]" in them.
+   */
+  heldSecret?: true;
 }

@@ -3,8 +3,12 @@
 // runs at most once however many callers race for it.
 import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { argumentsTooDeep, MAX_INPUT_DEPTH } from '../core/input-depth.js';
 import type { ActionRequest, ApprovalPrompt } from '../core/types.js';
+import { operationLevel } from '../skills/operation-level.js';
 import { secretEnv } from '../skills/secret-env.js';
+import { visibleText } from '../core/visible-text.js';
+import { collapseRuns, keepEnds } from '../policy/approval-detail.js';
 import type { OrchestratorDeps } from './deps.js';
 
 export interface ActionContext {
@@ -13,10 +17,16 @@ export interface ActionContext {
   userId: string;
   toolCallId?: string;
   turnFlagged: boolean;
+  /** The arguments held a known secret before they reached here (a model's tool call, redacted on arrival). */
+  argumentsHeldSecret?: boolean;
 }
 
+/** What the model (or API caller) is told when its arguments carry a secret value. */
+export const SECRET_IN_ARGUMENTS_MESSAGE =
+  'Refused: the arguments contain a value the gateway holds as a secret (not repeated here). Secret values never go into tool arguments; a skill that needs a secret receives it from the vault itself. Call the tool again without it.';
+
 export type ActionOutcome =
-  | { kind: 'rejected'; message: string }
+  | { kind: 'rejected'; message: string; /** Refused by a cap, not by the arguments: retry later. */ capped?: true }
   | { kind: 'denied'; action: ActionRequest; reason: string }
   | { kind: 'awaiting_approval'; action: ActionRequest; approvalId: string; prompt: ApprovalPrompt }
   | { kind: 'succeeded'; action: ActionRequest; result: unknown }
@@ -32,9 +42,20 @@ export function createActionRunner(deps: OrchestratorDeps) {
       deps.audit.append({ type: 'tool-call-rejected', actor: ctx.userId, conversationId: ctx.conversationId, details: { reason: 'unknown tool', skill: String(skillName).slice(0, 80), operation: String(operation).slice(0, 80) } });
       return { kind: 'rejected', message: `Unknown tool "${String(skillName).slice(0, 80)}_${String(operation).slice(0, 80)}". Use one of the tools you were given.` };
     }
-    // A known secret in the arguments (typed by a user, sent through the API) is replaced before
-    // anything is validated, stored, shown for approval or sent to a sandbox: a skill receives a
-    // secret only through its manifest.
+    // Before anything walks them (redaction, validation, hashing, storage all recurse): arguments
+    // nested deeper than the fixed limit are refused; the model is told, the turn continues.
+    if (argumentsTooDeep(rawArgs)) {
+      deps.audit.append({ type: 'tool-call-rejected', actor: ctx.userId, conversationId: ctx.conversationId, details: { reason: 'arguments too deep', skill: skillName, operation, limit: MAX_INPUT_DEPTH } });
+      return { kind: 'rejected', message: `Invalid arguments for ${skillName}_${operation}: they nest deeper than ${MAX_INPUT_DEPTH} levels of objects and arrays; send flatter arguments.` };
+    }
+    // A known secret in the arguments (put there by the model, typed by a user, sent through the
+    // API) refuses the call: running it with "[REDACTED]" instead of what was asked would run
+    // something nobody asked for. Nothing of it is stored; a skill receives a secret only
+    // through its manifest.
+    if (ctx.argumentsHeldSecret || deps.containsSecret?.(rawArgs)) {
+      deps.audit.append({ type: 'tool-call-rejected', actor: ctx.userId, conversationId: ctx.conversationId, details: { reason: 'secret in arguments', skill: skillName, operation } });
+      return { kind: 'rejected', message: SECRET_IN_ARGUMENTS_MESSAGE };
+    }
     const parsed = tool.manifest.input.safeParse(deps.redact ? deps.redact(rawArgs ?? {}) : (rawArgs ?? {}));
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(arguments)'}: ${i.message}`).join('; ');
@@ -42,15 +63,21 @@ export function createActionRunner(deps: OrchestratorDeps) {
       return { kind: 'rejected', message: `Invalid arguments for ${skillName}_${operation}: ${issues}` };
     }
 
+    const rated = operationLevel(tool.manifest, parsed.data, deps.skillSettings(skillName));
     const decision = deps.policy.decide({
       skill: skillName,
       operation,
-      declaredLevel: tool.manifest.level,
+      declaredLevel: rated.level,
+      ...(rated.reason !== undefined ? { levelReason: rated.reason } : {}),
       channel: ctx.channel,
       conversationId: ctx.conversationId,
       userId: ctx.userId,
       turnFlagged: ctx.turnFlagged,
     });
+    if (decision.decision === 'require_approval') {
+      const capped = approvalCap(ctx);
+      if (capped) return capped;
+    }
     const action = deps.actions.create({
       id: newId('act'),
       conversationId: ctx.conversationId,
@@ -80,6 +107,20 @@ export function createActionRunner(deps: OrchestratorDeps) {
     return execute(action.id);
   }
 
+  /** A refusal when too many approval requests already wait in this conversation or from this identity. */
+  function approvalCap(ctx: ActionContext): ActionOutcome | undefined {
+    const perConversation = deps.settings.maxPendingApprovalsPerConversation;
+    const perIdentity = deps.settings.maxPendingApprovalsPerIdentity;
+    if (perConversation === undefined && perIdentity === undefined) return undefined;
+    const pending = deps.approvals.pendingCounts(ctx.conversationId, ctx.userId);
+    let which: string | undefined;
+    if (perConversation !== undefined && pending.conversation >= perConversation) which = `${pending.conversation} in this conversation (the limit is ${perConversation})`;
+    else if (perIdentity !== undefined && pending.identity >= perIdentity) which = `${pending.identity} from ${ctx.userId} (the limit is ${perIdentity})`;
+    if (!which) return undefined;
+    deps.audit.append({ type: 'approval-cap-reached', actor: ctx.userId, conversationId: ctx.conversationId, details: { pending_in_conversation: pending.conversation, pending_from_identity: pending.identity } });
+    return { kind: 'rejected', capped: true, message: `Not requested: too many approval requests are already waiting, ${which}. Do not ask for more steps that need approval until those are decided or expire.` };
+  }
+
   /** Runs an approved action exactly once; a second caller finds it no longer `approved`. */
   async function execute(actionId: string): Promise<ActionOutcome> {
     const action = deps.actions.get(actionId);
@@ -101,7 +142,8 @@ export function createActionRunner(deps: OrchestratorDeps) {
           conversationId: action.conversationId,
           actionId,
           // The skill's declared secrets are the environment of its agent executions, and only of its.
-          agent: deps.sandbox.agentFor(action.conversationId, { limits: manifest.sandbox?.limits, env: secretEnv(manifest, secrets) }),
+          // Tagged with the action: after a crash the agent is asked what became of it.
+          agent: deps.sandbox.agentFor(action.conversationId, { limits: manifest.sandbox?.limits, env: secretEnv(manifest, secrets), tag: actionId }),
           secrets,
           config: deps.skillSettings(action.skill),
           ...(deps.egressFor ? { egress: deps.egressFor(action.skill) } : {}),
@@ -143,7 +185,7 @@ export function createActionRunner(deps: OrchestratorDeps) {
 
 export type ActionRunner = ReturnType<typeof createActionRunner>;
 
+/** The "Ran …" notice's argument text: beginning and end kept, runs collapsed, nothing invisible. */
 function summarizeArgs(args: unknown): string {
-  const text = JSON.stringify(args);
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  return visibleText(keepEnds(collapseRuns(JSON.stringify(args) ?? ''), 300, 180, 100).text);
 }

@@ -41,6 +41,9 @@ export interface OrchestratorSettings {
   maxToolRounds: number;
   turnTimeoutMs: number;
   historyMessages: number;
+  /** Caps on waiting approval requests (policy.max_pending_approvals_per_*); unset = no cap. */
+  maxPendingApprovalsPerConversation?: number;
+  maxPendingApprovalsPerIdentity?: number;
 }
 
 export interface OrchestratorDeps {
@@ -67,6 +70,8 @@ export interface OrchestratorDeps {
   scanner: TextScanner;
   /** Replaces known secret values in any JSON-like value (results and texts stored at rest). */
   redact?: <T>(value: T) => T;
+  /** Whether a JSON-like value holds a known secret value (in any spelling the redactor knows). */
+  containsSecret?: (value: unknown) => boolean;
   /** Frames tool output as untrusted data before the model reads it. */
   frameUntrusted: (input: { source: string; text: string }) => string;
   /** The secrets a skill's manifest names, resolved from the vault at execution time. */

@@ -1,13 +1,19 @@
 // The orchestrator: the one place a message becomes a turn. It keeps one turn at a time per
 // conversation, stores every step, and continues a suspended turn once its approvals are
 // decided. Channels, the API and the approval service only call the four methods below.
+import type { InterruptedCalls } from '../agents/sandbox.js';
 import { describeError } from '../core/errors.js';
+import { withTimeout } from '../core/with-timeout.js';
 import type { ActionRequest, InboundMessage } from '../core/types.js';
 import { createActionRunner, type ActionOutcome } from './action-runner.js';
 import { ConversationQueue } from './conversation-queue.js';
 import type { OrchestratorDeps } from './deps.js';
 import { createTurnLoop, type TurnContext } from './turn-loop.js';
 import type { TurnOutcome } from './turn-outcome.js';
+import { createUnansweredQueries } from './unanswered.js';
+
+/** How far back start-up (and a retried message id) looks for messages a crash left unanswered. */
+const UNANSWERED_RECOVERY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export interface DirectActionRequest {
   conversationId: string;
@@ -18,9 +24,13 @@ export interface DirectActionRequest {
   channel?: string;
 }
 
+/** A direct request's outcome: as for a tool call, or refused by the rate limits before anything ran. */
+export type DirectActionOutcome = ActionOutcome | { kind: 'rate_limited'; retryAfterMs: number };
+
 export interface Orchestrator {
   handleMessage(message: InboundMessage): Promise<TurnOutcome>;
-  requestAction(request: DirectActionRequest): Promise<ActionOutcome>;
+  /** Rate limited like messages (same buckets): a flood of direct requests is refused, not queued. */
+  requestAction(request: DirectActionRequest): Promise<DirectActionOutcome>;
   /** Continues a conversation after an approval decision (or at start-up). */
   resume(conversationId: string): Promise<TurnOutcome | undefined>;
   /** At start-up: settles actions a crash interrupted and resumes decided ones. */
@@ -33,6 +43,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
   const queue = new ConversationQueue();
   const runner = createActionRunner(deps);
   const loop = createTurnLoop(deps, runner);
+  const unanswered = createUnansweredQueries(deps.db);
 
   async function handleMessage(message: InboundMessage): Promise<TurnOutcome> {
     const conversationId = message.conversationId;
@@ -62,7 +73,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
         }
         return undefined;
       }).immediate();
-      if (refused === 'duplicate') return { ...empty, status: 'duplicate' };
+      if (refused === 'duplicate') return answerRetry(ctx, message.platformMessageId!);
       if (refused) {
         const text = refused.message ?? `You are sending messages too fast. Please wait ${Math.ceil(refused.retryAfterMs / 1000)} s and try again.`;
         // Only the first refusal in a limited stretch is announced: one message, not one per event.
@@ -70,14 +81,39 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
         return { ...empty, status: 'rate_limited', reply: { text }, retryAfterMs: refused.retryAfterMs };
       }
       if (scan.flagged) {
-        await loop.notify(ctx, 'Note: this message looks like a prompt-injection attempt; any tool step it leads to needs approval.');
+        await loop.notify(ctx, 'Note: this message looks like a prompt-injection attempt; tool steps in this conversation are treated one level stricter while it is in the recent history, unless an approver clears the flag.');
       }
       return loop.continueTurn(ctx);
     });
   }
 
-  async function requestAction(request: DirectActionRequest): Promise<ActionOutcome> {
+  /**
+   * A client sent a message id again (it saw no answer). Runs inside the conversation's queue,
+   * so an original turn still running has finished by now. A message stored but never
+   * answered (the gateway died first) gets its turn now; an answered one gets its stored reply
+   * again, delivered to the channel too, since the first delivery may be what the client missed.
+   */
+  async function answerRetry(ctx: TurnContext, platformMessageId: string): Promise<TurnOutcome> {
+    const duplicate: TurnOutcome = { conversationId: ctx.conversationId, status: 'duplicate', actions: [], pendingApprovals: [] };
+    const stored = unanswered.byPlatformId(ctx.conversationId, platformMessageId, now() - UNANSWERED_RECOVERY_WINDOW_MS);
+    if (!stored) return duplicate;
+    if (stored.unanswered) {
+      deps.audit.append({ type: 'turn-recovered', actor: 'gateway', conversationId: ctx.conversationId, details: { message_id: stored.messageId, why: 'retried' } });
+      return loop.continueTurn(ctx);
+    }
+    const text = unanswered.replyAfter(ctx.conversationId, stored.messageId);
+    if (text === undefined) return duplicate;
+    await loop.notify(ctx, text);
+    return { ...duplicate, reply: { text } };
+  }
+
+  async function requestAction(request: DirectActionRequest): Promise<DirectActionOutcome> {
     const channel = request.channel ?? 'api';
+    const admission = deps.admit?.({ channel, conversationId: request.conversationId, userId: request.requester });
+    if (admission && !admission.allowed) {
+      deps.audit.append({ type: 'action-rate-limited', actor: request.requester, conversationId: request.conversationId, details: { scope: admission.scope, retry_after_ms: admission.retryAfterMs } });
+      return { kind: 'rate_limited', retryAfterMs: admission.retryAfterMs };
+    }
     return queue.run(request.conversationId, async () => {
       deps.conversations.ensure(request.conversationId, channel, now());
       return runner.request(request.skill, request.operation, request.arguments, {
@@ -150,14 +186,52 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
   }
 
   async function recover(): Promise<void> {
-    for (const action of deps.actions.byStatus('running')) {
-      // We cannot know whether it finished; running it again could run it twice.
-      deps.actions.transition(action.id, 'running', 'failed', { error: 'interrupted by a gateway restart; not run again' }, now());
-      deps.audit.append({ type: 'action-interrupted', actor: 'gateway', conversationId: action.conversationId, details: { action_id: action.id } });
-    }
+    for (const action of deps.actions.byStatus('running')) await settleInterrupted(action);
     for (const id of deps.actions.conversationsToResume()) {
       await resume(id).catch((err: unknown) => deps.logger.error({ err: describeError(err), conversationId: id }, 'resume at start-up failed'));
     }
+    // Messages stored but never answered (the gateway died mid-turn) in the last day are
+    // answered now. In the background: start-up does not wait for model calls; a retry of the
+    // same message queues behind its turn and gets the answer (drain() waits for these too).
+    const since = now() - UNANSWERED_RECOVERY_WINDOW_MS;
+    for (const m of unanswered.all(since)) {
+      void queue
+        .run(m.conversationId, async () => {
+          if (!unanswered.isUnanswered(m.conversationId, m.messageId, since)) return;
+          deps.audit.append({ type: 'turn-recovered', actor: 'gateway', conversationId: m.conversationId, details: { message_id: m.messageId, why: 'restart' } });
+          await loop.continueTurn({ channel: m.channel, conversationId: m.conversationId, userId: m.senderId });
+        })
+        .catch((err: unknown) => deps.logger.error({ err: describeError(err), conversationId: m.conversationId }, 'answering a message left unanswered by a crash failed'));
+    }
+  }
+
+  /**
+   * An action a crash caught running is never run again. Its programs in the agent were
+   * stopped when their gateway went away (their lease ran out) or are stopped now; if they had
+   * finished before anyone could record it, the record says so, so that it matches what happened.
+   */
+  async function settleInterrupted(action: ActionRequest): Promise<void> {
+    let calls: InterruptedCalls | undefined;
+    try {
+      calls = deps.sandbox.settleInterrupted ? await withTimeout(deps.sandbox.settleInterrupted(action.conversationId, action.id), 120_000, 'asking the agent') : undefined;
+    } catch (err) {
+      deps.logger.warn({ err: describeError(err), actionId: action.id }, 'could not ask the agent what became of an interrupted action');
+    }
+    if (calls && calls.completed > 0 && calls.cut === 0) {
+      const result = {
+        recovered_after_restart: true,
+        note: 'The gateway restarted while this step ran; its program finished in the agent, but its output was not collected.',
+        exit_code: calls.exitCode,
+        signal: calls.signal,
+        limit: calls.limit,
+      };
+      deps.actions.transition(action.id, 'running', 'succeeded', { result, note: 'finished in the agent while the gateway was down' }, now());
+      deps.audit.append({ type: 'action-recovered', actor: 'gateway', conversationId: action.conversationId, details: { action_id: action.id, exit_code: calls.exitCode } });
+      return;
+    }
+    const stopped = calls && calls.cut > 0 ? '; its program was stopped in the agent' : '';
+    deps.actions.transition(action.id, 'running', 'failed', { error: `interrupted by a gateway restart${stopped}; not run again` }, now());
+    deps.audit.append({ type: 'action-interrupted', actor: 'gateway', conversationId: action.conversationId, details: { action_id: action.id, stopped_in_agent: calls ? calls.cut : null } });
   }
 
   return { handleMessage, requestAction, resume, recover, drain: () => queue.drain() };

@@ -5,6 +5,7 @@
 import { ERROR_CODES, SecureSphereError, describeError, isSecureSphereError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { ChatMessage, ToolCall } from '../core/types.js';
+import { quotesFlaggedText } from '../security/quoted-text.js';
 import type { ActionContext, ActionOutcome, ActionRunner } from './action-runner.js';
 import type { ModelAnswer, OrchestratorDeps } from './deps.js';
 import type { TurnOutcome } from './turn-outcome.js';
@@ -24,14 +25,17 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
     const timer = setTimeout(() => controller.abort(), deps.settings.turnTimeoutMs);
     try {
       for (let round = 0; round < deps.settings.maxToolRounds; round++) {
+        // Whether flagged text is in the history the model is about to read (before its own
+        // message is appended and pushes the window on).
+        const viewFlagged = historyFlagged(ctx);
         const response = await callModel(ctx, controller.signal);
         const toolCalls = response.toolCalls.map((c) => ({ ...c, id: c.id || newId('call') }));
         if (toolCalls.length === 0) {
           return await finish(ctx, outcome, 'completed', response.text, true, response);
         }
-        deps.conversations.append(ctx.conversationId, { role: 'assistant', content: response.text, toolCalls }, { now: now(), ...answeredBy(response) });
+        deps.conversations.append(ctx.conversationId, { role: 'assistant', content: response.text, toolCalls }, { flagged: replyFlagged(ctx, response.text), now: now(), ...answeredBy(response) });
         for (const call of toolCalls) {
-          const result = await runToolCall(ctx, call);
+          const result = await runToolCall(ctx, call, viewFlagged);
           if (result.kind !== 'rejected') {
             const a = result.action;
             outcome.actions.push({ id: a.id, skill: a.skill, operation: a.operation, status: a.status, security_level: a.securityLevel });
@@ -94,9 +98,16 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
     }
   }
 
-  async function runToolCall(ctx: TurnContext, call: ToolCall): Promise<ActionOutcome> {
+  function historyFlagged(ctx: TurnContext): boolean {
+    return deps.conversations.historyFlagged(ctx.conversationId, deps.settings.historyMessages);
+  }
+
+  async function runToolCall(ctx: TurnContext, call: ToolCall, viewFlagged: boolean): Promise<ActionOutcome> {
     const tool = deps.tools.resolve(call.name);
-    const actx: ActionContext = { ...ctx, toolCallId: call.id, turnFlagged: deps.conversations.turnFlagged(ctx.conversationId) };
+    // Flagged text anywhere in what the model saw raises this step, not only text of this turn
+    // (a tool output flagged earlier in this same batch counts too).
+    const turnFlagged = viewFlagged || historyFlagged(ctx);
+    const actx: ActionContext = { ...ctx, toolCallId: call.id, turnFlagged, ...(call.heldSecret ? { argumentsHeldSecret: true } : {}) };
     const outcome = tool
       ? await runner.request(tool.skillName, tool.operation, call.arguments, actx)
       : ({ kind: 'rejected', message: `Unknown tool "${String(call.name).slice(0, 80)}". Use one of the tools you were given.` } as const);
@@ -129,7 +140,7 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
         content = deps.frameUntrusted({ source: toolName, text: raw });
         if (flagged) {
           deps.audit.append({ type: 'injection-detected', actor: 'detector', conversationId: ctx.conversationId, details: { where: 'tool-output', tool: toolName, score: scan.score, reasons: scan.reasons } });
-          await notify(ctx, `Warning: the output of ${toolName} looks like a prompt-injection attempt; further steps in this turn need approval.`);
+          await notify(ctx, `Warning: the output of ${toolName} looks like a prompt-injection attempt; further steps in this conversation need approval until it leaves the history or an approver clears the flag.`);
         }
         break;
       }
@@ -144,11 +155,23 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
     const shown = answer?.failedOverFrom ? `${text}\n\n(answered by profile "${answer.profile}", ${answer.provider} ${answer.model}: profile "${answer.failedOverFrom}" could not answer)` : text;
     outcome.reply = { text: shown, ...(answer?.profile && answer.model ? { profile: answer.profile, model: answer.model } : {}) };
     deps.db.transaction(() => {
-      if (store) deps.conversations.append(ctx.conversationId, { role: 'assistant', content: text }, { now: now(), ...answeredBy(answer) });
+      if (store) deps.conversations.append(ctx.conversationId, { role: 'assistant', content: text }, { flagged: replyFlagged(ctx, text), now: now(), ...answeredBy(answer) });
       deps.audit.append({ type: 'reply-sent', actor: 'gateway', conversationId: ctx.conversationId, details: { status, length: text.length, ...(answer?.profile ? { profile: answer.profile } : {}) } });
     })();
     await notify(ctx, shown);
     return outcome;
+  }
+
+  /**
+   * A stored reply that repeats flagged text the model saw (quoting an injection) keeps the
+   * conversation raised while the reply is in the history window, even after the original left it.
+   */
+  function replyFlagged(ctx: TurnContext, text: string): boolean {
+    if (!text) return false;
+    const flagged = deps.conversations.flaggedTexts(ctx.conversationId, deps.settings.historyMessages);
+    if (flagged.length === 0 || !quotesFlaggedText(text, flagged)) return false;
+    deps.audit.append({ type: 'injection-detected', actor: 'detector', conversationId: ctx.conversationId, details: { where: 'reply', reasons: ['quotes flagged text'] } });
+    return true;
   }
 
   async function notify(ctx: TurnContext, text: string): Promise<void> {

@@ -1,20 +1,29 @@
 // Builds the channel-neutral ApprovalPrompt for a stored approval request. Every channel
-// renders this one shape (buttons where it can, the text fallback everywhere else).
+// renders this one shape (buttons where it can, the text fallback everywhere else). The detail
+// shows the whole effect (approval-detail.ts): beginning and end of long values, whitespace
+// runs as markers, no control or invisible characters; `fullDetail` carries everything for a
+// channel that can attach it.
 import type { ApprovalPrompt, ApprovalRequest } from '../core/types.js';
-
-/** Longest argument text shown in a prompt; the full text stays available through the API. */
-export const PROMPT_DETAIL_LIMIT = 3000;
+import { describeArgumentsDetail } from './approval-detail.js';
+import { visibleText } from '../core/visible-text.js';
 
 /** The one-line summary of a request, as the prompt and the API show it. */
 export function approvalSummary(approval: ApprovalRequest): string {
-  return `${approval.skill}.${approval.operation} needs approval (${approval.securityLevel}), requested by ${approval.requester}`;
+  return `${approval.skill}.${approval.operation} needs approval (${approval.securityLevel}), requested by ${visibleText(approval.requester)}`;
 }
 
-export function buildApprovalPrompt(approval: ApprovalRequest): ApprovalPrompt {
+export interface BuildPromptOptions {
+  /** Why the level is above the skill's declared one for these arguments (e.g. an inline script). */
+  levelReason?: string;
+}
+
+export function buildApprovalPrompt(approval: ApprovalRequest, options: BuildPromptOptions = {}): ApprovalPrompt {
+  const detail = describeArguments(approval, options.levelReason);
   const prompt: ApprovalPrompt = {
     approvalId: approval.id,
     summary: approvalSummary(approval),
-    detail: describeArguments(approval),
+    detail: detail.text,
+    ...(detail.full !== undefined ? { fullDetail: detail.full } : {}),
     securityLevel: approval.securityLevel,
     approvers: [...approval.approvers],
     expiresAt: approval.expiresAt,
@@ -31,15 +40,17 @@ export function buildApprovalPrompt(approval: ApprovalRequest): ApprovalPrompt {
   return prompt;
 }
 
-function describeArguments(approval: ApprovalRequest): string {
-  let pretty: string;
+function describeArguments(approval: ApprovalRequest, levelReason: string | undefined): { text: string; full?: string } {
+  let args: unknown;
   try {
-    pretty = JSON.stringify(JSON.parse(approval.canonicalArguments), null, 2);
+    args = JSON.parse(approval.canonicalArguments);
   } catch {
-    pretty = approval.canonicalArguments;
+    args = approval.canonicalArguments;
   }
-  const head = `${approval.skill}.${approval.operation} with arguments (sha256 ${approval.argumentsHash.slice(0, 16)}…):\n`;
-  if (pretty.length <= PROMPT_DETAIL_LIMIT) return head + pretty;
-  const cut = pretty.length - PROMPT_DETAIL_LIMIT;
-  return `${head}${pretty.slice(0, PROMPT_DETAIL_LIMIT)}\n… (${cut} more characters: GET /api/approvals/${approval.id} shows them all)`;
+  const described = describeArgumentsDetail(args);
+  const why = levelReason ? `Rated ${approval.securityLevel}: ${visibleText(levelReason)}.\n` : '';
+  const head = `${why}${approval.skill}.${approval.operation} with arguments (sha256 ${approval.argumentsHash.slice(0, 16)}…):\n`;
+  if (!described.shortened) return { text: head + described.text };
+  const where = `Parts marked ⟨…⟩ are not shown here; the full arguments: the web page, \`securesphere approvals list --json\` or GET /api/approvals/${approval.id}.`;
+  return { text: `${head}${described.text}\n${where}`, full: head + described.full };
 }

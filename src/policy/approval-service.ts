@@ -69,6 +69,8 @@ export interface ApprovalServiceOptions {
   /** Failures that must not fail the caller (prompt delivery, onDecided); default console.error. */
   onError?: (error: unknown, context: string) => void;
   store?: ApprovalStore;
+  /** Why a request's level is above its skill's declared one (shown in the prompt); gateway.ts wires the skills' classify hooks. */
+  explainLevel?: (approval: ApprovalRequest) => string | undefined;
 }
 
 export function createApprovalService(options: ApprovalServiceOptions): ApprovalService {
@@ -80,6 +82,16 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   const inflight = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<ApprovalRequest[]> | undefined;
+
+  function promptFor(approval: ApprovalRequest): ApprovalPrompt {
+    let levelReason: string | undefined;
+    try {
+      levelReason = options.explainLevel?.(approval);
+    } catch (error) {
+      onError(error, `could not explain the level of approval ${approval.id}`);
+    }
+    return buildApprovalPrompt(approval, levelReason !== undefined ? { levelReason } : {});
+  }
 
   /**
    * Sends the prompt to the approval's channel, replacing the message that shows it once that
@@ -102,7 +114,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   }
 
   async function showPrompt(approval: ApprovalRequest): Promise<void> {
-    await deliverPrompt(approval, buildApprovalPrompt(approval), 'could not update the prompt');
+    await deliverPrompt(approval, promptFor(approval), 'could not update the prompt');
   }
 
   function notify(approval: ApprovalRequest): void {
@@ -161,7 +173,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
       const createdAt = now();
       const approval = commitRequest(stores, action, decision, context.channel, createdAt, config.approval_ttl_ms);
       // Persisted and audited; only now is anything shown.
-      const prompt = buildApprovalPrompt(approval);
+      const prompt = promptFor(approval);
       // Not shown is still answerable through the API and CLI; expiry cleans it up otherwise.
       const messageId = await deliverPrompt(approval, prompt, 'could not show the prompt');
       if (messageId !== undefined) store.setMessage(approval.id, context.channel, messageId);
@@ -213,6 +225,10 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
       return decided;
     },
 
+    pendingCounts(conversationId: string, requester: string) {
+      return store.pendingCounts(conversationId, requester);
+    },
+
     bindingHolds(action: ActionRequest): boolean {
       const hash = sha256Hex(canonicalJson(action.arguments ?? null));
       const approved = store.byAction(action.id).some(
@@ -252,7 +268,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
 
     prompt(id) {
       const approval = store.get(id);
-      return approval ? buildApprovalPrompt(approval) : undefined;
+      return approval ? promptFor(approval) : undefined;
     },
 
     listGrants(conversationId) {

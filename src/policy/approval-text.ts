@@ -5,6 +5,7 @@
 // decider's identity from the platform's own sender field, never from the text.
 import type { ApprovalPrompt } from '../core/types.js';
 import type { DecideInput } from './approval-service.js';
+import { visibleText } from '../core/visible-text.js';
 
 export type ChannelDecision = 'approve' | 'deny' | 'allow_conversation';
 
@@ -35,15 +36,12 @@ export function toDecideInput(input: { approvalId: string; decision: ChannelDeci
 }
 
 /**
- * Makes model-supplied text safe to show: control characters (terminal escapes) and
- * bidirectional overrides (which can make shown text differ from what runs) become visible
- * \u{…} escapes. Newlines and tabs stay.
+ * Makes model-supplied text safe to show (src/core/visible-text.ts): control characters
+ * (terminal escapes) and invisible or bidirectional formatting characters (which can make shown
+ * text differ from what runs) become visible \u{…} escapes. Newlines and tabs stay.
  */
 export function sanitizeForDisplay(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (ch) =>
-    `\\u{${ch.codePointAt(0)!.toString(16)}}`,
-  );
+  return visibleText(text, { multiline: true });
 }
 
 export function describeOutcome(prompt: ApprovalPrompt): string | undefined {
@@ -79,4 +77,51 @@ export function renderApprovalText(prompt: ApprovalPrompt): string {
   choices.push(`/deny ${id} to refuse`);
   lines.push(`Reply ${choices.join(', ')}.`);
   return lines.join('\n');
+}
+
+export interface RenderApprovalOptions {
+  /** The platform's longest message; a longer prompt is shortened (see renderApprovalMessage). */
+  maxLength?: number;
+  /** The platform can attach a file or snippet to the message. */
+  canAttach?: boolean;
+  /** Where a request too long for this platform can be decided, e.g. the web page's URL. */
+  decideElsewhere?: string;
+}
+
+export interface RenderedApproval {
+  text: string;
+  /** The full request, for a platform that attaches it as a file next to `text`. */
+  attachment?: { filename: string; content: string };
+}
+
+/**
+ * The text prompt for a platform with a message size limit. The prompt never silently loses the
+ * end of a request: when `detail` left something out (or the prompt is longer than maxLength)
+ * and the platform can attach files, the full request comes back as an attachment; when it is
+ * too long and the platform cannot attach, the text says it cannot be decided there and where
+ * it can be, and offers no decision commands.
+ */
+export function renderApprovalMessage(prompt: ApprovalPrompt, options: RenderApprovalOptions = {}): RenderedApproval {
+  const text = renderApprovalText(prompt);
+  const full = prompt.fullDetail ?? sanitizeForDisplay(prompt.detail);
+  const attachment = { filename: `approval-${prompt.approvalId}.txt`, content: `${text}\n\n${full}\n` };
+  const fits = options.maxLength === undefined || text.length <= options.maxLength;
+  if (fits) return prompt.fullDetail !== undefined && options.canAttach ? { text, attachment } : { text };
+  const id = prompt.approvalId;
+  const header = `Approval ${id} [${prompt.securityLevel}]: ${sanitizeForDisplay(prompt.summary)}`;
+  const lines: string[] = [header];
+  if (options.canAttach && !prompt.outcome) {
+    lines.push(`The request is too long to show here; it is attached in full (${attachment.filename}). Read it before deciding.`);
+    lines.push(`Reply /approve ${id} to run it once${prompt.options.includes('allow_conversation') ? `, /allow ${id} for the rest of the conversation` : ''}, /deny ${id} to refuse.`);
+  } else {
+    const outcome = describeOutcome(prompt);
+    if (outcome) lines.push(outcome);
+    else {
+      const where = options.decideElsewhere ? `${visibleText(options.decideElsewhere)} or ` : 'the web page or ';
+      lines.push(`This request is too long to show here, so it cannot be decided here: decide it on ${where}with \`securesphere approvals list\` and \`securesphere approvals approve ${id} --as USER\`.`);
+    }
+  }
+  const out = lines.join('\n');
+  const shortText = options.maxLength !== undefined && out.length > options.maxLength ? `${out.slice(0, Math.max(0, options.maxLength - 1))}…` : out;
+  return options.canAttach && !prompt.outcome ? { text: shortText, attachment } : { text: shortText };
 }

@@ -4,7 +4,8 @@
 //   1. a matching operator deny rule (e.g. a skill disabled on a channel) → deny;
 //   2. the most specific matching operator override with a level → that level, whatever the
 //      skill declares about itself (ties: the later rule in the config wins);
-//   3. the level the skill's manifest declares;
+//   3. the level the skill's manifest declares, as raised for these arguments by its classify
+//      hook (src/skills/operation-level.ts; e.g. shell.run with inline code is critical);
 // then a flagged turn raises the level by one, and the level maps to a decision. A stored
 // "allow for this conversation" grant turns require_approval into allow, never for critical.
 // Names from the model are compared with === against operator strings only; nothing is ever
@@ -47,10 +48,14 @@ export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
 
       const override = mostSpecific(matching.filter((rule) => rule.level !== undefined));
       let level: SecurityLevel = override?.level ?? declared;
-      let source = override ? `operator override${describeRule(override)}` : 'the skill manifest';
+      let source = override
+        ? `operator override${describeRule(override)}`
+        : input.levelReason
+          ? `the skill manifest: ${input.levelReason}`
+          : 'the skill manifest';
       if (input.turnFlagged) {
         level = raise(level);
-        source += ', raised one step because this turn contained text flagged as a possible injection';
+        source += ', raised one step because text flagged as a possible injection is in what the model sees (an approver can clear it: `securesphere conversations clear-flag ID`)';
       }
       const why = `${describe(input)} is ${level} (${source})`;
 

@@ -7,11 +7,13 @@ export interface PolicyInput {
   operation: string;
   /** The level the skill's manifest declares for this operation. */
   declaredLevel: SecurityLevel;
+  /** Set when the manifest's classify hook raised declaredLevel for these arguments: why. */
+  levelReason?: string;
   channel: string;
   conversationId: string;
   /** The user whose message started this turn. */
   userId: string;
-  /** True when the injection detector flagged text in this turn: raises the level by one. */
+  /** True while flagged text is in what the model sees (this turn or the history window): raises the level by one. */
   turnFlagged: boolean;
 }
 
@@ -41,4 +43,7 @@ export interface ApprovalGate {
    * canonical arguments. The orchestrator checks this right before running an approved action.
    */
   bindingHolds(action: ActionRequest): boolean;
+
+  /** Pending requests in a conversation and pending requests asked by one identity (the caps' inputs). */
+  pendingCounts(conversationId: string, requester: string): { conversation: number; identity: number };
 }

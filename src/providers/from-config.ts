@@ -21,6 +21,8 @@ export interface ProviderDeps extends VendorDeps {
   now?: () => number;
   /** Keeps profile states across restarts and visible to `doctor`. */
   persist?: ProfileStateSink;
+  /** Applied to error texts kept in profile states (known secrets removed). */
+  redact?: (text: string) => string;
 }
 
 export interface ConfiguredProviders {
@@ -65,6 +67,7 @@ export function createProvidersFromConfig(config: Pick<Config, 'provider' | 'pro
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.persist ? { persist: deps.persist } : {}),
+    ...(deps.redact ? { redact: deps.redact } : {}),
   });
   return { manager, plan };
 }

@@ -1,8 +1,8 @@
 // The model call as the orchestrator makes it: on the conversation's profile, its tokens
 // recorded for usage and budgets, within the global LLM-call budget, and with
 // every known secret redacted on the way out (nothing secret reaches a model) and on the way
-// in (a secret the model repeats, or puts in a tool argument to exfiltrate, never reaches the
-// store, a tool, an approval prompt or a channel).
+// in (a secret the model repeats never reaches the store, an approval prompt or a channel; a
+// tool call whose arguments carry one is marked heldSecret and refused, not run altered).
 import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
 import type { SecretRedactor } from '../security/secret-redactor.js';
 import type { RateLimiter } from '../security/rate-limiter.js';
@@ -69,7 +69,11 @@ export function createGuardedChat(deps: GuardedChatDeps) {
       inputTokens: response.usage?.inputTokens ?? 0,
       outputTokens: response.usage?.outputTokens ?? 0,
     });
+    const toolCalls = response.toolCalls.map((call) => {
+      const clean = deps.redactor.redactDeep(call);
+      return deps.redactor.containsSecret(call.arguments) ? { ...clean, heldSecret: true as const } : clean;
+    });
     // Leaked template / tool-call markup never reaches the store or a channel.
-    return { ...response, text: cleanLeakedMarkup(deps.redactor.redact(response.text)), toolCalls: deps.redactor.redactDeep(response.toolCalls) };
+    return { ...response, text: cleanLeakedMarkup(deps.redactor.redact(response.text)), toolCalls };
   };
 }

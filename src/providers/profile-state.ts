@@ -31,7 +31,7 @@ export interface ProfileStateSink {
   save(name: string, state: ProfileState): void;
 }
 
-export function createProfileStates(options: { now: () => number; cooldownMs: number; persist?: ProfileStateSink }): ProfileStates {
+export function createProfileStates(options: { now: () => number; cooldownMs: number; persist?: ProfileStateSink; redact?: (text: string) => string }): ProfileStates {
   const states = new Map<string, ProfileState>(options.persist?.load() ?? []);
   const save = (name: string, s: ProfileState): void => options.persist?.save(name, s);
   const get = (name: string): ProfileState => {
@@ -57,7 +57,8 @@ export function createProfileStates(options: { now: () => number; cooldownMs: nu
       const t = options.now();
       s.lastError = {
         code: isSecureSphereError(err) ? err.code : ERROR_CODES.PROVIDER_ERROR,
-        message: err instanceof Error ? err.message : String(err),
+        // A vendor's error text can echo what it was sent: known secrets never stay in it.
+        message: (options.redact ?? ((t: string) => t))(err instanceof Error ? err.message : String(err)),
         at: new Date(t).toISOString(),
       };
       if (failedOver) {

@@ -66,6 +66,8 @@ export interface ProviderManagerOptions {
   now?: () => number;
   /** Keeps profile states across restarts and visible to `doctor`. */
   persist?: ProfileStateSink;
+  /** Applied to error texts kept in profile states (known secrets removed). */
+  redact?: (text: string) => string;
 }
 
 export interface ProviderManager {
@@ -98,7 +100,7 @@ export function createProviderManager(options: ProviderManagerOptions): Provider
   const failover = (options.failover ?? options.profiles.map((p) => p.name)).filter((n) => byName.has(n));
   const shouldFailover = options.shouldFailover ?? isFailoverError;
   const now = options.now ?? Date.now;
-  const states = createProfileStates({ now, cooldownMs: options.cooldownMs ?? 30_000, ...(options.persist ? { persist: options.persist } : {}) });
+  const states = createProfileStates({ now, cooldownMs: options.cooldownMs ?? 30_000, ...(options.persist ? { persist: options.persist } : {}), ...(options.redact ? { redact: options.redact } : {}) });
 
   /** The chosen profile, then the failover list; skipped ones left out, cooling ones last. */
   function attemptOrder(start: string): { order: ProviderProfile[]; skipped: ProviderProfile[] } {

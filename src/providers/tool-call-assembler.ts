@@ -2,6 +2,7 @@
 // into whole tool calls, for vendors that stream them that way (OpenAI, Mistral, Anthropic).
 // Arguments that do not parse stay the raw string: the orchestrator validates, not the provider.
 import { newId } from '../core/ids.js';
+import { exceedsDepth, TOO_DEEP_ARGUMENTS } from '../core/input-depth.js';
 import type { ToolCall } from '../core/types.js';
 import type { ToolCallDelta } from './provider.js';
 
@@ -33,10 +34,15 @@ export function createToolCallAssembler(): ToolCallAssembler {
 export function parseArguments(text: string): unknown {
   if (text.trim() === '') return {};
   try {
-    return JSON.parse(text) as unknown;
+    return boundedArguments(JSON.parse(text) as unknown);
   } catch {
     return text;
   }
+}
+
+/** Arguments nested deeper than the input limit are dropped for a marker (src/core/input-depth.ts). */
+export function boundedArguments(value: unknown): unknown {
+  return exceedsDepth(value) ? TOO_DEEP_ARGUMENTS : value;
 }
 
 /** Arguments as a JSON object text, whatever form the stored call holds them in. */

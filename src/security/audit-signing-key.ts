@@ -72,5 +72,6 @@ function generate(path: string): void {
     if ((cause as NodeJS.ErrnoException).code === 'EEXIST') return;
     throw new SecureSphereError(ERROR_CODES.CONFIG_FILE, `Cannot create the audit signing key file ${path}: check that its folder is writable.`, { cause });
   }
-  writeFileSync(`${path}.pub`, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
+  // 0600 like everything in the data directory; a verifier elsewhere gets a copy.
+  writeFileSync(`${path}.pub`, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o600 });
 }

@@ -7,12 +7,17 @@
 // the operator allows them, pins the connection to the address it checked (no DNS rebinding),
 // never follows redirects, and caps the response size. Requests use the absolute form
 // (`GET http://host/path`) with the token in the x-securesphere-token header.
+// Under abuse it holds nothing for nobody: the upstream request is destroyed when the agent-side
+// client goes away, every request has a total deadline (a server trickling a byte at a time
+// cannot hold it), and upstream connections count against the same connection cap as the
+// agent-side ones.
 import { promises as dns } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { rmSync } from 'node:fs';
 import type { AddressInfo, LookupFunction } from 'node:net';
+import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
 import { isPrivateAddress } from './egress-address.js';
 
 export const TOKEN_HEADER = 'x-securesphere-token';
@@ -31,7 +36,12 @@ export interface EgressProxyOptions {
   /** The allowlist decision for one skill and one lowercase host name. */
   allow: (skill: string, host: string) => boolean;
   maxResponseBytes: number;
+  /** Idle timeout of the upstream connection (default 30 s). */
   timeoutMs?: number;
+  /** Total time one request may take, from arrival to the last byte (default 60 s). */
+  deadlineMs?: number;
+  /** Agent-side plus upstream connections open at once (default 64). */
+  maxConnections?: number;
   /** Let allowed names resolve to loopback/private addresses (tests, intranet setups). */
   allowPrivateAddresses?: boolean;
   lookup?: EgressLookup;
@@ -52,6 +62,7 @@ const HOP_BY_HOP = new Set([
 const defaultLookup: EgressLookup = async (hostname) => dns.lookup(hostname, { all: true, verbatim: true });
 
 function refuse(res: http.ServerResponse, status: number, reason: string, message: string): void {
+  if (res.writableEnded) return; // already answered (e.g. the deadline refused it first)
   if (res.headersSent) { res.destroy(); return; }
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', [REFUSED_HEADER]: reason });
   res.end(message);
@@ -60,8 +71,12 @@ function refuse(res: http.ServerResponse, status: number, reason: string, messag
 export async function startEgressProxy(options: EgressProxyOptions): Promise<EgressProxy> {
   const lookup = options.lookup ?? defaultLookup;
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const deadlineMs = options.deadlineMs ?? 60_000;
+  const maxConnections = options.maxConnections ?? 64;
+  let agentSide = 0;
+  let upstreamOpen = 0;
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, deadline: AbortSignal): Promise<void> {
     const token = req.headers[TOKEN_HEADER];
     if (typeof token !== 'string' || token === '') return refuse(res, 401, 'no_token', `missing ${TOKEN_HEADER} header: only skill executions granted egress may use this proxy`);
     const skill = options.identify(token);
@@ -104,8 +119,23 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     const body = await readBody(req, 10 * 1024 * 1024);
     if (body === null) return refuse(res, 413, 'request_too_large', 'request body too large');
     if (body.length > 0) headers['content-length'] = String(body.length);
+    // The client went away or the deadline passed while the body was read: nothing to fetch for.
+    if (deadline.aborted || res.destroyed) return;
+    if (agentSide + upstreamOpen >= maxConnections) {
+      options.logger?.warn({ skill, host }, 'egress refused: connection cap reached');
+      return refuse(res, 503, 'too_many_connections', `the egress proxy has ${maxConnections} connections open; try again later`);
+    }
     const client = url.protocol === 'https:' ? https : http;
-    const upstream = client.request(url, { method: req.method, headers, lookup: pinned, timeout: timeoutMs, servername: isIP(host) ? undefined : host });
+    const upstream = client.request(url, { method: req.method, headers, lookup: pinned, timeout: timeoutMs, servername: isIP(host) ? undefined : host, agent: false });
+    upstreamOpen += 1;
+    upstream.once('close', () => (upstreamOpen -= 1));
+    const stop = () => upstream.destroy(new SecureSphereError(ERROR_CODES.SKILL_FAILED, `the request to ${host} passed its ${deadlineMs} ms deadline`));
+    deadline.addEventListener('abort', stop, { once: true });
+    // Nobody is waiting for the answer any more: stop fetching (and buffering) it.
+    res.once('close', () => {
+      deadline.removeEventListener('abort', stop);
+      if (!res.writableFinished) upstream.destroy(new SecureSphereError(ERROR_CODES.SKILL_FAILED, `the agent side stopped waiting for ${host}`));
+    });
     upstream.on('timeout', () => upstream.destroy(new Error('timeout')));
     upstream.on('error', (err) => refuse(res, 502, 'upstream_failed', `request to ${host} failed: ${err.message}`));
     upstream.on('response', (up) => {
@@ -145,12 +175,24 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   }
 
   const server = http.createServer((req, res) => {
-    handle(req, res).catch(() => refuse(res, 500, 'proxy_error', 'the egress proxy failed'));
+    const deadline = new AbortController();
+    const timer = setTimeout(() => {
+      deadline.abort();
+      refuse(res, 504, 'deadline', `the request took longer than ${deadlineMs} ms and was stopped`);
+    }, deadlineMs);
+    timer.unref();
+    res.once('close', () => clearTimeout(timer));
+    handle(req, res, deadline.signal).catch(() => refuse(res, 500, 'proxy_error', 'the egress proxy failed'));
   });
-  // Agent code can connect to the socket at will: bound what it can hold open.
-  server.maxConnections = 64;
+  // Agent code can connect to the socket at will: bound what it can hold open (upstream
+  // connections are counted against the same cap in handle()).
+  server.maxConnections = maxConnections;
+  server.on('connection', (socket) => {
+    agentSide += 1;
+    socket.once('close', () => (agentSide -= 1));
+  });
   server.headersTimeout = 10_000;
-  server.requestTimeout = timeoutMs + 10_000;
+  server.requestTimeout = deadlineMs + 10_000;
   server.on('connect', (_req, socket) => {
     socket.end('HTTP/1.1 405 Method Not Allowed\r\n' + `${REFUSED_HEADER}: connect_not_supported\r\n\r\n`);
   });

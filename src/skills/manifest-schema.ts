@@ -38,6 +38,7 @@ export const operationManifestSchema = z.object({
   description: z.string().min(1).max(1024),
   input: inputSchema,
   level: z.enum(SECURITY_LEVELS),
+  classify: z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', { message: 'classify must be a function (args, settings) => {level, reason} | undefined' }).optional(),
 });
 
 export const skillManifestSchema = z.object({

@@ -13,6 +13,19 @@ export interface OperationManifest {
   input: z.ZodType;
   /** Default security level; operator policy may override it. */
   level: SecurityLevel;
+  /**
+   * Optional: a higher level for particular (already validated) arguments, with the reason the
+   * approval prompt shows, e.g. shell.run given inline code is critical like shell.script. It
+   * can only raise the level (a lower answer is ignored), and operator overrides still win.
+   * `settings` is the operator's skills.settings.<skill>.
+   */
+  classify?: (args: unknown, settings: Readonly<Record<string, unknown>>) => LevelClassification | undefined;
+}
+
+export interface LevelClassification {
+  level: SecurityLevel;
+  /** One sentence for the prompt and the audit, e.g. "argv runs inline code (sh -c)". */
+  reason: string;
 }
 
 export interface SkillManifest {

@@ -69,6 +69,8 @@ export class ApprovalStore implements GrantLookup {
   private readonly selectActiveGrant;
   private readonly selectGrants;
   private readonly revoke;
+  private readonly countPendingIn;
+  private readonly countPendingBy;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
@@ -104,6 +106,16 @@ export class ApprovalStore implements GrantLookup {
       'SELECT * FROM conversation_grants WHERE conversation_id = ? ORDER BY created_at, id',
     );
     this.revoke = db.prepare('UPDATE conversation_grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
+    this.countPendingIn = db.prepare("SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending' AND conversation_id = ?");
+    this.countPendingBy = db.prepare("SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending' AND requester = ?");
+  }
+
+  /** Pending requests in one conversation, and pending requests asked by one identity (anywhere). */
+  pendingCounts(conversationId: string, requester: string): { conversation: number; identity: number } {
+    return {
+      conversation: (this.countPendingIn.get(conversationId) as { n: number }).n,
+      identity: (this.countPendingBy.get(requester) as { n: number }).n,
+    };
   }
 
   create(approval: NewApproval): ApprovalRequest {

@@ -42,7 +42,9 @@ export class ConversationStore {
   // Every turn reads the last N messages of its conversation. The cache keeps them (frozen, so
   // no caller can change them) and each read only fetches rows newer than the last one seen.
   // It is filled only from committed reads outside transactions, so a rolled-back append can
-  // never enter it; messages are never updated or deleted.
+  // never enter it; messages are never deleted, and the only update (a cleared flag) changes
+  // no field the cache holds.
+  // `flagged`: 0 clean, 1 flagged by the injection detector, 2 flagged and then cleared by an approver.
   private readonly history = new Map<string, CachedHistory>();
   private readonly upsertConversation;
   private readonly insertMessage;
@@ -52,7 +54,9 @@ export class ConversationStore {
   private readonly selectDuplicate;
   private readonly selectToolResult;
   private readonly selectChannel;
-  private readonly selectFlaggedSince;
+  private readonly selectFlaggedInView;
+  private readonly selectFlaggedTexts;
+  private readonly updateClearFlags;
 
   constructor(private readonly db: Db) {
     this.upsertConversation = db.prepare(
@@ -70,11 +74,38 @@ export class ConversationStore {
     this.selectDuplicate = db.prepare('SELECT 1 FROM messages WHERE conversation_id = ? AND platform_message_id = ?');
     this.selectChannel = db.prepare('SELECT channel FROM conversations WHERE id = ?');
     this.selectToolResult = db.prepare('SELECT 1 FROM messages WHERE conversation_id = ? AND tool_call_id = ?');
-    // Whether anything flagged by the injection detector arrived since the turn's user message.
-    this.selectFlaggedSince = db.prepare(
-      `SELECT MAX(flagged) AS f FROM messages WHERE conversation_id = ? AND id >= COALESCE(
-         (SELECT MAX(id) FROM messages WHERE conversation_id = ? AND role = 'user'), 0)`,
+    // Whether uncleared flagged text is since the turn's user message or in the history window.
+    this.selectFlaggedInView = db.prepare(
+      `SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = @c AND flagged = 1 AND id >= MIN(
+         COALESCE((SELECT MAX(id) FROM messages WHERE conversation_id = @c AND role = 'user'), 0),
+         COALESCE((SELECT id FROM messages WHERE conversation_id = @c ORDER BY id DESC LIMIT 1 OFFSET @skip), 0))) AS f`,
     );
+    this.selectFlaggedTexts = db.prepare(
+      `SELECT content FROM messages WHERE conversation_id = @c AND flagged = 1 AND id >= MIN(
+         COALESCE((SELECT MAX(id) FROM messages WHERE conversation_id = @c AND role = 'user'), 0),
+         COALESCE((SELECT id FROM messages WHERE conversation_id = @c ORDER BY id DESC LIMIT 1 OFFSET @skip), 0))
+       ORDER BY id DESC LIMIT 20`,
+    );
+    this.updateClearFlags = db.prepare('UPDATE messages SET flagged = 2 WHERE conversation_id = ? AND flagged = 1');
+  }
+
+  /**
+   * True while flagged text is in what the model sees: since the turn's user message, or among
+   * the last `window` messages (orchestrator.history_messages), unless an approver cleared it.
+   */
+  historyFlagged(conversationId: string, window: number): boolean {
+    const row = this.selectFlaggedInView.get({ c: conversationId, skip: Math.max(0, Math.floor(window) - 1) }) as { f: number };
+    return row.f === 1;
+  }
+
+  /** The text of the (newest 20) uncleared flagged messages in the same view as historyFlagged. */
+  flaggedTexts(conversationId: string, window: number): string[] {
+    return (this.selectFlaggedTexts.all({ c: conversationId, skip: Math.max(0, Math.floor(window) - 1) }) as Array<{ content: string }>).map((r) => r.content);
+  }
+
+  /** Marks every flagged message of the conversation as cleared; returns how many were. */
+  clearFlags(conversationId: string): number {
+    return this.updateClearFlags.run(conversationId).changes;
   }
 
   ensure(conversationId: string, channel: string, now = Date.now()): void {
@@ -95,12 +126,6 @@ export class ConversationStore {
 
   hasToolResult(conversationId: string, toolCallId: string): boolean {
     return this.selectToolResult.get(conversationId, toolCallId) !== undefined;
-  }
-
-  /** True when the current turn (since the last user message) contains flagged text. */
-  turnFlagged(conversationId: string): boolean {
-    const row = this.selectFlaggedSince.get(conversationId, conversationId) as { f: number | null };
-    return row.f === 1;
   }
 
   append(

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildApprovalPrompt } from '../../src/policy/approval-prompt.js';
 import { TOKEN, startWebHarness, type WebHarness } from './web-helpers.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -124,6 +125,33 @@ describe.skipIf(!available)('web page in headless Chromium', () => {
     await page.waitForSelector('.approval .outcome.approved');
     expect(await page.$$('.approval')).toHaveLength(1); // updated in place, not appended
     expect(await page.$('.approval button')).toBeNull();
+    expect(problems).toEqual([]);
+  });
+
+  it('shows the whole effect on the approval card: the tail behind 3,100 spaces, and the full request on demand', async () => {
+    h.onReceive = async () => undefined;
+    await login(TOKEN);
+    await page.waitForSelector('#status[data-state="online"]');
+    await page.fill('#input', 'hi');
+    await page.press('#input', 'Enter');
+    await page.waitForSelector('.msg.user');
+    const conversationId = h.received[0]!.conversationId;
+    const hidden = `echo hello${' '.repeat(3100)}; rm -rf /workspace/*`;
+    const prompt = buildApprovalPrompt({
+      id: 'apr_tail', actionId: 'act_1', conversationId, skill: 'shell', operation: 'run',
+      canonicalArguments: JSON.stringify({ argv: ['sh', '-c', hidden], stdin: 'x'.repeat(5000) }), argumentsHash: 'a'.repeat(64),
+      securityLevel: 'critical', requester: 'web-operator', approvers: ['root'], status: 'pending',
+      createdAt: new Date(), expiresAt: new Date(Date.now() + 600_000),
+    });
+    await h.channel.deliver({ channel: 'web', conversationId, text: 'Approve?', approval: prompt });
+    await page.waitForSelector('.approval pre.detail');
+    const shown = await page.textContent('.approval > pre.detail');
+    expect(shown).toContain('echo hello⟨3,100 spaces⟩; rm -rf /workspace/*');
+    expect(shown).toContain('characters not shown');
+    // The full request is one click away, every character of it.
+    expect(await page.isVisible('.approval details.full-detail pre')).toBe(false);
+    await page.click('.approval details.full-detail summary');
+    expect(await page.textContent('.approval details.full-detail pre')).toContain(hidden);
     expect(problems).toEqual([]);
   });
 

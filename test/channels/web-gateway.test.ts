@@ -58,6 +58,29 @@ describe('web channel in the real gateway', () => {
     await events.cancel();
   });
 
+  it('a page retrying a message id gets the answer on its stream: the stored reply again, not a second turn', async () => {
+    fake.enqueue(turns.text('the one answer'));
+    const first = await postJson(`${url}/api/web/messages`, { conversation_id: 'web-retry', text: 'hello?', client_message_id: 'wc_retry_1' });
+    expect(first.status).toBe(202);
+    const calls = fake.chatRequests.length;
+    const seen = readEvents(await fetch(`${url}/api/web/events?conversation_id=web-retry`, { headers: auth }));
+    const [, reply] = await seen.next(2);
+    expect(reply!.data).toMatchObject({ from: 'bot', text: 'the one answer' });
+    await seen.cancel();
+    // The page (say it missed that answer) resumes after it and sends the same message again.
+    const events = readEvents(await fetch(`${url}/api/web/events?conversation_id=web-retry&after=${reply!.data.seq as number}`, { headers: auth }));
+    const retry = await postJson(`${url}/api/web/messages`, { conversation_id: 'web-retry', text: 'hello?', client_message_id: 'wc_retry_1' });
+    expect(retry.status).toBe(202);
+    let answer: string | undefined;
+    while (answer === undefined) {
+      const [event] = await events.next(1);
+      if (event!.data.from === 'bot') answer = event!.data.text as string;
+    }
+    expect(answer).toBe('the one answer');
+    expect(fake.chatRequests.length).toBe(calls);
+    await events.cancel();
+  });
+
   it('shows an approval prompt, takes the decision from the page, and finishes the turn', async () => {
     const events = readEvents(await fetch(`${url}/api/web/events?conversation_id=web-approve`, { headers: auth }));
     fake.enqueue(turns.toolCall('calc_wipe', { target: 'scratch' }), (req) => {

@@ -52,6 +52,15 @@ describe('config loading', () => {
     expect(() => loadConfig({ configPath: join(dir, 'missing.yaml'), env: {}, cwd: dir })).toThrow(/config file not found/);
   });
 
+  it('server.allowed_hosts takes host names (optionally with a port), nothing else', () => {
+    const good = write('hosts.yaml', 'server:\n  allowed_hosts: [chat.internal, "localhost:9000", "[::1]:8443"]\n');
+    expect(loadConfig({ configPath: good, env: {}, cwd: dir }).config.server.allowed_hosts).toEqual(['chat.internal', 'localhost:9000', '[::1]:8443']);
+    for (const bad of ['http://evil.example', '*', 'a b', 'evil.example/path']) {
+      const file = write('bad-hosts.yaml', `server:\n  allowed_hosts: [${JSON.stringify(bad)}]\n`);
+      expect(() => loadConfig({ configPath: file, env: {}, cwd: dir }), bad).toThrow(/server\.allowed_hosts\.0: a host name, optionally with :port/);
+    }
+  });
+
   it('refuses a literal secret and resolves references', () => {
     const literal = write('literal.yaml', 'server:\n  api_token: hunter2hunter2\n');
     expect(() => loadConfig({ configPath: literal, env: {}, cwd: dir })).toThrow(/server\.api_token: secret values must be references/);

@@ -137,6 +137,8 @@ describe('provider down', () => {
       const health = await down.api('GET', '/api/health');
       expect(health.status).toBe(503);
       expect(health.body.provider.ok).toBe(false);
+      // Health names the Node.js running the gateway (the tested one: >= 22, not end of life).
+      expect(health.body.runtime.node).toMatchObject({ version: process.versions.node, ok: true });
       // The user's message is still stored: nothing acknowledged is lost.
       const history = await down.api('GET', '/api/conversations/down-1/messages');
       expect(history.body.messages[0]).toMatchObject({ role: 'user', content: 'hello?' });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RCU_EXPEDITED_PATH } from '../../src/agents/host-tuning.js';
 import { startFakeOllama, type FakeOllama } from '../fakes/ollama-server.js';
 import { runCli } from '../helpers/cli.js';
+import { describeNodeRuntime } from '../../src/core/node-runtime.js';
 
 let fake: FakeOllama;
 let dataDir: string;
@@ -48,4 +49,26 @@ describe('securesphere doctor', () => {
     expect(res.code).toBe(1);
     expect(res.stdout).toMatch(/FAIL config: .*missing\.yaml: config file not found/);
   }, 60_000);
+});
+
+describe('Node.js runtime report', () => {
+  it('doctor and /api/health name the Node.js that runs the gateway', async () => {
+    const res = await runCli(['doctor', '--data-dir', dataDir], { OLLAMA_HOST: fake.url, SECURESPHERE_CONFIG: '', SECURESPHERE_API_TOKEN: '' });
+    expect(res.stdout).toContain(`node: Node.js ${process.versions.node} (`);
+    expect(res.stdout).toMatch(/^ok {3}node: /m);
+  }, 60_000);
+
+  it('warns on an end-of-life major and on one older than the supported minimum', () => {
+    const at = new Date('2026-12-06T00:00:00Z');
+    const old = describeNodeRuntime({ version: '20.20.2', execPath: '/usr/bin/node' }, at);
+    expect(old).toMatchObject({ major: 20, ok: false, endOfLife: '2026-04-30' });
+    expect(old.detail).toMatch(/reached end of life on 2026-04-30/);
+    // Before its end of life Node 20 was still too old for this gateway.
+    expect(describeNodeRuntime({ version: '20.1.0', execPath: 'n' }, new Date('2025-01-01T00:00:00Z'))).toMatchObject({ ok: false });
+    const lts = describeNodeRuntime({ version: '24.22.3', execPath: '/x/node' }, at);
+    expect(lts).toMatchObject({ major: 24, ok: true, endOfLife: '2028-04-30' });
+    expect(describeNodeRuntime({ version: '24.0.0', execPath: 'n' }, new Date('2028-05-01T00:00:00Z')).ok).toBe(false);
+    expect(describeNodeRuntime({ version: '30.0.0', execPath: 'n' }, at)).toMatchObject({ ok: true, endOfLife: null });
+    expect(describeNodeRuntime({ version: '12.0.0', execPath: 'n' }, at).ok).toBe(false);
+  });
 });

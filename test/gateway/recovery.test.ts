@@ -64,6 +64,25 @@ describe('recovery at start-up', () => {
     expect(history.body.messages.at(-1)).toMatchObject({ role: 'assistant', content: 'model saw: interrupted' });
   });
 
+  it('a retried client message id answers a message stored but never answered, once; later retries get the same reply', async () => {
+    const t = await startTestGateway();
+    open.push(t);
+    // As a crash leaves it: the message and its audit event stored, no turn after them.
+    const conversations = new ConversationStore(t.gateway.db);
+    conversations.ensure('retry-1', 'api');
+    const id = conversations.append('retry-1', { role: 'user', content: 'are you there?', senderId: 'alice' }, { platformMessageId: 'cm-1' });
+    t.gateway.audit.append({ type: 'message-received', actor: 'alice', conversationId: 'retry-1', details: { channel: 'api', message_id: id, length: 14, flagged: false } });
+    t.fake.enqueue((req) => turns.text(`yes, about: ${req.messages.at(-1)!.content}`));
+    const retry = await t.api('POST', '/api/messages', { conversation_id: 'retry-1', user: 'alice', text: 'are you there?', client_message_id: 'cm-1' });
+    expect(retry.body).toMatchObject({ status: 'completed', reply: { text: 'yes, about: are you there?' } });
+    expect(t.fake.chatRequests).toHaveLength(1);
+    const again = await t.api('POST', '/api/messages', { conversation_id: 'retry-1', user: 'alice', text: 'are you there?', client_message_id: 'cm-1' });
+    expect(again.body).toMatchObject({ status: 'completed', reply: { text: 'yes, about: are you there?' } });
+    expect(t.fake.chatRequests).toHaveLength(1);
+    const history = await t.api('GET', '/api/conversations/retry-1/messages');
+    expect(history.body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant']);
+  });
+
   it('treats a typed /approve command as a decision by its sender', async () => {
     const t = await startTestGateway();
     open.push(t);

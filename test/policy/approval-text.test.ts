@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTerminalDecision, renderApprovalPromptForTerminal } from '../../channels/cli/approval-prompt.js';
 import type { ApprovalPrompt } from '../../src/core/types.js';
 import { buildApprovalPrompt } from '../../src/policy/approval-prompt.js';
-import { parseApprovalCommand, renderApprovalText, sanitizeForDisplay, toDecideInput } from '../../src/policy/approval-text.js';
+import { parseApprovalCommand, renderApprovalMessage, renderApprovalText, sanitizeForDisplay, toDecideInput } from '../../src/policy/approval-text.js';
 
 const base: ApprovalPrompt = {
   approvalId: 'apr_abc123',
@@ -82,16 +82,77 @@ describe('text rendering', () => {
     expect(renderApprovalPromptForTerminal({ ...base, detail: hostile })).not.toContain('\u001b');
   });
 
-  it('builds prompts from stored approvals, cutting very long arguments with a pointer to the API', () => {
+  it('builds prompts from stored approvals showing the beginning and end of long arguments', () => {
     const prompt = buildApprovalPrompt({
       id: 'apr_1', actionId: 'act_1', conversationId: 'c', skill: 'files', operation: 'write',
-      canonicalArguments: JSON.stringify({ content: 'x'.repeat(5000) }), argumentsHash: 'f'.repeat(64),
+      canonicalArguments: JSON.stringify({ content: `${'x'.repeat(5000)}THE-END` }), argumentsHash: 'f'.repeat(64),
       securityLevel: 'critical', requester: 'alice', approvers: ['root'], status: 'pending',
       createdAt: new Date(), expiresAt: new Date(),
     });
     expect(prompt.options).toEqual(['approve', 'deny']);
     expect(prompt.detail).toContain('GET /api/approvals/apr_1');
-    expect(prompt.detail.length).toBeLessThan(3300);
+    expect(prompt.detail).toContain('⟨… 3,907 characters not shown …⟩');
+    expect(prompt.detail).toContain('xTHE-END"');
+    expect(prompt.detail.length).toBeLessThan(1800);
+    expect(prompt.fullDetail).toContain(`${'x'.repeat(5000)}THE-END`);
+  });
+});
+
+describe('whole effect in every text rendering', () => {
+  const hidden = `sh -c "echo hello${' '.repeat(3100)}; rm -rf /workspace/*"`;
+  const stored = (args: unknown, level: ApprovalPrompt['securityLevel'] = 'high') => buildApprovalPrompt({
+    id: 'apr_tail', actionId: 'act_1', conversationId: 'c', skill: 'shell', operation: 'run',
+    canonicalArguments: JSON.stringify(args), argumentsHash: 'a'.repeat(64),
+    securityLevel: level, requester: 'alice', approvers: ['alice'], status: 'pending',
+    createdAt: new Date(), expiresAt: new Date(Date.now() + 60_000),
+  });
+  const tail = 'echo hello⟨3,100 spaces⟩; rm -rf /workspace/*';
+
+  it('collapses a run of 3,100 spaces into a marker, so the tail shows in the text and terminal prompts', () => {
+    const prompt = stored({ argv: ['sh', '-c', hidden.slice(7, -1)] });
+    expect(prompt.detail).toContain(tail);
+    expect(renderApprovalText(prompt)).toContain(tail);
+    expect(renderApprovalPromptForTerminal(prompt)).toContain(tail);
+    // Short runs (indentation, two spaces) stay as they are.
+    expect(stored({ text: 'a  b        c' }).detail).toContain('"a  b⟨8 spaces⟩c"');
+    expect(stored({ text: 'a  b       c' }).detail).toContain('"a  b       c"');
+  });
+
+  it('makes invisible characters and bidi overrides in arguments visible, and runs of them countable', () => {
+    const prompt = stored({ path: `report\u202etxt.exe${'\u200b'.repeat(500)}` });
+    expect(prompt.detail).toContain('report\\u{202e}txt.exe⟨500 × U+200B⟩');
+    expect(prompt.detail).not.toMatch(/[\u202e\u200b]/);
+  });
+
+  it('keeps the beginning and the end of a detail with very many arguments', () => {
+    const argv = Array.from({ length: 400 }, (_, i) => `arg${i}`);
+    argv.push('rm -rf /workspace/*');
+    const prompt = stored({ argv });
+    expect(prompt.detail).toContain('"arg0"');
+    expect(prompt.detail).toContain('rm -rf /workspace/*');
+    expect(prompt.detail).toMatch(/⟨… [\d,]+ characters not shown …⟩/);
+  });
+
+  it('attaches the full request on a platform with a small limit that takes files', () => {
+    const prompt = stored({ target: `${'y'.repeat(6000)} && rm -rf /` });
+    const rendered = renderApprovalMessage(prompt, { maxLength: 500, canAttach: true });
+    expect(rendered.text.length).toBeLessThanOrEqual(500);
+    expect(rendered.text).toContain('attached in full');
+    expect(rendered.text).toContain('/approve apr_tail');
+    expect(rendered.attachment?.filename).toBe('approval-apr_tail.txt');
+    expect(rendered.attachment?.content).toContain(`${'y'.repeat(6000)} && rm -rf /`);
+  });
+
+  it('says where to decide on a platform with a small limit and no files, and offers no command', () => {
+    const prompt = stored({ target: `${'y'.repeat(6000)} && rm -rf /` });
+    const rendered = renderApprovalMessage(prompt, { maxLength: 500, decideElsewhere: 'http://127.0.0.1:8787/' });
+    expect(rendered.attachment).toBeUndefined();
+    expect(rendered.text).toContain('cannot be decided here');
+    expect(rendered.text).toContain('http://127.0.0.1:8787/');
+    expect(rendered.text).toContain('securesphere approvals');
+    expect(rendered.text).not.toContain('/approve apr_tail');
+    // Without a limit (or when it fits) it is the ordinary text prompt.
+    expect(renderApprovalMessage(prompt).text).toBe(renderApprovalText(prompt));
   });
 });
 

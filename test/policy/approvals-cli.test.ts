@@ -73,7 +73,7 @@ describe.each(['local', 'http'] as const)('approvals CLI (%s backend)', (kind) =
     await c.run('list');
     expect(c.lines[0]).toContain(approval.id);
     expect(c.lines[0]).toContain('shell.run [high]');
-    expect(c.lines[0]).toContain('"command":"make deploy"');
+    expect(c.lines[0]).toContain('"command": "make deploy"');
     await c.run('approve', approval.id, '--as', 'bob');
     expect(c.lines[1]).toContain(`approved ${approval.id}`);
     expect(service.get(approval.id)!.status).toBe('approved');

@@ -290,7 +290,7 @@ async function approveOffline(dataDir: string, approvalId: string, approver: str
       actions: new ActionStore(db),
       audit: createAuditChain({ db, signingKeyPath: join(dataDir, 'keys', 'audit-signing.key'), checkpointEvery: 100 }),
       outbound: new RecordingOutbound(),
-      config: { approvers: ['bob'], admins: ['root'], overrides: [], approval_ttl_ms: 600_000 },
+      config: { approvers: ['bob'], admins: ['root'], overrides: [], approval_ttl_ms: 600_000, max_pending_approvals_per_conversation: 25, max_pending_approvals_per_identity: 50 },
       onDecided: () => {},
     });
     const backend = localApprovalsBackend(service);

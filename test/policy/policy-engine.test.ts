@@ -102,6 +102,23 @@ describe('policy engine: operator overrides', () => {
     expect(result).toMatchObject({ decision: 'require_approval', level: 'high' });
   });
 
+  it('the most specific override wins even when it comes FIRST in the list (not "last match wins")', () => {
+    const specificFirst = createPolicyEngine({
+      config: policyConfig({
+        admins: ['root'],
+        overrides: [
+          { skill: 'shell', operation: 'run', user: 'trusted', level: 'medium' },
+          { skill: 'shell', operation: 'run', level: 'critical' },
+          { skill: 'shell', level: 'high' },
+        ],
+      }),
+      grants: noGrants,
+    });
+    expect(specificFirst.decide(input({ skill: 'shell', operation: 'run', userId: 'trusted', declaredLevel: 'low' }))).toMatchObject({ decision: 'allow', level: 'medium' });
+    expect(specificFirst.decide(input({ skill: 'shell', operation: 'run', userId: 'alice', declaredLevel: 'low' })).level).toBe('critical');
+    expect(specificFirst.decide(input({ skill: 'shell', operation: 'ls', declaredLevel: 'low' })).level).toBe('high');
+  });
+
   it('on equal specificity the later rule wins', () => {
     const tie = createPolicyEngine({
       config: policyConfig({ overrides: [{ skill: 'files', level: 'high' }, { skill: 'files', level: 'low' }] }),

@@ -3,6 +3,7 @@
 // A new vendor is done when this suite passes against its fake.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, isSecureSphereError } from '../../src/core/errors.js';
+import { MAX_INPUT_DEPTH, TOO_DEEP_ARGUMENTS } from '../../src/core/input-depth.js';
 import type { ChatRequest, Provider, ToolCallDelta, ToolDefinition } from '../../src/providers/provider.js';
 
 export interface ScriptCall {
@@ -94,6 +95,14 @@ export function describeProviderContract(vendor: string, setup: () => Promise<Co
       expect(res.toolCalls).toHaveLength(1);
       expect(res.toolCalls[0]).toMatchObject({ name: 'calc_add', arguments: { a: 1, b: 2 } });
       expect(res.toolCalls[0]!.id.length).toBeGreaterThan(0);
+    });
+
+    it('drops tool-call arguments nested deeper than the input limit for the marker', async () => {
+      let deep: Record<string, unknown> = { leaf: 1 };
+      for (let i = 0; i < MAX_INPUT_DEPTH + 5; i++) deep = { d: deep };
+      h.scriptToolCalls([{ name: 'calc_add', args: deep }]);
+      const res = await h.provider.chat(ask());
+      expect(res.toolCalls[0]).toMatchObject({ name: 'calc_add', arguments: TOO_DEEP_ARGUMENTS });
     });
 
     it('returns several tool calls of one turn with ids, names and object arguments, and accepts their results', async () => {

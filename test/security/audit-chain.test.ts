@@ -1,7 +1,7 @@
 // The audit chain against a real SQLite file and a real key file. Each tampering is done
 // directly in SQLite, as an attacker with write access to the database would (dropping the
 // append-only triggers first), and verify must name the first bad seq.
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, chmodSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -286,6 +286,29 @@ describe('audit chain: verify detects tampering done directly in SQLite', () => 
     expect(verify()).toMatchObject({ ok: false, firstBadSeq: 10 });
     // And a verifier given the wrong public key rejects everything it cannot check.
     expect(verifyAuditChain(db, other.publicKey).ok).toBe(false);
+  });
+
+  it('head and checkpoint signatures are domain-separated: neither verifies in the other role', () => {
+    // 10 events, a checkpoint every 5: the checkpoint and the head at seq 10 sign the same seq, hash and time.
+    chainWith(10);
+    expect(verify().ok).toBe(true);
+    const head = db.prepare('SELECT seq, hash, time, signature FROM audit_head WHERE id = 1').get() as { seq: number; hash: string; time: string; signature: string };
+    const cp = db.prepare('SELECT seq, head_hash, time, signature FROM audit_checkpoints WHERE seq = 10').get() as { seq: number; head_hash: string; time: string; signature: string };
+    expect([head.seq, head.hash, head.time]).toEqual([cp.seq, cp.head_hash, cp.time]);
+    // A checkpoint signature replayed as the head's.
+    db.prepare('UPDATE audit_head SET signature = ? WHERE id = 1').run(cp.signature);
+    expect(verify()).toMatchObject({ ok: false, firstBadSeq: 10, reason: expect.stringMatching(/signed head .* invalid signature/) });
+    // The head's signature replayed as the checkpoint's.
+    db.prepare('UPDATE audit_head SET signature = ? WHERE id = 1').run(head.signature);
+    db.prepare('UPDATE audit_checkpoints SET signature = ? WHERE seq = 10').run(head.signature);
+    expect(verify()).toMatchObject({ ok: false, firstBadSeq: 10, reason: expect.stringMatching(/checkpoint at seq 10 has an invalid signature/) });
+    // A head signed with the real key but over the checkpoint's prefix.
+    db.prepare('UPDATE audit_checkpoints SET signature = ? WHERE seq = 10').run(cp.signature);
+    expect(verify().ok).toBe(true);
+    const privateKey = createPrivateKey(readFileSync(keyPath));
+    const asCheckpoint = Buffer.from(`securesphere-audit-checkpoint-v1\n${head.seq}\n${head.hash}\n${head.time}`, 'utf8');
+    db.prepare('UPDATE audit_head SET signature = ? WHERE id = 1').run(sign(null, asCheckpoint, privateKey).toString('base64'));
+    expect(verify()).toMatchObject({ ok: false, firstBadSeq: 10 });
   });
 
   it('a public key file alone is enough to verify', () => {

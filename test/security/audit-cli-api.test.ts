@@ -87,9 +87,11 @@ describe('GET /api/audit', () => {
   let app: FastifyInstance;
   let base: string;
   const TOKEN = 'api-token-for-audit-tests';
+  let clock = 0;
 
   beforeEach(async () => {
-    const limiter = createRateLimiter({ db, config: { ...configSchema.parse({}).security.rate_limits, auth_failures_per_minute: 3 } });
+    clock = Date.now();
+    const limiter = createRateLimiter({ db, config: { ...configSchema.parse({}).security.rate_limits, auth_failures_per_minute: 3 }, now: () => clock });
     app = createApiApp({
       token: TOKEN,
       bodyLimitBytes: 65536,
@@ -132,7 +134,16 @@ describe('GET /api/audit', () => {
     const blocked = await get('/api/audit', 'wrong-token');
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
-    // Even the right token waits until the address's bucket refills.
-    expect((await get('/api/audit')).status).toBe(429);
+    // The right token is served all the same: failures cannot lock anyone out.
+    expect((await get('/api/audit')).status).toBe(200);
+    // Back-off: a failure while limited restarts the wait (20 s a token at 3 a minute).
+    clock += 19_000;
+    const again = await get('/api/audit', 'wrong-token');
+    expect(again.status).toBe(429);
+    expect(again.headers.get('retry-after')).toBe('20');
+    clock += 19_000;
+    expect((await get('/api/audit', 'wrong-token')).status).toBe(429);
+    clock += 20_000;
+    expect((await get('/api/audit', 'wrong-token')).status).toBe(401);
   });
 });

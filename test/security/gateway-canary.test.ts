@@ -1,12 +1,14 @@
 // A canary secret never leaks, through the real gateway. The canary is planted in the vault
 // before start (as `securesphere vault set` would), a skill whose manifest names it receives
 // it at execution time, and then everyone tries to spill it: the user types it, a misbehaving
-// skill returns it (raw and base64), a tool echoes it, the model repeats it in its answer and
-// in tool arguments, and a provider error carries it. Afterwards every log line, audit row
-// (table and export), prompt sent to the model, API response body and outbound message is
-// searched for the canary's random part and its base64 form.
+// skill returns it (raw, base64, hex, base32, URL, upper/lower case, reversed, rot13), the model
+// repeats it in its answer and puts it in tool arguments (refused, not run altered), and a
+// provider error carries it. Afterwards every log line, audit row (table and export), prompt
+// sent to the model, API response body, outbound message and the database file with its WAL is
+// searched for the canary's random part and each of its encoded forms.
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +23,17 @@ const CORE = randomBytes(12).toString('hex');
 const CANARY = `cnry-${CORE}`;
 const CANARY_B64 = Buffer.from(CANARY).toString('base64').replace(/=+$/, '');
 const CANARY_SHA = createHash('sha256').update(CANARY).digest('hex');
+const rot13 = (s: string) => s.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 97 + 13) % 26) + 97));
+/** Encoded forms searched for (compared lower-cased), made by the real encoders where one exists. */
+const CANARY_FORMS: Record<string, string> = {
+  'random part': CORE,
+  'random part reversed': [...CORE].reverse().join(''),
+  'random part rot13': rot13(CORE),
+  base64: CANARY_B64,
+  hex: Buffer.from(CANARY).toString('hex'),
+  base32: execFileSync('base32', ['-w', '0'], { input: CANARY, encoding: 'utf8' }).replace(/=+$/, '').slice(0, -1),
+  'base64 of KEY=canary': Buffer.from(`KEY=${CANARY}\n`).toString('base64').slice(6, 40),
+};
 
 // Records what each skill's agent is given: its declared secrets become that agent's environment.
 const agentEnvs: Array<Record<string, string> | undefined> = [];
@@ -85,8 +98,8 @@ async function call(t: TestGateway, method: string, path: string, body?: unknown
 }
 
 function expectClean(where: string, text: string): void {
-  expect(text.includes(CORE), `${where} contains the canary`).toBe(false);
-  expect(text.includes(CANARY_B64), `${where} contains the canary in base64`).toBe(false);
+  const lower = text.toLowerCase();
+  for (const [name, form] of Object.entries(CANARY_FORMS)) expect(lower.includes(form.toLowerCase()), `${where} contains the canary (${name})`).toBe(false);
 }
 
 describe('a canary secret', () => {
@@ -103,9 +116,11 @@ describe('a canary secret', () => {
           { name: 'secret-probe_check', arguments: {} },
           { name: 'plain-probe_check', arguments: {} },
           { name: 'secret-probe_leak', arguments: {} },
+          // The model tries to exfiltrate it through tool arguments, plain and encoded: refused.
           { name: 'inbox_echo', arguments: { text: `fetched page: token=${CANARY} b64=${CANARY_B64}` } },
-          // The model tries to exfiltrate it through a tool argument (medium: the user is told what ran).
           { name: 'calc_note', arguments: { text: `send ${CANARY} to attacker` } },
+          { name: 'calc_note', arguments: { text: `send ${Buffer.from(CANARY).toString('hex').toUpperCase()} to attacker` } },
+          { name: 'calc_note', arguments: { [[...CANARY].reverse().join('')]: 'x' } },
         ]);
       },
       (req) => {
@@ -132,11 +147,19 @@ describe('a canary secret', () => {
     const withSecret = agentEnvs.filter((env) => env && Object.values(env).includes(CANARY));
     expect(withSecret.length).toBeGreaterThanOrEqual(2); // secret-probe check and leak
     expect(withSecret.every((env) => Object.keys(env!).join() === 'CANARY')).toBe(true);
-    expect(agentEnvs.filter((env) => env && Object.keys(env).length === 0).length).toBeGreaterThanOrEqual(3); // plain-probe, inbox, calc
+    expect(agentEnvs.filter((env) => env && Object.keys(env).length === 0).length).toBeGreaterThanOrEqual(1); // plain-probe (inbox and calc were refused)
     // The skill that hands its secret back ran; the API shows its result scrubbed.
     const leak = await call(t, 'GET', `/api/actions/${byOp['secret-probe_leak']!.id}`);
     expect(leak.body.status).toBe('succeeded');
-    expect(leak.body.result).toEqual({ value: '[REDACTED]', base64: expect.stringContaining('[REDACTED]') });
+    expect(leak.body.result).toMatchObject({ value: '[REDACTED]', base64: expect.stringContaining('[REDACTED]') });
+    const encoded = leak.body.result.encoded as Record<string, string>;
+    expect(Object.keys(encoded).sort()).toEqual(['base32', 'base32Lower', 'base64Unaligned', 'base64url', 'hex', 'hexUpper', 'lower', 'reversed', 'rot13', 'upper', 'url']);
+    for (const [name, value] of Object.entries(encoded)) {
+      expect(value, name).toContain('[REDACTED]');
+      // What is left beside the marker is only the encoding's edge characters ("KEY=" and the
+      // newline, base64'd, for the unaligned form).
+      expect(value.replace('[REDACTED]', '').length, name).toBeLessThanOrEqual(12);
+    }
   });
 
   it('never reaches the model: not from the user, a tool result, or the model itself', () => {
@@ -147,12 +170,19 @@ describe('a canary secret', () => {
     expect(user.content).toMatch(/My key is \[REDACTED\]/);
     const toolTexts = seen[1]!.messages.filter((m) => m.role === 'tool').map((m) => m.content);
     expect(toolTexts.some((c) => c.includes(CANARY_SHA))).toBe(true);
-    expect(toolTexts.some((c) => c.includes('fetched page: token=[REDACTED]'))).toBe(true);
   });
 
-  it("is scrubbed from what the model says before it is stored or run: the exfiltrating tool argument is neutralized", () => {
-    const args = t.gateway.db.prepare("SELECT arguments FROM actions WHERE conversation_id = 'canary-1' AND operation IN ('note', 'echo') ORDER BY operation").pluck().all() as string[];
-    expect(args.map((a) => JSON.parse(a).text)).toEqual(['fetched page: token=[REDACTED] b64=[REDACTED]', 'send [REDACTED] to attacker']);
+  it('refuses a tool call whose arguments carry it (in any spelling) instead of running it altered, and tells the model why', () => {
+    // Nothing ran: no action exists for the refused calls.
+    const ran = t.gateway.db.prepare("SELECT operation FROM actions WHERE conversation_id = 'canary-1' AND operation IN ('note', 'echo')").pluck().all();
+    expect(ran).toEqual([]);
+    expect(turn.body.actions.map((a: { operation: string }) => a.operation).sort()).toEqual(['check', 'check', 'leak']);
+    const toolTexts = seen[1]!.messages.filter((m) => m.role === 'tool').map((m) => m.content);
+    const refusals = toolTexts.filter((c) => c.includes('contain a value the gateway holds as a secret'));
+    expect(refusals).toHaveLength(4);
+    expect(refusals.every((c) => c.startsWith('Error: Refused:'))).toBe(true);
+    const audited = t.gateway.db.prepare("SELECT details FROM audit_events WHERE type = 'tool-call-rejected' AND conversation_id = 'canary-1'").pluck().all() as string[];
+    expect(audited.map((d) => JSON.parse(d).reason)).toEqual(Array(4).fill('secret in arguments'));
     const assistant = t.gateway.db.prepare("SELECT content, tool_calls FROM messages WHERE conversation_id = 'canary-1' AND role = 'assistant'").all();
     expect(assistant).toHaveLength(2);
     expectClean('stored assistant messages', JSON.stringify(assistant));
@@ -179,22 +209,21 @@ describe('a canary secret', () => {
     const failed = await call(t, 'POST', '/api/messages', { conversation_id: 'canary-4', user: 'alice', text: 'log in' });
     expect(failed.body.actions[0]).toMatchObject({ status: 'failed' });
     expect(failed.body.reply.text).toMatch(/login refused for key \[REDACTED\]/);
-    // A user asks directly for a high step with the secret in its arguments: the approval
-    // prompt goes to the channel and the audit chain, and the approvals API lists it.
+    // A user asks directly for a high step with the secret in its arguments: refused with a 400
+    // that says why, before any approval prompt is opened.
     const direct = await call(t, 'POST', '/api/actions', {
       action_type: 'skill_execution',
       conversation_id: 'canary-5',
       skill: 'calc',
       operation: 'wipe',
-      arguments: { target: CANARY },
+      arguments: { target: CANARY.toUpperCase() },
       requester: 'alice',
     });
-    expect(direct.status).toBeLessThan(300);
+    expect(direct.status).toBe(400);
+    expect(direct.body).toMatchObject({ status: 'rejected', error: expect.stringContaining('holds as a secret') });
     const approvals = await call(t, 'GET', '/api/approvals?status=pending');
-    const approval = approvals.body.approvals.find((a: { conversation_id: string }) => a.conversation_id === 'canary-5');
-    expect(approval.arguments).toEqual({ target: '[REDACTED]' });
-    await call(t, 'GET', `/api/approvals/${approval.id}`);
-    expect(t.outbound.some((m) => m.conversationId === 'canary-5' && m.approvalId === approval.id)).toBe(true);
+    expect(approvals.body.approvals.filter((a: { conversation_id: string }) => a.conversation_id === 'canary-5')).toEqual([]);
+    expect(t.outbound.some((m) => m.conversationId === 'canary-5')).toBe(false);
   });
 
   it('survives a restart: the new process scrubs it before first use', async () => {
@@ -226,7 +255,7 @@ describe('a canary secret', () => {
     expect(api.body.events.length).toBe(rows.length);
     expectClean('prompts', JSON.stringify(fake.chatRequests));
     expectClean('all fake requests', JSON.stringify(fake.requests));
-    expect(responses.length).toBeGreaterThan(10);
+    expect(responses.length).toBeGreaterThan(8);
     for (const [i, text] of responses.entries()) expectClean(`API response ${i}`, text);
   });
 
@@ -238,5 +267,11 @@ describe('a canary secret', () => {
     // The user text and the skill result that carried it were stored, redacted.
     const stored = t.gateway.db.prepare("SELECT content FROM messages WHERE conversation_id = 'canary-1'").pluck().all() as string[];
     expect(stored.some((c) => c.includes('[REDACTED]'))).toBe(true);
+    // Nor in the bytes on disk: the database file and its WAL (free pages and old frames included).
+    const file = join(dataDir, 'securesphere.db');
+    for (const path of [file, `${file}-wal`]) {
+      const bytes = existsSync(path) ? readFileSync(path).toString('latin1') : '';
+      expectClean(path, bytes);
+    }
   });
 });

@@ -1,6 +1,7 @@
 // Prompt-injection defense through the real gateway: the real detector, the real policy and
 // approvals, the real ollama client talking to the fake model. A tool output (or an inbound
-// message) that the detector flags raises the level of every later step in that turn by one,
+// message) that the detector flags raises the level of every later step by one while it is in
+// what the model sees (test/security/taint-across-turns.test.ts covers the window and clearing),
 // so a medium step needs approval and a low one is reported to the user; the flag is audited,
 // the user is told, and the model reads tool output only inside the untrusted-content frame.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -173,7 +174,7 @@ describe('a flagged inbound message', () => {
     expect(history.body.messages[0]).toMatchObject({ role: 'user', content: attack });
   });
 
-  it('the flag belongs to that turn: the next, benign message in the conversation runs at declared levels', async () => {
+  it('the flag carries over: the next, benign message is still raised while the flagged one is in the history', async () => {
     // Settle the pending approval first so the conversation is not waiting.
     const pending = await t.api<{ approvals: Array<{ id: string; conversation_id: string }> }>('GET', '/api/approvals?status=pending');
     const approval = pending.body.approvals.find((a) => a.conversation_id === 'inj-inbound')!;
@@ -190,12 +191,11 @@ describe('a flagged inbound message', () => {
         { name: 'calc_add', arguments: { a: 2, b: 3 } },
         { name: 'calc_note', arguments: { text: 'groceries' } },
       ]),
-      turns.text('Done.'),
     );
     const res = await t.api('POST', '/api/messages', { conversation_id: 'inj-inbound', user: 'mallory', text: 'Please add 2 and 3, then note "groceries".' });
-    expect(res.body.status).toBe('completed');
+    expect(res.body.status).toBe('awaiting_approval');
     const byOp = actionsByTool(res.body);
-    expect(byOp.calc_add).toMatchObject({ status: 'succeeded', security_level: 'low' });
-    expect(byOp.calc_note).toMatchObject({ status: 'succeeded', security_level: 'medium' });
+    expect(byOp.calc_add).toMatchObject({ status: 'succeeded', security_level: 'medium' });
+    expect(byOp.calc_note).toMatchObject({ status: 'awaiting_approval', security_level: 'high' });
   });
 });

@@ -86,6 +86,27 @@ describe('rate limiter', () => {
     expect(rl.authFailureLimiter.blockedFor('10.0.0.1')).toBe(0);
   });
 
+  it('a clock stepping back refills nothing (messages and failed authentications)', () => {
+    const rl = createRateLimiter({ db, config: limits({ per_user_per_minute: 2, auth_failures_per_minute: 2 }), now: clock });
+    expect(rl.checkMessage(msg()).allowed).toBe(true);
+    expect(rl.checkMessage(msg()).allowed).toBe(true);
+    rl.authFailureLimiter.recordFailure('10.0.0.1');
+    rl.authFailureLimiter.recordFailure('10.0.0.1');
+    expect(rl.checkMessage(msg()).allowed).toBe(false);
+    expect(rl.authFailureLimiter.blockedFor('10.0.0.1')).toBeGreaterThan(0);
+    // The clock steps back by ten minutes: the empty buckets stay empty.
+    t -= 600_000;
+    expect(rl.checkMessage(msg()).allowed).toBe(false);
+    expect(rl.authFailureLimiter.blockedFor('10.0.0.1')).toBeGreaterThan(0);
+    rl.authFailureLimiter.recordFailure('10.0.0.1');
+    expect(rl.authFailureLimiter.blockedFor('10.0.0.1')).toBe(30_000);
+    // From the stepped-back time on, time passing refills as usual (one token per 30 s here).
+    t += 30_000;
+    expect(rl.authFailureLimiter.blockedFor('10.0.0.1')).toBe(0);
+    expect(rl.checkMessage(msg()).allowed).toBe(true);
+    expect(rl.checkMessage(msg()).allowed).toBe(false);
+  });
+
   it('persists across a restart', () => {
     const rl = createRateLimiter({ db, config: limits({ per_user_per_minute: 3 }), now: clock });
     for (let i = 0; i < 3; i++) rl.checkMessage(msg());

@@ -114,11 +114,13 @@ await describeSandbox('skills end to end through the gateway in a runsc agent', 
     expect(check.reply.text).not.toContain('should-not-exist');
   }, 120_000);
 
-  it('code run (high) after approval', async () => {
+  it('code run (critical, like shell script) after an admin approves', async () => {
     const res = await say('code', turns.toolCall('code_run', { language: 'python', source: 'print(6*7)' }), echoTool);
+    expect(res.actions[0]).toMatchObject({ status: 'awaiting_approval', security_level: 'critical' });
     const approvals = await t.api('GET', '/api/approvals?status=pending');
     const approval = approvals.body.approvals.find((a: { action_id: string }) => a.action_id === res.actions[0].id);
-    await t.api('POST', `/api/approvals/${approval.id}/approve`, { approver: 'alice' });
+    expect(approval.approvers).toEqual(['root-admin']);
+    await t.api('POST', `/api/approvals/${approval.id}/approve`, { approver: 'root-admin' });
     expect(await waitForAction(res.actions[0].id, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded', result: { stdout: '42\n', exit_code: 0 } });
   }, 120_000);
 

@@ -21,14 +21,17 @@ function mapPath(p: string, workspace: string): string {
   return p;
 }
 
-export function createHostAgentForUnitTests(conversationId = 'unit-test'): HostAgentForUnitTests {
-  const workspace = mkdtempSync(path.join(tmpdir(), 'ss-skill-ws-'));
+/** `workspace`: an existing host directory to play /workspace (default: a fresh temp dir). */
+export function createHostAgentForUnitTests(conversationId = 'unit-test', options: { workspace?: string } = {}): HostAgentForUnitTests {
+  const workspace = options.workspace ?? mkdtempSync(path.join(tmpdir(), 'ss-skill-ws-'));
   const calls: ExecRequest[] = [];
   return {
     conversationId,
     workspace,
     calls,
-    dispose: () => rmSync(workspace, { recursive: true, force: true }),
+    dispose: () => {
+      if (!options.workspace) rmSync(workspace, { recursive: true, force: true });
+    },
     exec(request: ExecRequest): Promise<ExecResult> {
       calls.push(request);
       const cap = request.outputCapBytes ?? 65_536;

@@ -189,6 +189,15 @@ describe('egress building blocks', () => {
     }
     for (const a of ['93.184.216.34', '1.1.1.1', '2606:4700:4700::1111']) expect(isPrivateAddress(a), a).toBe(false);
   });
+
+  it('isPrivateAddress holds each range to its exact edges (172.16.0.0/12 is 172.16.0.0 to 172.31.255.255)', () => {
+    for (const a of ['172.16.0.0', '172.31.255.255', '::ffff:172.31.255.255', '10.255.255.255', '192.168.255.255', '100.127.255.255', '169.254.255.255', 'fdff:ffff::1', 'febf::1']) {
+      expect(isPrivateAddress(a), a).toBe(true);
+    }
+    for (const a of ['172.15.255.255', '172.32.0.1', '::ffff:172.32.0.1', '11.0.0.1', '192.169.0.1', '100.128.0.1', '169.255.0.1', 'fe00::1', 'fec0::1']) {
+      expect(isPrivateAddress(a), a).toBe(false);
+    }
+  });
 });
 
 describe('startSkillEgress', () => {

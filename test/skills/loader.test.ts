@@ -69,7 +69,8 @@ describe('skill loader', () => {
     expect(level('filesystem_delete')).toBe('high');
     expect(level('shell_run')).toBe('high');
     expect(level('shell_script')).toBe('critical');
-    expect(level('code_run')).toBe('high');
+    // Arbitrary code in the agent: the same level as shell.script (skills/shell/README.md says why).
+    expect(level('code_run')).toBe('critical');
     expect(level('http_request')).toBe('medium');
     expect([level('notes_remember'), level('notes_recall'), level('notes_forget')]).toEqual(['low', 'low', 'low']);
   });

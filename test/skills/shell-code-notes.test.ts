@@ -1,6 +1,6 @@
 // shell, code and notes through the host stand-in agent: answers, limits, invalid arguments,
 // and the shell injection payloads. The same run inside real agents in sandbox-skills.test.ts.
-import { mkdtempSync, rmSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, lstatSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,20 +110,33 @@ describe('notes skill', () => {
     expect(await notesSkill.execute(ctx(), 'forget', { id: a.note.id })).toMatchObject({ forgotten: false });
   });
 
-  it('refuses a symlink planted at .notes.json (never follows it) and a corrupt file, without changing either', async () => {
+  it('never follows a symlink planted at .notes.json, and recovers from it or a corrupt file by setting it aside', async () => {
     const file = path.join(agent.workspace, '.notes.json');
     const target = path.join(agent.workspace, 'elsewhere.json');
     const original = readFileSync(file, 'utf8');
+    const setAside = () => readdirSync(agent.workspace).filter((n) => n.startsWith('.notes.json.corrupt-'));
     rmSync(file);
     writeFileSync(target, '{"notes":[]}');
     symlinkSync(target, file);
-    await expect(notesSkill.execute(ctx(), 'remember', { text: 'follow me' })).rejects.toMatchObject({ reason: 'unsafe_notes_file' });
-    await expect(notesSkill.execute(ctx(), 'recall', {})).rejects.toMatchObject({ reason: 'unsafe_notes_file' });
+    const first = (await notesSkill.execute(ctx(), 'remember', { text: 'follow me' })) as { count: number; set_aside: string; warning: string };
+    expect(first).toMatchObject({ count: 1, set_aside: expect.stringMatching(/^\.notes\.json\.corrupt-/) });
+    expect(first.warning).toContain('symlink');
+    // The symlink itself was moved aside (still pointing where it did); its target is untouched.
+    expect(lstatSync(path.join(agent.workspace, first.set_aside)).isSymbolicLink()).toBe(true);
     expect(readFileSync(target, 'utf8')).toBe('{"notes":[]}');
-    rmSync(file);
+    expect(lstatSync(file).isFile()).toBe(true);
+    expect(await notesSkill.execute(ctx(), 'recall', {})).toMatchObject({ total: 1, notes: [{ text: 'follow me' }] });
+
     writeFileSync(file, '{"notes": [oops');
-    await expect(notesSkill.execute(ctx(), 'remember', { text: 'x' })).rejects.toMatchObject({ reason: 'corrupt_notes_file' });
-    expect(readFileSync(file, 'utf8')).toBe('{"notes": [oops');
+    const recalled = (await notesSkill.execute(ctx(), 'recall', {})) as { total: number; set_aside: string; warning: string };
+    expect(recalled).toMatchObject({ total: 0 });
+    expect(recalled.warning).toContain('not a valid notes file');
+    // The bad file is kept, byte for byte, for a person to look at; the skill works again.
+    expect(readFileSync(path.join(agent.workspace, recalled.set_aside), 'utf8')).toBe('{"notes": [oops');
+    expect(await notesSkill.execute(ctx(), 'remember', { text: 'after recovery' })).toMatchObject({ count: 1 });
+    expect(await notesSkill.execute(ctx(), 'recall', {})).not.toHaveProperty('set_aside');
+    expect(setAside()).toHaveLength(2);
+    for (const name of setAside()) rmSync(path.join(agent.workspace, name));
     writeFileSync(file, original);
     rmSync(target);
   });

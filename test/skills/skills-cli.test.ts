@@ -60,6 +60,7 @@ describe('skills CLI', () => {
   it('formats without a program too', async () => {
     const loaded = await loadSkills();
     expect(formatSkillList(loaded)).not.toContain('REFUSED');
-    expect(formatSkillDetail(loaded.skills.shell!)).toContain('shell_run  [level high]');
+    expect(formatSkillDetail(loaded.skills.shell!)).toContain('shell_run  [level high; higher for some arguments, see the skill README]');
+    expect(formatSkillDetail(loaded.skills.shell!)).toContain('shell_script  [level critical]');
   });
 });

@@ -51,7 +51,10 @@ describe('kill and reopen', () => {
     const actionIds: string[] = [];
     // Fire requests continuously and kill the process while some are in flight.
     const inflight: Promise<void>[] = [];
-    for (let i = 0; i < 60; i++) {
+    // Kill once at least 40 requests went out and some were acknowledged (on a loaded machine
+    // the first answers can take longer than 40 requests take to send); bounded either way.
+    let killed = false;
+    for (let i = 0; i < 600 && !killed; i++) {
       inflight.push(
         post(first.url, '/api/messages', { conversation_id: `kill-${i % 3}`, text: `message ${i}` })
           .then((r) => {
@@ -66,7 +69,10 @@ describe('kill and reopen', () => {
           })
           .catch(() => undefined),
       );
-      if (i === 40) first.p.child.kill('SIGKILL');
+      if (i >= 40 && ((acked.length > 0 && actionIds.length > 0) || i === 599)) {
+        first.p.child.kill('SIGKILL');
+        killed = true;
+      }
       await new Promise((r) => setTimeout(r, 2));
     }
     await Promise.all(inflight);

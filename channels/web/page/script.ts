@@ -76,6 +76,13 @@ export const PAGE_SCRIPT = String.raw`(function () {
     card.dataset.approvalId = approval.approval_id;
     card.appendChild(make('h3', '', approval.summary));
     card.appendChild(make('pre', 'detail', approval.detail));
+    if (typeof approval.full_detail === 'string') {
+      // Everything the short detail left out, one click away before deciding.
+      var full = make('details', 'full-detail');
+      full.appendChild(make('summary', '', 'Show the full request'));
+      full.appendChild(make('pre', 'detail', approval.full_detail));
+      card.appendChild(full);
+    }
     var level = make('p', 'level-' + approval.security_level, 'Security level: ' + approval.security_level);
     card.appendChild(level);
     if (approval.outcome) {

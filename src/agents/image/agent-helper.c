@@ -7,7 +7,19 @@
  *    "rlimits":{"nproc":N,"nofile":N}}
  *                         -> {"id":X,"result":{"exitCode":N|null,"signal":"SIG..."|null,"stdout":"..",
  *                             "stderr":"..","durationMs":N,"truncated":B,"limit":null|"timeout"|"output"|"killed"}}
+ *   {"id":X,"op":"lease","owner":"O"}
+ *                         -> {"id":X,"result":{"renewed":N}}
+ *   {"id":X,"op":"calls","tag":"T","cancel":B}
+ *                         -> {"id":X,"result":{"running":N,"completed":N,"cut":N,"exitCode":N|null,
+ *                             "signal":"SIG..."|null,"limit":null|"..."}}
  *   anything else         -> {"id":X|null,"error":"..."}
+ *
+ * Leases: an exec request may carry "owner" (its client's id) and "leaseMs". The client renews
+ * its owner's lease while it waits for answers; a call whose lease runs out (the gateway that
+ * asked for it died or lost its connection) is killed, so a program never keeps running for
+ * a gateway that can no longer record what it did. A call may carry a "tag" (the gateway's
+ * action id): the outcome of the last tagged calls is kept, so a restarted gateway can ask
+ * ("calls") whether an interrupted action's program finished or was cut, and cut the rest.
  *
  * Why C: under gVisor a static binary is ready in ~1 ms and idles in well under 1 MiB, where
  * the Python helper it replaces needed ~60 ms and ~5 MiB of guest memory per agent; both show
@@ -54,6 +66,10 @@
 #define RUNAWAY_MIN_BYTES (8u * 1024u * 1024u)
 /* After the program exits, its pipes may be held open by escaped descendants: wait this long. */
 #define DRAIN_GRACE_MS 1000.0
+#define MAX_TAG 128    /* bytes of a call's tag (the gateway's action id) */
+#define MAX_OWNER 64   /* bytes of a lease owner */
+#define MAX_DONE 64    /* finished tagged calls remembered for "calls" */
+#define MAX_LEASE_MS (600.0 * 1000)
 
 static const char *const BASE_ENV[][2] = {
     {"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
@@ -424,7 +440,22 @@ typedef struct {
     double started, deadline, exited_at;
     int exited, status;
     const char *limit;
+    char owner[MAX_OWNER + 1]; /* empty: no lease */
+    double lease_ms, lease_deadline;
+    char tag[MAX_TAG + 1]; /* empty: untagged */
+    int cut;               /* killed because its lease ran out or a restarted gateway cancelled it */
 } job_t;
+
+/* The outcome of a finished tagged call. */
+typedef struct {
+    int used, cut, has_code, code;
+    char tag[MAX_TAG + 1];
+    char sig[16];
+    const char *limit;
+} done_t;
+
+static done_t done_calls[MAX_DONE];
+static int done_next;
 
 static job_t jobs[MAX_JOBS];
 static int sig_pipe[2] = {-1, -1};
@@ -570,6 +601,18 @@ static void finish_job(job_t *jb) {
     if (WIFEXITED(jb->status)) { has_code = 1; code = WEXITSTATUS(jb->status); }
     else if (WIFSIGNALED(jb->status)) sig = signal_name(WTERMSIG(jb->status), tmp, sizeof tmp);
     if (!jb->limit && sig && !strcmp(sig, "SIGKILL")) jb->limit = "killed";
+    if (jb->tag[0]) {
+        done_t *d = &done_calls[done_next];
+        done_next = (done_next + 1) % MAX_DONE;
+        memset(d, 0, sizeof *d);
+        d->used = 1;
+        d->cut = jb->cut;
+        d->has_code = has_code;
+        d->code = code;
+        d->limit = jb->limit;
+        memcpy(d->tag, jb->tag, sizeof d->tag);
+        if (sig) snprintf(d->sig, sizeof d->sig, "%s", sig);
+    }
     buf_t b = {0};
     buf_str(&b, "{\"id\":");
     buf_add(&b, jb->id.p, jb->id.len);
@@ -691,6 +734,14 @@ fail:;
     _exit(127);
 }
 
+/* A short NUL-free string field into out (size max+1); empty when absent, too long or not a string. */
+static void short_str(const jval *v, char *out, size_t max) {
+    out[0] = '\0';
+    if (!v || v->t != J_STR || v->slen == 0 || v->slen > max || memchr(v->s, '\0', v->slen)) return;
+    memcpy(out, v->s, v->slen);
+    out[v->slen] = '\0';
+}
+
 static void start_exec(const jval *req, const jval *id) {
     const jval *argv_v = jget(req, "argv");
     if (!argv_v || argv_v->t != J_ARR || argv_v->count == 0) {
@@ -758,6 +809,10 @@ static void start_exec(const jval *req, const jval *id) {
     jb->cap = cap < 1 ? 1 : (size_t)cap;
     jb->runaway = jb->cap * RUNAWAY_FACTOR > RUNAWAY_MIN_BYTES ? jb->cap * RUNAWAY_FACTOR : RUNAWAY_MIN_BYTES;
     jb->deadline = jb->started + positive(jget(req, "timeoutMs"), DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS);
+    short_str(jget(req, "owner"), jb->owner, MAX_OWNER);
+    jb->lease_ms = jb->owner[0] ? positive(jget(req, "leaseMs"), 0, MAX_LEASE_MS) : 0;
+    jb->lease_deadline = jb->started + jb->lease_ms;
+    short_str(jget(req, "tag"), jb->tag, MAX_TAG);
 
     const jval *rl = jget(req, "rlimits");
     limits_t lim = {positive(jget(rl, "nproc"), 0, 1e9), positive(jget(rl, "nofile"), 0, 1e9)};
@@ -821,6 +876,72 @@ static void start_exec(const jval *req, const jval *id) {
     free(argv);
 }
 
+/* Renews the lease of every running call of one owner. */
+static void renew_lease(const jval *req, const jval *id) {
+    char owner[MAX_OWNER + 1];
+    short_str(jget(req, "owner"), owner, MAX_OWNER);
+    if (!owner[0]) { send_error(id, "lease needs an owner"); return; }
+    int renewed = 0;
+    double now = now_ms();
+    for (int i = 0; i < MAX_JOBS; i++) {
+        job_t *jb = &jobs[i];
+        if (!jb->used || jb->exited || jb->lease_ms <= 0 || strcmp(jb->owner, owner)) continue;
+        jb->lease_deadline = now + jb->lease_ms;
+        renewed++;
+    }
+    buf_t b = {0};
+    buf_str(&b, "{\"id\":");
+    jw_value(&b, id);
+    buf_fmt(&b, ",\"result\":{\"renewed\":%d}}", renewed);
+    send_line(&b);
+    buf_free(&b);
+}
+
+/* Kills a running call because nobody can record its outcome any more. */
+static void cut_job(job_t *jb) {
+    jb->cut = 1;
+    jb->lease_ms = 0;
+    if (!jb->limit) jb->limit = "killed";
+    kill_group(jb->pid);
+}
+
+/* What became of the calls with one tag; with "cancel": true, running ones are cut first. */
+static void answer_calls(const jval *req, const jval *id) {
+    char tag[MAX_TAG + 1];
+    short_str(jget(req, "tag"), tag, MAX_TAG);
+    if (!tag[0]) { send_error(id, "calls needs a tag"); return; }
+    const jval *cancel = jget(req, "cancel");
+    int running = 0, completed = 0, cut = 0;
+    for (int i = 0; i < MAX_JOBS; i++) {
+        job_t *jb = &jobs[i];
+        if (!jb->used || strcmp(jb->tag, tag)) continue;
+        if (!jb->exited && cancel && cancel->t == J_BOOL && cancel->b) cut_job(jb);
+        running++;
+    }
+    const done_t *last = NULL;
+    for (int k = 0; k < MAX_DONE; k++) {
+        const done_t *d = &done_calls[(done_next + k) % MAX_DONE]; /* oldest first */
+        if (!d->used || strcmp(d->tag, tag)) continue;
+        if (d->cut) cut++;
+        else { completed++; last = d; }
+    }
+    buf_t b = {0};
+    buf_str(&b, "{\"id\":");
+    jw_value(&b, id);
+    buf_fmt(&b, ",\"result\":{\"running\":%d,\"completed\":%d,\"cut\":%d,\"exitCode\":", running, completed, cut);
+    if (last && last->has_code) buf_fmt(&b, "%d", last->code);
+    else buf_str(&b, "null");
+    buf_str(&b, ",\"signal\":");
+    if (last && last->sig[0]) jw_str(&b, last->sig, strlen(last->sig));
+    else buf_str(&b, "null");
+    buf_str(&b, ",\"limit\":");
+    if (last && last->limit) jw_str(&b, last->limit, strlen(last->limit));
+    else buf_str(&b, "null");
+    buf_str(&b, "}}");
+    send_line(&b);
+    buf_free(&b);
+}
+
 static void handle_line(const char *line, size_t len) {
     jval req;
     if (jparse(line, len, &req)) { send_error(NULL, "request is not JSON"); return; }
@@ -836,6 +957,10 @@ static void handle_line(const char *line, size_t len) {
         buf_free(&b);
     } else if (is_str(op, "exec")) {
         start_exec(&req, id);
+    } else if (is_str(op, "lease")) {
+        renew_lease(&req, id);
+    } else if (is_str(op, "calls")) {
+        answer_calls(&req, id);
     } else {
         send_error(id, "unknown op");
     }
@@ -930,6 +1055,7 @@ int main(void) {
             if (jb->fd_err >= 0) { pfd[n] = (struct pollfd){jb->fd_err, POLLIN, 0}; owner[n] = jb; kind[n++] = 3; }
             if (jb->fd_in >= 0) { pfd[n] = (struct pollfd){jb->fd_in, POLLOUT, 0}; owner[n] = jb; kind[n++] = 4; }
             double t = jb->exited ? jb->exited_at + DRAIN_GRACE_MS : jb->deadline;
+            if (!jb->exited && jb->lease_ms > 0 && jb->lease_deadline < t) t = jb->lease_deadline;
             if (wake < 0 || t < wake) wake = t;
         }
         int timeout = wake < 0 ? -1 : (wake <= now ? 0 : (int)(wake - now) + 1);
@@ -991,6 +1117,8 @@ int main(void) {
         for (int i = 0; i < MAX_JOBS; i++) {
             job_t *jb = &jobs[i];
             if (!jb->used) continue;
+            /* Nobody renewed this call's lease: its gateway is gone, so stop it. */
+            if (!jb->exited && jb->lease_ms > 0 && now >= jb->lease_deadline) cut_job(jb);
             if (!jb->exited && now >= jb->deadline) {
                 if (!jb->limit) jb->limit = "timeout";
                 kill_group(jb->pid);

@@ -28,8 +28,12 @@ export function actionRoutes(orchestrator: Orchestrator, actions: ActionStore) {
         requester: input.requester ?? 'api',
       });
       switch (outcome.kind) {
+        case 'rate_limited':
+          reply.header('retry-after', String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000))));
+          return reply.code(429).send({ error: { code: ERROR_CODES.RATE_LIMITED, message: `Too many requests: wait ${Math.ceil(outcome.retryAfterMs / 1000)} s and try again.` } });
         case 'rejected':
-          return reply.code(400).send({ status: 'rejected', error: outcome.message });
+          // A cap on waiting approvals is a "later", not a bad request.
+          return reply.code(outcome.capped ? 429 : 400).send({ status: 'rejected', error: outcome.message });
         case 'denied':
           return reply.code(403).send({ id: outcome.action.id, status: 'denied', error: outcome.reason });
         case 'awaiting_approval':

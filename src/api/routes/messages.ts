@@ -1,4 +1,6 @@
-// POST /api/messages: runs one turn and answers with its outcome.
+// POST /api/messages: runs one turn and answers with its outcome. A client that did not get an
+// answer may send the same client_message_id again: it gets the stored reply (or, if the
+// gateway died before answering, the turn runs now), never a second turn.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { newId } from '../../core/ids.js';
@@ -9,6 +11,7 @@ const body = z.strictObject({
   conversation_id: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
   user: z.string().min(1).max(200).optional(),
   text: z.string().min(1).max(100_000),
+  client_message_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" or "-", at most 64').optional(),
 });
 
 export function messageRoutes(handle: InboundHandler) {
@@ -23,6 +26,7 @@ export function messageRoutes(handle: InboundHandler) {
         senderName: input.user ?? 'api',
         text: input.text,
         time: new Date(),
+        ...(input.client_message_id ? { platformMessageId: input.client_message_id } : {}),
       });
       if (outcome.status === 'rate_limited') {
         if (outcome.retryAfterMs !== undefined) reply.header('retry-after', String(Math.ceil(outcome.retryAfterMs / 1000)));

@@ -18,6 +18,8 @@ import { createVault } from '../../security/vault/vault.js';
 import { ActionStore } from '../../store/actions.js';
 import { openDatabase } from '../../store/database.js';
 import { loadConfigFor } from '../global-options.js';
+import { visibleText } from '../../core/visible-text.js';
+import { describeArgumentsDetail } from '../../policy/approval-detail.js';
 
 export type ApprovalView = ReturnType<typeof serializeApproval>;
 export type GrantView = ReturnType<typeof serializeGrant>;
@@ -79,7 +81,7 @@ export function registerApprovalCommands(
     .action(async (id: string, opts: { as: string; conversationScope?: boolean }, command: Command) => {
       await withBackend(command, async (backend) => {
         const decided = await backend.decide({ approvalId: id, approver: opts.as, decision: 'approve', scope: opts.conversationScope ? 'conversation' : 'once' });
-        output.out(`approved ${decided.id} (${decided.skill}.${decided.operation}) as ${decided.decided_by}${decided.scope === 'conversation' ? ', allowed for the rest of the conversation' : ''}`);
+        output.out(`approved ${visibleText(decided.id)} (${decided.skill}.${decided.operation}) as ${visibleText(decided.decided_by)}${decided.scope === 'conversation' ? ', allowed for the rest of the conversation' : ''}`);
       });
     });
 
@@ -91,7 +93,7 @@ export function registerApprovalCommands(
     .action(async (id: string, opts: { as: string }, command: Command) => {
       await withBackend(command, async (backend) => {
         const decided = await backend.decide({ approvalId: id, approver: opts.as, decision: 'deny', scope: 'once' });
-        output.out(`denied ${decided.id} (${decided.skill}.${decided.operation}) as ${decided.decided_by}`);
+        output.out(`denied ${visibleText(decided.id)} (${decided.skill}.${decided.operation}) as ${visibleText(decided.decided_by)}`);
       });
     });
 
@@ -117,18 +119,29 @@ export function registerApprovalCommands(
     });
 }
 
+/**
+ * The human form of `approvals list`: every text that came from a model, a user or a platform
+ * shown with control and invisible characters made visible, and the arguments as the approval
+ * prompt shows them (beginning and end of long values, whitespace runs as markers). `--json`
+ * prints them in full.
+ */
 export function formatApprovalList(list: ApprovalView[]): string {
   if (list.length === 0) return 'no approval requests';
+  const v = (text: unknown) => visibleText(text);
   return list
     .map((a) => {
-      const decided = a.decided_by ? ` by ${a.decided_by} at ${a.decided_at}` : ` expires ${a.expires_at}`;
-      return `${a.id}  ${a.status}${decided}\n    ${a.skill}.${a.operation} [${a.security_level}] requested by ${a.requester} in ${a.conversation_id}; approvers: ${a.approvers.join(', ')}\n    arguments: ${JSON.stringify(a.arguments)}`;
+      const decided = a.decided_by ? ` by ${v(a.decided_by)} at ${a.decided_at}` : ` expires ${a.expires_at}`;
+      const args = describeArgumentsDetail(a.arguments);
+      const argsText = args.text.split('\n').join('\n      ');
+      const more = args.shortened ? '\n    (parts marked ⟨…⟩ are not shown; --json prints every argument in full)' : '';
+      return `${v(a.id)}  ${a.status}${decided}\n    ${v(a.skill)}.${v(a.operation)} [${a.security_level}] requested by ${v(a.requester)} in ${v(a.conversation_id)}; approvers: ${a.approvers.map(v).join(', ')}\n    arguments: ${argsText}${more}`;
     })
     .join('\n');
 }
 
 function formatGrant(g: GrantView): string {
-  return `${g.id}  ${g.skill}.${g.operation} in ${g.conversation_id} granted by ${g.granted_by} at ${g.created_at}${g.revoked_at ? `, revoked ${g.revoked_at}` : ''}`;
+  const v = (text: unknown) => visibleText(text);
+  return `${v(g.id)}  ${v(g.skill)}.${v(g.operation)} in ${v(g.conversation_id)} granted by ${v(g.granted_by)} at ${g.created_at}${g.revoked_at ? `, revoked ${g.revoked_at}` : ''}`;
 }
 
 /** In-process backend over the approval service (gateway stopped, or tests). */

@@ -11,6 +11,7 @@ import { auditSigningKeyPathOf, loadAuditPublicKey } from '../../security/audit-
 import { verifyAuditChain, type AuditVerifyResult } from '../../security/audit-verify.js';
 import { openDatabase, type Db } from '../../store/database.js';
 import { loadConfigFor } from '../global-options.js';
+import { visibleText } from '../../core/visible-text.js';
 
 /** Where a command reads and writes; injectable so tests need no real terminal. */
 export interface CommandIo {
@@ -62,9 +63,14 @@ export function runAuditVerify(db: Db, publicKey: KeyObject | string, out: NodeJ
   return result.ok ? 0 : 1;
 }
 
+/**
+ * One event as a line for a terminal. JSON.stringify escapes C0 controls but not C1 controls,
+ * bidi overrides or zero-width characters, which an actor name or a detail from a model can
+ * carry: visibleText makes those visible too, so the line is exactly one inert line.
+ */
 export function formatAuditEvent(e: AuditEvent): string {
   const conv = e.conversationId ? ` conv=${JSON.stringify(e.conversationId)}` : '';
-  return `#${e.seq} ${e.time} ${e.type} actor=${JSON.stringify(e.actor)}${conv} ${JSON.stringify(e.details ?? {})}`;
+  return visibleText(`#${e.seq} ${e.time} ${e.type} actor=${JSON.stringify(e.actor)}${conv} ${JSON.stringify(e.details ?? {})}`);
 }
 
 /** Writes lines to a stream, waiting for it to drain so a large export does not pile up in memory. */

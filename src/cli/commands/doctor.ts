@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import { readHostTuning } from '../../agents/host-tuning.js';
 import { detectRuntime } from '../../agents/runtime-detect.js';
 import { describeError } from '../../core/errors.js';
+import { MIN_NODE_MAJOR, describeNodeRuntime } from '../../core/node-runtime.js';
 import { createGateway } from '../../gateway.js';
 import { setupHintFor } from '../../providers/from-config.js';
 import { loadConfigFor } from '../global-options.js';
@@ -13,6 +14,8 @@ interface Check {
   ok: boolean;
   /** A failed optional check is information (e.g. Kata not installed), not a problem. */
   optional?: boolean;
+  /** A failed warning check is printed as WARN and does not fail the doctor (an end-of-life Node). */
+  warn?: boolean;
   detail: string;
   fix?: string;
 }
@@ -22,7 +25,10 @@ export function registerDoctorCommand(program: Command): void {
     .command('doctor')
     .description('check config, store, provider and sandbox runtimes, and say what to fix')
     .action(async (_opts, command: Command) => {
-      const checks: Check[] = [];
+      const node = describeNodeRuntime();
+      const checks: Check[] = [
+        { name: 'node', ok: node.ok, warn: true, detail: node.detail, fix: `Use Node.js ${MIN_NODE_MAJOR} or later: \`bash scripts/setup.sh\` installs Node 24 LTS into .runtime/node and ./bin/securesphere.js uses it.` },
+      ];
       let loaded;
       try {
         loaded = loadConfigFor(command);
@@ -109,8 +115,8 @@ export function registerDoctorCommand(program: Command): void {
 
 function report(checks: Check[]): void {
   for (const c of checks) {
-    console.log(`${c.ok ? 'ok  ' : c.optional ? 'info' : 'FAIL'} ${c.name}: ${c.detail}`);
+    console.log(`${c.ok ? 'ok  ' : c.warn ? 'WARN' : c.optional ? 'info' : 'FAIL'} ${c.name}: ${c.detail}`);
     if (!c.ok && c.fix) console.log(`     fix: ${c.fix}`);
   }
-  if (checks.some((c) => !c.ok && !c.optional)) process.exitCode = 1;
+  if (checks.some((c) => !c.ok && !c.optional && !c.warn)) process.exitCode = 1;
 }

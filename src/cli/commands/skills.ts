@@ -29,7 +29,7 @@ export function formatSkillDetail(skill: Skill): string {
   for (const [op, manifest] of Object.entries(m.operations)) {
     const schema = z.toJSONSchema(manifest.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     delete schema.$schema;
-    lines.push('', `${m.name}_${op}  [level ${manifest.level}]`, `  ${manifest.description}`, `  arguments: ${JSON.stringify(schema)}`);
+    lines.push('', `${m.name}_${op}  [level ${manifest.level}${manifest.classify ? '; higher for some arguments, see the skill README' : ''}]`, `  ${manifest.description}`, `  arguments: ${JSON.stringify(schema)}`);
   }
   return lines.join('\n');
 }

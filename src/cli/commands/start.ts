@@ -1,6 +1,8 @@
 // `securesphere start`: the gateway with every configured channel, until SIGINT/SIGTERM.
 import type { Command } from 'commander';
 import { performance } from 'node:perf_hooks';
+import { isLoopbackBind } from '../../api/request-guards.js';
+import { ERROR_CODES, SecureSphereError } from '../../core/errors.js';
 import { createGateway } from '../../gateway.js';
 import { loadConfigFor } from '../global-options.js';
 
@@ -10,12 +12,13 @@ export function registerStartCommand(program: Command): void {
     .description('start the gateway (HTTP API, web UI and configured channels)')
     .option('--host <address>', 'address to bind (default 127.0.0.1)')
     .option('--port <port>', 'port to bind (default 8787 or $SECURESPHERE_PORT)')
-    .action(async (opts: { host?: string; port?: string }, command: Command) => {
+    .option('--log-format <format>', 'json | pretty | auto (default auto: pretty on a terminal, JSON otherwise)')
+    .action(async (opts: { host?: string; port?: string; logFormat?: string }, command: Command) => {
       const t0 = performance.now();
       const { config, file } = loadConfigFor(command, opts);
       // Decided from the config alone, before anything is created, migrated or written.
-      if (!isLoopback(config.server.host) && !config.server.api_token) {
-        throw new Error(`Refusing to bind ${config.server.host} without an API token: set SECURESPHERE_API_TOKEN (or server.api_token) first.`);
+      if (!isLoopbackBind(config.server.host) && !config.server.api_token) {
+        throw new SecureSphereError(ERROR_CODES.CONFIG_INVALID, `Refusing to bind ${config.server.host} without an API token: set SECURESPHERE_API_TOKEN (or server.api_token) first.`);
       }
       const gateway = await createGateway({ config });
       const address = await gateway.listen();
@@ -25,15 +28,12 @@ export function registerStartCommand(program: Command): void {
       gateway.logger.info({ address, config: file ?? 'defaults', ms: Math.round(performance.now() - t0) }, 'gateway listening');
       console.log(`securesphere listening on ${address} (web UI at ${address}/)`);
       const stop = async (signal: string) => {
-        gateway.logger.info({ signal }, 'shutting down');
-        await gateway.close();
+        gateway.logger.info({ signal, keepAgents: config.sandbox.keep_agents_on_stop }, 'shutting down');
+        // Agents are stopped (workspaces kept) unless the operator asked to keep them running.
+        await gateway.close({ stopAgents: !config.sandbox.keep_agents_on_stop });
         process.exit(0);
       };
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
     });
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

@@ -5,7 +5,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { ChatMessage } from '../../../core/types.js';
 import type { ChatResponse, StopReason, TokenUsage, ToolDefinition } from '../../provider.js';
-import { parseArguments } from '../../tool-call-assembler.js';
+import { boundedArguments, parseArguments } from '../../tool-call-assembler.js';
 
 type Block = Anthropic.Messages.ContentBlockParam;
 type WireMessage = Anthropic.Messages.MessageParam;
@@ -76,7 +76,7 @@ export function fromAnthropicMessage(res: Anthropic.Messages.Message): ChatRespo
   const toolCalls: ChatResponse['toolCalls'] = [];
   for (const block of res.content) {
     if (block.type === 'text') text += block.text;
-    else if (block.type === 'tool_use') toolCalls.push({ id: block.id, name: block.name, arguments: block.input ?? {} });
+    else if (block.type === 'tool_use') toolCalls.push({ id: block.id, name: block.name, arguments: boundedArguments(block.input ?? {}) });
   }
   const usage = usageOf(res.usage);
   return { text, toolCalls, stopReason: stopReasonOf(res.stop_reason), ...(usage ? { usage } : {}) };

@@ -6,7 +6,7 @@ import type { Content, FunctionDeclaration, GenerateContentResponse, Part } from
 import { newId } from '../../../core/ids.js';
 import type { ChatMessage } from '../../../core/types.js';
 import type { ChatResponse, StopReason, TokenUsage, ToolDefinition } from '../../provider.js';
-import { parseArguments } from '../../tool-call-assembler.js';
+import { boundedArguments, parseArguments } from '../../tool-call-assembler.js';
 
 export function toGoogleRequest(messages: ChatMessage[]): { systemInstruction: string | undefined; contents: Content[] } {
   const system = messages.filter((m) => m.role === 'system').map((m) => m.content);
@@ -83,7 +83,7 @@ export function partsOf(res: GenerateContentResponse): { text: string; toolCalls
   const toolCalls: ChatResponse['toolCalls'] = [];
   for (const part of res.candidates?.[0]?.content?.parts ?? []) {
     if (typeof part.text === 'string' && !part.thought) text += part.text;
-    if (part.functionCall) toolCalls.push({ id: part.functionCall.id || newId('call'), name: part.functionCall.name ?? '', arguments: part.functionCall.args ?? {} });
+    if (part.functionCall) toolCalls.push({ id: part.functionCall.id || newId('call'), name: part.functionCall.name ?? '', arguments: boundedArguments(part.functionCall.args ?? {}) });
   }
   return { text, toolCalls };
 }

@@ -5,7 +5,7 @@ import type * as components from '@mistralai/mistralai/models/components';
 import { newId } from '../../../core/ids.js';
 import type { ChatMessage } from '../../../core/types.js';
 import type { ChatResponse, StopReason, TokenUsage, ToolDefinition } from '../../provider.js';
-import { argumentsText, parseArguments } from '../../tool-call-assembler.js';
+import { argumentsText, boundedArguments, parseArguments } from '../../tool-call-assembler.js';
 
 type WireMessage = components.ChatCompletionRequest['messages'][number];
 
@@ -68,7 +68,7 @@ export function textOf(content: unknown): string {
 }
 
 export function argsOf(value: unknown): unknown {
-  return typeof value === 'string' ? parseArguments(value) : (value ?? {});
+  return typeof value === 'string' ? parseArguments(value) : boundedArguments(value ?? {});
 }
 
 export function fromMistralResponse(res: components.ChatCompletionResponse): ChatResponse {

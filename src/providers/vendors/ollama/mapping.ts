@@ -2,6 +2,7 @@
 // Pure functions: no I/O, so the mapping can be read and tested on its own.
 import type { ChatResponse as OllamaChatResponse, Message as OllamaMessage, Tool as OllamaTool } from 'ollama';
 import { newId } from '../../../core/ids.js';
+import { exceedsDepth, TOO_DEEP_ARGUMENTS } from '../../../core/input-depth.js';
 import type { ChatMessage, ToolCall } from '../../../core/types.js';
 import type { ChatResponse, StopReason, ToolDefinition } from '../../provider.js';
 
@@ -68,7 +69,10 @@ export function fromOllamaToolCalls(calls: unknown): ToolCall[] {
     const name = typeof fn.name === 'string' ? fn.name : '';
     const id = typeof call.id === 'string' && call.id !== '' ? call.id : newId('call');
     // Arguments stay as the model produced them: the orchestrator validates, not the provider.
-    out.push({ id, name, arguments: fn.arguments ?? {} });
+    // Only arguments nested deeper than the input limit are dropped here, so the history that is
+    // stored and sent back to the model never carries them (the orchestrator refuses the call).
+    const args = fn.arguments ?? {};
+    out.push({ id, name, arguments: exceedsDepth(args) ? TOO_DEEP_ARGUMENTS : args });
   }
   return out;
 }
