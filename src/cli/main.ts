@@ -12,9 +12,11 @@ import { registerConfigCommands } from './commands/config.js';
 import { openConversationsBackend, registerConversationCommands } from './commands/conversations.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerGuardCommands } from './commands/guard.js';
+import { registerPairingCommands } from './commands/pairing.js';
 import { registerSkillCommands } from './commands/skills.js';
 import { registerSandboxCommands } from './commands/sandbox.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerTokenCommands } from './commands/tokens.js';
 import { registerUsageCommand } from './commands/usage.js';
 import { registerVaultCommands } from './commands/vault.js';
 import { loadConfigFor } from './global-options.js';
@@ -36,6 +38,8 @@ export function buildProgram(): Command {
   registerVaultCommands(program);
   registerUsageCommand(program);
   registerAuditCommands(program);
+  registerPairingCommands(program);
+  registerTokenCommands(program);
   registerGuardCommands(program, (threshold) =>
     threshold === undefined ? createInjectionDetectorFromConfig(loadConfigFor(program).config.security.injection) : createInjectionDetector({ threshold }),
   );

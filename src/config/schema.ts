@@ -2,6 +2,7 @@
 // documented in config/securesphere.example.yaml. Secret values are references
 // (`${env:NAME}` or `vault:NAME`), never literals: see secret-ref.ts.
 import { z } from 'zod';
+import { CHANNEL_DEFINITIONS } from '../../channels/registry.js';
 import { SECURITY_LEVELS } from '../core/types.js';
 import { isSecretRef } from './secret-ref.js';
 
@@ -146,8 +147,18 @@ export const configSchema = z.strictObject({
     .prefault({}),
   policy: z
     .strictObject({
+      /** Identities `<channel>:<id>` (telegram:123456, web:operator, api:alice). */
       approvers: z.array(z.string()).default([]),
       admins: z.array(z.string()).default([]),
+      /** One person's accounts on several platforms: any of them counts as that person. */
+      identities: z.record(z.string(), z.array(z.string().regex(/^[a-z][a-z0-9_-]*:.+$/, 'an identity like telegram:123456'))).default({}),
+      /** Where each admin also sees prompts for steps only an admin may approve: admin identity -> chat. */
+      admin_chats: z
+        .record(
+          z.string(),
+          z.strictObject({ channel: z.string().min(1), conversation: z.string().min(1), thread: z.string().min(1).optional() }),
+        )
+        .default({}),
       overrides: z.array(overrideRule).default([]),
       approval_ttl_ms: z.number().int().min(1000).default(600_000),
       max_pending_approvals_per_conversation: z.number().int().min(1).default(25),
@@ -192,10 +203,11 @@ export const configSchema = z.strictObject({
       settings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     })
     .prefault({}),
+  /** One section per registered channel (channels/registry.ts), each validated by its own schema. */
   channels: z
     .strictObject({
-      web: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
       cli: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+      ...channelSections(),
     })
     .prefault({}),
   logging: z
@@ -206,6 +218,15 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
 });
+
+/** A section absent from the file is absent from the config (the channel is not built), unless its definition is on by default. */
+function channelSections(): Record<string, z.ZodType> {
+  const out: Record<string, z.ZodType> = {};
+  for (const definition of CHANNEL_DEFINITIONS) {
+    out[definition.name] = definition.defaultConfig !== undefined ? definition.configSchema.prefault(definition.defaultConfig) : definition.configSchema.optional();
+  }
+  return out;
+}
 
 export type Config = z.infer<typeof configSchema>;
 export type ProviderProfileConfig = z.infer<typeof providerProfile>;

@@ -27,8 +27,18 @@ export interface DirectActionRequest {
 /** A direct request's outcome: as for a tool call, or refused by the rate limits before anything ran. */
 export type DirectActionOutcome = ActionOutcome | { kind: 'rate_limited'; retryAfterMs: number };
 
+export interface HandleMessageOptions {
+  /** The channel host already rate-limited this message at receive(): do not count it twice. */
+  preAdmitted?: boolean;
+  /**
+   * Recovery after a crash: when this message is already stored and nothing answered it yet
+   * (the gateway died mid-turn), continue the turn instead of dropping it as a duplicate.
+   */
+  resumeIfUnanswered?: boolean;
+}
+
 export interface Orchestrator {
-  handleMessage(message: InboundMessage): Promise<TurnOutcome>;
+  handleMessage(message: InboundMessage, options?: HandleMessageOptions): Promise<TurnOutcome>;
   /** Rate limited like messages (same buckets): a flood of direct requests is refused, not queued. */
   requestAction(request: DirectActionRequest): Promise<DirectActionOutcome>;
   /** Continues a conversation after an approval decision (or at start-up). */
@@ -45,7 +55,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
   const loop = createTurnLoop(deps, runner);
   const unanswered = createUnansweredQueries(deps.db);
 
-  async function handleMessage(message: InboundMessage): Promise<TurnOutcome> {
+  async function handleMessage(message: InboundMessage, options: HandleMessageOptions = {}): Promise<TurnOutcome> {
     const conversationId = message.conversationId;
     const empty: TurnOutcome = { conversationId, status: 'completed', actions: [], pendingApprovals: [] };
     const ctx: TurnContext = { channel: message.channel, conversationId, userId: message.senderId };
@@ -53,13 +63,16 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       let scan: ReturnType<typeof deps.scanner.scan> = { score: 0, flagged: false, reasons: [] };
       // Admission, de-duplication, the stored message and its audit events: one transaction. The
       // detector runs only for admitted, new messages: a flood of refused ones costs no scans.
-      const refused = deps.db.transaction((): { retryAfterMs: number; notify: boolean; message?: string } | 'duplicate' | undefined => {
-        const admission = deps.admit?.({ channel: message.channel, conversationId, userId: message.senderId });
+      const refused = deps.db.transaction((): { retryAfterMs: number; notify: boolean; message?: string } | 'duplicate' | 'unanswered' | undefined => {
+        const admission = options.preAdmitted ? undefined : deps.admit?.({ channel: message.channel, conversationId, userId: message.senderId });
         if (admission && !admission.allowed) {
           deps.audit.append({ type: 'message-rate-limited', actor: message.senderId, conversationId, details: { scope: admission.scope, retry_after_ms: admission.retryAfterMs } });
           return { retryAfterMs: admission.retryAfterMs, notify: admission.notify, ...(admission.message ? { message: admission.message } : {}) };
         }
-        if (message.platformMessageId && deps.conversations.isDuplicate(conversationId, message.platformMessageId)) return 'duplicate';
+        if (message.platformMessageId && deps.conversations.isDuplicate(conversationId, message.platformMessageId)) {
+          const last = options.resumeIfUnanswered ? deps.conversations.recent(conversationId, 1)[0] : undefined;
+          return last?.message.role === 'user' && last.platformMessageId === message.platformMessageId ? 'unanswered' : 'duplicate';
+        }
         scan = deps.scanner.scan(message.text);
         deps.conversations.ensure(conversationId, message.channel, now());
         const id = deps.conversations.append(
@@ -73,7 +86,11 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
         }
         return undefined;
       }).immediate();
-      if (refused === 'duplicate') return answerRetry(ctx, message.platformMessageId!);
+      if (refused === 'unanswered') return loop.continueTurn(ctx);
+      // A client's retry (same client message id) gets the stored answer again; the channel
+      // host's own recovery of a message already answered (by the start-up recovery of
+      // unanswered messages, say) must not deliver that answer a second time.
+      if (refused === 'duplicate') return options.resumeIfUnanswered ? { ...empty, status: 'duplicate' } : answerRetry(ctx, message.platformMessageId!);
       if (refused) {
         const text = refused.message ?? `You are sending messages too fast. Please wait ${Math.ceil(refused.retryAfterMs / 1000)} s and try again.`;
         // Only the first refusal in a limited stretch is announced: one message, not one per event.

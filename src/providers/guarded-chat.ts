@@ -8,34 +8,9 @@ import type { SecretRedactor } from '../security/secret-redactor.js';
 import type { RateLimiter } from '../security/rate-limiter.js';
 import type { ModelAnswer, ModelRequest } from '../orchestrator/deps.js';
 import { cleanLeakedMarkup } from './leaked-markup.js';
-import type { StreamHandlers } from './provider.js';
-
-/** Never less than this is held back: the longest template token a model leaks is shorter. */
-const MIN_HOLD_BACK = 24;
-
-/**
- * Turns text deltas into "reply so far" snapshots safe to show: redacted and cleaned like the
- * final reply, minus a tail as long as the longest secret (it could be a secret's beginning)
- * or a partial markup token. Only growth is reported.
- */
-function progressHandlers(redactor: SecretRedactor, onProgress: (textSoFar: string) => void): StreamHandlers {
-  let raw = '';
-  let shown = '';
-  return {
-    onText(delta) {
-      raw += delta;
-      const safe = cleanLeakedMarkup(redactor.redact(raw));
-      const visible = safe.slice(0, Math.max(0, safe.length - Math.max(MIN_HOLD_BACK, redactor.longest)));
-      // Growth is reported; a shorter prefix (markup just removed) waits; a divergence replaces.
-      if (visible.startsWith(shown) ? visible.length > shown.length : !shown.startsWith(visible)) {
-        shown = visible;
-        onProgress(visible);
-      }
-    },
-  };
-}
 import type { ProviderManager } from './provider-manager.js';
 import type { UsageStore } from '../store/usage.js';
+import { createStreamProgress } from './stream-progress.js';
 
 export interface GuardedChatDeps {
   providers: ProviderManager;
@@ -46,6 +21,8 @@ export interface GuardedChatDeps {
   /** Where each answered call's tokens are recorded (usage reports, budgets). */
   usage?: UsageStore;
   now?: () => number;
+  /** Least time between two streamed snapshots (default 100 ms; 0: one per delta). */
+  progressIntervalMs?: number;
 }
 
 export function createGuardedChat(deps: GuardedChatDeps) {
@@ -58,7 +35,17 @@ export function createGuardedChat(deps: GuardedChatDeps) {
     const messages = rest.messages.map((m) => deps.redactor.redactDeep(m));
     const profile = deps.profileFor?.({ channel: context.channel, conversationId: context.conversationId });
     const call = { ...rest, messages, ...(profile ? { profile } : {}) };
-    const response = onProgress ? await deps.providers.chatStream(call, progressHandlers(deps.redactor, onProgress)) : await deps.providers.chat(call);
+    let response;
+    if (onProgress) {
+      const progress = createStreamProgress(deps.redactor, onProgress, deps.progressIntervalMs);
+      try {
+        response = await deps.providers.chatStream(call, progress.handlers);
+      } finally {
+        progress.stop();
+      }
+    } else {
+      response = await deps.providers.chat(call);
+    }
     deps.usage?.record({
       at: (deps.now ?? Date.now)(),
       profile: response.profile,

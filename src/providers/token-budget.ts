@@ -7,7 +7,7 @@ import type { UsageStore } from '../store/usage.js';
 
 const DAY_MS = 86_400_000;
 
-export type BudgetDecision = { allowed: true } | { allowed: false; retryAfterMs: number; notify: boolean; scope: string; message: string };
+export type BudgetDecision = { allowed: true } | { allowed: false; retryAfterMs: number; notify: boolean; scope: 'budget-user' | 'budget-global'; message: string };
 
 export interface TokenBudget {
   check(userId: string): BudgetDecision;
@@ -23,12 +23,12 @@ export function createTokenBudget(deps: { usage: UsageStore; config: Config['bud
       const t = now();
       const dayStart = t - (t % DAY_MS);
       const retryAfterMs = dayStart + DAY_MS - t;
-      const refuse = (scope: string, message: string): BudgetDecision => {
+      const refuse = (scope: 'user' | 'global', message: string): BudgetDecision => {
         const key = `${scope}:${userId}:${dayStart}`;
         const notify = !told.has(key);
         told.add(key);
         if (told.size > 10_000) told.clear();
-        return { allowed: false, retryAfterMs, notify, scope: `budget-${scope}`, message };
+        return { allowed: false, retryAfterMs, notify, scope: scope === 'user' ? 'budget-user' : 'budget-global', message };
       };
       if (global !== undefined && deps.usage.tokensSince(dayStart) >= global) {
         return refuse('global', `The gateway's daily language-model budget is used up; it resets at 00:00 UTC (in ${hours(retryAfterMs)}).`);

@@ -38,8 +38,10 @@ describe('securesphere doctor', () => {
   }, 60_000);
 
   it('says what to fix when the provider is down', async () => {
-    const res = await runCli(['doctor', '--data-dir', dataDir], { OLLAMA_HOST: 'http://127.0.0.1:9', SECURESPHERE_CONFIG: '', SECURESPHERE_API_TOKEN: '' });
+    // No gateway listens on port 9: channels are reported as configured, not as live.
+    const res = await runCli(['doctor', '--data-dir', dataDir], { OLLAMA_HOST: 'http://127.0.0.1:9', SECURESPHERE_CONFIG: '', SECURESPHERE_API_TOKEN: '', SECURESPHERE_PORT: '9' });
     expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/^ok {3}channel web: configured \(gateway not running/m);
     expect(res.stdout).toMatch(/^FAIL provider primary \(ollama llama3\.1\): .*127\.0\.0\.1:9/m);
     expect(res.stdout).toMatch(/fix: Start Ollama/);
   }, 60_000);

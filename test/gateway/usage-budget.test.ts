@@ -43,7 +43,7 @@ describe('usage accounting', () => {
     expect(all.status).toBe(200);
     expect(all.body).toEqual({ total: sum(fake.usages), by_profile: { main: sum(fake.usages) } });
     expect(all.body.total.calls).toBe(4);
-    const alice = await t.api('GET', '/api/usage?user=alice');
+    const alice = await t.api('GET', '/api/usage?user=api:alice');
     expect(alice.body.total).toEqual(sum(aliceCalls));
     const bob = await t.api('GET', '/api/usage?conversation_id=u-2');
     expect(bob.body.total).toEqual(sum(fake.usages.slice(3)));
@@ -53,7 +53,7 @@ describe('usage accounting', () => {
 
     const cli = await runCli(['usage', '--json', '--config', join(t.dataDir, 'securesphere.yaml')], { MAIN_KEY: 'k' });
     expect(JSON.parse(cli.stdout)).toEqual(all.body);
-    const table = await runCli(['usage', '--user', 'alice', '--config', join(t.dataDir, 'securesphere.yaml')], { MAIN_KEY: 'k' });
+    const table = await runCli(['usage', '--user', 'api:alice', '--config', join(t.dataDir, 'securesphere.yaml')], { MAIN_KEY: 'k' });
     expect(table.stdout).toMatch(new RegExp(`^main\\s+${sum(aliceCalls).input_tokens}\\s+${sum(aliceCalls).output_tokens}\\s+3$`, 'm'));
   }, 60_000);
 });

@@ -34,7 +34,8 @@ describe('guarded streaming', () => {
     const config = configSchema.parse({ providers: { profiles: { main: { type: 'openai', model: 'm', base_url: `${fake.url}/v1`, api_key: '${env:K}' } } } });
     const { manager } = createProvidersFromConfig(config, { secrets: { env: { K: 'k' } } });
     const redactor = createSecretRedactor([SECRET]);
-    const chat = createGuardedChat({ providers: manager, redactor, rateLimiter: createRateLimiter({ db, config: configSchema.parse({}).security.rate_limits }) });
+    // Interval 0: a snapshot per delta, so every intermediate state is checked.
+    const chat = createGuardedChat({ providers: manager, redactor, progressIntervalMs: 0, rateLimiter: createRateLimiter({ db, config: configSchema.parse({}).security.rate_limits }) });
     const pieces = ['Your key is ', SECRET.slice(0, 6), SECRET.slice(6, 14), SECRET.slice(14), ' and that is all', ' I will say', '<|im', '_end|>', ' about it, friend.'];
     fake.enqueue(vendorTurns.text(pieces.join(''), pieces));
     const snapshots: string[] = [];

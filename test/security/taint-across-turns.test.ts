@@ -5,7 +5,7 @@
 // which is audited. Real gateway, real detector, real policy; the fake model over a real socket.
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiClient } from '../../channels/cli/api-client.js';
+import { createApiClient } from '../../src/cli/chat/api-client.js';
 import type { Sandbox } from '../../src/agents/sandbox.js';
 import { httpConversationsBackend, localConversationsBackend, registerConversationCommands, type ConversationsBackend } from '../../src/cli/commands/conversations.js';
 import { createFlagClearing } from '../../src/policy/flag-clearing.js';

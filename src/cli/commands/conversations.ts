@@ -3,7 +3,7 @@
 // levels again. Through the running gateway's API, or with --offline on the database while
 // the gateway is stopped. The decider is checked against policy exactly as for approvals.
 import type { Command } from 'commander';
-import type { ApiClient } from '../../../channels/cli/api-client.js';
+import type { ApiClient } from '../chat/api-client.js';
 import { ERROR_CODES, SecureSphereError, type ErrorCode } from '../../core/errors.js';
 import { createFlagClearing, type ClearedFlags, type FlagClearing } from '../../policy/flag-clearing.js';
 import { createAuditChainFromConfig } from '../../security/audit-chain.js';

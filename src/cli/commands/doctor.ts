@@ -5,7 +5,8 @@ import { readHostTuning } from '../../agents/host-tuning.js';
 import { detectRuntime } from '../../agents/runtime-detect.js';
 import { describeError } from '../../core/errors.js';
 import { MIN_NODE_MAJOR, describeNodeRuntime } from '../../core/node-runtime.js';
-import { createGateway } from '../../gateway.js';
+import type { ChannelHealth } from '../../../channels/channel.js';
+import { createGateway, type Gateway } from '../../gateway.js';
 import { setupHintFor } from '../../providers/from-config.js';
 import { loadConfigFor } from '../global-options.js';
 
@@ -105,12 +106,46 @@ export function registerDoctorCommand(program: Command): void {
           detail: `${health.sandbox.backend}${health.sandbox.runtime ? ` (${health.sandbox.runtime})` : ''}: ${health.sandbox.detail}`,
           fix: 'Install docker.io and runsc (bash scripts/setup-sandbox.sh does it), then `securesphere sandbox build-image`.',
         });
+        checks.push(...(await channelChecks(gateway, loaded.config)));
         for (const e of gateway.skillErrors) checks.push({ name: `skill ${e.dir}`, ok: false, detail: `${e.file}: ${e.reason}`, fix: 'Fix or remove that skill folder.' });
       } finally {
         await gateway.close();
       }
       report(checks);
     });
+}
+
+/**
+ * Channels as the running gateway sees them (asked over its own API), or, when none is running,
+ * whether each configured channel can at least be built (its secrets resolve). The doctor never
+ * starts a channel itself: a second poller would fight the running gateway for updates.
+ */
+async function channelChecks(gateway: Gateway, config: Gateway['config']): Promise<Check[]> {
+  const fix = 'Check the channel section in the config and its token (`securesphere vault list`); the gateway retries it with back-off.';
+  let live: ChannelHealth[] | undefined;
+  try {
+    const res = await fetch(`http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}/api/health`, {
+      headers: { authorization: `Bearer ${gateway.apiToken}` },
+      signal: AbortSignal.timeout(3000),
+    });
+    live = ((await res.json()) as { channels?: ChannelHealth[] }).channels;
+  } catch {
+    live = undefined;
+  }
+  if (live) {
+    return live.map((c) => ({
+      name: `channel ${c.name}`,
+      ok: c.state === 'running' && c.connected,
+      detail: `${c.state}${c.connected ? ', connected' : ''}, outbox backlog ${c.outboxBacklog}${c.lastError ? `; last error: ${c.lastError}` : ''}${c.nextRetryAt ? `; next attempt ${c.nextRetryAt}` : ''}`,
+      fix,
+    }));
+  }
+  return gateway.channels.health().map((c) => ({
+    name: `channel ${c.name}`,
+    ok: c.state !== 'failed',
+    detail: c.state === 'failed' ? `cannot be built: ${c.lastError ?? 'unknown error'}` : 'configured (gateway not running, so not connected)',
+    fix,
+  }));
 }
 
 function report(checks: Check[]): void {

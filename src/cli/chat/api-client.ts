@@ -1,4 +1,5 @@
 // A small client of the gateway's HTTP API, used by the terminal chat and CLI commands.
+import { ERROR_CODES, SecureSphereError } from '../../core/errors.js';
 export interface ApiClient {
   request<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Server-sent events from a GET path: calls onEvent(name, data) per event; resolves once connected. */
@@ -16,7 +17,7 @@ export function createApiClient(baseUrl: string, token: string): ApiClient {
           body: body === undefined ? undefined : JSON.stringify(body),
         });
       } catch (cause) {
-        throw new Error(`Cannot reach the gateway at ${baseUrl}: start it with \`securesphere start\` first.`, { cause });
+        throw new SecureSphereError(ERROR_CODES.CHANNEL_UNAVAILABLE, `Cannot reach the gateway at ${baseUrl}: start it with \`securesphere start\` first.`, { cause });
       }
       const text = await res.text();
       return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
@@ -26,7 +27,7 @@ export function createApiClient(baseUrl: string, token: string): ApiClient {
       const res = await fetch(new URL(path, baseUrl), { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: controller.signal });
       if (!res.ok || !res.body) {
         controller.abort();
-        throw new Error(`The gateway refused the event stream (HTTP ${res.status}).`);
+        throw new SecureSphereError(ERROR_CODES.CHANNEL_UNAVAILABLE, `The gateway refused the reply stream (HTTP ${res.status}); replies are shown when complete.`);
       }
       const reader = res.body.getReader();
       const decoder = new TextDecoder();

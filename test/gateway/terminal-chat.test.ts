@@ -3,8 +3,8 @@
 // never prints an old reply as new.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { ApiClient } from '../../channels/cli/api-client.js';
-import { runTerminalChat } from '../../channels/cli/terminal-chat.js';
+import type { ApiClient } from '../../src/cli/chat/api-client.js';
+import { runTerminalChat } from '../../src/cli/chat/terminal-chat.js';
 
 describe('terminal chat', () => {
   it('pages through a long history to the newest message id', async () => {

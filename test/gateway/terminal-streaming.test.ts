@@ -4,8 +4,8 @@
 // line is the whole reply exactly once.
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiClient } from '../../channels/cli/api-client.js';
-import { runTerminalChat } from '../../channels/cli/terminal-chat.js';
+import { createApiClient } from '../../src/cli/chat/api-client.js';
+import { runTerminalChat } from '../../src/cli/chat/terminal-chat.js';
 import { startTestGateway, TEST_TOKEN, type TestGateway } from '../helpers/gateway.js';
 
 let t: TestGateway;
@@ -41,7 +41,7 @@ describe('terminal chat streaming', () => {
         if (/bot: Streaming into/.test(printed)) resolve();
       });
     });
-    const done = runTerminalChat({ api: createApiClient(t.url, TEST_TOKEN), input, output, conversationId: 'term-stream', user: 'cli:tester' });
+    const done = runTerminalChat({ api: createApiClient(t.url, TEST_TOKEN), input, output, conversationId: 'term-stream', user: 'api:tester' });
     input.write('tell me\n');
     await seen;
     // The beginning is on the terminal while the model still holds the end.

@@ -8,10 +8,10 @@
 // them when the gateway offers the reply stream (each piece sanitized the same way).
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { ApprovalPrompt } from '../../src/core/types.js';
+import type { ApprovalPrompt } from '../../core/types.js';
 import type { ApiClient } from './api-client.js';
-import { parseApprovalCommand, type ChannelDecision } from '../../src/policy/approval-text.js';
-import { visibleText } from '../../src/core/visible-text.js';
+import { parseApprovalCommand, type ChannelDecision } from '../../policy/approval-text.js';
+import { visibleText } from '../../core/visible-text.js';
 import { parseTerminalDecision, renderApprovalPromptForTerminal, terminalChoices } from './approval-prompt.js';
 
 interface PendingApproval {
@@ -40,7 +40,8 @@ export interface TerminalChatOptions {
   input: Readable;
   output: Writable;
   conversationId: string;
-  user: string;
+  /** Post as api:<user> (a token allowed to act for others); default: the token's own identity. Decisions are always the token's. */
+  user?: string;
   /** How long to wait for the conversation to continue after a decision. */
   followUpTimeoutMs?: number;
 }
@@ -106,7 +107,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
   };
 
   const rl = createInterface({ input: options.input, terminal: false });
-  say(`securesphere chat: conversation ${plain(conversationId)} as ${plain(user)}. Type a message; Ctrl-D to quit.`);
+  say(`securesphere chat: conversation ${plain(conversationId)} as ${user ? plain(`api:${user.replace(/^api:/, '')}`) : "this token's identity"}. Type a message; Ctrl-D to quit.`);
 
   // Shows the full prompt (exact command, level, who may approve, expiry) for the oldest
   // undecided request; the text fallback `/approve ID` is printed with it.
@@ -127,7 +128,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
   const decide = async (approvalId: string, choice: ChannelDecision) => {
     const decision = choice === 'deny' ? 'deny' : 'approve';
     const scope = choice === 'allow_conversation' ? 'conversation' : 'once';
-    const res = await api.request<{ error?: { message: string } }>('POST', `/api/approvals/${encodeURIComponent(approvalId)}/${decision}`, { approver: user, scope });
+    const res = await api.request<{ error?: { message: string } }>('POST', `/api/approvals/${encodeURIComponent(approvalId)}/${decision}`, { scope });
     if (res.status >= 400) {
       say(`! ${plain(res.body?.error?.message ?? `decision failed (${res.status})`)}`);
       return;
@@ -187,7 +188,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
         continue;
       }
     }
-    const res = await api.request<MessageOutcome>('POST', '/api/messages', { conversation_id: conversationId, user, text: line });
+    const res = await api.request<MessageOutcome>('POST', '/api/messages', { conversation_id: conversationId, ...(user ? { user } : {}), text: line });
     if (res.status >= 400) {
       say(`! ${plain(res.body?.error?.message ?? `request failed (${res.status})`)}`);
       continue;

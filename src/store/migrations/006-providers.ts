@@ -1,8 +1,8 @@
 // Provider profiles: which profile and model wrote each assistant message, each profile's last
 // error and skip time (so `doctor`, a separate process, sees what the gateway saw), and the
 // tokens of every model call for usage reports and daily budgets.
-export const migration003 = {
-  version: 3,
+export const migration006 = {
+  version: 6,
   name: 'providers',
   sql: `
 ALTER TABLE messages ADD COLUMN profile TEXT;

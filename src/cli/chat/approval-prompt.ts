@@ -1,8 +1,8 @@
 // How `securesphere chat` shows an approval prompt in a terminal and reads the answer.
 // Everything model-supplied is passed through sanitizeForDisplay first: a terminal escape in
 // the arguments must not be able to repaint the screen and hide what is being approved.
-import type { ApprovalPrompt } from '../../src/core/types.js';
-import { describeOutcome, parseApprovalCommand, sanitizeForDisplay, type ChannelDecision } from '../../src/policy/approval-text.js';
+import type { ApprovalPrompt } from '../../core/types.js';
+import { describeOutcome, parseApprovalCommand, sanitizeForDisplay, type ChannelDecision } from '../../policy/approval-text.js';
 
 export interface TerminalRenderOptions {
   /** ANSI colours (bold, level colour); default false so pipes and logs stay plain. */

@@ -1,0 +1,11 @@
+// The one list of channels the gateway can build from config. Adding a channel = a folder under
+// channels/ exporting a ChannelDefinition + one line below. The gateway builds the channels
+// whose `channels.<name>` section is present; it never imports an adapter any other way.
+// Must never construct anything itself: definitions build adapters when the gateway asks.
+import type { ChannelDefinition } from './channel.js';
+import { webChannelDefinition } from './web/index.js';
+
+// One line per channel.
+export const CHANNEL_DEFINITIONS: readonly ChannelDefinition<unknown>[] = [
+  webChannelDefinition,
+];
