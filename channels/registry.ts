@@ -3,9 +3,13 @@
 // whose `channels.<name>` section is present; it never imports an adapter any other way.
 // Must never construct anything itself: definitions build adapters when the gateway asks.
 import type { ChannelDefinition } from './channel.js';
+import { telegramChannel } from './telegram/index.js';
+import { slackChannel } from './slack/index.js';
 import { webChannelDefinition } from './web/index.js';
 
 // One line per channel.
 export const CHANNEL_DEFINITIONS: readonly ChannelDefinition<unknown>[] = [
   webChannelDefinition,
+  telegramChannel,
+  slackChannel as ChannelDefinition<unknown>,
 ];

@@ -81,6 +81,8 @@ export interface GatewayOptions {
   /** Outbox retry back-off (default 1 s doubling to 60 s) and channel start back-off (1 s to 5 min). */
   outboxRetry?: RetryPolicy;
   channelStartRetry?: RetryPolicy;
+  /** How long start() waits for slow channels before going on without them (default 10 s). */
+  channelStartWaitMs?: number;
   /** Egress proxy hooks: let allowed names resolve to private addresses, or resolve them yourself (tests, intranets). */
   egress?: Pick<SkillEgressOptions, 'allowPrivateAddresses' | 'lookup' | 'maxResponseBytes'>;
 }
@@ -264,6 +266,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     ...(options.channels ? { extraChannels: options.channels } : {}),
     ...(options.outboxRetry ? { outboxRetry: options.outboxRetry } : {}),
     ...(options.channelStartRetry ? { startRetry: options.channelStartRetry } : {}),
+    ...(options.channelStartWaitMs !== undefined ? { startWaitMs: options.channelStartWaitMs } : {}),
   });
   const baseHealth = createHealthCheck({ providers, sandbox, db, vault, skills: loaded });
   const health = async (): Promise<HealthReport> => {

@@ -45,6 +45,8 @@ export interface ChannelHostDeps {
   extraPromptTargets?: (message: OutboundMessage) => Array<{ channel: string; conversationId: string; threadId?: string }>;
   /** Summary for `/status`. */
   statusText?: (conversationId: string) => string;
+  /** How long start() waits for the channels before returning (they keep starting). Default 10 s. */
+  startWaitMs?: number;
   /** Back-off between start attempts of a failed channel. Default 1 s doubling to 5 min. */
   startRetry?: RetryPolicy;
   now?: () => number;
@@ -194,7 +196,12 @@ export function createChannelHost(deps: ChannelHostDeps): ChannelHost {
     },
     async start() {
       deps.inbound.recover();
-      await Promise.all([...slots.values()].map((slot) => startSlot(slot)));
+      // Waits a little for the channels to come up, never for a slow one: the gateway (and its
+      // health report) must not hang on a platform that does not answer.
+      const starts = Promise.all([...slots.values()].map((slot) => startSlot(slot)));
+      let waited: NodeJS.Timeout | undefined;
+      await Promise.race([starts, new Promise<void>((resolve) => (waited = setTimeout(resolve, deps.startWaitMs ?? 10_000)))]);
+      clearTimeout(waited);
     },
     async stop() {
       stopped = true;

@@ -51,6 +51,7 @@ export interface ChannelHostOptions {
   redact?: (text: string) => string;
   outboxRetry?: RetryPolicy;
   startRetry?: RetryPolicy;
+  startWaitMs?: number;
   /** Replies as they are written; adapters get them by platform address. */
   replyStreams?: ReplyStreamHub;
 }
@@ -104,5 +105,6 @@ export function createChannelHostFromConfig(options: ChannelHostOptions): Channe
       return `Conversation ${conversationId}: ${pending} approval${pending === 1 ? '' : 's'} waiting. Model: ${config.provider.model}.`;
     },
     ...(options.startRetry ? { startRetry: options.startRetry } : {}),
+    ...(options.startWaitMs !== undefined ? { startWaitMs: options.startWaitMs } : {}),
   });
 }

@@ -52,6 +52,9 @@ export interface Outbox {
 }
 
 const DEFAULT_TEXT_LIMIT = 4000;
+const MAX_PARALLEL_SENDS = 8;
+/** Never retry sooner than this, whatever a platform answers (a retry_after of 0 must not spin). */
+const MIN_RETRY_MS = 100;
 
 export function createOutbox(deps: OutboxDeps): Outbox {
   const { store, logger } = deps;
@@ -91,7 +94,10 @@ export function createOutbox(deps: OutboxDeps): Outbox {
         if (Number.isFinite(next)) schedule(channel, next - at);
         return;
       }
-      await Promise.all(due.map((entry) => deliverOne(adapter, entry)));
+      // Different conversations go out side by side, a few at a time (platforms limit bursts).
+      for (let i = 0; i < due.length; i += MAX_PARALLEL_SENDS) {
+        await Promise.all(due.slice(i, i + MAX_PARALLEL_SENDS).map((entry) => deliverOne(adapter, entry)));
+      }
     }
   }
 
@@ -142,8 +148,8 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       }
       const wait =
         err instanceof ChannelDeliveryError && err.failure === 'rate_limited' && err.retryAfterMs !== undefined
-          ? Math.max(0, err.retryAfterMs)
-          : Math.min(retry.maxMs, retry.baseMs * 2 ** Math.min(entry.attempts, 30));
+          ? Math.max(MIN_RETRY_MS, err.retryAfterMs)
+          : Math.max(MIN_RETRY_MS, Math.min(retry.maxMs, retry.baseMs * 2 ** Math.min(entry.attempts, 30)));
       store.markRetry(entry.seq, now() + wait, reason);
       logger.warn({ channel: entry.channel, outbox_seq: entry.seq, attempts: entry.attempts + 1, retry_in_ms: wait, reason }, 'outbound message not delivered; will retry');
     }

@@ -20,7 +20,7 @@ async function start(
   adapter: LoopbackAdapter,
   access?: { mode: 'open' | 'allowlist' | 'pairing'; allow?: string[]; groupChats?: string[] },
   config: Record<string, unknown> = {},
-  retry: Partial<typeof FAST> = {},
+  retry: Partial<typeof FAST> & { channelStartWaitMs?: number } = {},
 ) {
   const t = await startTestGateway({
     config,
@@ -213,6 +213,19 @@ describe('channel host', () => {
     expect(t.fake.chatRequests.at(-1)!.messages.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['second']);
     expect(await adapter.ctx!.statusText({ conversationId: 'room' }, 'u1')).toContain('loop:room#1');
     expect(t.gateway.audit.list({ limit: 100 }).filter((e) => e.type === 'conversation-reset')).toMatchObject([{ actor: 'loop:u1' }]);
+  });
+
+  it('a channel that does not answer at start does not hold the gateway up', async () => {
+    const adapter = new LoopbackAdapter();
+    let release!: () => void;
+    adapter.startGate = new Promise<void>((resolve) => (release = resolve));
+    const t = await start(adapter, undefined, {}, { channelStartWaitMs: 50 });
+    // The gateway listens and answers; the slow channel is still starting, the web page is up.
+    expect((await t.api('GET', '/api/health')).body.channels).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'loop', state: 'starting', connected: false }), expect.objectContaining({ name: 'web', state: 'running' })]),
+    );
+    release();
+    await expect.poll(() => t.gateway.channels.health().find((c) => c.name === 'loop')!.state).toBe('running');
   });
 
   it('drops malformed events with a log line', async () => {

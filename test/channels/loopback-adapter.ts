@@ -26,6 +26,8 @@ export class LoopbackAdapter implements ChannelAdapter {
   refuse = 0;
   /** The next N start() calls fail. */
   failStarts = 0;
+  /** When set, start() waits for it (a platform that does not answer). */
+  startGate: Promise<void> | undefined;
   ctx: ChannelContext | undefined;
   private counter = 0;
   private inbound = 0;
@@ -33,6 +35,7 @@ export class LoopbackAdapter implements ChannelAdapter {
   constructor(readonly name = 'loop') {}
 
   async start(ctx: ChannelContext): Promise<void> {
+    await this.startGate;
     if (this.failStarts > 0) {
       this.failStarts -= 1;
       throw new Error('401 Unauthorized: the bot token was rejected');
