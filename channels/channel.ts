@@ -58,6 +58,13 @@ export interface InboundMessage extends ConversationAddress {
   platformMessageId: string;
   /** In a group: the bot was mentioned, or the message replies to one of the bot's messages. */
   addressedToBot?: boolean;
+  /**
+   * The user's own client re-sent this message because it saw no answer (the web page): a
+   * duplicate then gets the stored reply again (or its turn, if the gateway died first). A
+   * platform's redelivery never sets this: the platform missed the acknowledgement, not the user
+   * the answer, and a second reply would be a duplicate.
+   */
+  repeatReplyIfDuplicate?: boolean;
 }
 
 export type RefusalReason =
@@ -171,6 +178,11 @@ export interface ChannelLogger {
   error(obj: Record<string, unknown>, msg: string): void;
 }
 
+/** A conversation with recent traffic and the last platform message the gateway stored in it. */
+export interface RecentConversation extends ConversationAddress {
+  lastPlatformMessageId: string;
+}
+
 /** What the channel host gives one adapter in start(). Bound to that adapter's channel name. */
 export interface ChannelContext {
   readonly channel: string;
@@ -184,6 +196,12 @@ export interface ChannelContext {
   statusText(address: ConversationAddress, senderId: string): Promise<string>;
   /** `<channel>:<platform user id>` for this channel. */
   identity(platformUserId: string): Identity;
+  /**
+   * Conversations of this channel that admitted a message at or after `sinceMs`, each with the
+   * platform id of the last message stored for it: what an adapter whose platform keeps history
+   * (Discord, Slack) fetches after on start-up, to answer messages sent while the gateway was down.
+   */
+  recentConversations?(sinceMs: number): Promise<RecentConversation[]>;
   /** Logs a malformed or unusable platform event (one line, no secrets) and drops it. */
   dropMalformed(reason: string, details?: Record<string, unknown>): void;
   logger: ChannelLogger;

@@ -3,6 +3,7 @@
 // whose `channels.<name>` section is present; it never imports an adapter any other way.
 // Must never construct anything itself: definitions build adapters when the gateway asks.
 import type { ChannelDefinition } from './channel.js';
+import { discordChannel } from './discord/index.js';
 import { telegramChannel } from './telegram/index.js';
 import { slackChannel } from './slack/index.js';
 import { webChannelDefinition } from './web/index.js';
@@ -12,4 +13,5 @@ export const CHANNEL_DEFINITIONS: readonly ChannelDefinition<unknown>[] = [
   webChannelDefinition,
   telegramChannel,
   slackChannel as ChannelDefinition<unknown>,
+  discordChannel as ChannelDefinition<unknown>,
 ];

@@ -128,6 +128,8 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps): voi
       text,
       time,
       platformMessageId,
+      // The page re-sends a message id only when it did not see the answer.
+      repeatReplyIfDuplicate: true,
     });
     if (result.status === 'refused') {
       const status = result.reason === 'rate_limited' ? 429 : result.reason === 'invalid' ? 400 : 403;

@@ -4,8 +4,8 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installBearerAuth, type AuthFailureLimiter } from './auth.js';
 import { errorHandler } from './http-errors.js';
-import { installRequestGuards, type HostCheckOptions } from './request-guards.js';
 import { createTokenVerifier } from './principal.js';
+import { installRequestGuards, type HostCheckOptions } from './request-guards.js';
 import type { ApiTokenStore } from '../store/api-tokens.js';
 
 export type RouteGroup = (app: FastifyInstance) => void;

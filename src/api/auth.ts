@@ -1,6 +1,6 @@
-// Bearer-token authentication for every /api route. The token is checked first, by a
-// TokenVerifier (principal.ts: constant time over the SHA-256 for the operator's token, hashed
-// lookup for named tokens), and the caller's identity is attached to the request. Only failed
+// Bearer-token authentication for every /api route. The token is checked first by a
+// TokenVerifier (principal.ts: constant time over SHA-256 for the operator's token, a hashed
+// lookup for named tokens) and the caller's identity is attached to the request; only failed
 // attempts are rate limited per client address, so the limiter never refuses a valid token.
 import type { FastifyInstance } from 'fastify';
 import { ERROR_CODES } from '../core/errors.js';

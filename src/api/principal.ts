@@ -34,6 +34,21 @@ export function createTokenVerifier(options: { operatorToken: string; tokens?: P
   };
 }
 
+/**
+ * Who decides (an approval, a flag clearing): the token's identity. A body naming someone else
+ * is refused, not obeyed; naming the token's own identity is accepted (older clients send it).
+ */
+export function deciderFor(request: FastifyRequest, named: string | undefined): string {
+  const { identity } = principalOf(request);
+  if (named !== undefined && named !== identity) {
+    throw new SecureSphereError(
+      ERROR_CODES.APPROVAL_NOT_ALLOWED,
+      `This token decides as ${identity}, not as ${named.slice(0, 200)}: the decider is the token's identity. Create a token for that person with \`securesphere tokens create NAME\`.`,
+    );
+  }
+  return identity;
+}
+
 /** The caller of an authenticated /api route. */
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new SecureSphereError(ERROR_CODES.UNAUTHORIZED, 'This route needs a bearer token.');

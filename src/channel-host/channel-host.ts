@@ -129,6 +129,7 @@ export function createChannelHost(deps: ChannelHostDeps): ChannelHost {
         return deps.statusText ? deps.statusText(id) : `Conversation ${id}.`;
       },
       identity: (platformUserId) => toIdentity(channel, platformUserId),
+      recentConversations: async (sinceMs) => deps.inbound.recentConversations(channel, sinceMs),
       dropMalformed(reason, details = {}) {
         logger.warn({ ...details, channel, reason }, 'malformed platform event dropped');
       },
@@ -196,6 +197,7 @@ export function createChannelHost(deps: ChannelHostDeps): ChannelHost {
     },
     async start() {
       deps.inbound.recover();
+      deps.outbox.prune();
       // Waits a little for the channels to come up, never for a slow one: the gateway (and its
       // health report) must not hang on a platform that does not answer.
       const starts = Promise.all([...slots.values()].map((slot) => startSlot(slot)));

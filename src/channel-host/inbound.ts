@@ -4,7 +4,7 @@
 // unique index makes a concurrent redelivery a duplicate) -> handed to the orchestrator in the
 // background. Resolves as soon as the row is stored; never waits for the model. Refusals a user
 // must hear about (pairing code, rate limit) are queued in the outbox here, once.
-import type { ChannelAccessConfig, ChannelLogger, InboundMessage, ReceiveResult } from '../../channels/channel.js';
+import type { ChannelAccessConfig, ChannelLogger, InboundMessage, ReceiveResult, RecentConversation } from '../../channels/channel.js';
 import { toIdentity } from '../../channels/channel.js';
 import { describeError } from '../core/errors.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
@@ -40,6 +40,8 @@ export const INBOUND_RETENTION_MS = 7 * 24 * 60 * 60_000;
 
 export interface InboundPipeline {
   receive(channel: string, access: ChannelAccessConfig, message: InboundMessage): Promise<ReceiveResult>;
+  /** Conversations of a channel with messages stored since `sinceMs`, and the last one stored in each. */
+  recentConversations(channel: string, sinceMs: number): RecentConversation[];
   /** Hands every admitted-but-unprocessed row (from before a restart) to the orchestrator. */
   recover(): void;
   /** Resolves when every turn started by receive() or recover() has finished. */
@@ -84,6 +86,22 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     inflight.add(run);
   }
 
+  /** The client missed the answer: the orchestrator sends the stored reply again (in order, in the conversation's queue). */
+  function retryForClient(message: InboundMessage, channel: string, conversationId: string): void {
+    const sender = toIdentity(channel, message.senderId);
+    const run = deps.orchestrator
+      .handleMessage(
+        { channel, conversationId, senderId: sender, senderName: message.senderName, text: message.text, time: message.time, platformMessageId: message.platformMessageId },
+        { preAdmitted: true, retriedByClient: true },
+      )
+      .then(
+        () => undefined,
+        (err: unknown) => deps.logger.error({ channel, conversationId, err: describeError(err) }, 'answering a client retry failed'),
+      )
+      .finally(() => inflight.delete(run));
+    inflight.add(run);
+  }
+
   async function receive(channel: string, access: ChannelAccessConfig, message: InboundMessage): Promise<ReceiveResult> {
     const invalid = invalidInbound(message);
     if (invalid) {
@@ -92,7 +110,9 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     }
     const address = { channel, conversationId: message.conversationId, ...(message.threadId ? { threadId: message.threadId } : {}) };
     if (deps.inbound.seen(channel, message.conversationId, message.platformMessageId)) {
-      return { status: 'duplicate', conversationKey: deps.keys.resolve(address, now()) };
+      const conversationKey = deps.keys.resolve(address, now());
+      if (message.repeatReplyIfDuplicate) retryForClient(message, channel, conversationKey);
+      return { status: 'duplicate', conversationKey };
     }
     const identity = toIdentity(channel, message.senderId);
     const verdict = deps.access.check(channel, access, identity, message);
@@ -133,6 +153,13 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
 
   return {
     receive,
+    recentConversations(channel, sinceMs) {
+      return deps.inbound.latestPerConversation(channel, sinceMs).map((r) => ({
+        conversationId: r.platformConversationId,
+        ...(r.threadId ? { threadId: r.threadId } : {}),
+        lastPlatformMessageId: r.platformMessageId,
+      }));
+    },
     recover() {
       deps.inbound.prune(now() - INBOUND_RETENTION_MS);
       for (const row of deps.inbound.queued()) dispatch(row, true);

@@ -46,12 +46,16 @@ export interface Outbox {
   /** Queues an edit of every copy of an approval's prompt (decided, expired). */
   enqueuePromptUpdate(approvalId: string, text: string, prompt: ApprovalPrompt): OutboxEntry[];
   backlog(channel: string): number;
+  /** Forgets delivered and failed rows older than the retention (30 days); returns how many. */
+  prune(): number;
   /** Resolves when no delivery is in flight and nothing due is waiting (tests, shutdown). */
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
 const DEFAULT_TEXT_LIMIT = 4000;
+/** Delivered rows are kept this long (what was sent, when, as which platform message). */
+export const OUTBOX_RETENTION_MS = 30 * 24 * 60 * 60_000;
 const MAX_PARALLEL_SENDS = 8;
 /** Never retry sooner than this, whatever a platform answers (a retry_after of 0 must not spin). */
 const MIN_RETRY_MS = 100;
@@ -216,6 +220,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       );
     },
     backlog: (channel) => store.backlog(channel),
+    prune: () => store.prune(now() - OUTBOX_RETENTION_MS),
     async idle() {
       for (;;) {
         const running = [...pumping.values()];

@@ -24,18 +24,21 @@ export interface DirectActionRequest {
   channel?: string;
 }
 
-/** A direct request's outcome: as for a tool call, or refused by the rate limits before anything ran. */
-export type DirectActionOutcome = ActionOutcome | { kind: 'rate_limited'; retryAfterMs: number };
-
 export interface HandleMessageOptions {
   /** The channel host already rate-limited this message at receive(): do not count it twice. */
   preAdmitted?: boolean;
   /**
    * Recovery after a crash: when this message is already stored and nothing answered it yet
-   * (the gateway died mid-turn), continue the turn instead of dropping it as a duplicate.
+   * (the gateway died mid-turn), continue the turn; an answered one is left alone (its reply
+   * already went through the outbox).
    */
   resumeIfUnanswered?: boolean;
+  /** The user's client re-sent a message it saw no answer to: send the stored reply again. */
+  retriedByClient?: boolean;
 }
+
+/** A direct request's outcome: as for a tool call, or refused by the rate limits before anything ran. */
+export type DirectActionOutcome = ActionOutcome | { kind: 'rate_limited'; retryAfterMs: number };
 
 export interface Orchestrator {
   handleMessage(message: InboundMessage, options?: HandleMessageOptions): Promise<TurnOutcome>;
@@ -63,16 +66,13 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       let scan: ReturnType<typeof deps.scanner.scan> = { score: 0, flagged: false, reasons: [] };
       // Admission, de-duplication, the stored message and its audit events: one transaction. The
       // detector runs only for admitted, new messages: a flood of refused ones costs no scans.
-      const refused = deps.db.transaction((): { retryAfterMs: number; notify: boolean; message?: string } | 'duplicate' | 'unanswered' | undefined => {
+      const refused = deps.db.transaction((): { retryAfterMs: number; notify: boolean; message?: string } | 'duplicate' | undefined => {
         const admission = options.preAdmitted ? undefined : deps.admit?.({ channel: message.channel, conversationId, userId: message.senderId });
         if (admission && !admission.allowed) {
           deps.audit.append({ type: 'message-rate-limited', actor: message.senderId, conversationId, details: { scope: admission.scope, retry_after_ms: admission.retryAfterMs } });
           return { retryAfterMs: admission.retryAfterMs, notify: admission.notify, ...(admission.message ? { message: admission.message } : {}) };
         }
-        if (message.platformMessageId && deps.conversations.isDuplicate(conversationId, message.platformMessageId)) {
-          const last = options.resumeIfUnanswered ? deps.conversations.recent(conversationId, 1)[0] : undefined;
-          return last?.message.role === 'user' && last.platformMessageId === message.platformMessageId ? 'unanswered' : 'duplicate';
-        }
+        if (message.platformMessageId && deps.conversations.isDuplicate(conversationId, message.platformMessageId)) return 'duplicate';
         scan = deps.scanner.scan(message.text);
         deps.conversations.ensure(conversationId, message.channel, now());
         const id = deps.conversations.append(
@@ -86,11 +86,12 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
         }
         return undefined;
       }).immediate();
-      if (refused === 'unanswered') return loop.continueTurn(ctx);
-      // A client's retry (same client message id) gets the stored answer again; the channel
-      // host's own recovery of a message already answered (by the start-up recovery of
-      // unanswered messages, say) must not deliver that answer a second time.
-      if (refused === 'duplicate') return options.resumeIfUnanswered ? { ...empty, status: 'duplicate' } : answerRetry(ctx, message.platformMessageId!);
+      if (refused === 'duplicate') {
+        // Channel messages are de-duplicated by the channel host; here only its crash recovery
+        // arrives, and it must never send a reply twice.
+        if (options.preAdmitted && !options.retriedByClient) return options.resumeIfUnanswered ? resumeUnanswered(ctx, message.platformMessageId!) : { ...empty, status: 'duplicate' };
+        return answerRetry(ctx, message.platformMessageId!);
+      }
       if (refused) {
         const text = refused.message ?? `You are sending messages too fast. Please wait ${Math.ceil(refused.retryAfterMs / 1000)} s and try again.`;
         // Only the first refusal in a limited stretch is announced: one message, not one per event.
@@ -122,6 +123,14 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
     if (text === undefined) return duplicate;
     await loop.notify(ctx, text);
     return { ...duplicate, reply: { text } };
+  }
+
+  /** Continues the turn of a stored, never answered message (the gateway died first); nothing else. */
+  async function resumeUnanswered(ctx: TurnContext, platformMessageId: string): Promise<TurnOutcome> {
+    const stored = unanswered.byPlatformId(ctx.conversationId, platformMessageId, now() - UNANSWERED_RECOVERY_WINDOW_MS);
+    if (!stored?.unanswered) return { conversationId: ctx.conversationId, status: 'duplicate', actions: [], pendingApprovals: [] };
+    deps.audit.append({ type: 'turn-recovered', actor: 'gateway', conversationId: ctx.conversationId, details: { message_id: stored.messageId, why: 'channel message admitted before a restart' } });
+    return loop.continueTurn(ctx);
   }
 
   async function requestAction(request: DirectActionRequest): Promise<DirectActionOutcome> {

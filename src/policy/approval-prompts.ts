@@ -4,7 +4,6 @@
 // answerable through the API and the CLI, and expiry cleans it up otherwise.
 import type { OutboundSink } from '../core/outbound.js';
 import type { ApprovalPrompt, ApprovalRequest } from '../core/types.js';
-import { buildApprovalPrompt } from './approval-prompt.js';
 import { renderApprovalText } from './approval-text.js';
 
 export interface PromptPublisher {
@@ -17,8 +16,7 @@ export interface PromptPublisher {
 export function createPromptPublisher(
   outbound: OutboundSink,
   onError: (error: unknown, context: string) => void,
-  /** Builds a request's prompt (with why its level is what it is); default: the plain prompt. */
-  promptFor: (approval: ApprovalRequest) => ApprovalPrompt = (approval) => buildApprovalPrompt(approval),
+  promptFor: (approval: ApprovalRequest) => ApprovalPrompt,
 ): PromptPublisher {
   async function deliver(approval: ApprovalRequest, prompt: ApprovalPrompt, failure: string): Promise<string | undefined> {
     if (!approval.channel) return undefined;

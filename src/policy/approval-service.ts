@@ -71,15 +71,8 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   const now = options.now ?? Date.now;
   const onError = options.onError ?? ((error, context) => console.error(`approvals: ${context}:`, error));
   const stores = { store, actions, audit };
-  const prompts = createPromptPublisher(outbound, onError, promptFor);
-  const tracker = createDecisionTracker(onDecided, onError);
-  const deliverPrompt = prompts.deliver;
-  const showPrompt = prompts.show;
-  const notify = tracker.notify;
-  let timer: NodeJS.Timeout | undefined;
-  let sweeping: Promise<ApprovalRequest[]> | undefined;
-
-  function promptFor(approval: ApprovalRequest): ApprovalPrompt {
+  // The prompt of a stored request, with why its level is what it is when that can be said.
+  const promptFor = (approval: ApprovalRequest): ApprovalPrompt => {
     let levelReason: string | undefined;
     try {
       levelReason = options.explainLevel?.(approval);
@@ -87,7 +80,14 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
       onError(error, `could not explain the level of approval ${approval.id}`);
     }
     return buildApprovalPrompt(approval, levelReason !== undefined ? { levelReason } : {});
-  }
+  };
+  const prompts = createPromptPublisher(outbound, onError, promptFor);
+  const tracker = createDecisionTracker(onDecided, onError);
+  const deliverPrompt = prompts.deliver;
+  const showPrompt = prompts.show;
+  const notify = tracker.notify;
+  let timer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<ApprovalRequest[]> | undefined;
 
   async function expireOne(approval: ApprovalRequest): Promise<ApprovalRequest | undefined> {
     const at = now();

@@ -35,6 +35,7 @@ export class ChannelInboundStore {
   private readonly selectSeen;
   private readonly markDoneStmt;
   private readonly selectQueued;
+  private readonly selectLatest;
   private readonly pruneStmt;
 
   constructor(db: Db) {
@@ -48,6 +49,11 @@ export class ChannelInboundStore {
     this.markDoneStmt = db.prepare("UPDATE channel_inbound SET state = 'done', text = '' WHERE seq = ?");
     this.pruneStmt = db.prepare("DELETE FROM channel_inbound WHERE state = 'done' AND received_at < ?");
     this.selectQueued = db.prepare("SELECT * FROM channel_inbound WHERE state = 'queued' ORDER BY seq");
+    this.selectLatest = db.prepare(
+      `SELECT platform_conversation_id, thread_id, platform_message_id, conversation_id FROM channel_inbound
+       WHERE seq IN (SELECT MAX(seq) FROM channel_inbound WHERE channel = ? AND received_at >= ? GROUP BY platform_conversation_id, thread_id)
+       ORDER BY seq`,
+    );
   }
 
   seen(channel: string, platformConversationId: string, platformMessageId: string): boolean {
@@ -74,6 +80,16 @@ export class ChannelInboundStore {
 
   markDone(seq: number): void {
     this.markDoneStmt.run(seq);
+  }
+
+  /** Per (platform conversation, thread) of a channel with a message received since `sinceMs`: the last one stored. */
+  latestPerConversation(channel: string, sinceMs: number): Array<{ platformConversationId: string; threadId?: string; platformMessageId: string; conversationId: string }> {
+    return (this.selectLatest.all(channel, sinceMs) as Array<Pick<Row, 'platform_conversation_id' | 'thread_id' | 'platform_message_id' | 'conversation_id'>>).map((r) => ({
+      platformConversationId: r.platform_conversation_id,
+      ...(r.thread_id ? { threadId: r.thread_id } : {}),
+      platformMessageId: r.platform_message_id,
+      conversationId: r.conversation_id,
+    }));
   }
 
   /** Forgets processed rows received before `before`; returns how many. */

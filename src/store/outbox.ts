@@ -55,6 +55,7 @@ export class OutboxStore {
   private readonly failed;
   private readonly countPending;
   private readonly selectCopies;
+  private readonly pruneStmt;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
@@ -70,6 +71,11 @@ export class OutboxStore {
     this.retry = db.prepare("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq = ? AND state = 'pending'");
     this.failed = db.prepare("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE seq = ? AND state = 'pending'");
     this.countPending = db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE channel = ? AND state = 'pending'");
+    // Finished rows older than `before`, except a message a younger edit still points at.
+    this.pruneStmt = db.prepare(
+      `DELETE FROM outbox WHERE state != 'pending' AND created_at < @before
+         AND seq NOT IN (SELECT edit_of FROM outbox WHERE edit_of IS NOT NULL AND (created_at >= @before OR state = 'pending'))`,
+    );
     this.selectCopies = db.prepare("SELECT * FROM outbox WHERE approval_id = ? AND kind = 'send' AND approval IS NOT NULL AND state != 'failed' ORDER BY seq");
   }
 
@@ -113,6 +119,11 @@ export class OutboxStore {
 
   markFailed(seq: number, error: string): void {
     this.failed.run(error, seq);
+  }
+
+  /** Forgets delivered and failed rows created before `before`; returns how many. */
+  prune(before: number): number {
+    return this.pruneStmt.run({ before }).changes;
   }
 
   backlog(channel: string): number {

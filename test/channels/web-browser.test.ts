@@ -142,7 +142,7 @@ describe.skipIf(!available)('web page in headless Chromium', () => {
       securityLevel: 'critical', requester: 'web-operator', approvers: ['root'], status: 'pending',
       createdAt: new Date(), expiresAt: new Date(Date.now() + 600_000),
     });
-    await h.channel.deliver({ deliveryId: 'tail-1', address: { conversationId }, text: 'Approve?', approval: prompt });
+    await h.channel.deliver({ deliveryId: '9', address: { conversationId }, text: 'Approve?', approval: prompt });
     await page.waitForSelector('.approval pre.detail');
     const shown = await page.textContent('.approval > pre.detail');
     expect(shown).toContain('echo hello⟨3,100 spaces⟩; rm -rf /workspace/*');

@@ -64,6 +64,7 @@ function createWebDriver(): ChannelDriver {
   return {
     users: ['operator'],
     maxTextLength: 16_000,
+    repeatsReplyOnRetry: true,
     malformedLog: /web channel rejected a request/,
     async attach(next) {
       gateway = next;

@@ -3,13 +3,13 @@
 // the request (`api:operator`, `api:<name>`), never a name in the body; policy then checks that
 // identity (403 when it may not decide, 409 when already decided, 404 when unknown). Nothing
 // else in a request, no header and no other field, can mark an action approved.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ERROR_CODES, SecureSphereError } from '../../core/errors.js';
 import type { ApprovalService } from '../../policy/approval-service.js';
 import { serializeApproval, serializeGrant } from '../../policy/approval-views.js';
 import { parseOr400 } from '../http-errors.js';
-import { principalOf } from '../principal.js';
+import { deciderFor, principalOf } from '../principal.js';
 
 const userId = z.string().trim().min(1).max(200);
 const idParams = z.object({ id: z.string().min(1).max(200) });
@@ -19,17 +19,6 @@ const approveBody = z.strictObject({ approver: userId.optional(), scope: z.enum(
 // A deny is always for this one request; "once" is accepted so clients can send one shape.
 const denyBody = z.strictObject({ approver: userId.optional(), scope: z.literal('once').optional() });
 
-/** The decider: the token's identity. A different `approver` in the body is refused, not obeyed. */
-function deciderOf(request: FastifyRequest, named: string | undefined): string {
-  const { identity } = principalOf(request);
-  if (named !== undefined && named !== identity) {
-    throw new SecureSphereError(
-      ERROR_CODES.APPROVAL_NOT_ALLOWED,
-      `This token decides as ${identity}, not as ${named.slice(0, 200)}: the decider is the token's identity. Create a token for that person with \`securesphere tokens create NAME\`.`,
-    );
-  }
-  return identity;
-}
 
 export function approvalRoutes(approvals: ApprovalService) {
   return (app: FastifyInstance): void => {
@@ -48,14 +37,14 @@ export function approvalRoutes(approvals: ApprovalService) {
     app.post('/api/approvals/:id/approve', async (request) => {
       const { id } = parseOr400(idParams, request.params, 'path');
       const body = parseOr400(approveBody, request.body ?? {}, 'body');
-      const decided = await approvals.decide({ approvalId: id, approver: deciderOf(request, body.approver), decision: 'approve', scope: body.scope ?? 'once', channel: 'api' });
+      const decided = await approvals.decide({ approvalId: id, approver: deciderFor(request, body.approver), decision: 'approve', scope: body.scope ?? 'once', channel: 'api' });
       return { approval: serializeApproval(decided) };
     });
 
     app.post('/api/approvals/:id/deny', async (request) => {
       const { id } = parseOr400(idParams, request.params, 'path');
       const body = parseOr400(denyBody, request.body ?? {}, 'body');
-      const decided = await approvals.decide({ approvalId: id, approver: deciderOf(request, body.approver), decision: 'deny', channel: 'api' });
+      const decided = await approvals.decide({ approvalId: id, approver: deciderFor(request, body.approver), decision: 'deny', channel: 'api' });
       return { approval: serializeApproval(decided) };
     });
 
