@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodType } from 'zod';
 import { ERROR_CODES, SecureSphereError } from '../src/core/errors.js';
 import type { ApprovalPrompt, ApprovalScope } from '../src/core/types.js';
+import type { ReplyStreamHub } from '../src/core/reply-stream.js';
 
 // ---------------------------------------------------------------- identities and addresses
 
@@ -234,6 +235,12 @@ export interface ChannelBuildDeps {
   resolveSecret(reference: string, keyPath: string): string;
   logger: ChannelLogger;
   dataDir: string;
+  /**
+   * Replies as the model writes them, addressed by platform conversation id: an adapter that can
+   * show progress subscribes (its `wants` says when a conversation is being watched). Each event
+   * holds the reply so far; the final text still arrives through deliver().
+   */
+  replyStreams?: ReplyStreamHub;
 }
 
 /**

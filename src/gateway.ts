@@ -20,6 +20,7 @@ import { messageRoutes } from './api/routes/messages.js';
 import type { Config } from './config/schema.js';
 import { ERROR_CODES, SecureSphereError, describeError } from './core/errors.js';
 import { createLogger } from './core/logger.js';
+import { createReplyStreamHub, type ReplyStreamHub } from './core/reply-stream.js';
 import { getOwn } from './core/own.js';
 import type { TextScanner } from './orchestrator/deps.js';
 import { createOrchestrator, type Orchestrator } from './orchestrator/orchestrator.js';
@@ -33,8 +34,9 @@ import type { RetryPolicy } from './channel-host/outbox.js';
 import { createApprovalService, type ApprovalService } from './policy/approval-service.js';
 import { createFlagClearing } from './policy/flag-clearing.js';
 import { createPolicyEngine } from './policy/policy-engine.js';
-import { createProviderManagerFromConfig } from './providers/from-config.js';
+import { createProvidersFromConfig } from './providers/from-config.js';
 import { createGuardedChat } from './providers/guarded-chat.js';
+import { profileFor } from './providers/profiles-config.js';
 import { describeProviderErrorForUser, type ProviderManager } from './providers/provider-manager.js';
 import { createLazySandbox, type LazySandbox } from './sandbox-lazy.js';
 import { AgentStore } from './store/agents.js';
@@ -52,6 +54,11 @@ import { ActionStore } from './store/actions.js';
 import { ApiTokenStore } from './store/api-tokens.js';
 import { ApprovalStore } from './store/approvals.js';
 import { ConversationStore } from './store/conversations.js';
+import { createProviderStateStore } from './store/provider-state.js';
+import { createUsageStore } from './store/usage.js';
+import { createTokenBudget } from './providers/token-budget.js';
+import { usageRoutes } from './api/routes/usage.js';
+import { replyStreamRoutes } from './api/routes/reply-stream.js';
 import { checkpointWal, openDatabase, type Db } from './store/database.js';
 
 /** How often the WAL is emptied into the database (and on close). */
@@ -91,6 +98,8 @@ export interface Gateway {
   orchestrator: Orchestrator;
   approvals: ApprovalService;
   providers: ProviderManager;
+  /** Replies as they are written: an adapter subscribes to show them progressively. */
+  replyStreams: ReplyStreamHub;
   skills: Readonly<Record<string, Skill>>;
   skillErrors: SkillLoadError[];
   outbound: OutboundRouter;
@@ -141,8 +150,23 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
   // `host` is built below; nothing is delivered before start().
   const outbound: OutboundRouter = createOutboundRouter({ sink: { deliver: (message) => host.outbound.deliver(message) }, redact: (m) => redactor.redactDeep(m) });
   const rateLimiter = createRateLimiter({ db, config: config.security.rate_limits });
+  const usage = createUsageStore(db);
+  // Replies as the model writes them, for channels that can show them (web page, terminal).
+  const replyStreams = createReplyStreamHub({ onListenerError: (err) => logger.warn({ err: describeError(err) }, 'a reply-stream subscriber failed') });
+  const budgets = createTokenBudget({ usage, config: config.budgets });
+  // Daily token budgets first (refused until midnight, told once), then the per-minute rate limits.
+  const admit = (message: { channel: string; conversationId: string; userId: string }) => {
+    const budget = budgets.check(message.userId);
+    return budget.allowed ? rateLimiter.checkMessage(message) : budget;
+  };
 
-  const providers = createProviderManagerFromConfig(config.provider, { logger });
+  const { manager: providers, plan: providerPlan } = createProvidersFromConfig(config, {
+    logger,
+    secrets: secretSources,
+    onSecret: (key) => redactor.add(key),
+    persist: createProviderStateStore(db),
+    redact: (text) => redactor.redact(text),
+  });
 
   const loaded = await loadSkills({ extraDirs: config.skills.extra_dirs, enabled: config.skills.enabled, logger });
   for (const e of loaded.errors) logger.error({ dir: e.dir, file: e.file, reason: e.reason }, 'skill refused');
@@ -192,7 +216,6 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
 
   const orchestrator: Orchestrator = createOrchestrator({
     settings: {
-      model: config.provider.model,
       systemPrompt: config.provider.system_prompt ?? DEFAULT_SYSTEM_PROMPT,
       maxToolRounds: config.orchestrator.max_tool_rounds,
       turnTimeoutMs: config.orchestrator.turn_timeout_ms,
@@ -203,7 +226,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     db,
     conversations,
     actions,
-    chat: createGuardedChat({ providers, rateLimiter, redactor }),
+    chat: createGuardedChat({ providers, rateLimiter, redactor, usage, profileFor: (where) => profileFor(providerPlan, where) }),
     describeProviderError: describeProviderErrorForUser,
     tools,
     policy,
@@ -222,7 +245,9 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     },
     skillSettings: (name) => getOwn(config.skills.settings, name) ?? {},
     egressFor: (name) => egress.egressFor(name),
-    admit: (message) => rateLimiter.checkMessage(message),
+    // Daily token budgets first (refused until midnight), then the per-minute rate limits.
+    replyStreams,
+    admit,
     logger,
   });
 
@@ -232,7 +257,9 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     secretSources,
     orchestrator,
     approvals,
-    rateLimiter,
+    // Channel messages are admitted by the host: budgets first, then the rate limits.
+    rateLimiter: { checkMessage: admit },
+    replyStreams,
     audit,
     logger: logger.child({ module: 'channels' }),
     redact: (text) => redactor.redact(text),
@@ -259,6 +286,8 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     auditRoutes(audit),
     agentRoutes(agents),
     healthRoutes(health),
+    usageRoutes(usage),
+    replyStreamRoutes(replyStreams),
     (app) => host.registerRoutes(app),
   ];
   const app = createApiApp({
@@ -311,6 +340,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     orchestrator,
     approvals,
     providers,
+    replyStreams,
     skills: loaded.skills,
     skillErrors: loaded.errors,
     outbound,

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { newId } from '../../src/core/ids.js';
+import type { ReplyProgress, ReplyStreamHub } from '../../src/core/reply-stream.js';
 import type { ChannelAdapter, ChannelContext, ChannelDefinition, OutboundDelivery } from '../channel.js';
 import type { EventStream } from './event-stream.js';
 import { createConversationFeeds, toWireApproval, type ConversationFeeds, type FeedLimits } from './feed.js';
@@ -20,6 +21,8 @@ export interface WebChannelOptions {
   /** Keep-alive comment interval on event streams. Default 15 s. */
   heartbeatMs?: number;
   feedLimits?: FeedLimits;
+  /** Replies as they are written; while a page shows a conversation, its replies stream there. */
+  replyStreams?: ReplyStreamHub;
 }
 
 export interface WebChannel extends ChannelAdapter {
@@ -37,6 +40,26 @@ export function createWebChannel(options: WebChannelOptions = {}): WebChannel {
   function closeStreams(): void {
     for (const stream of [...streams]) stream.close();
     streams.clear();
+  }
+
+  let unsubscribeReplies = (): void => undefined;
+  // conversation -> the feed id of a streamed reply whose final text is delivered next.
+  const awaitingFinal = new Map<string, string>();
+
+  function showProgress(event: ReplyProgress): void {
+    const id = `ws_${event.streamId}`;
+    const seen = feeds.since(event.conversationId, 0).some((e) => e.id === id || e.replaces === id);
+    if (!seen && event.text === '') return;
+    feeds.append(event.conversationId, {
+      id,
+      from: 'bot',
+      text: event.text,
+      time: new Date().toISOString(),
+      ...(seen ? { replaces: id } : {}),
+      ...(event.done ? {} : { streaming: true }),
+    });
+    if (event.done && event.final) awaitingFinal.set(event.conversationId, id);
+    if (awaitingFinal.size > 1000) awaitingFinal.delete(awaitingFinal.keys().next().value!);
   }
 
   let connected = false;
@@ -60,13 +83,23 @@ export function createWebChannel(options: WebChannelOptions = {}): WebChannel {
     async start(ctx) {
       context = ctx;
       connected = true;
+      unsubscribeReplies =
+        options.replyStreams?.subscribe(showProgress, { channel: 'web', wants: (_channel, conversationId) => feeds.subscriberCount(conversationId) > 0 }) ?? unsubscribeReplies;
     },
     async stop() {
       context = undefined;
       connected = false;
+      unsubscribeReplies();
       closeStreams();
     },
     async deliver(message) {
+      // The final text of a streamed reply takes the place of its streamed bubble.
+      const streamed = message.approval ? undefined : awaitingFinal.get(message.address.conversationId);
+      if (streamed) {
+        awaitingFinal.delete(message.address.conversationId);
+        feeds.append(message.address.conversationId, { id: streamed, replaces: streamed, from: 'bot', text: message.text, time: new Date().toISOString() });
+        return { platformMessageId: streamed };
+      }
       return { platformMessageId: post(message) };
     },
     async edit(platformMessageId, message) {
@@ -105,5 +138,5 @@ export const webChannelDefinition: ChannelDefinition<z.infer<typeof webConfigSch
   enabled: (config) => config.enabled,
   // The bearer token is the web channel's access control; the page has one user, the operator.
   access: () => ({ mode: 'open', allow: [], groupChats: [] }),
-  create: () => createWebChannel(),
+  create: (_config, deps) => createWebChannel(deps.replyStreams ? { replyStreams: deps.replyStreams } : {}),
 };

@@ -21,6 +21,8 @@ import { createChannelDecisions } from './decisions.js';
 import { createInboundPipeline } from './inbound.js';
 import { createOutbox, type RetryPolicy } from './outbox.js';
 import { linkedIdentities } from '../policy/approver-check.js';
+import type { ReplyStreamHub } from '../core/reply-stream.js';
+import { platformReplyStreams } from './reply-stream-view.js';
 
 /** Steps only an admin may approve are also shown in each admin's chat (policy.admin_chats). */
 function adminChatsFor(message: OutboundMessage, config: Readonly<Config>): Array<{ channel: string; conversationId: string; threadId?: string }> {
@@ -52,6 +54,8 @@ export interface ChannelHostOptions {
   outboxRetry?: RetryPolicy;
   startRetry?: RetryPolicy;
   startWaitMs?: number;
+  /** Replies as they are written; adapters get them by platform address. */
+  replyStreams?: ReplyStreamHub;
 }
 
 export function createChannelHostFromConfig(options: ChannelHostOptions): ChannelHost {
@@ -86,6 +90,7 @@ export function createChannelHostFromConfig(options: ChannelHostOptions): Channe
       },
       logger,
       dataDir: config.data_dir,
+      ...(options.replyStreams ? { replyStreams: platformReplyStreams(options.replyStreams, (id) => keys.addressOf(id)) } : {}),
     }),
   );
   const extras: HostedChannel[] = (options.extraChannels ?? []).map((extra) => ({

@@ -141,7 +141,7 @@ export function createInboundPipeline(deps: InboundDeps): InboundPipeline {
     const admission = deps.rateLimiter?.checkMessage({ channel, conversationId, userId: identity });
     if (admission && !admission.allowed) {
       deps.audit.append({ type: 'message-rate-limited', actor: identity, conversationId, details: { scope: admission.scope, retry_after_ms: admission.retryAfterMs } });
-      const text = `You are sending messages too fast. Please wait ${Math.ceil(admission.retryAfterMs / 1000)} s and try again.`;
+      const text = admission.message ?? `You are sending messages too fast. Please wait ${Math.ceil(admission.retryAfterMs / 1000)} s and try again.`;
       if (admission.notify) deps.outbox.enqueueText(target, text);
       return { status: 'refused', reason: 'rate_limited', message: text };
     }

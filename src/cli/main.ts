@@ -17,6 +17,7 @@ import { registerSkillCommands } from './commands/skills.js';
 import { registerSandboxCommands } from './commands/sandbox.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerTokenCommands } from './commands/tokens.js';
+import { registerUsageCommand } from './commands/usage.js';
 import { registerVaultCommands } from './commands/vault.js';
 import { loadConfigFor } from './global-options.js';
 
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerAgentCommands(program);
   registerSandboxCommands(program);
   registerVaultCommands(program);
+  registerUsageCommand(program);
   registerAuditCommands(program);
   registerPairingCommands(program);
   registerTokenCommands(program);

@@ -10,6 +10,15 @@ export const ERROR_CODES = {
   PROVIDER_MODEL_NOT_FOUND: 'SS_ERR_PROVIDER_MODEL_NOT_FOUND',
   PROVIDER_TIMEOUT: 'SS_ERR_PROVIDER_TIMEOUT',
   PROVIDER_ERROR: 'SS_ERR_PROVIDER_ERROR',
+  /** The vendor refused the API key (HTTP 401/403): fix the key, failover would hide it. */
+  PROVIDER_AUTH: 'SS_ERR_PROVIDER_AUTH',
+  /** HTTP 429: details.retryAfterMs says when the profile may be asked again. */
+  PROVIDER_RATE_LIMITED: 'SS_ERR_PROVIDER_RATE_LIMITED',
+  /** HTTP 5xx, overloaded: another profile may answer. */
+  PROVIDER_UNAVAILABLE: 'SS_ERR_PROVIDER_UNAVAILABLE',
+  /** HTTP 400/422: the request itself is wrong, so every profile would refuse it too. */
+  PROVIDER_BAD_REQUEST: 'SS_ERR_PROVIDER_BAD_REQUEST',
+  PROVIDER_TOOLS_UNSUPPORTED: 'SS_ERR_PROVIDER_TOOLS_UNSUPPORTED',
   TOOL_UNKNOWN: 'SS_ERR_TOOL_UNKNOWN',
   TOOL_ARGUMENTS: 'SS_ERR_TOOL_ARGUMENTS',
   TURN_TIMEOUT: 'SS_ERR_TURN_TIMEOUT',

@@ -66,11 +66,11 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       let scan: ReturnType<typeof deps.scanner.scan> = { score: 0, flagged: false, reasons: [] };
       // Admission, de-duplication, the stored message and its audit events: one transaction. The
       // detector runs only for admitted, new messages: a flood of refused ones costs no scans.
-      const refused = deps.db.transaction((): { retryAfterMs: number; notify: boolean } | 'duplicate' | undefined => {
+      const refused = deps.db.transaction((): { retryAfterMs: number; notify: boolean; message?: string } | 'duplicate' | undefined => {
         const admission = options.preAdmitted ? undefined : deps.admit?.({ channel: message.channel, conversationId, userId: message.senderId });
         if (admission && !admission.allowed) {
           deps.audit.append({ type: 'message-rate-limited', actor: message.senderId, conversationId, details: { scope: admission.scope, retry_after_ms: admission.retryAfterMs } });
-          return { retryAfterMs: admission.retryAfterMs, notify: admission.notify };
+          return { retryAfterMs: admission.retryAfterMs, notify: admission.notify, ...(admission.message ? { message: admission.message } : {}) };
         }
         if (message.platformMessageId && deps.conversations.isDuplicate(conversationId, message.platformMessageId)) return 'duplicate';
         scan = deps.scanner.scan(message.text);
@@ -93,7 +93,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
         return answerRetry(ctx, message.platformMessageId!);
       }
       if (refused) {
-        const text = `You are sending messages too fast. Please wait ${Math.ceil(refused.retryAfterMs / 1000)} s and try again.`;
+        const text = refused.message ?? `You are sending messages too fast. Please wait ${Math.ceil(refused.retryAfterMs / 1000)} s and try again.`;
         // Only the first refusal in a limited stretch is announced: one message, not one per event.
         if (refused.notify) await loop.notify(ctx, text);
         return { ...empty, status: 'rate_limited', reply: { text }, retryAfterMs: refused.retryAfterMs };

@@ -4,7 +4,8 @@
 // `/deny ID` work too. Lines are read in order; each waits for its turn to finish.
 // Everything shown that came from the gateway (replies, summaries, error messages, ids) goes
 // through visibleText first: a model reply must not be able to clear the screen, retitle the
-// terminal or draw a fake prompt over the real one.
+// terminal or draw a fake prompt over the real one. Replies are printed as the model writes
+// them when the gateway offers the reply stream (each piece sanitized the same way).
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { ApprovalPrompt } from '../../core/types.js';
@@ -52,11 +53,58 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
   const plain = (text: unknown) => visibleText(text, { multiline: true });
   // A reply's later lines carry a gutter, so a reply cannot print a line that looks like one of
   // ours (a fake "Approval needed" prompt) at the start of a line.
-  const botSays = (text: unknown) => say(`bot: ${plain(text).split('\n').join('\n   │ ')}`);
+  const rendered = (text: unknown) => plain(text).split('\n').join('\n   │ ');
+  const botSays = (text: unknown) => say(`bot: ${rendered(text)}`);
   const queue: PendingApproval[] = [];
   let lastMessageId = 0;
   // The full prompt of queue[0] once shown: what the y/n/a answer is checked against.
   let shown: ApprovalPrompt | undefined;
+
+  // Replies as the model writes them (when the API offers the stream): printed as they grow,
+  // then completed by the turn's answer. Each event holds the reply so far; only its rendered
+  // (sanitized) form is ever written, and only when it extends what is on the line already.
+  let live = { id: '', printed: '' };
+  const finished = new Set<string>();
+  const onProgress = (name: string, data: string): void => {
+    if (name !== 'progress') return;
+    let event: { stream_id?: unknown; text?: unknown; done?: unknown };
+    try {
+      event = JSON.parse(data) as typeof event;
+    } catch {
+      return;
+    }
+    if (typeof event.stream_id !== 'string' || typeof event.text !== 'string' || finished.has(event.stream_id)) return;
+    if (event.stream_id !== live.id) {
+      if (live.printed) output.write('\n');
+      live = { id: event.stream_id, printed: '' };
+    }
+    const text = rendered(event.text);
+    if (text.startsWith(live.printed) && text.length > live.printed.length) {
+      output.write(`${live.printed ? '' : 'bot: '}${text.slice(live.printed.length)}`);
+      live.printed = text;
+    }
+    if (event.done === true) finished.add(event.stream_id);
+  };
+  // Opened before the line reader: lines typed meanwhile must not be missed.
+  const stream = options.api.events
+    ? await options.api.events(`/api/conversations/${encodeURIComponent(conversationId)}/stream`, onProgress).catch(() => undefined)
+    : undefined;
+  /** Prints a finished reply: the rest of what was streamed, or the whole text. */
+  const showReply = (reply: unknown): void => {
+    const text = rendered(reply);
+    if (live.printed && text.startsWith(live.printed)) output.write(`${text.slice(live.printed.length)}\n`);
+    else {
+      if (live.printed) output.write('\n');
+      botSays(reply);
+    }
+    if (live.id) finished.add(live.id);
+    live = { id: '', printed: '' };
+  };
+  const endStreamedLine = (): void => {
+    if (live.printed) output.write('\n');
+    if (live.id) finished.add(live.id);
+    live = { id: '', printed: '' };
+  };
 
   const rl = createInterface({ input: options.input, terminal: false });
   say(`securesphere chat: conversation ${plain(conversationId)} as ${user ? plain(`api:${user.replace(/^api:/, '')}`) : "this token's identity"}. Type a message; Ctrl-D to quit.`);
@@ -101,7 +149,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
       for (const m of messages) {
         lastMessageId = Math.max(lastMessageId, m.id);
         if (m.role === 'assistant' && !m.tool_calls?.length) {
-          botSays(m.content);
+          showReply(m.content);
           await refreshPending();
           return;
         }
@@ -152,9 +200,11 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
       for (const m of messages) lastMessageId = Math.max(lastMessageId, m.id);
       if (messages.length < 1000) break;
     }
-    if (res.body.reply) botSays(res.body.reply.text);
+    if (res.body.reply) showReply(res.body.reply.text);
+    else endStreamedLine();
     for (const p of res.body.pending_approvals) queue.push(p);
     await showNextPrompt();
   }
   rl.close();
+  stream?.close();
 }

@@ -7,6 +7,7 @@ import { describeError } from '../../core/errors.js';
 import type { ChannelHealth } from '../../../channels/channel.js';
 import { MIN_NODE_MAJOR, describeNodeRuntime } from '../../core/node-runtime.js';
 import { createGateway, type Gateway } from '../../gateway.js';
+import { setupHintFor } from '../../providers/from-config.js';
 import { loadConfigFor } from '../global-options.js';
 
 interface Check {
@@ -85,12 +86,20 @@ export function registerDoctorCommand(program: Command): void {
       try {
         const health = await gateway.health();
         checks.push({ name: 'store', ok: health.store.ok, detail: `${loaded.config.data_dir}: ${health.store.detail}`, fix: 'Make the data directory writable or pass --data-dir.' });
-        checks.push({
-          name: 'provider',
-          ok: health.provider.ok,
-          detail: health.provider.detail,
-          fix: `Start Ollama (\`ollama serve\`) at ${loaded.config.provider.host ?? 'http://127.0.0.1:11434'} and \`ollama pull ${loaded.config.provider.model}\`, or set provider.host / OLLAMA_HOST.`,
-        });
+        // One line per profile: one answering profile keeps the gateway answering (failover).
+        const profiles = health.provider.profiles ?? [];
+        const anyOk = profiles.some((p) => p.ok);
+        for (const p of profiles) {
+          const state = [p.last_error ? `last error ${p.last_error.at}: ${p.last_error.message}` : '', p.skipped_until ? `skipped until ${p.skipped_until}` : ''].filter(Boolean).join('; ');
+          checks.push({
+            name: `provider ${p.profile} (${p.provider} ${p.model})`,
+            ok: p.ok,
+            optional: anyOk,
+            detail: `${p.detail}${state ? ` [${state}]` : ''}`,
+            fix: setupHintFor(loaded.config, p.profile) ?? 'Check this profile in providers.profiles.',
+          });
+        }
+        if (profiles.length === 0) checks.push({ name: 'provider', ok: health.provider.ok, detail: health.provider.detail });
         checks.push({
           name: 'sandbox',
           ok: health.sandbox.ok,

@@ -5,6 +5,7 @@ import { migration002 } from './002-security.js';
 import { migration003 } from './003-channels.js';
 import { migration004 } from './004-api-tokens.js';
 import { migration005 } from './005-grant-owner.js';
+import { migration006 } from './006-providers.js';
 
 export interface Migration {
   version: number;
@@ -12,4 +13,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006];

@@ -1,59 +1,17 @@
 // Turns whatever the `ollama` client or fetch threw into one typed SecureSphereError whose
-// message says what to do next. Never puts credentials from the host URL into a message.
-import { ERROR_CODES, SecureSphereError, isSecureSphereError } from '../core/errors.js';
+// message says what to do next, including the Ollama-only hints (`ollama serve`, `ollama pull`)
+// as details.userHint for the chat user. Never puts credentials from the host URL into a message.
+import { ERROR_CODES, SecureSphereError, isSecureSphereError } from '../../../core/errors.js';
+import { classifyHttpFailure, displayHost, displayModel, networkCodeOf } from '../../provider-errors.js';
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ETIMEDOUT',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-/** The host as safe to show: scheme, hostname and port only (no user:password@, no query). */
-export function displayHost(host: string): string {
-  try {
-    const url = new URL(host.includes('://') ? host : `http://${host}`);
-    return `${url.protocol}//${url.host}`;
-  } catch {
-    return '(invalid host)';
-  }
-}
-
-/** Model names come from config or a user: keep them printable and short in messages. */
-export function displayModel(model: string): string {
-  const printable = model.replace(/[^\w.:/@+-]/g, '?');
-  return printable.length > 80 ? `${printable.slice(0, 80)}…` : printable;
-}
-
-/** The first network error code found along the cause chain (fetch wraps it in "fetch failed"). */
-export function networkCodeOf(err: unknown): string | undefined {
-  let current: unknown = err;
-  for (let depth = 0; depth < 5 && current; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
-    const inner = (current as { errors?: unknown[] }).errors;
-    if (Array.isArray(inner)) {
-      for (const e of inner) {
-        const c = networkCodeOf(e);
-        if (c) return c;
-      }
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
+export { displayHost, displayModel, networkCodeOf };
 
 interface ClassifyContext {
   host: string;
   model: string;
   timeoutMs: number;
   timedOut: boolean;
+  retryAfterMs?: number;
 }
 
 export function timeoutError(ctx: ClassifyContext, cause?: unknown): SecureSphereError {
@@ -81,14 +39,14 @@ export function classifyOllamaError(err: unknown, ctx: ClassifyContext): SecureS
       ERROR_CODES.PROVIDER_MODEL_NOT_FOUND,
       `Ollama at ${host} does not have the model "${model}". Run \`ollama pull ${model}\` on that machine, ` +
         'or set provider.model to one listed by `ollama list`.',
-      { cause: err, details: { ...details, status: status ?? null } },
+      { cause: err, details: { ...details, status: status ?? null, userHint: `the model "${model}" is not installed on the model server; an operator needs to run \`ollama pull ${model}\`` } },
     );
   }
   if (/does not support tools/i.test(text)) {
     return new SecureSphereError(
-      ERROR_CODES.PROVIDER_ERROR,
+      ERROR_CODES.PROVIDER_TOOLS_UNSUPPORTED,
       `The model "${model}" does not support tool calling. Set provider.model to a model with the "tools" capability (for example llama3.1 or qwen2.5).`,
-      { cause: err, details: { ...details, status: status ?? null, reason: 'tools_unsupported' } },
+      { cause: err, details: { ...details, status: status ?? null } },
     );
   }
   const networkCode = networkCodeOf(err);
@@ -101,11 +59,7 @@ export function classifyOllamaError(err: unknown, ctx: ClassifyContext): SecureS
     );
   }
   if (typeof status === 'number') {
-    return new SecureSphereError(
-      ERROR_CODES.PROVIDER_ERROR,
-      `Ollama at ${host} answered HTTP ${status}: ${serverText}`,
-      { cause: err, details: { ...details, status } },
-    );
+    return classifyHttpFailure({ status, serverMessage: text, ...(ctx.retryAfterMs !== undefined ? { retryAfterMs: ctx.retryAfterMs } : {}) }, { vendor: 'Ollama', baseUrl: ctx.host, model: ctx.model, timeoutMs: ctx.timeoutMs }, err);
   }
   return new SecureSphereError(ERROR_CODES.PROVIDER_ERROR, `Ollama at ${host} failed: ${serverText}`, {
     cause: err,

@@ -4,12 +4,13 @@
 // not read the environment, and neither does this file.
 import { Ollama } from 'ollama';
 import type { ChatResponse as OllamaChatResponse } from 'ollama';
-import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
-import type { ToolCall } from '../core/types.js';
-import { createHttpFetch } from './http-fetch.js';
-import { classifyOllamaError, displayHost, displayModel, timeoutError } from './ollama-errors.js';
-import { fromOllamaResponse, fromOllamaToolCalls, toOllamaMessages, toOllamaTools, usageOf } from './ollama-mapping.js';
-import type { ChatRequest, ChatResponse, Provider, ProviderHealth } from './provider.js';
+import { ERROR_CODES, SecureSphereError } from '../../../core/errors.js';
+import type { ToolCall } from '../../../core/types.js';
+import { createHttpFetch } from '../../http-fetch.js';
+import { retryAfterMsOf } from '../../provider-errors.js';
+import { classifyOllamaError, displayHost, displayModel, timeoutError } from './errors.js';
+import { fromOllamaResponse, fromOllamaToolCalls, stopReasonOf, toOllamaMessages, toOllamaTools, usageOf } from './mapping.js';
+import type { ChatRequest, ChatResponse, Provider, ProviderHealth, StreamHandlers } from '../../provider.js';
 
 export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434';
 
@@ -32,7 +33,7 @@ export interface OllamaProviderOptions {
 
 export interface OllamaProvider extends Provider {
   readonly host: string;
-  chatStream(request: ChatRequest, onText: (delta: string) => void): Promise<ChatResponse>;
+  chatStream(request: ChatRequest, handlers: StreamHandlers): Promise<ChatResponse>;
 }
 
 /** One call's deadline and cancellation, wired into the fetch the client uses. */
@@ -40,6 +41,8 @@ interface CallScope {
   client: Ollama;
   run<T>(work: Promise<T>): Promise<T>;
   readonly timedOut: boolean;
+  /** Retry-After of the last response, when the server (or a proxy in front) sent one. */
+  readonly retryAfterMs: number | undefined;
   readonly timeoutMs: number;
   dispose(): void;
 }
@@ -81,6 +84,7 @@ export function createOllamaProvider(options: OllamaProviderOptions): OllamaProv
   function openScope(timeoutMs: number, external?: AbortSignal): CallScope {
     const controller = new AbortController();
     let timedOut = false;
+    let retryAfterMs: number | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort(new Error('provider timeout'));
@@ -97,7 +101,10 @@ export function createOllamaProvider(options: OllamaProviderOptions): OllamaProv
         if (inner.aborted) controller.abort(inner.reason);
         else inner.addEventListener('abort', () => controller.abort(inner.reason), { once: true });
       }
-      return baseFetch(input, { ...init, signal: controller.signal });
+      return baseFetch(input, { ...init, signal: controller.signal }).then((res) => {
+        retryAfterMs = retryAfterMsOf(res.headers);
+        return res;
+      });
     };
     // Some body reads ignore the signal; racing guarantees the deadline holds regardless.
     const aborted = new Promise<never>((_, reject) => {
@@ -113,6 +120,9 @@ export function createOllamaProvider(options: OllamaProviderOptions): OllamaProv
       get timedOut() {
         return timedOut;
       },
+      get retryAfterMs() {
+        return retryAfterMs;
+      },
       dispose() {
         clearTimeout(timer);
         external?.removeEventListener('abort', onExternalAbort);
@@ -122,7 +132,7 @@ export function createOllamaProvider(options: OllamaProviderOptions): OllamaProv
   }
 
   function failure(err: unknown, scope: CallScope, model: string, external?: AbortSignal): unknown {
-    const ctx = { host, model, timeoutMs: scope.timeoutMs, timedOut: scope.timedOut };
+    const ctx = { host, model, timeoutMs: scope.timeoutMs, timedOut: scope.timedOut, retryAfterMs: scope.retryAfterMs };
     if (scope.timedOut) return timeoutError(ctx, err);
     // The caller cancelled (turn timeout, shutdown): hand back its reason untouched.
     if (external?.aborted) {
@@ -147,6 +157,7 @@ export function createOllamaProvider(options: OllamaProviderOptions): OllamaProv
       messages: toOllamaMessages(request.messages),
       ...(request.tools.length > 0 ? { tools: toOllamaTools(request.tools) } : {}),
       ...(options.keepAlive !== undefined ? { keep_alive: options.keepAlive } : {}),
+      ...(request.maxOutputTokens !== undefined ? { options: { num_predict: request.maxOutputTokens } } : {}),
     };
   }
 
@@ -163,7 +174,7 @@ export function createOllamaProvider(options: OllamaProviderOptions): OllamaProv
     }
   }
 
-  async function chatStream(request: ChatRequest, onText: (delta: string) => void): Promise<ChatResponse> {
+  async function chatStream(request: ChatRequest, handlers: StreamHandlers): Promise<ChatResponse> {
     const model = modelOf(request);
     const scope = openScope(options.timeoutMs, request.signal);
     try {
@@ -177,12 +188,16 @@ export function createOllamaProvider(options: OllamaProviderOptions): OllamaProv
             const delta = part.message?.content ?? '';
             if (delta !== '') {
               text += delta;
-              onText(delta);
+              handlers.onText(delta);
             }
-            toolCalls.push(...fromOllamaToolCalls(part.message?.tool_calls));
+            // Ollama sends each tool call whole, in one line: one delta per call.
+            for (const call of fromOllamaToolCalls(part.message?.tool_calls)) {
+              handlers.onToolCallDelta?.({ index: toolCalls.length, id: call.id, name: call.name, argumentsDelta: JSON.stringify(call.arguments) });
+              toolCalls.push(call);
+            }
             last = part;
           }
-          return { text, toolCalls, usage: usageOf(last) };
+          return { text, toolCalls, usage: usageOf(last), stopReason: stopReasonOf(last, toolCalls.length > 0) };
         })(),
       );
     } catch (err) {

@@ -1,10 +1,10 @@
 // Translation between SecureSphere's normalized chat shapes and Ollama's /api/chat wire shapes.
 // Pure functions: no I/O, so the mapping can be read and tested on its own.
 import type { ChatResponse as OllamaChatResponse, Message as OllamaMessage, Tool as OllamaTool } from 'ollama';
-import { newId } from '../core/ids.js';
-import { exceedsDepth, TOO_DEEP_ARGUMENTS } from '../core/input-depth.js';
-import type { ChatMessage, ToolCall } from '../core/types.js';
-import type { ChatResponse, ToolDefinition } from './provider.js';
+import { newId } from '../../../core/ids.js';
+import { exceedsDepth, TOO_DEEP_ARGUMENTS } from '../../../core/input-depth.js';
+import type { ChatMessage, ToolCall } from '../../../core/types.js';
+import type { ChatResponse, StopReason, ToolDefinition } from '../../provider.js';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -82,7 +82,15 @@ export function fromOllamaResponse(res: OllamaChatResponse): ChatResponse {
     text: typeof res.message?.content === 'string' ? res.message.content : '',
     toolCalls: fromOllamaToolCalls(res.message?.tool_calls),
     usage: usageOf(res),
+    stopReason: stopReasonOf(res),
   };
+}
+
+/** Ollama says "stop" or "length"; a turn that asked for tools stopped for them. */
+export function stopReasonOf(res: Partial<OllamaChatResponse>, sawToolCalls = false): StopReason {
+  if (sawToolCalls || (res.message?.tool_calls?.length ?? 0) > 0) return 'tool_calls';
+  if (res.done_reason === 'length') return 'max_tokens';
+  return res.done_reason === 'stop' || res.done_reason === undefined ? 'end' : 'other';
 }
 
 export function usageOf(res: Partial<OllamaChatResponse>): ChatResponse['usage'] {
