@@ -1,49 +1,114 @@
-// Prompt-injection detector: grouped 5-fold cross-validated detection rates on
-// ../shared/data/security/dev.jsonl (or $SECURESPHERE_INJECTION_DATA), by family, and scan
-// latency per 1 KB of text with the shipped model. Targets (issue 5): TPR >= 85% at <= 1% FPR,
-// >= 60% on indirect, <= 3% FP on benign:notinject, p99 <= 2 ms per 1 KB.
+// Prompt-injection detector: detection rates by family, by kind of benign tool output and by
+// language, and scan latency per 1 KB with the shipped model. Two views:
+//  1. grouped 5-fold cross-validation on the training rows (../shared/data/security/dev.jsonl
+//     or $SECURESPHERE_INJECTION_DATA, plus the `train` rows of the extra public data,
+//     $SECURESPHERE_INJECTION_EXTRA_DATA, see scripts/injection-extra/SOURCES.md);
+//  2. the shipped model at its shipped threshold on the extra data's held-out `eval` rows,
+//     which no model was trained on.
+// Targets (issues 5 and 16): TPR >= 90% at <= 1% FPR, <= 2% FPR on each kind of tool output
+// (code, tables, e-mail, web pages), <= 3% on benign:notinject, each required language caught at
+// >= 70% of the English rate, p99 <= 2 ms per 1 KB.
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { defaultDatasetPath, loadDataset } from '../src/security/injection/dataset.js';
-import { chooseThreshold, crossValidatedScores, metricsAt, DEFAULT_CV, type DetectionMetrics } from '../src/security/injection/evaluate.js';
+import {
+  defaultDatasetPath,
+  defaultExtraDatasetPath,
+  evaluationRows,
+  loadDataset,
+  loadExtraDataset,
+  trainingRows,
+  type LabelledRow,
+} from '../src/security/injection/dataset.js';
+import {
+  chooseThreshold,
+  crossValidatedScores,
+  metricsAt,
+  DEFAULT_TARGETS,
+  SHIPPED_TARGETS,
+  type DetectionMetrics,
+} from '../src/security/injection/evaluate.js';
 import { createInjectionDetector } from '../src/security/injection/detector.js';
 import { normalizeText } from '../src/security/injection/normalize.js';
 import { matchRules } from '../src/security/injection/rules.js';
 import { pct } from './lib.js';
 
-const percent = (x: number): string => `${(x * 100).toFixed(1)}%`;
+const percent = (x: number | undefined): string => (x === undefined ? '   n/a' : `${(x * 100).toFixed(1)}%`.padStart(6));
+/** The languages issue 16 requires at >= 70% of the English rate. */
+const REQUIRED_LANGUAGES = ['de', 'fr', 'es', 'it', 'pt', 'nl', 'ru', 'zh'];
 
 function report(label: string, m: DetectionMetrics): void {
   console.log(
-    `${label.padEnd(34)} TPR ${percent(m.tpr).padStart(6)} | direct ${percent(m.tprByFamily.direct ?? 0).padStart(6)} ` +
-      `jailbreak ${percent(m.tprByFamily.jailbreak ?? 0).padStart(6)} indirect ${percent(m.tprByFamily.indirect ?? 0).padStart(6)} | ` +
-      `FPR benign ${percent(m.fpr)} notinject ${percent(m.notInjectFpr)}`,
+    `${label.padEnd(36)} TPR ${percent(m.tpr)} | direct ${percent(m.tprByFamily.direct)} jailbreak ${percent(m.tprByFamily.jailbreak)} ` +
+      `indirect ${percent(m.tprByFamily.indirect)} | FPR ${percent(m.fpr)} notinject ${percent(m.notInjectFpr)} | ` +
+      `dev rows: TPR ${percent(m.devTpr)} FPR ${percent(m.devFpr)}`,
   );
 }
 
+function breakdown(m: DetectionMetrics): void {
+  const count = (key: string): number => m.counts[key] ?? 0;
+  const fpr = Object.entries(m.fprByCategory).map(([k, v]) => `${k} ${percent(v).trim()} (n=${count(`category:${k}`)})`);
+  console.log(`    FPR by kind: ${fpr.join(', ')}`);
+  const english = m.tprByLanguage.en;
+  const languages = Object.entries(m.tprByLanguage).map(([k, v]) => {
+    const ratio = english ? ` = ${Math.round((v / english) * 100)}% of en` : '';
+    return `${k} ${percent(v).trim()}${k === 'en' ? '' : ratio} (n=${count(`language:${k}`)})`;
+  });
+  console.log(`    TPR by language: ${languages.join(', ')}`);
+  const missing = REQUIRED_LANGUAGES.filter((l) => m.tprByLanguage[l] === undefined);
+  if (missing.length > 0) console.log(`    (no public rows in: ${missing.join(', ')}; see test/security/injection-multilingual.test.ts for those)`);
+}
+
 const path = defaultDatasetPath();
+const extraPath = defaultExtraDatasetPath();
+const extra = loadExtraDataset(extraPath);
 if (!existsSync(path)) {
   console.log(`dataset not found at ${path}; set SECURESPHERE_INJECTION_DATA to run the accuracy part`);
 } else {
-  const rows = loadDataset(path);
-  console.log(`dev set: ${rows.length} rows; out-of-fold scores from ${DEFAULT_CV.folds}-fold cross-validation grouped by \`group\`:`);
+  const rows = trainingRows(loadDataset(path), extra);
+  console.log(
+    `training rows: ${rows.length} (dev.jsonl${extra.length > 0 ? ` + ${rows.length - loadDataset(path).length} extra train rows` : '; extra data not found at ' + extraPath}); ` +
+      `out-of-fold scores, 5 folds grouped by \`group\`:`,
+  );
   const started = Date.now();
   const scores = crossValidatedScores(rows);
-  const threshold = chooseThreshold(rows, scores);
-  report(`at <= 1% FPR (thr ${threshold.toFixed(3)})`, metricsAt(rows, scores, threshold));
+  const atTarget = chooseThreshold(rows, scores, DEFAULT_TARGETS);
+  report(`at the targets (thr ${atTarget.toFixed(3)})`, metricsAt(rows, scores, atTarget));
   console.log(`  (cross-validation took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  for (const maxFpr of [0.005, 0.0075, 0.02]) {
-    const t = chooseThreshold(rows, scores, { maxFpr, maxNotInjectFpr: 0.03 });
-    report(`at <= ${(maxFpr * 100).toFixed(2)}% FPR (thr ${t.toFixed(3)})`, metricsAt(rows, scores, t));
-  }
   const shipped = createInjectionDetector();
-  report(`at the shipped thr ${shipped.threshold.toFixed(3)}`, metricsAt(rows, scores, shipped.threshold));
+  const atShipped = metricsAt(rows, scores, shipped.threshold);
+  report(`at the shipped thr ${shipped.threshold.toFixed(3)}`, atShipped);
+  breakdown(atShipped);
+  const margin = chooseThreshold(rows, scores, SHIPPED_TARGETS);
+  if (Math.abs(margin - shipped.threshold) > 1e-9) console.log(`  (these rows pick ${margin.toFixed(4)}; model.json was trained on other data)`);
+  // The trade-off without the per-kind tool-output limit (what a configured threshold can buy).
+  for (const maxFpr of [0.005, 0.01, 0.02]) {
+    const t = chooseThreshold(rows, scores, { ...DEFAULT_TARGETS, maxFpr, maxToolOutputFpr: 1 });
+    const m = metricsAt(rows, scores, t);
+    report(`<= ${(maxFpr * 100).toFixed(1)}% FPR, any per kind (thr ${t.toFixed(3)})`, m);
+    const kinds = Object.entries(m.fprByCategory).filter(([k]) => k.startsWith('tool_output:'));
+    console.log(`    tool outputs: ${kinds.map(([k, v]) => `${k.slice('tool_output:'.length)} ${percent(v).trim()}`).join(', ')}`);
+  }
   // Baseline: rules alone (a text is flagged when any rule matches), for comparison.
   const ruleScores = rows.map((r) => {
     const n = normalizeText(r.text);
     return matchRules([n.text, ...n.decoded].join('\n')).length > 0 ? 1 : 0;
   });
   report('rules alone (baseline)', metricsAt(rows, ruleScores, 0.5));
+}
+
+const heldOut: LabelledRow[] = evaluationRows(extra);
+if (heldOut.length > 0) {
+  const detector = createInjectionDetector();
+  const m = metricsAt(
+    heldOut,
+    heldOut.map((r) => detector.scan(r.text).score),
+    detector.threshold,
+  );
+  console.log(`held-out extra rows (${heldOut.length}, never trained on), shipped model at its threshold ${detector.threshold.toFixed(3)}:`);
+  console.log(
+    `  TPR ${percent(m.tpr)} (direct, multilingual ${percent(m.tprByFamily.direct).trim()}; planted in tool outputs ${percent(m.tprByFamily.indirect).trim()}) FPR ${percent(m.fpr)}`,
+  );
+  breakdown(m);
 }
 
 // Latency: 1 KB texts cut from dev rows (padded when short) or synthetic ones without the data.

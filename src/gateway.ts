@@ -3,8 +3,6 @@
 // fake provider host, and get the same graph production runs.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createWebChannel } from '../channels/web/index.js';
-import type { Channel } from '../channels/channel.js';
 import { createAgentManager, type AgentSubsystem } from './agents/create-agent-manager.js';
 import type { Sandbox } from './agents/sandbox.js';
 import { createApiApp, type RouteGroup } from './api/app.js';
@@ -22,6 +20,7 @@ import { messageRoutes } from './api/routes/messages.js';
 import type { Config } from './config/schema.js';
 import { ERROR_CODES, SecureSphereError, describeError } from './core/errors.js';
 import { createLogger } from './core/logger.js';
+import { createReplyStreamHub, type ReplyStreamHub } from './core/reply-stream.js';
 import { getOwn } from './core/own.js';
 import type { TextScanner } from './orchestrator/deps.js';
 import { createOrchestrator, type Orchestrator } from './orchestrator/orchestrator.js';
@@ -29,17 +28,20 @@ import { DEFAULT_SYSTEM_PROMPT } from './orchestrator/system-prompt.js';
 import { createToolCatalog } from './orchestrator/tool-catalog.js';
 import { createInboundHandler } from './inbound.js';
 import { createOutboundRouter, type OutboundRouter } from './outbound-router.js';
+import { createChannelHostFromConfig, type ExtraChannel } from './channel-host/from-config.js';
+import type { ChannelHost } from './channel-host/channel-host.js';
+import type { RetryPolicy } from './channel-host/outbox.js';
 import { createApprovalService, type ApprovalService } from './policy/approval-service.js';
 import { createFlagClearing } from './policy/flag-clearing.js';
 import { createPolicyEngine } from './policy/policy-engine.js';
-import { toDecideInput } from './policy/approval-text.js';
-import { createProviderManagerFromConfig } from './providers/from-config.js';
+import { createProvidersFromConfig } from './providers/from-config.js';
 import { createGuardedChat } from './providers/guarded-chat.js';
+import { profileFor } from './providers/profiles-config.js';
 import { describeProviderErrorForUser, type ProviderManager } from './providers/provider-manager.js';
 import { createLazySandbox, type LazySandbox } from './sandbox-lazy.js';
 import { AgentStore } from './store/agents.js';
 import { createAuditChainFromConfig, type AuditChain } from './security/audit-chain.js';
-import { createInjectionDetector } from './security/injection/detector.js';
+import { createInjectionDetectorFromConfig } from './security/injection/detector.js';
 import { createRateLimiter, type RateLimiter } from './security/rate-limiter.js';
 import { createSecretRedactor, type SecretRedactor } from './security/secret-redactor.js';
 import { frameUntrusted } from './security/untrusted-content.js';
@@ -49,12 +51,21 @@ import { loadSkills, type SkillLoadError } from './skills/loader.js';
 import { operationLevel } from './skills/operation-level.js';
 import type { Skill } from './skills/skill.js';
 import { ActionStore } from './store/actions.js';
+import { ApiTokenStore } from './store/api-tokens.js';
 import { ApprovalStore } from './store/approvals.js';
 import { ConversationStore } from './store/conversations.js';
+import { createProviderStateStore } from './store/provider-state.js';
+import { createUsageStore } from './store/usage.js';
+import { createTokenBudget } from './providers/token-budget.js';
+import { usageRoutes } from './api/routes/usage.js';
+import { replyStreamRoutes } from './api/routes/reply-stream.js';
 import { checkpointWal, openDatabase, type Db } from './store/database.js';
 
 /** How often the WAL is emptied into the database (and on close). */
 const WAL_CHECKPOINT_EVERY_MS = 60_000;
+
+/** How long requests in flight may take to finish when the gateway closes. */
+const SHUTDOWN_GRACE_MS = 2000;
 
 export interface GatewayOptions {
   config: Readonly<Config>;
@@ -65,8 +76,13 @@ export interface GatewayOptions {
   sandbox?: Sandbox;
   /** Don't probe the sandbox at start; only on first use (tests). Default false. */
   lazySandbox?: boolean;
-  /** Extra channel adapters besides the configured ones. */
-  channels?: Channel[];
+  /** Extra channel adapters besides the configured ones (tests, embedding programs). */
+  channels?: ExtraChannel[];
+  /** Outbox retry back-off (default 1 s doubling to 60 s) and channel start back-off (1 s to 5 min). */
+  outboxRetry?: RetryPolicy;
+  channelStartRetry?: RetryPolicy;
+  /** How long start() waits for slow channels before going on without them (default 10 s). */
+  channelStartWaitMs?: number;
   /** Egress proxy hooks: let allowed names resolve to private addresses, or resolve them yourself (tests, intranets). */
   egress?: Pick<SkillEgressOptions, 'allowPrivateAddresses' | 'lookup' | 'maxResponseBytes'>;
 }
@@ -82,9 +98,13 @@ export interface Gateway {
   orchestrator: Orchestrator;
   approvals: ApprovalService;
   providers: ProviderManager;
+  /** Replies as they are written: an adapter subscribes to show them progressively. */
+  replyStreams: ReplyStreamHub;
   skills: Readonly<Record<string, Skill>>;
   skillErrors: SkillLoadError[];
   outbound: OutboundRouter;
+  /** Chat-platform adapters, their outbox and health. */
+  channels: ChannelHost;
   /** The agent subsystem (probes runtimes on first call). */
   agents(): Promise<AgentSubsystem>;
   app: FastifyInstance;
@@ -126,16 +146,29 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
 
   const conversations = new ConversationStore(db);
   const actions = new ActionStore(db);
-  const router = createOutboundRouter(logger);
   // Channel messages leave the gateway like API answers do: with every known secret redacted.
-  const outbound: OutboundRouter = {
-    add: (channel) => router.add(channel),
-    onMessage: (listener) => router.onMessage(listener),
-    deliver: (message) => router.deliver(redactor.redactDeep(message)),
-  };
+  // `host` is built below; nothing is delivered before start().
+  const outbound: OutboundRouter = createOutboundRouter({ sink: { deliver: (message) => host.outbound.deliver(message) }, redact: (m) => redactor.redactDeep(m) });
   const rateLimiter = createRateLimiter({ db, config: config.security.rate_limits });
+  const usage = createUsageStore(db);
+  // Replies as the model writes them, for channels that can show them (web page, terminal).
+  const replyStreams = createReplyStreamHub({ onListenerError: (err) => logger.warn({ err: describeError(err) }, 'a reply-stream subscriber failed') });
+  const budgets = createTokenBudget({ usage, config: config.budgets });
+  // Daily token budgets first (refused until midnight, told once), then the per-minute rate limits.
+  const admit = (message: { channel: string; conversationId: string; userId: string }) => {
+    const budget = budgets.check(message.userId);
+    return budget.allowed ? rateLimiter.checkMessage(message) : budget;
+  };
 
-  const providers = createProviderManagerFromConfig(config.provider, { logger });
+  const { manager: providers, plan: providerPlan } = createProvidersFromConfig(config, {
+    logger,
+    secrets: secretSources,
+    onSecret: (key) => redactor.add(key),
+    persist: createProviderStateStore(db),
+    redact: (text) => redactor.redact(text),
+    dataDir: config.data_dir,
+    log: (level, message) => logger[level]({ module: 'providers' }, message),
+  });
 
   const loaded = await loadSkills({ extraDirs: config.skills.extra_dirs, enabled: config.skills.enabled, logger });
   for (const e of loaded.errors) logger.error({ dir: e.dir, file: e.file, reason: e.reason }, 'skill refused');
@@ -180,12 +213,11 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     return lazy.ready();
   };
 
-  const detector = createInjectionDetector({ threshold: config.security.injection.threshold });
+  const detector = createInjectionDetectorFromConfig(config.security.injection);
   const scanner: TextScanner = config.security.injection.enabled ? detector : { scan: () => ({ score: 0, flagged: false, reasons: [] }) };
 
   const orchestrator: Orchestrator = createOrchestrator({
     settings: {
-      model: config.provider.model,
       systemPrompt: config.provider.system_prompt ?? DEFAULT_SYSTEM_PROMPT,
       maxToolRounds: config.orchestrator.max_tool_rounds,
       turnTimeoutMs: config.orchestrator.turn_timeout_ms,
@@ -196,7 +228,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     db,
     conversations,
     actions,
-    chat: createGuardedChat({ providers, rateLimiter, redactor }),
+    chat: createGuardedChat({ providers, rateLimiter, redactor, usage, profileFor: (where) => profileFor(providerPlan, where) }),
     describeProviderError: describeProviderErrorForUser,
     tools,
     policy,
@@ -215,16 +247,40 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     },
     skillSettings: (name) => getOwn(config.skills.settings, name) ?? {},
     egressFor: (name) => egress.egressFor(name),
-    admit: (message) => rateLimiter.checkMessage(message),
+    // Daily token budgets first (refused until midnight), then the per-minute rate limits.
+    replyStreams,
+    admit,
     logger,
   });
 
-  const health = createHealthCheck({ providers, sandbox, db, vault, skills: loaded });
+  const host: ChannelHost = createChannelHostFromConfig({
+    config,
+    db,
+    secretSources,
+    orchestrator,
+    approvals,
+    // Channel messages are admitted by the host: budgets first, then the rate limits.
+    rateLimiter: { checkMessage: admit },
+    replyStreams,
+    audit,
+    logger: logger.child({ module: 'channels' }),
+    redact: (text) => redactor.redact(text),
+    registerSecret: (value) => redactor.add(value),
+    ...(options.channels ? { extraChannels: options.channels } : {}),
+    ...(options.outboxRetry ? { outboxRetry: options.outboxRetry } : {}),
+    ...(options.channelStartRetry ? { startRetry: options.channelStartRetry } : {}),
+    ...(options.channelStartWaitMs !== undefined ? { startWaitMs: options.channelStartWaitMs } : {}),
+  });
+  const baseHealth = createHealthCheck({ providers, sandbox, db, vault, skills: loaded });
+  const health = async (): Promise<HealthReport> => {
+    const report = await baseHealth();
+    const channels = host.health();
+    return { ...report, ok: report.ok && channels.every((c) => c.state === 'running'), channels };
+  };
 
   const handleInbound = createInboundHandler(orchestrator, approvals, outbound);
-  const channels: Channel[] = [...(options.channels ?? [])];
   const routes: RouteGroup[] = [
-    messageRoutes(handleInbound),
+    messageRoutes(handleInbound, (id) => conversations.channelOf(id)),
     actionRoutes(orchestrator, actions),
     conversationRoutes(conversations),
     conversationFlagRoutes(createFlagClearing({ db, conversations, audit, config: config.policy })),
@@ -232,14 +288,13 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     auditRoutes(audit),
     agentRoutes(agents),
     healthRoutes(health),
+    usageRoutes(usage),
+    replyStreamRoutes(replyStreams),
+    (app) => host.registerRoutes(app),
   ];
-  if (config.channels.web.enabled) {
-    const web = createWebChannel();
-    channels.push(web);
-    routes.push((app) => web.registerRoutes(app));
-  }
   const app = createApiApp({
     token: apiToken,
+    tokens: new ApiTokenStore(db),
     bodyLimitBytes: config.server.body_limit_bytes,
     logger,
     authLimiter: rateLimiter.authFailureLimiter,
@@ -247,7 +302,6 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     routes,
     redact: (text) => redactor.redact(text),
   });
-  for (const channel of channels) outbound.add(channel);
 
   let started = false;
   let walTimer: NodeJS.Timeout | undefined;
@@ -266,16 +320,8 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     walTimer.unref();
     await approvals.start();
     await orchestrator.recover();
-    for (const channel of channels) {
-      await channel.start({
-        receive: async (message) => {
-          await handleInbound(message);
-        },
-        decide: async (input) => {
-          await approvals.decide(toDecideInput(input));
-        },
-      });
-    }
+    // Channels start independently: one that fails is reported in health and retried.
+    await host.start();
     if (lazy && !options.lazySandbox) {
       // Probe runtimes and fill the warm pool in the background: start-up does not wait.
       lazy.ready().then(
@@ -296,9 +342,11 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     orchestrator,
     approvals,
     providers,
+    replyStreams,
     skills: loaded.skills,
     skillErrors: loaded.errors,
     outbound,
+    channels: host,
     agents,
     app,
     apiToken,
@@ -310,8 +358,14 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
       return app.listen({ host: config.server.host, port: config.server.port });
     },
     async close(closeOptions = {}) {
-      for (const channel of channels) await channel.stop().catch(() => undefined);
-      await app.close();
+      // Channels first: the web page's open event streams would keep app.close() waiting.
+      await host.stop();
+      // Requests in flight get a moment to finish; then every socket is cut, including ones a
+      // client opened and never used (Node does not count those as idle, and they would hold
+      // the shutdown until its headers timeout, a minute or more).
+      const closing = app.close();
+      const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await closing.finally(() => clearTimeout(cut));
       await approvals.stop();
       await orchestrator.drain();
       if (lazy?.started) {

@@ -28,6 +28,8 @@ export interface FeedEvent {
   sender_name?: string;
   replaces?: string;
   approval?: WireApproval;
+  /** A reply still being written: later events replace it (same id) until the final one. */
+  streaming?: boolean;
 }
 
 export type FeedListener = (event: FeedEvent) => void;
@@ -105,6 +107,11 @@ export function createConversationFeeds(limits: FeedLimits = {}): ConversationFe
     append(conversationId, partial) {
       const feed = feedOf(conversationId);
       const event: FeedEvent = { ...partial, seq: ++seq };
+      // A replacement carries the whole message: the one it replaces need not be replayed.
+      if (partial.replaces !== undefined) {
+        const target = partial.replaces;
+        feed.events = feed.events.filter((e) => e.id !== target && e.replaces !== target);
+      }
       feed.events.push(event);
       if (feed.events.length > perConversation) feed.events.splice(0, feed.events.length - perConversation);
       for (const listener of feed.listeners) listener(event);

@@ -41,6 +41,14 @@ const eventsQuery = z.strictObject({
   after: z.coerce.number().int().min(0).optional(),
 });
 
+/** How a refused press is answered over HTTP (the page shows the message). */
+const REFUSALS = {
+  not_an_approver: { status: 403, code: ERROR_CODES.APPROVAL_NOT_ALLOWED },
+  already_decided: { status: 409, code: ERROR_CODES.APPROVAL_ALREADY_DECIDED },
+  not_found: { status: 404, code: ERROR_CODES.APPROVAL_NOT_FOUND },
+  invalid: { status: 400, code: ERROR_CODES.BAD_REQUEST },
+} as const;
+
 export interface WebRouteDeps {
   feeds: ConversationFeeds;
   /** The running channel context, or undefined before start() / after stop(). */
@@ -112,16 +120,23 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps): voi
       time: time.toISOString(),
       sender_name: deps.userName,
     });
-    await ctx.receive({
-      channel: 'web',
+    const result = await ctx.receive({
       conversationId: conversation,
+      chatType: 'direct',
       senderId: deps.userId,
       senderName: deps.userName,
       text,
       time,
       platformMessageId,
+      // The page re-sends a message id only when it did not see the answer.
+      repeatReplyIfDuplicate: true,
     });
-    return reply.code(202).send({ accepted: true, conversation_id: conversation, message_id: platformMessageId });
+    if (result.status === 'refused') {
+      const status = result.reason === 'rate_limited' ? 429 : result.reason === 'invalid' ? 400 : 403;
+      const code = result.reason === 'rate_limited' ? ERROR_CODES.RATE_LIMITED : result.reason === 'invalid' ? ERROR_CODES.BAD_REQUEST : ERROR_CODES.UNAUTHORIZED;
+      return reject(request, reply, status, code, result.message);
+    }
+    return reply.code(202).send({ accepted: true, duplicate: result.status === 'duplicate', conversation_id: conversation, message_id: platformMessageId });
   });
 
   app.post('/api/web/approvals', async (request, reply) => {
@@ -132,8 +147,10 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps): voi
     const ctx = deps.context();
     if (!ctx) return reject(request, reply, 503, ERROR_CODES.CHANNEL_UNAVAILABLE, 'The web channel is not running.');
     // The decider is the page's configured user, never a field of the request.
-    await ctx.decide({ approvalId: input.data.approval_id, decision: input.data.decision, userId: deps.userId, channel: 'web' });
-    return reply.code(200).send({ ok: true });
+    const outcome = await ctx.decide({ approvalId: input.data.approval_id, decision: input.data.decision, userId: deps.userId });
+    if (outcome.status !== 'refused') return reply.code(200).send({ ok: true, outcome });
+    const refusal = REFUSALS[outcome.reason];
+    return reply.code(refusal.status).send({ error: { code: refusal.code, message: outcome.message }, outcome });
   });
 
   app.get('/api/web/events', (request, reply) => {

@@ -4,12 +4,17 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installBearerAuth, type AuthFailureLimiter } from './auth.js';
 import { errorHandler } from './http-errors.js';
+import { createTokenVerifier } from './principal.js';
 import { installRequestGuards, type HostCheckOptions } from './request-guards.js';
+import type { ApiTokenStore } from '../store/api-tokens.js';
 
 export type RouteGroup = (app: FastifyInstance) => void;
 
 export interface ApiAppOptions {
+  /** The operator's token (`api:operator`). */
   token: string;
+  /** Named tokens (`api:<name>`), when the store is available. */
+  tokens?: Pick<ApiTokenStore, 'verify'>;
   bodyLimitBytes: number;
   logger: Logger;
   authLimiter?: AuthFailureLimiter;
@@ -36,7 +41,7 @@ export function createApiApp(options: ApiAppOptions): FastifyInstance {
     reply.code(404).send({ error: { code: 'SS_ERR_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` } }),
   );
   installRequestGuards(app, options.hosts);
-  installBearerAuth(app, options.token, options.authLimiter);
+  installBearerAuth(app, createTokenVerifier({ operatorToken: options.token, ...(options.tokens ? { tokens: options.tokens } : {}) }), options.authLimiter);
   const redact = options.redact;
   if (redact) {
     app.addHook('onSend', async (_request, _reply, payload) => (typeof payload === 'string' ? redact(payload) : payload));

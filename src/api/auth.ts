@@ -1,10 +1,11 @@
-// Bearer-token authentication for every /api route. Tokens are compared in constant time
-// (over their SHA-256, so lengths do not leak) before anything else; only failed attempts are
-// rate limited per client address, so the limiter never refuses a valid token.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// Bearer-token authentication for every /api route. The token is checked first by a
+// TokenVerifier (principal.ts: constant time over SHA-256 for the operator's token, a hashed
+// lookup for named tokens) and the caller's identity is attached to the request; only failed
+// attempts are rate limited per client address, so the limiter never refuses a valid token.
 import type { FastifyInstance } from 'fastify';
 import { ERROR_CODES } from '../core/errors.js';
 import { sendError } from './http-errors.js';
+import type { TokenVerifier } from './principal.js';
 
 export interface AuthFailureLimiter {
   /** Milliseconds the address must wait, or 0 when it may try. */
@@ -12,8 +13,8 @@ export interface AuthFailureLimiter {
   recordFailure(address: string): void;
 }
 
-export function installBearerAuth(app: FastifyInstance, token: string, limiter?: AuthFailureLimiter): void {
-  const expected = digest(token);
+export function installBearerAuth(app: FastifyInstance, verify: TokenVerifier, limiter?: AuthFailureLimiter): void {
+  app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request, reply) => {
     // Decide on the route that will run too, not only the raw URL: the router decodes
     // "/%61pi/messages" to "/api/messages", which the raw URL check alone would let through.
@@ -23,7 +24,11 @@ export function installBearerAuth(app: FastifyInstance, token: string, limiter?:
     // requests are limited (429 with Retry-After once the address's allowance is spent).
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/.exec(header) : null;
-    if (match && timingSafeEqual(digest(match[1]!), expected)) return;
+    const principal = match ? verify(match[1]!) : undefined;
+    if (principal) {
+      request.principal = principal;
+      return;
+    }
     const address = request.ip;
     const alreadyBlocked = limiter !== undefined && limiter.blockedFor(address) > 0;
     // Back-off: every failing attempt counts, also while blocked, so the wait restarts from it.
@@ -38,8 +43,4 @@ export function installBearerAuth(app: FastifyInstance, token: string, limiter?:
     }
     return sendError(reply, 401, ERROR_CODES.UNAUTHORIZED, 'Wrong bearer token.');
   });
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }

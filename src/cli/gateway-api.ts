@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createApiClient, type ApiClient } from '../../channels/cli/api-client.js';
+import { createApiClient, type ApiClient } from './chat/api-client.js';
 import type { Config } from '../config/schema.js';
 import { resolveSecretRef } from '../config/secret-ref.js';
 import { ERROR_CODES, SecureSphereError } from '../core/errors.js';

@@ -2,7 +2,7 @@
 // them. Errors print their message (never a stack) and exit non-zero.
 import { Command } from 'commander';
 import { describeError, isSecureSphereError } from '../core/errors.js';
-import { createInjectionDetector } from '../security/injection/detector.js';
+import { createInjectionDetector, createInjectionDetectorFromConfig } from '../security/injection/detector.js';
 import { loadSkills } from '../skills/loader.js';
 import { openApprovalsBackend, registerApprovalCommands } from './commands/approvals.js';
 import { registerAgentCommands } from './commands/agents.js';
@@ -13,9 +13,12 @@ import { openConversationsBackend, registerConversationCommands } from './comman
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerGuardCommands } from './commands/guard.js';
 import { registerModelCommands } from './commands/model.js';
+import { registerPairingCommands } from './commands/pairing.js';
 import { registerSkillCommands } from './commands/skills.js';
 import { registerSandboxCommands } from './commands/sandbox.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerTokenCommands } from './commands/tokens.js';
+import { registerUsageCommand } from './commands/usage.js';
 import { registerVaultCommands } from './commands/vault.js';
 import { loadConfigFor } from './global-options.js';
 
@@ -34,10 +37,13 @@ export function buildProgram(): Command {
   registerAgentCommands(program);
   registerSandboxCommands(program);
   registerVaultCommands(program);
+  registerUsageCommand(program);
   registerAuditCommands(program);
   registerModelCommands(program);
+  registerPairingCommands(program);
+  registerTokenCommands(program);
   registerGuardCommands(program, (threshold) =>
-    createInjectionDetector({ threshold: threshold ?? loadConfigFor(program).config.security.injection.threshold }),
+    threshold === undefined ? createInjectionDetectorFromConfig(loadConfigFor(program).config.security.injection) : createInjectionDetector({ threshold }),
   );
   registerSkillCommands(program, async (command) => {
     const { config } = loadConfigFor(command);

@@ -2,7 +2,9 @@
 // documented in config/securesphere.example.yaml. Secret values are references
 // (`${env:NAME}` or `vault:NAME`), never literals: see secret-ref.ts.
 import { z } from 'zod';
+import { CHANNEL_DEFINITIONS } from '../../channels/registry.js';
 import { SECURITY_LEVELS } from '../core/types.js';
+import { isSecretRef } from './secret-ref.js';
 
 const level = z.enum(SECURITY_LEVELS);
 
@@ -16,6 +18,31 @@ export const limitsSchema = z.strictObject({
   timeout_ms: z.number().int().min(100).default(30_000),
   output_cap_bytes: z.number().int().min(256).default(65_536),
 });
+
+/** A secret value: a reference (`${env:NAME}` or `vault:NAME`), never the literal. */
+const secretRef = z.string().refine(isSecretRef, 'secret values must be references like ${env:NAME} or vault:NAME, not literals');
+
+const providerProfile = z.strictObject({
+  type: z.string(),
+  model: z.string().min(1),
+  /** Passed to the vendor SDK as its own base URL option (Ollama: its host). */
+  base_url: z.string().optional(),
+  api_key: secretRef.optional(),
+  timeout_ms: z.number().int().min(100).default(60_000),
+  max_output_tokens: z.number().int().min(1).optional(),
+  /** type llama-cpp: the GGUF file (default <data_dir>/models/<model>.gguf), context window, CPU threads. */
+  model_path: z.string().optional(),
+  context_size: z.number().int().min(256).max(131_072).optional(),
+  threads: z.number().int().min(1).max(256).optional(),
+});
+
+const providerRoute = z
+  .strictObject({
+    channel: z.string().optional(),
+    conversation: z.string().optional(),
+    profile: z.string(),
+  })
+  .refine((r) => r.channel !== undefined || r.conversation !== undefined, 'a route names a channel or a conversation');
 
 const overrideRule = z.strictObject({
   skill: z.string().optional(),
@@ -45,14 +72,53 @@ export const configSchema = z.strictObject({
       allowed_hosts: z.array(z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/, 'a host name, optionally with :port')).default([]),
     })
     .prefault({}),
+  /** The single-profile shorthand (one vendor, one model); `providers` below holds several. */
   provider: z
     .strictObject({
-      /** Which provider answers: ollama (others slot into the provider manager). */
-      type: z.enum(['ollama']).default('ollama'),
+      /**
+       * Which vendor answers: auto | ollama | llama-cpp | openai | anthropic | google | mistral (see
+       * src/providers/vendors). auto: Ollama when it answers, else the embedded model when its file
+       * is present (`securesphere model pull`); an explicit host (OLLAMA_HOST) means Ollama.
+       */
+      type: z.string().default('auto'),
       model: z.string().default('llama3.1'),
+      /** Ollama's address (OLLAMA_HOST); for other vendors use base_url. */
       host: z.string().optional(),
+      base_url: z.string().optional(),
+      api_key: secretRef.optional(),
       timeout_ms: z.number().int().min(100).default(120_000),
+      max_output_tokens: z.number().int().min(1).optional(),
+      model_path: z.string().optional(),
+      context_size: z.number().int().min(256).max(131_072).optional(),
+      threads: z.number().int().min(1).max(256).optional(),
       system_prompt: z.string().optional(),
+    })
+    .prefault({}),
+  providers: z
+    .strictObject({
+      /** The profile a conversation uses unless a route picks another. */
+      default: z.string().optional(),
+      /** Profiles tried in order when one cannot answer. */
+      failover: z.array(z.string()).optional(),
+      profiles: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'profile names: letters, digits, "_" or "-"'), providerProfile),
+      routes: z.array(providerRoute).default([]),
+    })
+    .superRefine((value, ctx) => {
+      const names = Object.keys(value.profiles);
+      if (names.length === 0) ctx.addIssue({ code: 'custom', path: ['profiles'], message: 'define at least one profile' });
+      const check = (name: string | undefined, path: Array<string | number>) => {
+        if (name !== undefined && !names.includes(name)) ctx.addIssue({ code: 'custom', path, message: `no profile named "${name}" (profiles: ${names.join(', ')})` });
+      };
+      check(value.default, ['default']);
+      value.failover?.forEach((name, i) => check(name, ['failover', i]));
+      value.routes.forEach((route, i) => check(route.profile, ['routes', i, 'profile']));
+    })
+    .optional(),
+  /** Daily token budgets; omitted means unlimited. Counted from UTC midnight. */
+  budgets: z
+    .strictObject({
+      per_user_daily_tokens: z.number().int().min(1).optional(),
+      global_daily_tokens: z.number().int().min(1).optional(),
     })
     .prefault({}),
   orchestrator: z
@@ -92,8 +158,18 @@ export const configSchema = z.strictObject({
     .prefault({}),
   policy: z
     .strictObject({
+      /** Identities `<channel>:<id>` (telegram:123456, web:operator, api:alice). */
       approvers: z.array(z.string()).default([]),
       admins: z.array(z.string()).default([]),
+      /** One person's accounts on several platforms: any of them counts as that person. */
+      identities: z.record(z.string(), z.array(z.string().regex(/^[a-z][a-z0-9_-]*:.+$/, 'an identity like telegram:123456'))).default({}),
+      /** Where each admin also sees prompts for steps only an admin may approve: admin identity -> chat. */
+      admin_chats: z
+        .record(
+          z.string(),
+          z.strictObject({ channel: z.string().min(1), conversation: z.string().min(1), thread: z.string().min(1).optional() }),
+        )
+        .default({}),
       overrides: z.array(overrideRule).default([]),
       approval_ttl_ms: z.number().int().min(1000).default(600_000),
       max_pending_approvals_per_conversation: z.number().int().min(1).default(25),
@@ -138,10 +214,11 @@ export const configSchema = z.strictObject({
       settings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     })
     .prefault({}),
+  /** One section per registered channel (channels/registry.ts), each validated by its own schema. */
   channels: z
     .strictObject({
-      web: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
       cli: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+      ...channelSections(),
     })
     .prefault({}),
   logging: z
@@ -153,5 +230,16 @@ export const configSchema = z.strictObject({
     .prefault({}),
 });
 
+/** A section absent from the file is absent from the config (the channel is not built), unless its definition is on by default. */
+function channelSections(): Record<string, z.ZodType> {
+  const out: Record<string, z.ZodType> = {};
+  for (const definition of CHANNEL_DEFINITIONS) {
+    out[definition.name] = definition.defaultConfig !== undefined ? definition.configSchema.prefault(definition.defaultConfig) : definition.configSchema.optional();
+  }
+  return out;
+}
+
 export type Config = z.infer<typeof configSchema>;
+export type ProviderProfileConfig = z.infer<typeof providerProfile>;
+export type ProviderRouteConfig = z.infer<typeof providerRoute>;
 export type LimitsConfig = z.infer<typeof limitsSchema>;

@@ -4,6 +4,7 @@ import type { OutboundSink } from '../core/outbound.js';
 import type { Sandbox } from '../agents/sandbox.js';
 import type { ApprovalGate, PolicyEngine } from '../policy/policy-types.js';
 import type { ChatRequest, ChatResponse } from '../providers/provider.js';
+import type { ReplyStreamHub } from '../core/reply-stream.js';
 import type { AuditLog } from '../security/audit-log.js';
 import type { ActionStore } from '../store/actions.js';
 import type { ConversationStore } from '../store/conversations.js';
@@ -15,8 +16,27 @@ export interface TextScanner {
   scan(text: string): { score: number; flagged: boolean; reasons: string[] };
 }
 
+/** Who a model call is for: picks the profile (routes), and is stored with its usage. */
+export interface ModelCallContext {
+  channel: string;
+  conversationId: string;
+  userId: string;
+}
+
+export interface ModelRequest extends Omit<ChatRequest, 'model'> {
+  context: ModelCallContext;
+}
+
+/** A model answer, with the provider profile that gave it (when a manager picked one). */
+export interface ModelAnswer extends ChatResponse {
+  profile?: string;
+  provider?: string;
+  model?: string;
+  /** The profile the conversation would have used, when another one answered. */
+  failedOverFrom?: string;
+}
+
 export interface OrchestratorSettings {
-  model: string;
   systemPrompt: string;
   maxToolRounds: number;
   turnTimeoutMs: number;
@@ -31,7 +51,13 @@ export interface OrchestratorDeps {
   db: Db;
   conversations: ConversationStore;
   actions: ActionStore;
-  chat: (request: ChatRequest) => Promise<ChatResponse>;
+  /**
+   * The model call. With `onProgress` it streams: called with the reply so far (redacted,
+   * cleaned, a short tail held back), for channels that show replies as they come.
+   */
+  chat: (request: ModelRequest, onProgress?: (textSoFar: string) => void) => Promise<ModelAnswer>;
+  /** Where streamed replies are published; omitted means no model call streams. */
+  replyStreams?: ReplyStreamHub;
   /** Turns a provider error into one short sentence for the user. */
   describeProviderError: (err: unknown) => string;
   tools: ToolCatalog;
@@ -57,7 +83,7 @@ export interface OrchestratorDeps {
   /** Rate limits for inbound messages; omitted means unlimited (tests of other parts). */
   admit?: (message: { channel: string; conversationId: string; userId: string }) =>
     | { allowed: true }
-    | { allowed: false; retryAfterMs: number; notify: boolean; scope: string };
+    | { allowed: false; retryAfterMs: number; notify: boolean; scope: string; message?: string };
   logger: Logger;
   now?: () => number;
 }

@@ -24,11 +24,24 @@ export interface DirectActionRequest {
   channel?: string;
 }
 
+export interface HandleMessageOptions {
+  /** The channel host already rate-limited this message at receive(): do not count it twice. */
+  preAdmitted?: boolean;
+  /**
+   * Recovery after a crash: when this message is already stored and nothing answered it yet
+   * (the gateway died mid-turn), continue the turn; an answered one is left alone (its reply
+   * already went through the outbox).
+   */
+  resumeIfUnanswered?: boolean;
+  /** The user's client re-sent a message it saw no answer to: send the stored reply again. */
+  retriedByClient?: boolean;
+}
+
 /** A direct request's outcome: as for a tool call, or refused by the rate limits before anything ran. */
 export type DirectActionOutcome = ActionOutcome | { kind: 'rate_limited'; retryAfterMs: number };
 
 export interface Orchestrator {
-  handleMessage(message: InboundMessage): Promise<TurnOutcome>;
+  handleMessage(message: InboundMessage, options?: HandleMessageOptions): Promise<TurnOutcome>;
   /** Rate limited like messages (same buckets): a flood of direct requests is refused, not queued. */
   requestAction(request: DirectActionRequest): Promise<DirectActionOutcome>;
   /** Continues a conversation after an approval decision (or at start-up). */
@@ -45,7 +58,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
   const loop = createTurnLoop(deps, runner);
   const unanswered = createUnansweredQueries(deps.db);
 
-  async function handleMessage(message: InboundMessage): Promise<TurnOutcome> {
+  async function handleMessage(message: InboundMessage, options: HandleMessageOptions = {}): Promise<TurnOutcome> {
     const conversationId = message.conversationId;
     const empty: TurnOutcome = { conversationId, status: 'completed', actions: [], pendingApprovals: [] };
     const ctx: TurnContext = { channel: message.channel, conversationId, userId: message.senderId };
@@ -53,11 +66,11 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       let scan: ReturnType<typeof deps.scanner.scan> = { score: 0, flagged: false, reasons: [] };
       // Admission, de-duplication, the stored message and its audit events: one transaction. The
       // detector runs only for admitted, new messages: a flood of refused ones costs no scans.
-      const refused = deps.db.transaction((): { retryAfterMs: number; notify: boolean } | 'duplicate' | undefined => {
-        const admission = deps.admit?.({ channel: message.channel, conversationId, userId: message.senderId });
+      const refused = deps.db.transaction((): { retryAfterMs: number; notify: boolean; message?: string } | 'duplicate' | undefined => {
+        const admission = options.preAdmitted ? undefined : deps.admit?.({ channel: message.channel, conversationId, userId: message.senderId });
         if (admission && !admission.allowed) {
           deps.audit.append({ type: 'message-rate-limited', actor: message.senderId, conversationId, details: { scope: admission.scope, retry_after_ms: admission.retryAfterMs } });
-          return { retryAfterMs: admission.retryAfterMs, notify: admission.notify };
+          return { retryAfterMs: admission.retryAfterMs, notify: admission.notify, ...(admission.message ? { message: admission.message } : {}) };
         }
         if (message.platformMessageId && deps.conversations.isDuplicate(conversationId, message.platformMessageId)) return 'duplicate';
         scan = deps.scanner.scan(message.text);
@@ -73,9 +86,14 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
         }
         return undefined;
       }).immediate();
-      if (refused === 'duplicate') return answerRetry(ctx, message.platformMessageId!);
+      if (refused === 'duplicate') {
+        // Channel messages are de-duplicated by the channel host; here only its crash recovery
+        // arrives, and it must never send a reply twice.
+        if (options.preAdmitted && !options.retriedByClient) return options.resumeIfUnanswered ? resumeUnanswered(ctx, message.platformMessageId!) : { ...empty, status: 'duplicate' };
+        return answerRetry(ctx, message.platformMessageId!);
+      }
       if (refused) {
-        const text = `You are sending messages too fast. Please wait ${Math.ceil(refused.retryAfterMs / 1000)} s and try again.`;
+        const text = refused.message ?? `You are sending messages too fast. Please wait ${Math.ceil(refused.retryAfterMs / 1000)} s and try again.`;
         // Only the first refusal in a limited stretch is announced: one message, not one per event.
         if (refused.notify) await loop.notify(ctx, text);
         return { ...empty, status: 'rate_limited', reply: { text }, retryAfterMs: refused.retryAfterMs };
@@ -105,6 +123,14 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
     if (text === undefined) return duplicate;
     await loop.notify(ctx, text);
     return { ...duplicate, reply: { text } };
+  }
+
+  /** Continues the turn of a stored, never answered message (the gateway died first); nothing else. */
+  async function resumeUnanswered(ctx: TurnContext, platformMessageId: string): Promise<TurnOutcome> {
+    const stored = unanswered.byPlatformId(ctx.conversationId, platformMessageId, now() - UNANSWERED_RECOVERY_WINDOW_MS);
+    if (!stored?.unanswered) return { conversationId: ctx.conversationId, status: 'duplicate', actions: [], pendingApprovals: [] };
+    deps.audit.append({ type: 'turn-recovered', actor: 'gateway', conversationId: ctx.conversationId, details: { message_id: stored.messageId, why: 'channel message admitted before a restart' } });
+    return loop.continueTurn(ctx);
   }
 
   async function requestAction(request: DirectActionRequest): Promise<DirectActionOutcome> {

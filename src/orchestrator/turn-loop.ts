@@ -7,7 +7,7 @@ import { newId } from '../core/ids.js';
 import type { ChatMessage, ToolCall } from '../core/types.js';
 import { quotesFlaggedText } from '../security/quoted-text.js';
 import type { ActionContext, ActionOutcome, ActionRunner } from './action-runner.js';
-import type { OrchestratorDeps } from './deps.js';
+import type { ModelAnswer, OrchestratorDeps } from './deps.js';
 import type { TurnOutcome } from './turn-outcome.js';
 
 export interface TurnContext {
@@ -31,9 +31,9 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
         const response = await callModel(ctx, controller.signal);
         const toolCalls = response.toolCalls.map((c) => ({ ...c, id: c.id || newId('call') }));
         if (toolCalls.length === 0) {
-          return await finish(ctx, outcome, 'completed', response.text, true);
+          return await finish(ctx, outcome, 'completed', response.text, true, response);
         }
-        deps.conversations.append(ctx.conversationId, { role: 'assistant', content: response.text, toolCalls }, { flagged: replyFlagged(ctx, response.text), now: now() });
+        deps.conversations.append(ctx.conversationId, { role: 'assistant', content: response.text, toolCalls }, { flagged: replyFlagged(ctx, response.text), now: now(), ...answeredBy(response) });
         for (const call of toolCalls) {
           const result = await runToolCall(ctx, call, viewFlagged);
           if (result.kind !== 'rejected') {
@@ -68,13 +68,34 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
   async function callModel(ctx: TurnContext, signal: AbortSignal) {
     const history = trimToTurnBoundary(deps.conversations.recent(ctx.conversationId, deps.settings.historyMessages).map((m) => m.message));
     const messages: ChatMessage[] = [{ role: 'system', content: deps.settings.systemPrompt }, ...history];
-    const request = { model: deps.settings.model, messages, tools: deps.tools.definitions(), signal };
+    const request = { messages, tools: deps.tools.definitions(), signal, context: { channel: ctx.channel, conversationId: ctx.conversationId, userId: ctx.userId } };
     const aborted = new Promise<never>((_, reject) => {
       const onAbort = () => reject(new SecureSphereError(ERROR_CODES.TURN_TIMEOUT, 'The turn timed out.'));
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     });
-    return Promise.race([deps.chat(request), aborted]);
+    const streams = deps.replyStreams;
+    if (!streams?.wants(ctx.channel, ctx.conversationId)) return Promise.race([deps.chat(request), aborted]);
+    const streamId = newId('rs');
+    const publish = (text: string, done: boolean, final = false) =>
+      streams.publish({ channel: ctx.channel, conversationId: ctx.conversationId, streamId, text, done, ...(done ? { final } : {}) });
+    let last = '';
+    try {
+      const answer = await Promise.race([
+        deps.chat(request, (text) => {
+          last = text;
+          publish(text, false);
+        }),
+        aborted,
+      ]);
+      // Tool calls run only now, with the answer complete; a text answer is delivered next.
+      const final = answer.toolCalls.length === 0;
+      publish(final ? answer.text : last, true, final);
+      return answer;
+    } catch (err) {
+      publish(last, true, false);
+      throw err;
+    }
   }
 
   function historyFlagged(ctx: TurnContext): boolean {
@@ -128,14 +149,16 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
   }
 
   /** Stores the reply (when `store`) and its audit event in one transaction, then delivers it. */
-  async function finish(ctx: TurnContext, outcome: TurnOutcome, status: TurnOutcome['status'], text: string, store = false): Promise<TurnOutcome> {
+  async function finish(ctx: TurnContext, outcome: TurnOutcome, status: TurnOutcome['status'], text: string, store = false, answer?: ModelAnswer): Promise<TurnOutcome> {
     outcome.status = status;
-    outcome.reply = { text };
+    // The history keeps the model's words; the user is also told when another profile answered.
+    const shown = answer?.failedOverFrom ? `${text}\n\n(answered by profile "${answer.profile}", ${answer.provider} ${answer.model}: profile "${answer.failedOverFrom}" could not answer)` : text;
+    outcome.reply = { text: shown, ...(answer?.profile && answer.model ? { profile: answer.profile, model: answer.model } : {}) };
     deps.db.transaction(() => {
-      if (store) deps.conversations.append(ctx.conversationId, { role: 'assistant', content: text }, { flagged: replyFlagged(ctx, text), now: now() });
-      deps.audit.append({ type: 'reply-sent', actor: 'gateway', conversationId: ctx.conversationId, details: { status, length: text.length } });
+      if (store) deps.conversations.append(ctx.conversationId, { role: 'assistant', content: text }, { flagged: replyFlagged(ctx, text), now: now(), ...answeredBy(answer) });
+      deps.audit.append({ type: 'reply-sent', actor: 'gateway', conversationId: ctx.conversationId, details: { status, length: text.length, ...(answer?.profile ? { profile: answer.profile } : {}) } });
     })();
-    await notify(ctx, text);
+    await notify(ctx, shown);
     return outcome;
   }
 
@@ -163,6 +186,10 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
 }
 
 export type TurnLoop = ReturnType<typeof createTurnLoop>;
+
+function answeredBy(answer: ModelAnswer | undefined): { answeredBy?: { profile: string; model: string } } {
+  return answer?.profile && answer.model ? { answeredBy: { profile: answer.profile, model: answer.model } } : {};
+}
 
 /** History handed to the model starts at a user message, never mid tool exchange. */
 function trimToTurnBoundary(messages: ChatMessage[]): ChatMessage[] {

@@ -83,7 +83,7 @@ export function commitDecision(
     const common = { approvalId: approval.id, actionId: approval.actionId, skill: approval.skill, operation: approval.operation, level: approval.securityLevel, argumentsHash: approval.argumentsHash, channel: input.channel ?? null };
     audit.append({ type: status === 'approved' ? 'approval-granted' : 'approval-denied', actor: approver, conversationId: approval.conversationId, details: { ...common, scope } });
     if (status === 'approved' && scope === 'conversation') {
-      const grant = store.createGrant({ id: newId('grt'), conversationId: approval.conversationId, skill: approval.skill, operation: approval.operation, grantedBy: approver }, at);
+      const grant = store.createGrant({ id: newId('grt'), conversationId: approval.conversationId, skill: approval.skill, operation: approval.operation, grantedBy: approver, grantedFor: approval.requester }, at);
       audit.append({ type: 'grant-created', actor: approver, conversationId: approval.conversationId, details: { grantId: grant.id, approvalId: approval.id, skill: grant.skill, operation: grant.operation } });
     }
     return store.get(approval.id)!;

@@ -13,28 +13,20 @@
 import { canonicalJson, sha256Hex } from '../core/canonical-json.js';
 import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
 import type { OutboundSink } from '../core/outbound.js';
-import type { ActionRequest, ApprovalPrompt, ApprovalRequest, ApprovalScope, ApprovalStatus } from '../core/types.js';
+import type { ActionRequest, ApprovalPrompt, ApprovalRequest, ApprovalStatus } from '../core/types.js';
 import type { AuditLog } from '../security/audit-log.js';
 import type { ActionStore } from '../store/actions.js';
 import { ApprovalStore, type ConversationGrant } from '../store/approvals.js';
 import type { Db } from '../store/database.js';
 import { commitDecision, commitExpiry, commitRequest } from './approval-commit.js';
 import { buildApprovalPrompt } from './approval-prompt.js';
-import { renderApprovalText } from './approval-text.js';
-import { checkDecider } from './approver-check.js';
+import { alreadyDecided, requireDecider, vetDecision } from './approval-decide.js';
 import type { PolicyConfig } from './policy-engine.js';
-import type { ApprovalGate, PolicyDecision } from './policy-types.js';
+import type { ApprovalGate, DecideInput, PolicyDecision } from './policy-types.js';
+import { createPromptPublisher } from './approval-prompts.js';
+import { createDecisionTracker } from './approval-tracker.js';
 
-export interface DecideInput {
-  approvalId: string;
-  /** The deciding user's id, from the platform's sender field or the API body. */
-  approver: string;
-  decision: 'approve' | 'deny';
-  /** 'conversation' stores a grant for this skill operation (never allowed for critical). */
-  scope?: ApprovalScope;
-  /** Where the decision came from (a channel name, "api", "cli"); recorded in the audit. */
-  channel?: string;
-}
+export type { DecideInput };
 
 export interface ApprovalService extends ApprovalGate {
   decide(input: DecideInput): Promise<ApprovalRequest>;
@@ -79,11 +71,8 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   const now = options.now ?? Date.now;
   const onError = options.onError ?? ((error, context) => console.error(`approvals: ${context}:`, error));
   const stores = { store, actions, audit };
-  const inflight = new Set<Promise<void>>();
-  let timer: NodeJS.Timeout | undefined;
-  let sweeping: Promise<ApprovalRequest[]> | undefined;
-
-  function promptFor(approval: ApprovalRequest): ApprovalPrompt {
+  // The prompt of a stored request, with why its level is what it is when that can be said.
+  const promptFor = (approval: ApprovalRequest): ApprovalPrompt => {
     let levelReason: string | undefined;
     try {
       levelReason = options.explainLevel?.(approval);
@@ -91,54 +80,14 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
       onError(error, `could not explain the level of approval ${approval.id}`);
     }
     return buildApprovalPrompt(approval, levelReason !== undefined ? { levelReason } : {});
-  }
-
-  /**
-   * Sends the prompt to the approval's channel, replacing the message that shows it once that
-   * is known. Returns the platform message id; a failed delivery goes to onError, never to the caller.
-   */
-  async function deliverPrompt(approval: ApprovalRequest, prompt: ApprovalPrompt, failure: string): Promise<string | undefined> {
-    if (!approval.channel) return undefined;
-    try {
-      return await outbound.deliver({
-        channel: approval.channel,
-        conversationId: approval.conversationId,
-        text: renderApprovalText(prompt),
-        approval: prompt,
-        ...(approval.platformMessageId !== undefined ? { replacesPlatformMessageId: approval.platformMessageId } : {}),
-      });
-    } catch (error) {
-      onError(error, `${failure} of approval ${approval.id}`);
-      return undefined;
-    }
-  }
-
-  async function showPrompt(approval: ApprovalRequest): Promise<void> {
-    await deliverPrompt(approval, promptFor(approval), 'could not update the prompt');
-  }
-
-  function notify(approval: ApprovalRequest): void {
-    let result: Promise<unknown>;
-    try {
-      result = Promise.resolve(onDecided(approval));
-    } catch (error) {
-      result = Promise.reject(error);
-    }
-    const tracked: Promise<void> = result
-      .then(() => undefined)
-      .catch((error: unknown) => onError(error, `continuing the conversation after approval ${approval.id} failed`))
-      .finally(() => inflight.delete(tracked));
-    inflight.add(tracked);
-  }
-
-  function alreadyDecided(approval: ApprovalRequest): SecureSphereError {
-    const by = approval.decidedBy ? ` by ${approval.decidedBy}` : '';
-    return new SecureSphereError(
-      ERROR_CODES.APPROVAL_ALREADY_DECIDED,
-      `Approval ${approval.id} is already ${approval.status}${by}; nothing changed. A new request is needed to run the step.`,
-      { details: { approvalId: approval.id, status: approval.status } },
-    );
-  }
+  };
+  const prompts = createPromptPublisher(outbound, onError, promptFor);
+  const tracker = createDecisionTracker(onDecided, onError);
+  const deliverPrompt = prompts.deliver;
+  const showPrompt = prompts.show;
+  const notify = tracker.notify;
+  let timer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<ApprovalRequest[]> | undefined;
 
   async function expireOne(approval: ApprovalRequest): Promise<ApprovalRequest | undefined> {
     const at = now();
@@ -155,9 +104,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     return sweeping;
   }
 
-  async function settled(): Promise<void> {
-    while (inflight.size > 0) await Promise.allSettled([...inflight]);
-  }
+  const settled = tracker.settled;
 
   async function sweep(): Promise<ApprovalRequest[]> {
     const done: ApprovalRequest[] = [];
@@ -184,9 +131,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     },
 
     async decide(input: DecideInput): Promise<ApprovalRequest> {
-      if (typeof input.approver !== 'string' || input.approver.trim() === '' || input.approver.length > 512) {
-        throw new SecureSphereError(ERROR_CODES.BAD_REQUEST, 'Say who decides: approver must be a non-empty user id (at most 512 characters).');
-      }
+      requireDecider(input);
       const approval = store.get(input.approvalId);
       if (!approval) {
         throw new SecureSphereError(ERROR_CODES.APPROVAL_NOT_FOUND, `No approval request with id ${input.approvalId}: list them with \`securesphere approvals list\`.`);
@@ -196,20 +141,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
         await expireOne(approval);
         throw alreadyDecided(store.get(approval.id)!);
       }
-      const scope: ApprovalScope = input.decision === 'approve' ? (input.scope ?? 'once') : 'once';
-      const refusal = checkDecider(approval, input.approver, input.decision, config);
-      if (refusal) {
-        audit.append({
-          type: 'approval-refused',
-          actor: input.approver,
-          conversationId: approval.conversationId,
-          details: { approvalId: approval.id, actionId: approval.actionId, decision: input.decision, level: approval.securityLevel, channel: input.channel ?? null, reason: refusal },
-        });
-        throw new SecureSphereError(ERROR_CODES.APPROVAL_NOT_ALLOWED, refusal, { details: { approvalId: approval.id } });
-      }
-      if (scope === 'conversation' && approval.securityLevel === 'critical') {
-        throw new SecureSphereError(ERROR_CODES.BAD_REQUEST, `Approval ${approval.id} is for a critical step, which can only be approved once, never for the whole conversation.`);
-      }
+      const scope = vetDecision(approval, input, config, audit);
 
       const status = input.decision === 'approve' ? 'approved' : 'denied';
       const at = now();
@@ -236,7 +168,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
       );
       if (approved) return true;
       if (action.securityLevel === 'critical') return false;
-      return store.activeGrant(action.conversationId, action.skill, action.operation) !== undefined;
+      return store.activeGrant(action.conversationId, action.skill, action.operation, action.requester) !== undefined;
     },
 
     expireDue,

@@ -4,7 +4,7 @@
 // inside a longer text (or quoted by the model) is not a decision. The caller passes the
 // decider's identity from the platform's own sender field, never from the text.
 import type { ApprovalPrompt } from '../core/types.js';
-import type { DecideInput } from './approval-service.js';
+import type { DecideInput } from './policy-types.js';
 import { visibleText } from '../core/visible-text.js';
 
 export type ChannelDecision = 'approve' | 'deny' | 'allow_conversation';

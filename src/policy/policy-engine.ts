@@ -65,7 +65,7 @@ export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
         case 'medium':
           return { decision: 'allow', level, reason: `${why}; the user is told what ran.`, notify: true };
         case 'high': {
-          const grant = grants.activeGrant(input.conversationId, input.skill, input.operation);
+          const grant = grants.activeGrant(input.conversationId, input.skill, input.operation, input.userId);
           if (grant) {
             return {
               decision: 'allow',

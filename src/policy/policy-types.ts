@@ -1,6 +1,6 @@
 // What the orchestrator asks policy, and what policy answers. The engine itself lives in
 // policy-engine.ts; the orchestrator depends only on these types.
-import type { ActionRequest, ApprovalPrompt, ApprovalRequest, SecurityLevel } from '../core/types.js';
+import type { ActionRequest, ApprovalPrompt, ApprovalRequest, ApprovalScope, SecurityLevel } from '../core/types.js';
 
 export interface PolicyInput {
   skill: string;
@@ -46,4 +46,16 @@ export interface ApprovalGate {
 
   /** Pending requests in a conversation and pending requests asked by one identity (the caps' inputs). */
   pendingCounts(conversationId: string, requester: string): { conversation: number; identity: number };
+}
+
+/** One human decision on an approval request, as the approval service takes it. */
+export interface DecideInput {
+  approvalId: string;
+  /** The decider's identity (`<channel>:<id>`): from the platform's sender field or the API token, never from text. */
+  approver: string;
+  decision: 'approve' | 'deny';
+  /** 'conversation' stores a grant for this skill operation (never allowed for critical). */
+  scope?: ApprovalScope;
+  /** Where the decision came from (a channel name, "api", "cli"); recorded in the audit. */
+  channel?: string;
 }

@@ -15,7 +15,8 @@ export type RateScope = 'user' | 'conversation' | 'channel' | 'llm';
 
 export type RateDecision =
   | { allowed: true }
-  | { allowed: false; retryAfterMs: number; scope: RateScope; notify: boolean };
+  /** `message`: what to tell the user instead of the rate-limit text (a daily token budget). */
+  | { allowed: false; retryAfterMs: number; scope: RateScope | 'budget-user' | 'budget-global'; notify: boolean; message?: string };
 
 export interface RateLimiter {
   /** Consumes one token from the user, conversation and channel buckets, or none if any is empty. */

@@ -30,6 +30,8 @@ export interface SecretRedactor {
   redactDeep<T>(value: T): T;
   /** Number of distinct registered forms. */
   readonly size: number;
+  /** Length of the longest registered form (how much of a streamed text's tail could still be a secret). */
+  readonly longest: number;
 }
 
 /** Secrets at least this long are also matched in any case and in their derived spellings. */
@@ -51,11 +53,13 @@ export function createSecretRedactor(initial: Iterable<string> = []): SecretReda
   const firstUnit = new Uint32Array(65536);
   const unsorted = new Set<Form[]>();
 
+  let longest = 0;
   const insert = (spelled: string, anyCase: boolean): void => {
     const text = anyCase ? asciiLower(spelled) : spelled;
     const id = `${anyCase ? 'i' : 's'}:${text}`;
     if (registered.has(id)) return;
     registered.add(id);
+    longest = Math.max(longest, text.length);
     const first = text.charCodeAt(0);
     firstUnit[first]! += 1;
     const upper = asciiUpperUnit(first);
@@ -169,6 +173,9 @@ export function createSecretRedactor(initial: Iterable<string> = []): SecretReda
     redactDeep,
     get size() {
       return registered.size;
+    },
+    get longest() {
+      return longest;
     },
   };
   for (const v of initial) redactor.add(v);

@@ -33,6 +33,7 @@ interface GrantRow {
   skill: string;
   operation: string;
   granted_by: string;
+  granted_for: string | null;
   created_at: number;
   revoked_at: number | null;
 }
@@ -44,13 +45,16 @@ export interface ConversationGrant {
   skill: string;
   operation: string;
   grantedBy: string;
+  /** Whose requests it covers (the requester of the approved step); absent on grants from before owners existed. */
+  grantedFor?: string;
   createdAt: Date;
   revokedAt?: Date;
 }
 
 /** What the policy engine needs to know about grants, and nothing more. */
 export interface GrantLookup {
-  activeGrant(conversationId: string, skill: string, operation: string): ConversationGrant | undefined;
+  /** The live grant covering `identity`'s requests for this operation in this conversation. */
+  activeGrant(conversationId: string, skill: string, operation: string, identity: string): ConversationGrant | undefined;
 }
 
 export type NewApproval = Omit<ApprovalRequest, 'status' | 'decidedBy' | 'decidedAt' | 'scope' | 'platformMessageId'>;
@@ -93,13 +97,13 @@ export class ApprovalStore implements GrantLookup {
     );
     this.updateMessage = db.prepare('UPDATE approvals SET channel = ?, platform_message_id = ? WHERE id = ?');
     this.insertGrant = db.prepare(
-      `INSERT INTO conversation_grants (id, conversation_id, skill, operation, granted_by, created_at)
-       VALUES (?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO conversation_grants (id, conversation_id, skill, operation, granted_by, granted_for, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.selectGrant = db.prepare('SELECT * FROM conversation_grants WHERE id = ?');
     this.selectActiveGrant = db.prepare(
       `SELECT * FROM conversation_grants
-       WHERE conversation_id = ? AND skill = ? AND operation = ? AND revoked_at IS NULL
+       WHERE conversation_id = ? AND skill = ? AND operation = ? AND revoked_at IS NULL AND (granted_for IS NULL OR granted_for = ?)
        ORDER BY created_at DESC, id DESC LIMIT 1`,
     );
     this.selectGrants = db.prepare(
@@ -168,8 +172,8 @@ export class ApprovalStore implements GrantLookup {
     this.updateMessage.run(channel, platformMessageId, id);
   }
 
-  createGrant(grant: { id: string; conversationId: string; skill: string; operation: string; grantedBy: string }, now: number): ConversationGrant {
-    this.insertGrant.run(grant.id, grant.conversationId, grant.skill, grant.operation, grant.grantedBy, now);
+  createGrant(grant: { id: string; conversationId: string; skill: string; operation: string; grantedBy: string; grantedFor: string }, now: number): ConversationGrant {
+    this.insertGrant.run(grant.id, grant.conversationId, grant.skill, grant.operation, grant.grantedBy, grant.grantedFor, now);
     return this.getGrant(grant.id)!;
   }
 
@@ -178,8 +182,8 @@ export class ApprovalStore implements GrantLookup {
     return row ? toGrant(row) : undefined;
   }
 
-  activeGrant(conversationId: string, skill: string, operation: string): ConversationGrant | undefined {
-    const row = this.selectActiveGrant.get(conversationId, skill, operation) as GrantRow | undefined;
+  activeGrant(conversationId: string, skill: string, operation: string, identity: string): ConversationGrant | undefined {
+    const row = this.selectActiveGrant.get(conversationId, skill, operation, identity) as GrantRow | undefined;
     return row ? toGrant(row) : undefined;
   }
 
@@ -229,6 +233,7 @@ function toGrant(row: GrantRow): ConversationGrant {
     skill: row.skill,
     operation: row.operation,
     grantedBy: row.granted_by,
+    ...(row.granted_for !== null ? { grantedFor: row.granted_for } : {}),
     createdAt: new Date(row.created_at),
     ...(row.revoked_at !== null ? { revokedAt: new Date(row.revoked_at) } : {}),
   };

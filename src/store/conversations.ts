@@ -9,6 +9,8 @@ export interface StoredMessage {
   message: ChatMessage;
   platformMessageId: string | null;
   createdAt: number;
+  /** For assistant messages: the provider profile and model that wrote it. */
+  answeredBy?: { profile: string; model: string };
 }
 
 interface MessageRow {
@@ -22,6 +24,8 @@ interface MessageRow {
   tool_name: string | null;
   platform_message_id: string | null;
   created_at: number;
+  profile: string | null;
+  model: string | null;
 }
 
 /** Conversations whose recent history is kept in memory (least recently used go first). */
@@ -60,8 +64,8 @@ export class ConversationStore {
        ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at`,
     );
     this.insertMessage = db.prepare(
-      `INSERT INTO messages (conversation_id, role, content, sender_id, tool_calls, tool_call_id, tool_name, platform_message_id, flagged, created_at)
-       VALUES (@conversation_id, @role, @content, @sender_id, @tool_calls, @tool_call_id, @tool_name, @platform_message_id, @flagged, @created_at)`,
+      `INSERT INTO messages (conversation_id, role, content, sender_id, tool_calls, tool_call_id, tool_name, platform_message_id, flagged, created_at, profile, model)
+       VALUES (@conversation_id, @role, @content, @sender_id, @tool_calls, @tool_call_id, @tool_name, @platform_message_id, @flagged, @created_at, @profile, @model)`,
     );
     // Newest first straight off the index; reversed in JS (cheaper than a temp B-tree sort).
     this.selectRecent = db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?');
@@ -127,9 +131,9 @@ export class ConversationStore {
   append(
     conversationId: string,
     message: ChatMessage,
-    options: { platformMessageId?: string; flagged?: boolean; now?: number } = {},
+    options: { platformMessageId?: string; flagged?: boolean; now?: number; answeredBy?: { profile: string; model: string } } = {},
   ): number {
-    const { platformMessageId, flagged = false, now = Date.now() } = options;
+    const { platformMessageId, flagged = false, now = Date.now(), answeredBy } = options;
     const info = this.insertMessage.run({
       conversation_id: conversationId,
       role: message.role,
@@ -141,6 +145,8 @@ export class ConversationStore {
       platform_message_id: platformMessageId ?? null,
       flagged: flagged ? 1 : 0,
       created_at: now,
+      profile: answeredBy?.profile ?? null,
+      model: answeredBy?.model ?? null,
     });
     return Number(info.lastInsertRowid);
   }
@@ -181,6 +187,7 @@ function toStored(row: MessageRow): StoredMessage {
     message: toChatMessage(row),
     platformMessageId: row.platform_message_id,
     createdAt: row.created_at,
+    ...(row.profile && row.model ? { answeredBy: { profile: row.profile, model: row.model } } : {}),
   };
 }
 

@@ -78,8 +78,8 @@ describe.skipIf(!available)('web page in headless Chromium', () => {
   it('sends a message, shows the reply as text even when it contains HTML, and runs approval buttons', async () => {
     h.onReceive = async (m) => {
       await h.channel.deliver({
-        channel: 'web',
-        conversationId: m.conversationId,
+        deliveryId: '1',
+        address: { conversationId: m.conversationId },
         text: `<img src=x onerror="document.title='pwned'"> echo: ${m.text}`,
       });
     };
@@ -88,7 +88,7 @@ describe.skipIf(!available)('web page in headless Chromium', () => {
     await page.fill('#input', 'hello from the browser');
     await page.press('#input', 'Enter');
     await page.waitForSelector('.msg.bot');
-    expect(h.received[0]).toMatchObject({ channel: 'web', senderId: 'web-operator', text: 'hello from the browser' });
+    expect(h.received[0]).toMatchObject({ chatType: 'direct', senderId: 'operator', text: 'hello from the browser' });
     expect(await page.textContent('.msg.user .text')).toBe('hello from the browser');
     expect(await page.textContent('.msg.bot .text')).toContain('<img src=x');
     expect(await page.$('.msg.bot img')).toBeNull();
@@ -100,11 +100,11 @@ describe.skipIf(!available)('web page in headless Chromium', () => {
       summary: 'shell.run needs approval (high)',
       detail: '{"cmd":"ls"}',
       securityLevel: 'high' as const,
-      approvers: ['web-operator'],
+      approvers: ['web:operator'],
       expiresAt: new Date(Date.now() + 600_000),
       options: ['approve', 'deny', 'allow_conversation'] as Array<'approve' | 'deny' | 'allow_conversation'>,
     };
-    const promptId = await h.channel.deliver({ channel: 'web', conversationId, text: 'Approve?', approval });
+    const { platformMessageId: promptId } = await h.channel.deliver({ deliveryId: '2', address: { conversationId }, text: 'Approve?', approval });
     await page.waitForSelector('.approval button[data-decision="allow_conversation"]');
     expect(await page.$$eval('.approval button', (bs) => bs.map((b) => b.textContent))).toEqual([
       'Approve',
@@ -113,14 +113,13 @@ describe.skipIf(!available)('web page in headless Chromium', () => {
     ]);
     await page.click('.approval button[data-decision="allow_conversation"]');
     await page.waitForSelector('.approval .meta >> text=Decision sent.');
-    expect(h.decisions).toEqual([{ approvalId: 'apr_browser', decision: 'allow_conversation', userId: 'web-operator', channel: 'web' }]);
+    expect(h.decisions).toEqual([{ approvalId: 'apr_browser', decision: 'allow_conversation', userId: 'operator' }]);
 
-    await h.channel.deliver({
-      channel: 'web',
-      conversationId,
+    await h.channel.edit(promptId, {
+      deliveryId: '3',
+      address: { conversationId },
       text: 'Approved',
-      approval: { ...approval, outcome: { status: 'approved', by: 'web-operator', at: new Date() } },
-      replacesPlatformMessageId: promptId,
+      approval: { ...approval, outcome: { status: 'approved', by: 'web:operator', at: new Date() } },
     });
     await page.waitForSelector('.approval .outcome.approved');
     expect(await page.$$('.approval')).toHaveLength(1); // updated in place, not appended
@@ -143,7 +142,7 @@ describe.skipIf(!available)('web page in headless Chromium', () => {
       securityLevel: 'critical', requester: 'web-operator', approvers: ['root'], status: 'pending',
       createdAt: new Date(), expiresAt: new Date(Date.now() + 600_000),
     });
-    await h.channel.deliver({ channel: 'web', conversationId, text: 'Approve?', approval: prompt });
+    await h.channel.deliver({ deliveryId: '9', address: { conversationId }, text: 'Approve?', approval: prompt });
     await page.waitForSelector('.approval pre.detail');
     const shown = await page.textContent('.approval > pre.detail');
     expect(shown).toContain('echo hello⟨3,100 spaces⟩; rm -rf /workspace/*');

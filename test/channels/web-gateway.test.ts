@@ -62,10 +62,11 @@ describe('web channel in the real gateway', () => {
     fake.enqueue(turns.text('the one answer'));
     const first = await postJson(`${url}/api/web/messages`, { conversation_id: 'web-retry', text: 'hello?', client_message_id: 'wc_retry_1' });
     expect(first.status).toBe(202);
-    const calls = fake.chatRequests.length;
     const seen = readEvents(await fetch(`${url}/api/web/events?conversation_id=web-retry`, { headers: auth }));
     const [, reply] = await seen.next(2);
     expect(reply!.data).toMatchObject({ from: 'bot', text: 'the one answer' });
+    // 202 means stored and queued; the model has answered once the reply is on the stream.
+    const calls = fake.chatRequests.length;
     await seen.cancel();
     // The page (say it missed that answer) resumes after it and sends the same message again.
     const events = readEvents(await fetch(`${url}/api/web/events?conversation_id=web-retry&after=${reply!.data.seq as number}`, { headers: auth }));

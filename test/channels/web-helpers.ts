@@ -3,8 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { createApiApp } from '../../src/api/app.js';
-import type { InboundMessage } from '../../src/core/types.js';
-import type { ApprovalDecisionInput, ChannelContext } from '../../channels/channel.js';
+import type { ChannelContext, DecisionInput, DecisionOutcome, InboundMessage, ReceiveResult } from '../../channels/channel.js';
 import { createWebChannel, type WebChannel, type WebChannelOptions } from '../../channels/web/index.js';
 
 export const TOKEN = 'test-token-7f3a9c';
@@ -14,11 +13,11 @@ export interface WebHarness {
   app: FastifyInstance;
   channel: WebChannel;
   received: InboundMessage[];
-  decisions: ApprovalDecisionInput[];
+  decisions: DecisionInput[];
   logs: string[];
   /** Replaces what the gateway does when the page sends a message or a decision. */
-  onReceive: (message: InboundMessage) => Promise<void>;
-  onDecide: (input: ApprovalDecisionInput) => Promise<void>;
+  onReceive: (message: InboundMessage) => Promise<ReceiveResult | void>;
+  onDecide: (input: DecisionInput) => Promise<DecisionOutcome | void>;
   close(): Promise<void>;
 }
 
@@ -51,14 +50,20 @@ export async function startWebHarness(options: WebChannelOptions = {}): Promise<
     },
   };
   const ctx: ChannelContext = {
+    channel: 'web',
     receive: async (message) => {
       harness.received.push(message);
-      await harness.onReceive(message);
+      return (await harness.onReceive(message)) ?? { status: 'admitted', conversationKey: `web:${message.conversationId}` };
     },
     decide: async (input) => {
       harness.decisions.push(input);
-      await harness.onDecide(input);
+      return (await harness.onDecide(input)) ?? { status: 'approved', approvalId: input.approvalId, scope: 'once', message: 'Approved.' };
     },
+    resetConversation: async () => undefined,
+    statusText: async () => 'status',
+    identity: (id) => `web:${id}`,
+    dropMalformed: (reason) => logger.warn({ reason }, 'malformed platform event dropped'),
+    logger,
   };
   await channel.start(ctx);
   harness.url = await app.listen({ port: 0, host: '127.0.0.1' });

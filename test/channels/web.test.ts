@@ -3,7 +3,7 @@
 // button decisions into ctx.decide, and malformed requests refused without harm.
 import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
+import { ERROR_CODES } from '../../src/core/errors.js';
 import type { ApprovalPrompt } from '../../src/core/types.js';
 import { createConversationFeeds } from '../../channels/web/feed.js';
 import { PAGE_SCRIPT } from '../../channels/web/page/script.js';
@@ -25,10 +25,10 @@ function rawPost(base: string, path: string, body: unknown): Promise<number> {
 function prompt(outcome?: ApprovalPrompt['outcome']): ApprovalPrompt {
   return {
     approvalId: 'apr_123',
-    summary: 'shell.run needs approval (high), requested by web-operator',
+    summary: 'shell.run needs approval (high), requested by web:operator',
     detail: 'shell.run with arguments:\n{"cmd":"rm -rf /tmp/x"}',
     securityLevel: 'high',
-    approvers: ['web-operator'],
+    approvers: ['web:operator'],
     expiresAt: new Date('2030-01-01T00:00:00Z'),
     options: ['approve', 'deny', 'allow_conversation'],
     ...(outcome ? { outcome } : {}),
@@ -82,7 +82,7 @@ describe('web channel over HTTP', () => {
 
   it('hands a message to the gateway and streams the echo and the reply back', async () => {
     h.onReceive = async (m) => {
-      await h.channel.deliver({ channel: 'web', conversationId: m.conversationId, text: `You said: ${m.text}` });
+      await h.channel.deliver({ deliveryId: '1', address: { conversationId: m.conversationId }, text: `You said: ${m.text}` });
     };
     const stream = await fetch(`${h.url}/api/web/events?conversation_id=conv-1`, { headers: authed() });
     expect(stream.status).toBe(200);
@@ -93,9 +93,9 @@ describe('web channel over HTTP', () => {
     expect(res.status).toBe(202);
     expect(h.received).toHaveLength(1);
     expect(h.received[0]).toMatchObject({
-      channel: 'web',
+      chatType: 'direct',
       conversationId: 'conv-1',
-      senderId: 'web-operator',
+      senderId: 'operator',
       text: 'hello <b>there</b>',
       platformMessageId: 'wc_1',
     });
@@ -106,7 +106,7 @@ describe('web channel over HTTP', () => {
     await events.cancel();
 
     // A reconnect with after=<last seen> gets only what came later.
-    await h.channel.deliver({ channel: 'web', conversationId: 'conv-1', text: 'later' });
+    await h.channel.deliver({ deliveryId: '2', address: { conversationId: 'conv-1' }, text: 'later' });
     const again = readEvents(await fetch(`${h.url}/api/web/events?conversation_id=conv-1&after=${reply!.id}`, { headers: authed() }));
     const [later] = await again.next(1);
     expect(later!.data.text).toBe('later');
@@ -115,7 +115,7 @@ describe('web channel over HTTP', () => {
 
   it('renders approval prompts as events, updates them in place, and sends button decisions to ctx.decide', async () => {
     const events = readEvents(await fetch(`${h.url}/api/web/events?conversation_id=conv-2`, { headers: authed() }));
-    const platformId = await h.channel.deliver({ channel: 'web', conversationId: 'conv-2', text: 'Approve?', approval: prompt() });
+    const { platformMessageId: platformId } = await h.channel.deliver({ deliveryId: '3', address: { conversationId: 'conv-2' }, text: 'Approve?', approval: prompt() });
     const [shown] = await events.next(1);
     expect(shown!.data.id).toBe(platformId);
     expect(shown!.data.approval).toMatchObject({
@@ -127,29 +127,37 @@ describe('web channel over HTTP', () => {
 
     const ok = await postJson(`${h.url}/api/web/approvals`, { approval_id: 'apr_123', decision: 'allow_conversation' });
     expect(ok.status).toBe(200);
-    expect(h.decisions).toEqual([{ approvalId: 'apr_123', decision: 'allow_conversation', userId: 'web-operator', channel: 'web' }]);
+    expect(h.decisions).toEqual([{ approvalId: 'apr_123', decision: 'allow_conversation', userId: 'operator' }]);
 
-    const updatedId = await h.channel.deliver({
-      channel: 'web',
-      conversationId: 'conv-2',
+    await h.channel.edit(platformId, {
+      deliveryId: '4',
+      address: { conversationId: 'conv-2' },
       text: 'Approved',
-      approval: prompt({ status: 'approved', by: 'web-operator', at: new Date('2029-01-01T00:00:00Z') }),
-      replacesPlatformMessageId: platformId,
+      approval: prompt({ status: 'approved', by: 'web:operator', at: new Date('2029-01-01T00:00:00Z') }),
     });
-    expect(updatedId).toBe(platformId);
     const [update] = await events.next(1);
     expect(update!.data.replaces).toBe(platformId);
-    expect(update!.data.approval).toMatchObject({ outcome: { status: 'approved', by: 'web-operator' } });
+    expect(update!.data.approval).toMatchObject({ outcome: { status: 'approved', by: 'web:operator' } });
     await events.cancel();
   });
 
   it('passes gateway refusals through as clear 4xx answers', async () => {
-    h.onDecide = async () => {
-      throw new SecureSphereError(ERROR_CODES.APPROVAL_NOT_ALLOWED, 'web-operator may not decide approval apr_9.');
-    };
-    const res = await postJson(`${h.url}/api/web/approvals`, { approval_id: 'apr_9', decision: 'approve' });
-    expect(res.status).toBe(403);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('may not decide');
+    const refusals = [
+      ['not_an_approver', 403, ERROR_CODES.APPROVAL_NOT_ALLOWED],
+      ['already_decided', 409, ERROR_CODES.APPROVAL_ALREADY_DECIDED],
+      ['not_found', 404, ERROR_CODES.APPROVAL_NOT_FOUND],
+    ] as const;
+    for (const [reason, status, code] of refusals) {
+      h.onDecide = async (input) => ({ status: 'refused', approvalId: input.approvalId, reason, message: `web:operator may not decide approval apr_9 (${reason}).` });
+      const res = await postJson(`${h.url}/api/web/approvals`, { approval_id: 'apr_9', decision: 'approve' });
+      expect(res.status).toBe(status);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error).toMatchObject({ code, message: expect.stringContaining(reason) });
+    }
+    // A refused message (rate limit, access) is a clear 4xx too, not a silent 202.
+    h.onReceive = async () => ({ status: 'refused', reason: 'rate_limited', message: 'Please wait 3 s.' });
+    const limited = await postJson(`${h.url}/api/web/messages`, { conversation_id: 'c', text: 'hi' });
+    expect(limited.status).toBe(429);
   });
 
   it('refuses malformed page requests with 400, logs them, and keeps serving', async () => {

@@ -53,6 +53,8 @@ export interface FakeOllama {
   readonly requests: RecordedRequest[];
   /** The bodies of /api/chat requests only, in order. */
   readonly chatRequests: FakeChatRequest[];
+  /** Token counts reported per answered chat (prompt_eval_count, eval_count). */
+  readonly usages: Array<{ input: number; output: number }>;
   enqueue(...turns: FakeTurn[]): void;
   /** Scripted turns not yet consumed. */
   pending(): number;
@@ -113,6 +115,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
   const queue: FakeTurn[] = [];
   const requests: RecordedRequest[] = [];
   const chatRequests: FakeChatRequest[] = [];
+  const usages: Array<{ input: number; output: number }> = [];
   const timers = new Set<NodeJS.Timeout>();
 
   const findModel = (name: string): FakeModel | undefined =>
@@ -132,9 +135,9 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
       });
     });
 
-  function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
     res.end(text);
   }
 
@@ -166,7 +169,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
     const wire = { model: req.model, promptTokens: roughTokens(promptText) };
     if (spec.type === 'error') {
       if (!(stream && spec.midStream)) {
-        sendJson(res, spec.status ?? 500, { error: spec.message });
+        sendJson(res, spec.status ?? 500, { error: spec.message }, spec.retryAfterSec !== undefined ? { 'retry-after': String(spec.retryAfterSec) } : {});
         return;
       }
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
@@ -174,7 +177,14 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
       res.end(JSON.stringify({ error: spec.message }) + '\n');
       return;
     }
+    if (spec.type === 'malformed') {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write(JSON.stringify(deltaLine(wire, { role: 'assistant', content: 'Part' })) + '\n');
+      res.end('{"model": "broken", "message": {\n');
+      return;
+    }
     const text = spec.text ?? '';
+    usages.push({ input: wire.promptTokens, output: roughTokens(text) });
     const toolCalls = spec.type === 'tool_calls' ? wireToolCalls(spec.calls) : undefined;
     if (!stream) {
       const message = { role: 'assistant', content: text, ...(toolCalls ? { tool_calls: toolCalls } : {}) };
@@ -183,7 +193,11 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
     }
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     const chunks = spec.type === 'text' && spec.chunks ? spec.chunks : text === '' ? [] : splitChunks(text);
-    for (const chunk of chunks) {
+    for (const [index, chunk] of chunks.entries()) {
+      if (spec.type === 'text' && spec.hold && index === spec.hold.afterChunks) {
+        await spec.hold.until;
+        if (res.destroyed) return;
+      }
       res.write(JSON.stringify(deltaLine(wire, { role: 'assistant', content: chunk })) + '\n');
     }
     if (toolCalls) {
@@ -287,6 +301,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
     port,
     requests,
     chatRequests,
+    usages,
     enqueue: (...turns) => {
       queue.push(...turns);
     },

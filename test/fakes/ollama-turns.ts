@@ -26,7 +26,13 @@ export interface FakeToolCall {
 /** What the fake model does for one /api/chat request. */
 export type FakeTurnSpec =
   /** A plain answer. `chunks` controls how the text is split when streaming (default: by word). */
-  | { type: 'text'; text: string; chunks?: string[] }
+  | {
+      type: 'text';
+      text: string;
+      chunks?: string[];
+      /** Streaming only: after `afterChunks` chunks, wait for `until` before sending the rest (no timing in tests). */
+      hold?: { afterChunks: number; until: Promise<unknown> };
+    }
   /** The model asks for tools (optionally with some text before). */
   | { type: 'tool_calls'; calls: FakeToolCall[]; text?: string }
   /**
@@ -34,7 +40,9 @@ export type FakeTurnSpec =
    * shape). With `midStream` (streaming requests only): HTTP 200, some text lines, then an
    * `{"error": ...}` line, as Ollama does when generation fails part-way.
    */
-  | { type: 'error'; message: string; status?: number; midStream?: boolean }
+  | { type: 'error'; message: string; status?: number; midStream?: boolean; retryAfterSec?: number }
+  /** Streaming: one good line, then a line that is not JSON (a proxy or a crash cut it). */
+  | { type: 'malformed' }
   /** Wait `ms` before answering with `then` (default: the default turn). Use a large ms to force a timeout. */
   | { type: 'delay'; ms: number; then?: FakeTurn }
   /** Drop the TCP connection without answering (a crashed or restarted server). */

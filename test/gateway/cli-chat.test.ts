@@ -40,8 +40,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function chat(conversation: string, user = 'alice'): CliProcess {
-  return spawnCli(['chat', '--url', url, '--conversation', conversation, '--user', user], env());
+/** Without --user the chat speaks and decides as the token's identity (api:operator). */
+function chat(conversation: string, user?: string): CliProcess {
+  return spawnCli(['chat', '--url', url, '--conversation', conversation, ...(user ? ['--user', user] : [])], env());
 }
 
 describe('securesphere chat', () => {
@@ -76,7 +77,7 @@ describe('securesphere chat', () => {
     await c.exited;
     const res = await fetch(`${url}/api/approvals/${id}`, { headers: { authorization: `Bearer ${tokenOf()}` } });
     const body = (await res.json()) as any;
-    expect(body.approval).toMatchObject({ status: 'approved', decided_by: 'alice' });
+    expect(body.approval).toMatchObject({ status: 'approved', decided_by: 'api:operator', requester: 'api:operator' });
   });
 
   it('takes "n" to deny; the model is told the step did not run', async () => {

@@ -25,7 +25,7 @@ describe('securesphere doctor', () => {
     const res = await runCli(['doctor', '--data-dir', dataDir], { OLLAMA_HOST: fake.url, SECURESPHERE_CONFIG: '', SECURESPHERE_API_TOKEN: '' });
     expect(res.stdout).toMatch(/^ok {3}config: /m);
     expect(res.stdout).toMatch(/^ok {3}store: /m);
-    expect(res.stdout).toMatch(/^ok {3}provider: /m);
+    expect(res.stdout).toMatch(/^ok {3}provider primary \(ollama llama3\.1\): /m);
     for (const name of ['runsc', 'kata', 'runc', 'bubblewrap']) expect(res.stdout).toMatch(new RegExp(`^(ok  |info) runtime ${name}: `, 'm'));
     // With runsc chosen, the host knob that decides ~70 ms of each cold start is reported as it is.
     if (/runtime runsc: found \(chosen\)/.test(res.stdout) && existsSync(RCU_EXPEDITED_PATH)) {
@@ -38,9 +38,11 @@ describe('securesphere doctor', () => {
   }, 60_000);
 
   it('says what to fix when the provider is down', async () => {
-    const res = await runCli(['doctor', '--data-dir', dataDir], { OLLAMA_HOST: 'http://127.0.0.1:9', SECURESPHERE_CONFIG: '', SECURESPHERE_API_TOKEN: '' });
+    // No gateway listens on port 9: channels are reported as configured, not as live.
+    const res = await runCli(['doctor', '--data-dir', dataDir], { OLLAMA_HOST: 'http://127.0.0.1:9', SECURESPHERE_CONFIG: '', SECURESPHERE_API_TOKEN: '', SECURESPHERE_PORT: '9' });
     expect(res.code).toBe(1);
-    expect(res.stdout).toMatch(/^FAIL provider: .*127\.0\.0\.1:9/m);
+    expect(res.stdout).toMatch(/^ok {3}channel web: configured \(gateway not running/m);
+    expect(res.stdout).toMatch(/^FAIL provider primary \(ollama llama3\.1\): .*127\.0\.0\.1:9/m);
     expect(res.stdout).toMatch(/fix: Start Ollama/);
   }, 60_000);
 

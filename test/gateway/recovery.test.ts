@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ActionStore } from '../../src/store/actions.js';
 import { ConversationStore } from '../../src/store/conversations.js';
 import { turns } from '../fakes/ollama-server.js';
+import { ApiTokenStore } from '../../src/store/api-tokens.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const open: TestGateway[] = [];
@@ -83,17 +84,25 @@ describe('recovery at start-up', () => {
     expect(history.body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant']);
   });
 
-  it('treats a typed /approve command as a decision by its sender', async () => {
+  it('treats a typed /approve command as a decision by its sender: the token, never a named user', async () => {
     const t = await startTestGateway();
     open.push(t);
+    const tokens = new ApiTokenStore(t.gateway.db);
+    const alice = tokens.create({ name: 'alice' }).token;
+    const mallory = tokens.create({ name: 'mallory' }).token;
     t.fake.enqueue(turns.toolCall('calc_wipe', { target: 'tmp' }), turns.text('done wiping'));
-    const first = await t.api('POST', '/api/messages', { conversation_id: 'typed', user: 'alice', text: 'wipe tmp' });
+    const first = await t.api('POST', '/api/messages', { conversation_id: 'typed', text: 'wipe tmp' }, alice);
     expect(first.body.status).toBe('awaiting_approval');
     const id = first.body.pending_approvals[0].id;
-    const stranger = await t.api('POST', '/api/messages', { conversation_id: 'typed', user: 'mallory', text: `/approve ${id}` });
+    const stranger = await t.api('POST', '/api/messages', { conversation_id: 'typed', text: `/approve ${id}` }, mallory);
     expect(stranger.body.status).toBe('failed');
+    // Not even the operator's token can decide by naming the requester.
+    const forged = await t.api('POST', '/api/messages', { conversation_id: 'typed', user: 'alice', text: `/approve ${id}` });
+    expect(forged.status).toBe(403);
+    // And a token without the right cannot post as someone else at all.
+    expect((await t.api('POST', '/api/messages', { conversation_id: 'typed', user: 'alice', text: 'hi' }, mallory)).status).toBe(403);
     expect((await t.api('GET', `/api/approvals/${id}`)).body.approval.status).toBe('pending');
-    const owner = await t.api('POST', '/api/messages', { conversation_id: 'typed', user: 'alice', text: `/approve ${id}` });
+    const owner = await t.api('POST', '/api/messages', { conversation_id: 'typed', text: `/approve ${id}` }, alice);
     expect(owner.body.reply.text).toBe(`Approved ${id}.`);
     await t.gateway.approvals.settled();
     const history = await t.api('GET', '/api/conversations/typed/messages');

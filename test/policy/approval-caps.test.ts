@@ -3,6 +3,7 @@
 // per identity (…_per_identity); past a cap the step is refused (429 on the API, a tool result
 // the model reads in a turn) and audited; POST /api/actions is rate limited like messages.
 import { afterEach, describe, expect, it } from 'vitest';
+import { ApiTokenStore } from '../../src/store/api-tokens.js';
 import { turns } from '../fakes/ollama-server.js';
 import { TEST_TOKEN, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
@@ -12,7 +13,7 @@ afterEach(async () => {
 });
 
 async function gateway(config: Record<string, unknown> = {}): Promise<TestGateway> {
-  const t = await startTestGateway({ config: { policy: { approvers: ['bob'], admins: ['root'] }, ...config } });
+  const t = await startTestGateway({ config: { policy: { approvers: ['api:bob'], admins: ['api:root'] }, ...config } });
   open.push(t);
   return t;
 }
@@ -40,7 +41,9 @@ describe('caps on waiting approval requests', () => {
     // Another conversation is not affected.
     expect((await wipe(t, 'cap-other', 'user-0', 'x')).status).toBe(202);
 
-    expect((await t.api('POST', `/api/approvals/${first[0].approval_id}/deny`, { approver: 'bob' })).status).toBe(200);
+    // Decided with bob's own token: the decider is the token's identity.
+    const bob = new ApiTokenStore(t.gateway.db).create({ name: 'bob' }).token;
+    expect((await t.api('POST', `/api/approvals/${first[0].approval_id}/deny`, {}, bob)).status).toBe(200);
     await t.gateway.approvals.settled();
     expect((await wipe(t, 'cap-conv', 'user-25', 't25')).status).toBe(202);
   });
@@ -50,7 +53,7 @@ describe('caps on waiting approval requests', () => {
     for (let i = 0; i < 3; i++) expect((await wipe(t, `id-conv-${i}`, 'alice', 'x')).status).toBe(202);
     const refused = await wipe(t, 'id-conv-9', 'alice', 'x');
     expect(refused.status).toBe(429);
-    expect(refused.body.error).toMatch(/3 from alice \(the limit is 3\)/);
+    expect(refused.body.error).toMatch(/3 from api:alice \(the limit is 3\)/);
     expect((await wipe(t, 'id-conv-9', 'carol', 'x')).status).toBe(202);
   });
 

@@ -53,15 +53,17 @@ describe('approval store', () => {
     expect(store.byAction(input.actionId).map((a) => a.id)).toEqual(['apr_1']);
   });
 
-  it('grants: active until revoked, per conversation, skill and operation', () => {
+  it('grants: active until revoked, per conversation, skill, operation and the person they cover', () => {
     const { store, now } = setup();
-    store.createGrant({ id: 'g1', conversationId: 'c', skill: 's', operation: 'o', grantedBy: 'bob' }, now);
-    expect(store.activeGrant('c', 's', 'o')?.id).toBe('g1');
-    expect(store.activeGrant('c', 's', 'other')).toBeUndefined();
-    expect(store.activeGrant('c2', 's', 'o')).toBeUndefined();
+    store.createGrant({ id: 'g1', conversationId: 'c', skill: 's', operation: 'o', grantedBy: 'chat:bob', grantedFor: 'chat:alice' }, now);
+    expect(store.activeGrant('c', 's', 'o', 'chat:alice')?.id).toBe('g1');
+    // Someone else writing in the same (group) conversation is not covered.
+    expect(store.activeGrant('c', 's', 'o', 'chat:mallory')).toBeUndefined();
+    expect(store.activeGrant('c', 's', 'other', 'chat:alice')).toBeUndefined();
+    expect(store.activeGrant('c2', 's', 'o', 'chat:alice')).toBeUndefined();
     expect(store.revokeGrant('g1', now)).toBe(true);
     expect(store.revokeGrant('g1', now)).toBe(false);
-    expect(store.activeGrant('c', 's', 'o')).toBeUndefined();
+    expect(store.activeGrant('c', 's', 'o', 'chat:alice')).toBeUndefined();
     expect(store.grants('c')[0]!.revokedAt).toBeInstanceOf(Date);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTerminalDecision, renderApprovalPromptForTerminal } from '../../channels/cli/approval-prompt.js';
+import { parseTerminalDecision, renderApprovalPromptForTerminal } from '../../src/cli/chat/approval-prompt.js';
 import type { ApprovalPrompt } from '../../src/core/types.js';
 import { buildApprovalPrompt } from '../../src/policy/approval-prompt.js';
 import { parseApprovalCommand, renderApprovalMessage, renderApprovalText, sanitizeForDisplay, toDecideInput } from '../../src/policy/approval-text.js';

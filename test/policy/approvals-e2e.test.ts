@@ -7,6 +7,7 @@ import { localApprovalsBackend } from '../../src/cli/commands/approvals.js';
 import { createApprovalService } from '../../src/policy/approval-service.js';
 import { createAuditChain } from '../../src/security/audit-chain.js';
 import { ActionStore } from '../../src/store/actions.js';
+import { ApiTokenStore } from '../../src/store/api-tokens.js';
 import { openDatabase } from '../../src/store/database.js';
 import { turns, type FakeChatRequest } from '../fakes/ollama-server.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -14,7 +15,8 @@ import { ChatChannel } from './chat-channel.js';
 import { RecordingOutbound } from './fakes.js';
 import { join } from 'node:path';
 
-const POLICY = { approvers: ['bob'], admins: ['root'] };
+// Identities are `<channel>:<platform user id>`; the chat channel below is named "chat".
+const POLICY = { approvers: ['chat:bob'], admins: ['chat:root'] };
 // Closed newest first: a restarted gateway shares the fake and the data dir of the first one,
 // whose close() then removes them.
 const running: TestGateway[] = [];
@@ -24,7 +26,8 @@ afterEach(async () => {
 });
 
 async function start(policy: Record<string, unknown> = {}, channel = new ChatChannel()) {
-  const t = await startTestGateway({ config: { policy: { ...POLICY, ...policy } }, gatewayOptions: { channels: [channel] } });
+  const t = await startTestGateway({ config: { policy: { ...POLICY, ...policy } }, gatewayOptions: { channels: [{ adapter: channel }] } });
+  channel.settle = () => settle(t);
   running.push(t);
   return { t, channel };
 }
@@ -58,15 +61,19 @@ async function askForWipe(t: TestGateway, channel: ChatChannel, user = 'alice', 
 }
 
 async function settle(t: TestGateway) {
-  await t.gateway.approvals.settled();
-  await t.gateway.orchestrator.drain();
+  for (let i = 0; i < 3; i++) {
+    await t.gateway.channels.settled();
+    await t.gateway.approvals.settled();
+    await t.gateway.orchestrator.drain();
+  }
+  await t.gateway.channels.settled();
 }
 
 describe('approvals end to end', () => {
   it('a high-risk step shows a prompt; approving runs it once and the reply continues without typing again', async () => {
     const { t, channel } = await start();
     const prompt = await askForWipe(t, channel);
-    expect(prompt.approval).toMatchObject({ securityLevel: 'high', approvers: ['alice', 'bob', 'root'] });
+    expect(prompt.approval).toMatchObject({ securityLevel: 'high', approvers: ['chat:alice', 'chat:bob', 'chat:root'] });
     expect(prompt.text).toContain(`/approve ${prompt.approval!.approvalId}`);
     expect(prompt.approval!.detail).toContain('"target": "tmp"');
     const id = prompt.approval!.approvalId;
@@ -81,7 +88,7 @@ describe('approvals end to end', () => {
     expect(action.result).toEqual({ done: 'wipe', target: 'tmp' });
     // The prompt was updated in place, then the model's reply arrived.
     const update = channel.delivered.find((m) => m.replacesPlatformMessageId === prompt.platformMessageId)!;
-    expect(update.approval?.outcome).toMatchObject({ status: 'approved', by: 'alice' });
+    expect(update.approval?.outcome).toMatchObject({ status: 'approved', by: 'chat:alice' });
     expect(channel.replies().at(-1)).toContain('"done":"wipe"');
     expect(auditTypes(t)).toEqual(expect.arrayContaining(['approval-requested', 'approval-granted', 'action-started', 'action-succeeded']));
   });
@@ -119,7 +126,7 @@ describe('approvals end to end', () => {
     const results = await Promise.allSettled([
       channel.type('alice', `/approve ${id}`),
       channel.type('bob', `/approve ${id}`),
-      t.gateway.approvals.decide({ approvalId: id, approver: 'root', decision: 'approve', channel: 'telegram' }),
+      t.gateway.approvals.decide({ approvalId: id, approver: 'chat:root', decision: 'approve', channel: 'chat' }),
       channel.type('bob', `/allow ${id}`),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -141,7 +148,7 @@ describe('approvals end to end', () => {
     expect(actionOf(t, id)).toMatchObject({ runs: 0, action: { status: 'awaiting_approval' } });
     const refused = t.gateway.audit.list({ limit: 1000 }).filter((e) => e.type === 'approval-refused');
     expect(refused).toHaveLength(1);
-    expect(refused[0]).toMatchObject({ actor: 'eve' });
+    expect(refused[0]).toMatchObject({ actor: 'chat:eve' });
     await channel.type('bob', `/approve ${id}`);
     await settle(t);
     expect(actionOf(t, id).runs).toBe(1);
@@ -152,7 +159,7 @@ describe('approvals end to end', () => {
     scriptToolThenAnswer(t, 'calc_nuke', { target: 'workspace' });
     await channel.type('alice', 'nuke the workspace');
     const prompt = channel.prompts().at(-1)!;
-    expect(prompt.approval).toMatchObject({ securityLevel: 'critical', approvers: ['root'], options: ['approve', 'deny'] });
+    expect(prompt.approval).toMatchObject({ securityLevel: 'critical', approvers: ['chat:root'], options: ['approve', 'deny'] });
     expect(prompt.text).not.toContain('/allow');
     const id = prompt.approval!.approvalId;
     for (const user of ['alice', 'bob']) {
@@ -163,6 +170,19 @@ describe('approvals end to end', () => {
     await channel.type('root', `/approve ${id}`);
     await settle(t);
     expect(actionOf(t, id)).toMatchObject({ runs: 1, action: { status: 'succeeded' } });
+  });
+
+  it('policy.identities links accounts: an admin listed by another account decides a critical step from this channel', async () => {
+    const { t, channel } = await start({ admins: ['telegram:900'], identities: { rosa: ['telegram:900', 'chat:rosa'] } });
+    scriptToolThenAnswer(t, 'calc_nuke', { target: 'workspace' });
+    await channel.type('alice', 'nuke the workspace');
+    const id = channel.prompts().at(-1)!.approval!.approvalId;
+    // An unlinked account with the same user name elsewhere gets nothing.
+    await expect(channel.type('telegram-900', `/approve ${id}`)).rejects.toMatchObject({ code: 'SS_ERR_APPROVAL_NOT_ALLOWED' });
+    await channel.type('rosa', `/approve ${id}`);
+    await settle(t);
+    expect(actionOf(t, id)).toMatchObject({ runs: 1, action: { status: 'succeeded' } });
+    expect(t.gateway.approvals.get(id)!.decidedBy).toBe('chat:rosa');
   });
 
   it('arguments changed after the request: the approval does not carry over, a new one is asked for', async () => {
@@ -191,6 +211,7 @@ describe('approvals end to end', () => {
     const first = await start({}, channel);
     const id = (await askForWipe(first.t, channel)).approval!.approvalId;
     const t = await first.t.restart();
+    channel.settle = () => settle(t);
     running.push(t);
     expect(t.gateway.approvals.list({ status: 'pending' }).map((a) => a.id)).toEqual([id]);
     scriptAnswerOnly(t);
@@ -207,9 +228,10 @@ describe('approvals end to end', () => {
     const dataDir = first.t.dataDir;
     await first.t.gateway.close();
     // Decided from outside the gateway (the CLI's in-process path): stored, not yet run.
-    const approved = await approveOffline(dataDir, id, 'bob');
+    const approved = await approveOffline(dataDir, id, 'chat:bob');
     expect(approved.status).toBe('approved');
     const t = await first.t.restart();
+    channel.settle = () => settle(t);
     running.push(t);
     scriptAnswerOnly(t);
     await settle(t);
@@ -228,8 +250,8 @@ describe('approvals end to end', () => {
     await channel.type('bob', `/allow ${id}`);
     await settle(t);
     expect(actionOf(t, id).runs).toBe(1);
-    const grants = t.gateway.approvals.listGrants('room-1');
-    expect(grants).toMatchObject([{ skill: 'calc', operation: 'wipe', grantedBy: 'bob' }]);
+    const grants = t.gateway.approvals.listGrants('chat:room-1');
+    expect(grants).toMatchObject([{ skill: 'calc', operation: 'wipe', grantedBy: 'chat:bob' }]);
 
     const promptsBefore = channel.prompts().length;
     scriptToolThenAnswer(t, 'calc_wipe', { target: 'b' });
@@ -241,7 +263,7 @@ describe('approvals end to end', () => {
     await channel.type('alice', `/deny ${other.approval!.approvalId}`);
     await settle(t);
 
-    t.gateway.approvals.revokeGrant(grants[0]!.id, 'bob');
+    t.gateway.approvals.revokeGrant(grants[0]!.id, 'chat:bob');
     const again = await askForWipe(t, channel, 'alice', 'd', 'room-1');
     expect(actionOf(t, again.approval!.approvalId)).toMatchObject({ runs: 0, action: { status: 'awaiting_approval' } });
     expect(auditTypes(t)).toEqual(expect.arrayContaining(['grant-created', 'grant-revoked']));
@@ -272,8 +294,8 @@ describe('nothing but the approval path approves', () => {
     expect(t.gateway.approvals.get(id)!.status).toBe('pending');
     expect(actionOf(t, id)).toMatchObject({ runs: 0, action: { status: 'awaiting_approval' } });
     expect(auditTypes(t)).not.toContain('approval-granted');
-    // The approval path itself still works.
-    expect((await t.api('POST', `/api/approvals/${id}/approve`, { approver: 'bob' })).status).toBe(200);
+    // The approval path itself still works, for a token whose identity may decide (alice asked).
+    expect((await t.api('POST', `/api/approvals/${id}/approve`, {}, new ApiTokenStore(t.gateway.db).create({ name: 'alice' }).token)).status).toBe(200);
   });
 });
 
@@ -290,7 +312,7 @@ async function approveOffline(dataDir: string, approvalId: string, approver: str
       actions: new ActionStore(db),
       audit: createAuditChain({ db, signingKeyPath: join(dataDir, 'keys', 'audit-signing.key'), checkpointEvery: 100 }),
       outbound: new RecordingOutbound(),
-      config: { approvers: ['bob'], admins: ['root'], overrides: [], approval_ttl_ms: 600_000, max_pending_approvals_per_conversation: 25, max_pending_approvals_per_identity: 50 },
+      config: { approvers: ['chat:bob'], admins: ['chat:root'], identities: {}, admin_chats: {}, overrides: [], approval_ttl_ms: 600_000, max_pending_approvals_per_conversation: 25, max_pending_approvals_per_identity: 50 },
       onDecided: () => {},
     });
     const backend = localApprovalsBackend(service);

@@ -24,8 +24,9 @@ beforeAll(async () => {
     `  extra_dirs: [${JSON.stringify(FIXTURE_SKILLS_DIR)}]`,
     '  enabled: [calc]',
     'policy:',
-    '  approvers: [bob]',
-    '  admins: [root]',
+    // The operator's token is api:operator; bob decides offline with --as.
+    "  approvers: ['api:operator', 'api:bob']",
+    "  admins: ['api:root']",
     'sandbox:',
     '  warm_pool: 0',
     '',
@@ -105,11 +106,11 @@ describe('approvals across SIGKILL', () => {
     const listed = await api(second.url, 'GET', '/api/approvals?status=pending');
     expect(listed.body.approvals.map((a: { id: string }) => a.id)).toContain(pending.id);
     fake.enqueue(answerWithToolResult);
-    const approved = await api(second.url, 'POST', `/api/approvals/${pending.id}/approve`, { approver: 'bob' });
+    const approved = await api(second.url, 'POST', `/api/approvals/${pending.id}/approve`, {});
     expect(approved.status).toBe(200);
     await expect.poll(() => runsOf(second.url, pending.action_id), { timeout: 30_000 }).toEqual({ status: 'succeeded', runs: 1 });
     await expect.poll(() => lastReply(second.url, 'kill-pending'), { timeout: 30_000 }).toContain('"done":"wipe"');
-    const again = await api(second.url, 'POST', `/api/approvals/${pending.id}/approve`, { approver: 'root' });
+    const again = await api(second.url, 'POST', `/api/approvals/${pending.id}/approve`, {});
     expect(again.status).toBe(409);
     await kill(second.p);
   }, 120_000);
@@ -119,7 +120,7 @@ describe('approvals across SIGKILL', () => {
     const pending = await askForWipe(first.url, 'kill-approved', 'cache');
     await kill(first.p);
 
-    const cli = await runCli(['approvals', 'approve', pending.id, '--as', 'bob', '--offline', '--data-dir', dataDir], env);
+    const cli = await runCli(['approvals', 'approve', pending.id, '--as', 'api:bob', '--offline', '--data-dir', dataDir], env);
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
     expect(cli.stdout).toContain(`approved ${pending.id}`);

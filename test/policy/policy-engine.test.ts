@@ -173,8 +173,10 @@ describe('policy engine: conversation grants', () => {
       const engine = createPolicyEngine({ config: policyConfig(), grants: store });
       const highShell = input({ skill: 'shell', operation: 'run', declaredLevel: 'high' });
       expect(engine.decide(highShell).decision).toBe('require_approval');
-      store.createGrant({ id: 'grt_a', conversationId: 'conv-1', skill: 'shell', operation: 'run', grantedBy: 'alice' }, Date.now());
+      store.createGrant({ id: 'grt_a', conversationId: 'conv-1', skill: 'shell', operation: 'run', grantedBy: 'bob', grantedFor: 'alice' }, Date.now());
       expect(engine.decide(highShell).decision).toBe('allow');
+      // The grant covers alice's requests, not another person's in the same conversation.
+      expect(engine.decide({ ...highShell, userId: 'mallory' }).decision).toBe('require_approval');
       expect(store.revokeGrant('grt_a', Date.now())).toBe(true);
       expect(engine.decide(highShell).decision).toBe('require_approval');
     } finally {

@@ -4,7 +4,7 @@
 // (as the page's event stream carries it) and `securesphere approvals list`.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderApprovalPromptForTerminal } from '../../channels/cli/approval-prompt.js';
+import { renderApprovalPromptForTerminal } from '../../src/cli/chat/approval-prompt.js';
 import { turns } from '../fakes/ollama-server.js';
 import { readEvents } from '../channels/web-helpers.js';
 import { runCli } from '../helpers/cli.js';

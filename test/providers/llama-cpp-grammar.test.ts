@@ -2,9 +2,9 @@
 // the model's JSON reply parsed into text or a tool call, the conversation mapped onto a chat
 // template without a tool role, and the answer text streamed out of the JSON as it comes.
 import { describe, expect, it } from 'vitest';
-import { createAnswerStream } from '../../src/providers/llama-cpp/answer-stream.js';
-import { toLlamaHistory } from '../../src/providers/llama-cpp/llama-cpp.js';
-import { parseReply, replyGrammarSchema, toGrammarSchema, toolInstructions } from '../../src/providers/llama-cpp/tool-grammar.js';
+import { createAnswerStream } from '../../src/providers/vendors/llama-cpp/answer-stream.js';
+import { toLlamaHistory } from '../../src/providers/vendors/llama-cpp/llama-cpp.js';
+import { TRUNCATED_REPLY, parseReply, replyGrammarSchema, toGrammarSchema, toolInstructions } from '../../src/providers/vendors/llama-cpp/tool-grammar.js';
 import type { ToolDefinition } from '../../src/providers/provider.js';
 
 const tools: ToolDefinition[] = [
@@ -49,6 +49,9 @@ describe('tool schemas as a grammar', () => {
     // A tool that was not offered is never called; text that is not JSON is the answer itself.
     expect(parseReply('{"tool": "vault_dump", "arguments": {}}', tools).toolCalls).toEqual([]);
     expect(parseReply('  plain words ', [])).toEqual({ text: 'plain words', toolCalls: [] });
+    // Cut off by the token limit: the answer so far, or a clear note; a half tool call never runs.
+    expect(parseReply('{"answer": "Paris is the cap', tools)).toEqual({ text: 'Paris is the cap …', toolCalls: [] });
+    expect(parseReply('{"tool": "filesystem_list", "arguments": {"path": "/a/very/lo', tools)).toEqual({ text: TRUNCATED_REPLY, toolCalls: [] });
   });
 });
 

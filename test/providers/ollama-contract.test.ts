@@ -1,7 +1,7 @@
 // The shared Provider contract, run against the Ollama provider and the fake Ollama server.
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createOllamaProvider } from '../../src/providers/ollama.js';
+import { createOllamaProvider } from '../../src/providers/vendors/ollama/provider.js';
 import { startFakeOllama, turns } from '../fakes/ollama-server.js';
 import { describeProviderContract } from './provider-contract.js';
 
@@ -18,10 +18,16 @@ describeProviderContract('ollama', async () => {
     model: 'llama3.1',
     missingModel: 'not-pulled',
     scriptText: (text) => fake.enqueue(turns.text(text)),
-    scriptToolCall: (name, args) => fake.enqueue(turns.toolCall(name, args)),
+    scriptToolCalls: (calls) => fake.enqueue(turns.toolCalls(calls.map((c) => ({ name: c.name, arguments: c.args })))),
     scriptDelay: (ms) => fake.enqueue(turns.delay(ms)),
+    scriptError: (status, message, retryAfterSec) => fake.enqueue({ type: 'error', status, message, ...(retryAfterSec !== undefined ? { retryAfterSec } : {}) }),
+    scriptMalformedStream: () => fake.enqueue({ type: 'malformed' }),
     lastToolResults: () =>
       (fake.chatRequests.at(-1)?.messages ?? []).filter((m) => m.role === 'tool').map((m) => [m.tool_name ?? '', m.content]),
+    lastSystemPrompt: () => fake.chatRequests.at(-1)?.messages.find((m) => m.role === 'system')?.content ?? '',
+    lastToolNames: () => (fake.chatRequests.at(-1)?.tools ?? []).map((t) => t.function.name),
+    lastUsage: () => fake.usages.at(-1)!,
+    resultsKeyedBy: 'name',
     close: () => fake.close(),
   };
 });

@@ -2,7 +2,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
-import { createOllamaProvider, normalizeOllamaHost } from '../../src/providers/ollama.js';
+import { createOllamaProvider, normalizeOllamaHost } from '../../src/providers/vendors/ollama/provider.js';
 import type { ToolDefinition } from '../../src/providers/provider.js';
 import { startFakeOllama, turns, type FakeOllama } from '../fakes/ollama-server.js';
 
@@ -70,7 +70,7 @@ describe('ollama provider against the fake server', () => {
     const deltas: string[] = [];
     const res = await provider().chatStream(
       { model: 'llama3.1', messages: [{ role: 'user', content: 'count' }], tools: [] },
-      (d) => deltas.push(d),
+      { onText: (d) => deltas.push(d) },
     );
     expect(deltas).toEqual(['one ', 'two ', 'three']);
     expect(res.text).toBe('one two three');
@@ -118,7 +118,7 @@ describe('ollama provider against the fake server', () => {
     const deltas: string[] = [];
     const res = await provider().chatStream(
       { model: 'llama3.1', messages: [{ role: 'user', content: 'go' }], tools: [readTool] },
-      (d) => deltas.push(d),
+      { onText: (d) => deltas.push(d) },
     );
     expect(res.toolCalls).toEqual([{ id: 'call_abc', name: 'a_b', arguments: { x: 1 } }]);
     expect(deltas.join('')).toBe('Let me check.');
@@ -141,25 +141,24 @@ describe('ollama provider against the fake server', () => {
     const err = await caught(provider().chat({ model: 'mistral', messages: [{ role: 'user', content: 'hi' }], tools: [] }));
     expect(err.code).toBe(ERROR_CODES.PROVIDER_MODEL_NOT_FOUND);
     expect(err.message).toContain('ollama pull mistral');
-    const streamed = await caught(provider().chatStream({ model: 'mistral', messages: [], tools: [] }, () => undefined));
+    const streamed = await caught(provider().chatStream({ model: 'mistral', messages: [], tools: [] }, { onText: () => undefined }));
     expect(streamed.code).toBe(ERROR_CODES.PROVIDER_MODEL_NOT_FOUND);
   });
 
   it('explains a model without tool support', async () => {
     const err = await caught(provider().chat({ model: 'tiny', messages: [{ role: 'user', content: 'x' }], tools: [readTool] }));
-    expect(err.code).toBe(ERROR_CODES.PROVIDER_ERROR);
-    expect(err.details?.reason).toBe('tools_unsupported');
+    expect(err.code).toBe(ERROR_CODES.PROVIDER_TOOLS_UNSUPPORTED);
   });
 
-  it('maps HTTP errors and mid-stream error lines to PROVIDER_ERROR', async () => {
+  it('maps HTTP errors (5xx: unavailable) and mid-stream error lines to PROVIDER_ERROR', async () => {
     fake.enqueue(turns.error('model runner has unexpectedly stopped', 500));
     const err = await caught(provider().chat({ model: 'llama3.1', messages: [], tools: [] }));
-    expect(err.code).toBe(ERROR_CODES.PROVIDER_ERROR);
+    expect(err.code).toBe(ERROR_CODES.PROVIDER_UNAVAILABLE);
     expect(err.details?.status).toBe(500);
     expect(err.message).toContain('unexpectedly stopped');
 
     fake.enqueue({ type: 'error', message: 'out of memory', midStream: true });
-    const mid = await caught(provider().chatStream({ model: 'llama3.1', messages: [], tools: [] }, () => undefined));
+    const mid = await caught(provider().chatStream({ model: 'llama3.1', messages: [], tools: [] }, { onText: () => undefined }));
     expect(mid.code).toBe(ERROR_CODES.PROVIDER_ERROR);
     expect(mid.message).toContain('out of memory');
   });
@@ -207,7 +206,7 @@ describe('ollama provider against the fake server', () => {
     expect(err.code).toBe(ERROR_CODES.PROVIDER_TIMEOUT);
     expect(err.message).toContain('provider.timeout_ms');
     fake.enqueue(turns.delay(10_000, turns.text('too late')));
-    const streamed = await caught(p.chatStream({ model: 'llama3.1', messages: [], tools: [] }, () => undefined));
+    const streamed = await caught(p.chatStream({ model: 'llama3.1', messages: [], tools: [] }, { onText: () => undefined }));
     expect(streamed.code).toBe(ERROR_CODES.PROVIDER_TIMEOUT);
   });
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
 import { configSchema } from '../../src/config/schema.js';
 import { createProviderManagerFromConfig } from '../../src/providers/from-config.js';
-import { createOllamaProvider } from '../../src/providers/ollama.js';
+import { createOllamaProvider } from '../../src/providers/vendors/ollama/provider.js';
 import { createProviderManager, describeProviderErrorForUser } from '../../src/providers/provider-manager.js';
 import { startFakeOllama, turns, type FakeOllama } from '../fakes/ollama-server.js';
 
@@ -92,7 +92,7 @@ describe('provider manager', () => {
       ],
     });
     primary.enqueue(turns.error('invalid tool schema', 400));
-    await expect(manager2.chat({ messages: msgs, tools: [] })).rejects.toMatchObject({ code: ERROR_CODES.PROVIDER_ERROR });
+    await expect(manager2.chat({ messages: msgs, tools: [] })).rejects.toMatchObject({ code: ERROR_CODES.PROVIDER_BAD_REQUEST });
     expect(fallback.chatRequests.length).toBe(before);
   });
 
@@ -110,13 +110,13 @@ describe('provider manager', () => {
     });
     primary.enqueue(turns.text('a b c'));
     const deltas: string[] = [];
-    const ok = await manager.chatStream({ messages: msgs, tools: [] }, (d) => deltas.push(d));
+    const ok = await manager.chatStream({ messages: msgs, tools: [] }, { onText: (d) => deltas.push(d) });
     expect(ok.text).toBe('a b c');
     expect(deltas.join('')).toBe('a b c');
 
     primary.enqueue({ type: 'error', message: 'boom', midStream: true });
     const before = fallback.chatRequests.length;
-    await expect(manager.chatStream({ messages: msgs, tools: [] }, () => undefined)).rejects.toBeInstanceOf(SecureSphereError);
+    await expect(manager.chatStream({ messages: msgs, tools: [] }, { onText: () => undefined })).rejects.toBeInstanceOf(SecureSphereError);
     expect(fallback.chatRequests.length).toBe(before);
   });
 
@@ -138,7 +138,7 @@ describe('provider manager', () => {
 
   it('builds from config and answers through the configured host', async () => {
     const config = configSchema.parse({ provider: { host: primary.url, model: 'llama3.1', timeout_ms: 5_000 } });
-    const manager = createProviderManagerFromConfig(config.provider);
+    const manager = createProviderManagerFromConfig(config);
     const res = await manager.chat({ messages: [{ role: 'user', content: 'via config' }], tools: [] });
     expect(res.text).toBe('via config');
     expect((await manager.health()).ok).toBe(true);

@@ -6,6 +6,7 @@
 // the user is told, and the model reads tool output only inside the untrusted-content frame.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Sandbox } from '../../src/agents/sandbox.js';
+import { ApiTokenStore } from '../../src/store/api-tokens.js';
 import { turns, type FakeChatRequest } from '../fakes/ollama-server.js';
 import { INBOX_MESSAGES } from '../fixtures/skills/inbox/index.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -180,7 +181,9 @@ describe('a flagged inbound message', () => {
     const approval = pending.body.approvals.find((a) => a.conversation_id === 'inj-inbound')!;
     expect(approval).toBeDefined();
     t.fake.enqueue(turns.text('Understood, I did not write it.'));
-    const deny = await t.api('POST', `/api/approvals/${approval.id}/deny`, { approver: 'mallory', scope: 'once' });
+    // The requester (api:mallory) cancels with their own token: the decider is the token.
+    const mallory = new ApiTokenStore(t.gateway.db).create({ name: 'mallory' }).token;
+    const deny = await t.api('POST', `/api/approvals/${approval.id}/deny`, { scope: 'once' }, mallory);
     expect(deny.status).toBe(200);
     // The denial resumes the turn (the model hears "not run" and answers); wait for that.
     await vi.waitFor(() => expect(t.fake.pending()).toBe(0));

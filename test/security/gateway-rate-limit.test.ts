@@ -58,7 +58,7 @@ describe('a user over the message limit', () => {
     const audit = await t.api<{ events: AuditRow[] }>('GET', '/api/audit?limit=1000');
     const refusedEvents = audit.body.events.filter((e) => e.type === 'message-rate-limited');
     expect(refusedEvents).toHaveLength(7);
-    expect(refusedEvents.every((e) => e.actor === 'mallory' && e.details.scope === 'user')).toBe(true);
+    expect(refusedEvents.every((e) => e.actor === 'api:mallory' && e.details.scope === 'user')).toBe(true);
 
     // The HTTP answer carries the wait as Retry-After too.
     const raw = await fetch(new URL('/api/messages', t.url), {

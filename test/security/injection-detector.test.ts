@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { defaultDatasetPath, loadDataset } from '../../src/security/injection/dataset.js';
-import { chooseThreshold, crossValidatedScores, metricsAt, SHIPPED_TARGETS } from '../../src/security/injection/evaluate.js';
+import { defaultDatasetPath, defaultExtraDatasetPath, loadDataset, loadExtraDataset, trainingRows } from '../../src/security/injection/dataset.js';
+import { chooseThreshold, crossValidatedScores, metricsAt, DEFAULT_TARGETS, SHIPPED_TARGETS } from '../../src/security/injection/evaluate.js';
 import { createInjectionDetector } from '../../src/security/injection/detector.js';
 import { isSecureSphereError } from '../../src/core/errors.js';
 
@@ -13,18 +13,35 @@ describe.skipIf(!haveData)('cross-validated targets on dev.jsonl (grouped 5-fold
   it('TPR >= 85% at <= 1% FPR, >= 60% on indirect, <= 3% FP on benign:notinject', () => {
     const rows = loadDataset(datasetPath);
     const scores = crossValidatedScores(rows);
-    const threshold = chooseThreshold(rows, scores);
+    // Issue 5's targets, on dev.jsonl alone (its tool outputs are too few for issue 16's per-kind target).
+    const threshold = chooseThreshold(rows, scores, { ...DEFAULT_TARGETS, maxToolOutputFpr: 1 });
     const m = metricsAt(rows, scores, threshold);
     expect(m.fpr).toBeLessThanOrEqual(0.01);
     expect(m.tpr).toBeGreaterThanOrEqual(0.85);
     expect(m.tprByFamily.indirect).toBeGreaterThanOrEqual(0.6);
     expect(m.notInjectFpr).toBeLessThanOrEqual(0.03);
-    // The shipped threshold keeps a margin (<= 0.75% FPR) and must still meet the TPR target.
-    const shipped = metricsAt(rows, scores, chooseThreshold(rows, scores, SHIPPED_TARGETS));
-    expect(shipped.fpr).toBeLessThanOrEqual(0.0075);
-    expect(shipped.tpr).toBeGreaterThanOrEqual(0.85);
-    expect(shipped.tprByFamily.indirect).toBeGreaterThanOrEqual(0.6);
   }, 300_000);
+});
+
+const extra = haveData ? loadExtraDataset(defaultExtraDatasetPath()) : [];
+
+describe.skipIf(extra.length === 0)('cross-validated targets on the training rows: dev.jsonl + the extra public rows (grouped 5-fold)', () => {
+  it('at the shipped targets: <= 0.75% FPR, <= 2% on each kind of tool output, >= 83% TPR on dev rows, languages >= 70% of English', () => {
+    const rows = trainingRows(loadDataset(datasetPath), extra);
+    const scores = crossValidatedScores(rows);
+    const m = metricsAt(rows, scores, chooseThreshold(rows, scores, SHIPPED_TARGETS));
+    expect(m.fpr).toBeLessThanOrEqual(0.0075);
+    expect(m.devFpr).toBeLessThanOrEqual(0.0075);
+    for (const kind of ['code', 'table', 'email', 'web']) expect(m.fprByCategory[`tool_output:${kind}`], kind).toBeLessThanOrEqual(0.02);
+    expect(m.notInjectFpr).toBeLessThanOrEqual(0.03);
+    // Holding every kind of tool output to 2% costs true positives: about 84% on the dev rows
+    // (82% over all rows: the XSafety Chinese and Japanese rows are caught less often).
+    expect(m.tpr).toBeGreaterThanOrEqual(0.8);
+    expect(m.devTpr).toBeGreaterThanOrEqual(0.83);
+    expect(m.tprByFamily.indirect).toBeGreaterThanOrEqual(0.6);
+    const english = m.tprByLanguage.en ?? 0;
+    for (const language of ['de', 'fr', 'es', 'ru', 'zh']) expect(m.tprByLanguage[language], language).toBeGreaterThanOrEqual(0.7 * english);
+  }, 600_000);
 });
 
 describe('shipped detector', () => {

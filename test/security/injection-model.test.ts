@@ -1,7 +1,15 @@
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { defaultDatasetPath, groupedFolds, loadDataset, type LabelledRow } from '../../src/security/injection/dataset.js';
+import {
+  defaultDatasetPath,
+  defaultExtraDatasetPath,
+  groupedFolds,
+  loadDataset,
+  loadExtraDataset,
+  trainingRows,
+  type LabelledRow,
+} from '../../src/security/injection/dataset.js';
 import { trainOnAll, trainWithCrossValidatedThreshold, buildModelFile, datasetFingerprint } from '../../src/security/injection/training.js';
 import { trainLogisticRegression, predict } from '../../src/security/injection/model.js';
 import { analyzeText } from '../../src/security/injection/scorer.js';
@@ -61,6 +69,9 @@ describe('logistic regression training', () => {
 
 describe('committed model file', () => {
   const { model, threshold, file } = decodeModelFile(committed);
+  // The extra public rows (scripts/injection-extra) the model was trained on besides dev.jsonl.
+  const extra = haveData ? loadExtraDataset(defaultExtraDatasetPath()) : [];
+  const haveTrainingData = haveData && (file.training.extraDataset === undefined || extra.length > 0);
 
   it('is compact and carries its cross-validated threshold', () => {
     expect(JSON.stringify(committed).length).toBeLessThan(2 * 1024 * 1024);
@@ -68,14 +79,14 @@ describe('committed model file', () => {
     expect(file.crossValidation.fpr).toBeLessThanOrEqual(0.01);
   });
 
-  it.skipIf(!haveData)('was trained on the current dev set and is reproduced exactly by retraining', () => {
-    const rows = loadDataset(datasetPath);
+  it.skipIf(!haveTrainingData)('was trained on the current data and is reproduced exactly by retraining', () => {
+    const rows = trainingRows(loadDataset(datasetPath), file.training.extraDataset === undefined ? [] : extra);
     expect(file.training.sha256).toBe(datasetFingerprint(rows));
     const result = trainWithCrossValidatedThreshold(rows);
     expect(result.threshold).toBe(threshold);
     expect(result.model.bias).toBe(model.bias);
     expect(sha(result.model.weights)).toBe(sha(model.weights));
-    const rebuilt = buildModelFile(rows, result, file.training.dataset);
+    const rebuilt = buildModelFile(rows, result, file.training.dataset, DEFAULT_CV, file.training.extraDataset);
     expect(rebuilt.crossValidation).toEqual(file.crossValidation);
   }, 300_000);
 
@@ -84,7 +95,7 @@ describe('committed model file', () => {
     const detector = createDetectorFromModel(model, threshold);
     const scores = rows.map((r) => detector.scan(r.text).score);
     const m = metricsAt(rows, scores, threshold);
-    expect(m.tpr).toBeGreaterThanOrEqual(file.crossValidation.tpr);
+    expect(m.tpr).toBeGreaterThanOrEqual(file.crossValidation.devTpr);
     expect(m.fpr).toBeLessThanOrEqual(0.01);
     expect(m.notInjectFpr).toBeLessThanOrEqual(0.03);
   }, 120_000);

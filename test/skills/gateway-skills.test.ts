@@ -4,6 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ApiTokenStore } from '../../src/store/api-tokens.js';
 import { turns } from '../fakes/ollama-server.js';
 import type { FakeChatRequest } from '../fakes/ollama-turns.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -14,6 +15,8 @@ const echoTool = (req: FakeChatRequest) => turns.text(`TOOL SAID: ${toolText(req
 
 await describeSandbox('skills end to end through the gateway in a runsc agent', () => {
   let t: TestGateway;
+  let alice: string;
+  let rootAdmin: string;
   let server: http.Server;
   let port: number;
   const conv = `e2e-${process.pid}-${Date.now()}`;
@@ -27,11 +30,15 @@ await describeSandbox('skills end to end through the gateway in a runsc agent', 
       gatewayOptions: { egress: { allowPrivateAddresses: true, lookup: async (h) => (h.endsWith('.test') ? [{ address: '127.0.0.1', family: 4 }] : []) } },
       config: {
         skills: { extra_dirs: [], enabled: ['filesystem', 'shell', 'code', 'http', 'notes'], settings: { filesystem: { max_write_bytes: 64 }, http: { allow_domains: ['allowed.test'] } } },
-        policy: { admins: ['root-admin'] },
+        policy: { admins: ['api:root-admin'] },
         sandbox: { warm_pool: 0, require_strong_isolation: true },
         orchestrator: { turn_timeout_ms: 60_000 },
       },
     });
+    // alice asks (the operator's token posts as api:alice) and decides with her own token.
+    const tokens = new ApiTokenStore(t.gateway.db);
+    alice = tokens.create({ name: 'alice' }).token;
+    rootAdmin = tokens.create({ name: 'root-admin' }).token;
   }, 180_000);
 
   afterAll(async () => {
@@ -96,7 +103,7 @@ await describeSandbox('skills end to end through the gateway in a runsc agent', 
     const approval = approvals.body.approvals.find((a: { action_id: string }) => a.action_id === res.actions[0].id);
     expect(approval).toMatchObject({ arguments: { argv: ['cat', 'hello.txt'] } });
     // The turn resumes after the decision and uses the echo turn queued by say().
-    expect((await t.api('POST', `/api/approvals/${approval.id}/approve`, { approver: 'alice' })).status).toBe(200);
+    expect((await t.api('POST', `/api/approvals/${approval.id}/approve`, {}, alice)).status).toBe(200);
     const done = await waitForAction(res.actions[0].id, ['succeeded', 'failed']);
     expect(done).toMatchObject({ status: 'succeeded', result: { exit_code: 0, stdout: 'hi from e2e', limit: null } });
   }, 120_000);
@@ -106,9 +113,9 @@ await describeSandbox('skills end to end through the gateway in a runsc agent', 
     expect(res.actions[0]).toMatchObject({ operation: 'script', status: 'awaiting_approval', security_level: 'critical' });
     const approvals = await t.api('GET', '/api/approvals?status=pending');
     const approval = approvals.body.approvals.find((a: { action_id: string }) => a.action_id === res.actions[0].id);
-    expect(approval.approvers).toEqual(['root-admin']);
-    expect((await t.api('POST', `/api/approvals/${approval.id}/approve`, { approver: 'alice' })).status).toBeGreaterThanOrEqual(400);
-    expect((await t.api('POST', `/api/approvals/${approval.id}/deny`, { approver: 'root-admin' })).status).toBe(200);
+    expect(approval.approvers).toEqual(['api:root-admin']);
+    expect((await t.api('POST', `/api/approvals/${approval.id}/approve`, {}, alice)).status).toBeGreaterThanOrEqual(400);
+    expect((await t.api('POST', `/api/approvals/${approval.id}/deny`, {}, rootAdmin)).status).toBe(200);
     await waitForAction(res.actions[0].id, ['denied']);
     const check = await say('check', turns.toolCall('filesystem_list', {}), echoTool);
     expect(check.reply.text).not.toContain('should-not-exist');
@@ -119,8 +126,8 @@ await describeSandbox('skills end to end through the gateway in a runsc agent', 
     expect(res.actions[0]).toMatchObject({ status: 'awaiting_approval', security_level: 'critical' });
     const approvals = await t.api('GET', '/api/approvals?status=pending');
     const approval = approvals.body.approvals.find((a: { action_id: string }) => a.action_id === res.actions[0].id);
-    expect(approval.approvers).toEqual(['root-admin']);
-    await t.api('POST', `/api/approvals/${approval.id}/approve`, { approver: 'root-admin' });
+    expect(approval.approvers).toEqual(['api:root-admin']);
+    expect((await t.api('POST', `/api/approvals/${approval.id}/approve`, {}, rootAdmin)).status).toBe(200);
     expect(await waitForAction(res.actions[0].id, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded', result: { stdout: '42\n', exit_code: 0 } });
   }, 120_000);
 

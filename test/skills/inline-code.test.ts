@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import shellSkill from '../../skills/shell/index.js';
 import { classifyRun } from '../../skills/shell/manifest.js';
 import { operationLevel } from '../../src/skills/operation-level.js';
+import { ApiTokenStore } from '../../src/store/api-tokens.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { createHostAgentForUnitTests } from './host-agent-for-unit-tests.js';
 
@@ -104,6 +105,8 @@ describe('shell.run inline-code classification', () => {
 
 describe('inline scripts through the gateway', () => {
   let g: TestGateway;
+  /** alice's own token: the decider of an approval is the token's identity. */
+  let alice: string;
   // Approved plain programs run on the host stand-in (a temp dir), never in a real agent here.
   const host = createHostAgentForUnitTests('inline');
   beforeAll(async () => {
@@ -113,12 +116,13 @@ describe('inline scripts through the gateway', () => {
         logging: { level: 'warn' },
         skills: { extra_dirs: [], enabled: ['shell'], settings: { shell: { inline_code_programs: { awk: ['*'] } } } },
         policy: {
-          admins: ['root-admin'],
+          admins: ['api:root-admin'],
           // An operator override still wins over the classification, for this one conversation.
           overrides: [{ skill: 'shell', operation: 'run', conversation: 'trusted', level: 'high' }],
         },
       },
     });
+    alice = new ApiTokenStore(g.gateway.db).create({ name: 'alice' }).token;
   });
   afterAll(async () => {
     await g?.close();
@@ -132,7 +136,7 @@ describe('inline scripts through the gateway', () => {
     const res = await request(['env', 'sh', '-c', 'rm -rf /workspace/*']);
     expect(res.status).toBe(202);
     const approval = await g.api('GET', `/api/approvals/${res.body.approval_id}`);
-    expect(approval.body.approval).toMatchObject({ security_level: 'critical', approvers: ['root-admin'] });
+    expect(approval.body.approval).toMatchObject({ security_level: 'critical', approvers: ['api:root-admin'] });
     expect(approval.body.prompt.options).toEqual(['approve', 'deny']);
     expect(approval.body.prompt.detail).toMatch(/^Rated critical: inline script: argv\[1\] runs sh with inline code \(-c\)/);
     const action = await g.api('GET', `/api/actions/${res.body.id}`);
@@ -144,13 +148,13 @@ describe('inline scripts through the gateway', () => {
     expect(res.status).toBe(202);
     const approval = await g.api('GET', `/api/approvals/${res.body.approval_id}`);
     expect(approval.body.approval.security_level).toBe('high');
-    expect(approval.body.approval.approvers).toContain('alice');
+    expect(approval.body.approval.approvers).toContain('api:alice');
     expect(approval.body.prompt.detail).not.toContain('Rated');
   });
 
   it('an "allow for this conversation" grant for shell.run does not cover an inline script', async () => {
     const ls = await request(['ls'], 'granted');
-    const decided = await g.api('POST', `/api/approvals/${ls.body.approval_id}/approve`, { approver: 'alice', scope: 'conversation' });
+    const decided = await g.api('POST', `/api/approvals/${ls.body.approval_id}/approve`, { scope: 'conversation' }, alice);
     expect(decided.status).toBe(200);
     // The grant lets the next plain program run without a prompt...
     const next = await request(['pwd'], 'granted');
@@ -160,7 +164,7 @@ describe('inline scripts through the gateway', () => {
     const inline = await request(['python3', '-c', 'import shutil; shutil.rmtree("/workspace")'], 'granted');
     expect(inline.status).toBe(202);
     const approval = await g.api('GET', `/api/approvals/${inline.body.approval_id}`);
-    expect(approval.body.approval).toMatchObject({ security_level: 'critical', approvers: ['root-admin'] });
+    expect(approval.body.approval).toMatchObject({ security_level: 'critical', approvers: ['api:root-admin'] });
   });
 
   it('applies the operator extension from config, and an operator override still wins', async () => {

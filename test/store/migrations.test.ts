@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
+import { ApprovalStore } from '../../src/store/approvals.js';
+import { ConversationKeyStore } from '../../src/store/conversation-keys.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -43,6 +45,31 @@ describe('migrations', () => {
     const again = openDatabase(dir);
     expect(versions(again)).toHaveLength(MIGRATIONS.length);
     again.close();
+  });
+
+  it('migrates existing conversations onto channel + platform keys, keeping their ids, history and grants', () => {
+    const dir = tempDir();
+    const old = openDatabase(dir, { migrations: MIGRATIONS.slice(0, 2) });
+    old.prepare("INSERT INTO conversations (id, channel, created_at, updated_at) VALUES ('room-1', 'web', 1, 1)").run();
+    old.prepare("INSERT INTO messages (conversation_id, role, content, created_at) VALUES ('room-1', 'user', 'before the upgrade', 1)").run();
+    old.prepare("INSERT INTO conversation_grants (id, conversation_id, skill, operation, granted_by, created_at) VALUES ('g-old', 'room-1', 's', 'o', 'bob', 1)").run();
+    old.close();
+
+    const db = openDatabase(dir);
+    const keys = new ConversationKeyStore(db);
+    // The same platform address still leads to the same conversation and its history.
+    expect(keys.resolve({ channel: 'web', conversationId: 'room-1' })).toBe('room-1');
+    expect(keys.addressOf('room-1')).toEqual({ channel: 'web', conversationId: 'room-1' });
+    // The same platform id on another channel is another conversation.
+    expect(keys.resolve({ channel: 'telegram', conversationId: 'room-1' })).toBe('telegram:room-1');
+    expect(keys.resolve({ channel: 'telegram', conversationId: 'room-1', threadId: '7' })).toBe('telegram:room-1/7');
+    expect(db.prepare("SELECT content FROM messages WHERE conversation_id = 'room-1'").get()).toEqual({ content: 'before the upgrade' });
+    // A grant from before owners existed keeps covering the conversation.
+    expect(new ApprovalStore(db).activeGrant('room-1', 's', 'o', 'web:anyone')?.id).toBe('g-old');
+    // `/new` points the address at a fresh conversation.
+    expect(keys.reset({ channel: 'web', conversationId: 'room-1' })).toBe('web:room-1#1');
+    expect(keys.resolve({ channel: 'web', conversationId: 'room-1' })).toBe('web:room-1#1');
+    db.close();
   });
 
   it('rolls back a failing migration as a whole', () => {

@@ -107,8 +107,9 @@ export const PAGE_SCRIPT = String.raw`(function () {
   function render(event) {
     if (event.seq <= state.lastSeq) return;
     state.lastSeq = event.seq;
-    var item = make('li', 'msg ' + (event.from === 'user' ? 'user' : 'bot'));
-    item.dataset.id = event.id;
+    var item = make('li', 'msg ' + (event.from === 'user' ? 'user' : 'bot') + (event.streaming ? ' streaming' : ''));
+    // A replacement keeps the id it replaces, even when the original was never seen (replay).
+    item.dataset.id = event.replaces || event.id;
     item.dataset.seq = String(event.seq);
     var who = event.from === 'user' ? (event.sender_name || 'You') : 'SecureSphere';
     item.appendChild(make('div', 'meta', who + ' · ' + new Date(event.time).toLocaleTimeString()));

@@ -6,6 +6,7 @@ import { ERROR_CODES, SecureSphereError } from '../../core/errors.js';
 import type { Orchestrator } from '../../orchestrator/orchestrator.js';
 import type { ActionStore } from '../../store/actions.js';
 import { parseOr400 } from '../http-errors.js';
+import { actingIdentity, principalOf } from '../principal.js';
 
 const body = z.strictObject({
   action_type: z.literal('skill_execution'),
@@ -25,7 +26,7 @@ export function actionRoutes(orchestrator: Orchestrator, actions: ActionStore) {
         skill: input.skill,
         operation: input.operation,
         arguments: input.arguments ?? {},
-        requester: input.requester ?? 'api',
+        requester: actingIdentity(principalOf(request), input.requester),
       });
       switch (outcome.kind) {
         case 'rate_limited':

@@ -25,6 +25,7 @@ export function conversationRoutes(conversations: ConversationStore) {
           ...(m.message.role === 'assistant' && m.message.toolCalls ? { tool_calls: m.message.toolCalls } : {}),
           ...(m.message.role === 'tool' ? { tool_call_id: m.message.toolCallId, tool_name: m.message.toolName } : {}),
           ...(m.message.role === 'user' && m.message.senderId ? { sender_id: m.message.senderId } : {}),
+          ...(m.answeredBy ? { profile: m.answeredBy.profile, model: m.answeredBy.model } : {}),
           created_at: new Date(m.createdAt).toISOString(),
         })),
       };

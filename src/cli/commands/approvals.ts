@@ -2,12 +2,15 @@
 // normally the running gateway's HTTP API (so the conversation continues at once after a
 // decision), or the approval service in-process when the gateway is stopped (the decision is
 // stored and the gateway runs the approved step once when it next starts).
-// `--as USER` names the decider; policy checks that user exactly as for a chat button.
+// Through the API the decider is the identity of the token used (`api:operator`, or `api:NAME`
+// for a token from `securesphere tokens create NAME`, given as SECURESPHERE_API_TOKEN); `--as`
+// may repeat that identity and is refused when it differs. Offline, `--as IDENTITY` names the
+// decider (whoever can open the database is the operator); policy checks it as for a chat button.
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createApiClient, type ApiClient } from '../../../channels/cli/api-client.js';
-import { serializeApproval, serializeGrant } from '../../api/routes/approvals.js';
+import { createApiClient, type ApiClient } from '../chat/api-client.js';
+import { serializeApproval, serializeGrant } from '../../policy/approval-views.js';
 import { resolveSecretRef } from '../../config/secret-ref.js';
 import { ERROR_CODES, SecureSphereError, type ErrorCode } from '../../core/errors.js';
 import type { ApprovalStatus } from '../../core/types.js';
@@ -26,7 +29,7 @@ export type GrantView = ReturnType<typeof serializeGrant>;
 
 export interface ApprovalsBackend {
   list(status?: ApprovalStatus): Promise<ApprovalView[]>;
-  decide(input: { approvalId: string; approver: string; decision: 'approve' | 'deny'; scope: 'once' | 'conversation' }): Promise<ApprovalView>;
+  decide(input: { approvalId: string; approver?: string; decision: 'approve' | 'deny'; scope: 'once' | 'conversation' }): Promise<ApprovalView>;
   listGrants(conversationId: string): Promise<GrantView[]>;
   revokeGrant(id: string): Promise<GrantView>;
 }
@@ -75,12 +78,12 @@ export function registerApprovalCommands(
   group
     .command('approve')
     .argument('<id>', 'approval id')
-    .requiredOption('--as <user>', 'who approves (checked against policy)')
+    .option('--as <identity>', 'who approves: required with --offline; through the API it must be the token\'s identity')
     .option('--conversation-scope', 'also allow this skill operation for the rest of the conversation (never for critical)')
     .description('approve a pending request')
-    .action(async (id: string, opts: { as: string; conversationScope?: boolean }, command: Command) => {
+    .action(async (id: string, opts: { as?: string; conversationScope?: boolean }, command: Command) => {
       await withBackend(command, async (backend) => {
-        const decided = await backend.decide({ approvalId: id, approver: opts.as, decision: 'approve', scope: opts.conversationScope ? 'conversation' : 'once' });
+        const decided = await backend.decide({ approvalId: id, ...(opts.as ? { approver: opts.as } : {}), decision: 'approve', scope: opts.conversationScope ? 'conversation' : 'once' });
         output.out(`approved ${visibleText(decided.id)} (${decided.skill}.${decided.operation}) as ${visibleText(decided.decided_by)}${decided.scope === 'conversation' ? ', allowed for the rest of the conversation' : ''}`);
       });
     });
@@ -88,11 +91,11 @@ export function registerApprovalCommands(
   group
     .command('deny')
     .argument('<id>', 'approval id')
-    .requiredOption('--as <user>', 'who denies (checked against policy)')
+    .option('--as <identity>', 'who denies: required with --offline; through the API it must be the token\'s identity')
     .description('deny a pending request; the step does not run')
-    .action(async (id: string, opts: { as: string }, command: Command) => {
+    .action(async (id: string, opts: { as?: string }, command: Command) => {
       await withBackend(command, async (backend) => {
-        const decided = await backend.decide({ approvalId: id, approver: opts.as, decision: 'deny', scope: 'once' });
+        const decided = await backend.decide({ approvalId: id, ...(opts.as ? { approver: opts.as } : {}), decision: 'deny', scope: 'once' });
         output.out(`denied ${visibleText(decided.id)} (${decided.skill}.${decided.operation}) as ${visibleText(decided.decided_by)}`);
       });
     });
@@ -148,7 +151,10 @@ function formatGrant(g: GrantView): string {
 export function localApprovalsBackend(service: ApprovalService): ApprovalsBackend {
   return {
     list: async (status) => service.list(status ? { status } : {}).map(serializeApproval),
-    decide: async (input) => serializeApproval(await service.decide({ ...input, channel: 'cli' })),
+    decide: async (input) => {
+      if (!input.approver) throw new SecureSphereError(ERROR_CODES.BAD_REQUEST, 'Say who decides with --as IDENTITY (e.g. --as telegram:123456); offline there is no token to take it from.');
+      return serializeApproval(await service.decide({ ...input, approver: input.approver, channel: 'cli' }));
+    },
     listGrants: async (conversationId) => service.listGrants(conversationId).map(serializeGrant),
     revokeGrant: async (id) => serializeGrant(service.revokeGrant(id, 'cli')),
   };
@@ -171,7 +177,7 @@ export function httpApprovalsBackend(api: ApiClient): ApprovalsBackend {
       (await call<{ approval: ApprovalView }>(
         'POST',
         `/api/approvals/${enc(input.approvalId)}/${input.decision}`,
-        input.decision === 'approve' ? { approver: input.approver, scope: input.scope } : { approver: input.approver },
+        { ...(input.approver ? { approver: input.approver } : {}), ...(input.decision === 'approve' ? { scope: input.scope } : {}) },
       )).approval,
     listGrants: async (conversationId) => (await call<{ grants: GrantView[] }>('GET', `/api/conversations/${enc(conversationId)}/grants`)).grants,
     revokeGrant: async (id) => (await call<{ grant: GrantView }>('DELETE', `/api/grants/${enc(id)}`)).grant,
@@ -203,7 +209,10 @@ export async function openApprovalsBackend(command: Command): Promise<{ approval
   const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
   const url = opts.url ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`;
   let token: string;
-  if (config.server.api_token) {
+  if (process.env.SECURESPHERE_API_TOKEN) {
+    // A named token (`securesphere tokens create NAME`) decides as api:NAME.
+    token = process.env.SECURESPHERE_API_TOKEN;
+  } else if (config.server.api_token) {
     token = resolveSecretRef(config.server.api_token, 'server.api_token', { env: process.env });
   } else {
     const file = join(config.data_dir, 'api-token');

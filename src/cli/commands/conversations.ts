@@ -3,7 +3,7 @@
 // levels again. Through the running gateway's API, or with --offline on the database while
 // the gateway is stopped. The decider is checked against policy exactly as for approvals.
 import type { Command } from 'commander';
-import type { ApiClient } from '../../../channels/cli/api-client.js';
+import type { ApiClient } from '../chat/api-client.js';
 import { ERROR_CODES, SecureSphereError, type ErrorCode } from '../../core/errors.js';
 import { createFlagClearing, type ClearedFlags, type FlagClearing } from '../../policy/flag-clearing.js';
 import { createAuditChainFromConfig } from '../../security/audit-chain.js';
@@ -16,7 +16,8 @@ import { loadConfigFor } from '../global-options.js';
 import type { CommandOutput } from './approvals.js';
 
 export interface ConversationsBackend {
-  clearFlag(input: { conversationId: string; by: string }): Promise<ClearedFlags>;
+  /** `by` is required offline; through the API the token decides and `by` must repeat its identity. */
+  clearFlag(input: { conversationId: string; by?: string }): Promise<ClearedFlags>;
 }
 
 export function registerConversationCommands(
@@ -32,12 +33,12 @@ export function registerConversationCommands(
   group
     .command('clear-flag')
     .argument('<id>', 'conversation id')
-    .requiredOption('--as <user>', 'who clears it (a configured approver or admin)')
+    .option('--as <identity>', 'who clears it: required with --offline; through the API it must be the token\'s identity')
     .description('clear the prompt-injection flag of a conversation after checking the flagged text: later steps run at their normal levels')
-    .action(async (id: string, opts: { as: string }, command: Command) => {
+    .action(async (id: string, opts: { as?: string }, command: Command) => {
       const { conversations, close } = await open(command);
       try {
-        const done = await conversations.clearFlag({ conversationId: id, by: opts.as });
+        const done = await conversations.clearFlag({ conversationId: id, ...(opts.as ? { by: opts.as } : {}) });
         output.out(`cleared ${done.cleared} flagged message${done.cleared === 1 ? '' : 's'} in ${done.conversationId} as ${done.clearedBy}`);
       } finally {
         await close();
@@ -46,14 +47,19 @@ export function registerConversationCommands(
 }
 
 export function localConversationsBackend(flags: FlagClearing): ConversationsBackend {
-  return { clearFlag: async (input) => flags.clear({ ...input, channel: 'cli' }) };
+  return {
+    clearFlag: async (input) => {
+      if (!input.by) throw new SecureSphereError(ERROR_CODES.BAD_REQUEST, 'Say who clears the flag with --as IDENTITY; offline there is no token to take it from.');
+      return flags.clear({ conversationId: input.conversationId, by: input.by, channel: 'cli' });
+    },
+  };
 }
 
 export function httpConversationsBackend(api: ApiClient): ConversationsBackend {
   return {
     async clearFlag({ conversationId, by }) {
       type Answer = { conversation_id: string; cleared: number; cleared_by: string; error?: { code?: string; message?: string } };
-      const response = await api.request<Answer>('POST', `/api/conversations/${encodeURIComponent(conversationId)}/clear-flag`, { approver: by });
+      const response = await api.request<Answer>('POST', `/api/conversations/${encodeURIComponent(conversationId)}/clear-flag`, by ? { approver: by } : {});
       if (response.status >= 200 && response.status < 300) {
         return { conversationId: response.body.conversation_id, cleared: response.body.cleared, clearedBy: response.body.cleared_by };
       }

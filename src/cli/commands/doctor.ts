@@ -4,8 +4,10 @@ import Docker from 'dockerode';
 import { readHostTuning } from '../../agents/host-tuning.js';
 import { detectRuntime } from '../../agents/runtime-detect.js';
 import { describeError } from '../../core/errors.js';
+import type { ChannelHealth } from '../../../channels/channel.js';
 import { MIN_NODE_MAJOR, describeNodeRuntime } from '../../core/node-runtime.js';
-import { createGateway } from '../../gateway.js';
+import { createGateway, type Gateway } from '../../gateway.js';
+import { setupHintFor } from '../../providers/from-config.js';
 import { loadConfigFor } from '../global-options.js';
 
 interface Check {
@@ -84,24 +86,66 @@ export function registerDoctorCommand(program: Command): void {
       try {
         const health = await gateway.health();
         checks.push({ name: 'store', ok: health.store.ok, detail: `${loaded.config.data_dir}: ${health.store.detail}`, fix: 'Make the data directory writable or pass --data-dir.' });
-        checks.push({
-          name: 'provider',
-          ok: health.provider.ok,
-          detail: health.provider.detail,
-          fix: `Start Ollama (\`ollama serve\`) at ${loaded.config.provider.host ?? 'http://127.0.0.1:11434'} and \`ollama pull ${loaded.config.provider.model}\`, or set provider.host / OLLAMA_HOST.`,
-        });
+        // One line per profile: one answering profile keeps the gateway answering (failover).
+        const profiles = health.provider.profiles ?? [];
+        const anyOk = profiles.some((p) => p.ok);
+        for (const p of profiles) {
+          const state = [p.last_error ? `last error ${p.last_error.at}: ${p.last_error.message}` : '', p.skipped_until ? `skipped until ${p.skipped_until}` : ''].filter(Boolean).join('; ');
+          checks.push({
+            name: `provider ${p.profile} (${p.provider} ${p.model})`,
+            ok: p.ok,
+            optional: anyOk,
+            detail: `${p.detail}${state ? ` [${state}]` : ''}`,
+            fix: setupHintFor(loaded.config, p.profile) ?? 'Check this profile in providers.profiles.',
+          });
+        }
+        if (profiles.length === 0) checks.push({ name: 'provider', ok: health.provider.ok, detail: health.provider.detail });
         checks.push({
           name: 'sandbox',
           ok: health.sandbox.ok,
           detail: `${health.sandbox.backend}${health.sandbox.runtime ? ` (${health.sandbox.runtime})` : ''}: ${health.sandbox.detail}`,
           fix: 'Install docker.io and runsc (bash scripts/setup-sandbox.sh does it), then `securesphere sandbox build-image`.',
         });
+        checks.push(...(await channelChecks(gateway, loaded.config)));
         for (const e of gateway.skillErrors) checks.push({ name: `skill ${e.dir}`, ok: false, detail: `${e.file}: ${e.reason}`, fix: 'Fix or remove that skill folder.' });
       } finally {
         await gateway.close();
       }
       report(checks);
     });
+}
+
+/**
+ * Channels as the running gateway sees them (asked over its own API), or, when none is running,
+ * whether each configured channel can at least be built (its secrets resolve). The doctor never
+ * starts a channel itself: a second poller would fight the running gateway for updates.
+ */
+async function channelChecks(gateway: Gateway, config: Gateway['config']): Promise<Check[]> {
+  const fix = 'Check the channel section in the config and its token (`securesphere vault list`); the gateway retries it with back-off.';
+  let live: ChannelHealth[] | undefined;
+  try {
+    const res = await fetch(`http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}/api/health`, {
+      headers: { authorization: `Bearer ${gateway.apiToken}` },
+      signal: AbortSignal.timeout(3000),
+    });
+    live = ((await res.json()) as { channels?: ChannelHealth[] }).channels;
+  } catch {
+    live = undefined;
+  }
+  if (live) {
+    return live.map((c) => ({
+      name: `channel ${c.name}`,
+      ok: c.state === 'running' && c.connected,
+      detail: `${c.state}${c.connected ? ', connected' : ''}, outbox backlog ${c.outboxBacklog}${c.lastError ? `; last error: ${c.lastError}` : ''}${c.nextRetryAt ? `; next attempt ${c.nextRetryAt}` : ''}`,
+      fix,
+    }));
+  }
+  return gateway.channels.health().map((c) => ({
+    name: `channel ${c.name}`,
+    ok: c.state !== 'failed',
+    detail: c.state === 'failed' ? `cannot be built: ${c.lastError ?? 'unknown error'}` : 'configured (gateway not running, so not connected)',
+    fix,
+  }));
 }
 
 function report(checks: Check[]): void {

@@ -27,6 +27,12 @@ export function registerStartCommand(program: Command): void {
       }
       gateway.logger.info({ address, config: file ?? 'defaults', ms: Math.round(performance.now() - t0) }, 'gateway listening');
       console.log(`securesphere listening on ${address} (web UI at ${address}/)`);
+      // With no provider configured (type auto), say which model answers: Ollama, the embedded
+      // model, or neither and what to do.
+      if (!config.providers && config.provider.type === 'auto' && config.provider.host === undefined) void gateway.providers
+        .health()
+        .then((health) => console.log(`model: ${health.ok ? '' : 'NOT READY: '}${health.detail}`))
+        .catch(() => undefined);
       const stop = async (signal: string) => {
         gateway.logger.info({ signal, keepAgents: config.sandbox.keep_agents_on_stop }, 'shutting down');
         // Agents are stopped (workspaces kept) unless the operator asked to keep them running.

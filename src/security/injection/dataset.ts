@@ -9,6 +9,8 @@ import { SecureSphereError, ERROR_CODES } from '../../core/errors.js';
 import { seededRandom, shuffleInPlace } from './model.js';
 
 export const DATASET_ENV = 'SECURESPHERE_INJECTION_DATA';
+/** The extra public rows (multilingual injections, benign tool outputs): scripts/injection-extra/. */
+export const EXTRA_DATASET_ENV = 'SECURESPHERE_INJECTION_EXTRA_DATA';
 
 const RowSchema = z.object({
   text: z.string(),
@@ -16,6 +18,8 @@ const RowSchema = z.object({
   source: z.string(),
   category: z.string(),
   group: z.string(),
+  /** Extra rows only: `eval` rows are held out (never trained on), `train` rows are trained on. */
+  split: z.enum(['train', 'eval']).optional(),
 });
 
 export type LabelledRow = z.infer<typeof RowSchema>;
@@ -32,6 +36,28 @@ export function defaultDatasetPath(env: NodeJS.ProcessEnv = process.env): string
   const override = env[DATASET_ENV];
   if (override !== undefined && override !== '') return resolve(override);
   return resolve(repositoryRoot(), '..', 'shared', 'data', 'security', 'dev.jsonl');
+}
+
+/** `../shared/data/security/injection-extra.jsonl` beside the repository, unless the env variable says otherwise. */
+export function defaultExtraDatasetPath(env: NodeJS.ProcessEnv = process.env): string {
+  const override = env[EXTRA_DATASET_ENV];
+  if (override !== undefined && override !== '') return resolve(override);
+  return resolve(repositoryRoot(), '..', 'shared', 'data', 'security', 'injection-extra.jsonl');
+}
+
+/** The training rows: every dev row plus the extra rows marked `train` (none when the file is absent). */
+export function trainingRows(dev: readonly LabelledRow[], extra: readonly LabelledRow[]): LabelledRow[] {
+  return [...dev, ...extra.filter((row) => row.split === 'train')];
+}
+
+/** The held-out extra rows: evaluated, never trained on. */
+export function evaluationRows(extra: readonly LabelledRow[]): LabelledRow[] {
+  return extra.filter((row) => row.split === 'eval');
+}
+
+/** The extra rows, or none when the file does not exist (the model then trains on dev alone). */
+export function loadExtraDataset(path: string = defaultExtraDatasetPath()): LabelledRow[] {
+  return existsSync(path) ? loadDataset(path) : [];
 }
 
 export function loadDataset(path: string = defaultDatasetPath()): LabelledRow[] {

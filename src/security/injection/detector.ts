@@ -33,9 +33,25 @@ function loadCommittedModel(): { model: LinearModel; threshold: number } {
   return cached;
 }
 
+/**
+ * The threshold the committed model was shipped with (chosen by cross-validation and stored in
+ * model.json). The only default: there is no second copy of the number in code or config.
+ */
+export function shippedThreshold(): number {
+  return loadCommittedModel().threshold;
+}
+
 export function createInjectionDetector(options: InjectionDetectorOptions = {}): InjectionDetector {
-  const { model, threshold: trained } = loadCommittedModel();
-  return createDetectorFromModel(model, options.threshold ?? trained);
+  const { model } = loadCommittedModel();
+  return createDetectorFromModel(model, options.threshold ?? shippedThreshold());
+}
+
+/**
+ * The detector for config `security.injection`: its `threshold` when set, else the shipped
+ * one. The gateway and the CLI both build their detector here.
+ */
+export function createInjectionDetectorFromConfig(settings: { readonly threshold?: number | undefined }): InjectionDetector {
+  return createInjectionDetector(settings.threshold === undefined ? {} : { threshold: settings.threshold });
 }
 
 export function createDetectorFromModel(model: LinearModel, threshold: number): InjectionDetector {

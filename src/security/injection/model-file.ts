@@ -12,8 +12,12 @@ const MetricsSchema = z.object({
   threshold: z.number(),
   tpr: z.number(),
   fpr: z.number(),
+  devTpr: z.number(),
+  devFpr: z.number(),
   notInjectFpr: z.number(),
   tprByFamily: z.record(z.string(), z.number()),
+  fprByCategory: z.record(z.string(), z.number()),
+  tprByLanguage: z.record(z.string(), z.number()),
   counts: z.record(z.string(), z.number()),
 });
 
@@ -25,6 +29,8 @@ export const ModelFileSchema = z.object({
   weights: z.string(),
   training: z.object({
     dataset: z.string(),
+    /** The extra public rows trained on besides the dev set (their `train` split), if any. */
+    extraDataset: z.string().optional(),
     rows: z.number().int(),
     sha256: z.string(),
     options: z.record(z.string(), z.unknown()),

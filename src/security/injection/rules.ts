@@ -2,7 +2,8 @@
 // flagged text can say why. These are deliberately broad families (not phrases copied from
 // any dataset); the classifier carries most of the weight and uses rule hits as features.
 // Patterns run on normalized, lower-cased text and must stay linear-time (no nested
-// unbounded quantifiers).
+// unbounded quantifiers). The same families in other languages: rules-multilingual.ts.
+import { multilingualFamilies } from './rules-multilingual.js';
 
 export interface InjectionRule {
   readonly name: string;
@@ -24,9 +25,15 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     pattern: /\b(?:new|updated|real|actual) (?:instructions?|rules|task|objective)s?\s*(?::|are|is)/,
   },
   {
+    // "forget everything you were told before", "disregard all of the above": no noun for the instructions.
+    name: 'instruction-override',
+    pattern:
+      /\b(?:ignore|disregard|forget|discard)\s+(?:about\s+)?(?:everything|all|anything)(?:\s+of)?(?:\s+(?:that|what))?\s+(?:(?:you\s+(?:were|have\s+been|'ve\s+been)\s+(?:told|given|taught|instructed))|(?:i|we)\s+(?:said|told\s+you)|(?:the\s+)?above|before|so\s+far|previously|earlier)\b/,
+  },
+  {
     name: 'role-reassignment',
     pattern:
-      /\b(?:you are now|from now on,? you|you will now (?:act|be|respond)|act as (?:an? )?(?:unrestricted|unfiltered|uncensored|jailbroken)|pretend (?:to be|you are) (?:an? )?(?:unrestricted|unfiltered|evil|different)|developer mode|do anything now|jailbroken|(?:no|without) (?:any )?(?:ethical|moral|content) (?:guidelines|restrictions|limits|filters|boundaries))\b/,
+      /\b(?:you are now|from now on,? you|you will now (?:act|be|respond)|act as (?:an? |my |your )?(?:unrestricted|unfiltered|uncensored|jailbroken)|pretend (?:to be|you are) (?:an? )?(?:unrestricted|unfiltered|evil|different)|developer mode|do anything now|jailbroken|(?:no|without) (?:any )?(?:ethical|moral|content) (?:guidelines|restrictions|limits|filters|boundaries))\b/,
   },
   {
     name: 'system-prompt-exfiltration',
@@ -61,12 +68,27 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
 ];
 
 /** Names of the rules that match the (already normalized) text, each once, in rule order. */
-export function matchRules(normalizedText: string): string[] {
+export interface RuleMatches {
+  /** Every family that matched, each once: English rules first, in rule order. */
+  readonly hits: string[];
+  /** The families found by the rules of other languages (they add an English gloss to the features). */
+  readonly multilingual: string[];
+}
+
+/** Rule families in the (already normalized) text, and which of them another language's rules found. */
+export function matchRuleFamilies(normalizedText: string): RuleMatches {
   const lower = normalizedText.toLowerCase();
   const hits: string[] = [];
   for (const rule of INJECTION_RULES) {
     if (hits.includes(rule.name)) continue;
     if (rule.pattern.test(lower)) hits.push(rule.name);
   }
-  return hits;
+  const multilingual = multilingualFamilies(lower);
+  for (const family of multilingual) if (!hits.includes(family)) hits.push(family);
+  return { hits, multilingual };
+}
+
+/** Names of the rules that match the (already normalized) text, each once. */
+export function matchRules(normalizedText: string): string[] {
+  return matchRuleFamilies(normalizedText).hits;
 }

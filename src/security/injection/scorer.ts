@@ -4,7 +4,8 @@
 // instruction planted in the middle of a long email or table is otherwise diluted by the
 // surrounding harmless data.
 import { normalizeText, type NormalizedText } from './normalize.js';
-import { matchRules } from './rules.js';
+import { matchRuleFamilies } from './rules.js';
+import { glossesFor } from './rules-multilingual.js';
 import { extractFeatures, DEFAULT_MIN_FEATURE_COUNT, type SparseVector } from './features.js';
 import { predict, type LinearModel } from './model.js';
 
@@ -35,21 +36,31 @@ const HIGH_PRECISION_REASONS: ReadonlySet<string> = new Set([
   'unicode-tag-smuggling',
 ]);
 
-function ruleHits(normalized: NormalizedText): string[] {
-  const hits = new Set(matchRules(normalized.text));
-  for (const decoded of normalized.decoded) for (const hit of matchRules(decoded)) hits.add(hit);
-  return [...hits];
+/** Rule hits over the text and its decoded runs, and the English glosses of the multilingual ones. */
+function ruleHits(normalized: NormalizedText): { hits: string[]; glosses: string[] } {
+  const hits = new Set<string>();
+  const multilingual = new Set<string>();
+  for (const text of [normalized.text, ...normalized.decoded]) {
+    const found = matchRuleFamilies(text);
+    for (const hit of found.hits) hits.add(hit);
+    for (const family of found.multilingual) multilingual.add(family);
+  }
+  return { hits: [...hits], glosses: glossesFor(multilingual) };
 }
 
 export function analyzeText(text: string, minFeatureCount = DEFAULT_MIN_FEATURE_COUNT): TextAnalysis {
   const normalized = normalizeText(text);
-  const reasons = [...ruleHits(normalized), ...normalized.signals];
-  return { normalized, reasons, features: extractFeatures(normalized, reasons, minFeatureCount) };
+  const { hits, glosses } = ruleHits(normalized);
+  const reasons = [...hits, ...normalized.signals];
+  // Attack phrasing in another language also contributes the words of its English gloss.
+  const features = extractFeatures({ ...normalized, decoded: [...normalized.decoded, ...glosses] }, reasons, minFeatureCount);
+  return { normalized, reasons, features };
 }
 
 /** Features of a piece of already-normalized text (a chunk of a longer one). */
 export function pieceFeatures(piece: string, options: ScoringOptions): SparseVector {
-  return extractFeatures({ text: piece, decoded: [], signals: [] }, matchRules(piece), options.minFeatureCount);
+  const found = matchRuleFamilies(piece);
+  return extractFeatures({ text: piece, decoded: glossesFor(found.multilingual), signals: [] }, found.hits, options.minFeatureCount);
 }
 
 /**

@@ -49,8 +49,11 @@ export function buildModelFile(
   result: TrainingResult,
   datasetName: string,
   options: CrossValidationOptions = DEFAULT_CV,
+  extraDatasetName?: string,
 ): ModelFile {
   const round = (x: number): number => Math.round(x * 1e4) / 1e4;
+  const rounded = (record: Readonly<Record<string, number>>): Record<string, number> =>
+    Object.fromEntries(Object.entries(record).map(([k, v]) => [k, round(v)]));
   const cv = result.crossValidation;
   return {
     format: MODEL_FORMAT,
@@ -59,12 +62,15 @@ export function buildModelFile(
     threshold: result.threshold,
     training: {
       dataset: datasetName,
+      ...(extraDatasetName === undefined ? {} : { extraDataset: extraDatasetName }),
       rows: rows.length,
       sha256: datasetFingerprint(rows),
       options: {
         ...options.train,
         ...options.scoring,
         benignPieceChars: options.benignPieceChars,
+        twinRadiusChars: options.twinRadiusChars,
+        wholePoisoned: options.wholePoisoned,
       },
     },
     crossValidation: {
@@ -73,8 +79,12 @@ export function buildModelFile(
       threshold: result.threshold,
       tpr: round(cv.tpr),
       fpr: round(cv.fpr),
+      devTpr: round(cv.devTpr),
+      devFpr: round(cv.devFpr),
       notInjectFpr: round(cv.notInjectFpr),
-      tprByFamily: Object.fromEntries(Object.entries(cv.tprByFamily).map(([k, v]) => [k, round(v)])),
+      tprByFamily: rounded(cv.tprByFamily),
+      fprByCategory: rounded(cv.fprByCategory),
+      tprByLanguage: rounded(cv.tprByLanguage),
       counts: cv.counts,
     },
     weights: encodeWeights(result.model.weights),

@@ -2,6 +2,10 @@
 // file and one line here; never edit a migration that has shipped.
 import { migration001 } from './001-core.js';
 import { migration002 } from './002-security.js';
+import { migration003 } from './003-channels.js';
+import { migration004 } from './004-api-tokens.js';
+import { migration005 } from './005-grant-owner.js';
+import { migration006 } from './006-providers.js';
 
 export interface Migration {
   version: number;
@@ -9,4 +13,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006];

@@ -1,0 +1,352 @@
+#!/usr/bin/env python3
+# Builds the extra labelled rows for the prompt-injection detector (multilingual injections,
+# benign multilingual prompts, benign tool outputs: code, tables, e-mail, web pages) from
+# public snapshots that are read in place and never copied into this repository. Writes one
+# JSONL file outside git; every row records its source, licence and whether it is a training
+# or an evaluation row. Must stay deterministic (same inputs -> same bytes) and must never
+# take rows from the sources of shared/data/security (BIPIA, Tensor Trust, PurpleLlama,
+# garak, InjecGuard): their rows outside dev.jsonl are the held-out set the product is
+# judged on. Usage and sources: SOURCES.md beside this file.
+import csv
+import email
+import email.policy
+import hashlib
+import html
+import io
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+
+EVAL_SHARE = 0.3  # share of groups held out for evaluation, never trained on
+
+
+def split_of(group):
+    h = int(hashlib.sha256(group.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return 'eval' if h < EVAL_SHARE else 'train'
+
+
+def git_show(repo, path):
+    return subprocess.run(['git', '-C', repo, 'show', f'HEAD:{path}'], check=True, capture_output=True).stdout
+
+
+def git_ls(repo):
+    out = subprocess.run(['git', '-C', repo, 'ls-tree', '-r', '--name-only', 'HEAD'], check=True, capture_output=True).stdout
+    return out.decode().splitlines()
+
+
+def git_head(repo):
+    return subprocess.run(['git', '-C', repo, 'rev-parse', 'HEAD'], check=True, capture_output=True).stdout.decode().strip()
+
+
+rows = []
+
+
+def add(text, label, source, category, group, licence):
+    text = text.replace('\r\n', '\n').strip().lstrip('\ufeff').strip()
+    if len(text) < 8:
+        return
+    rows.append({'text': text, 'label': label, 'source': source, 'category': category, 'group': group,
+                 'split': split_of(group), 'license': licence})
+
+
+# --- XSafety (Jarviswang94/Multilingual_safety_benchmark, Apache-2.0) -------------------------
+# Goal_Hijacking rows ("<question> Ignore the above and output: <text>") are injections; the
+# same prompt in every language shares one group, so a translation never crosses the split.
+# Mental_Health / Ethics_And_Morality / commonsense rows are benign (questions, no injection).
+XSAFETY_LANGS = {'en': 'en', 'de': 'de', 'fr': 'fr', 'sp': 'es', 'ru': 'ru', 'zh': 'zh', 'ja': 'ja', 'ar': 'ar', 'hi': 'hi'}
+
+
+def xsafety(repo):
+    commit = git_head(repo)[:10]
+    files = git_ls(repo)
+    plan = [('Goal_Hijacking', 'injection', 'direct:multilingual'), ('Mental_Health', 'benign', 'benign:multilingual'),
+            ('Ethics_And_Morality', 'benign', 'benign:multilingual'), ('commonsense', 'benign', 'benign:multilingual')]
+    for folder, lang in XSAFETY_LANGS.items():
+        for name, label, category in plan:
+            path = next((f for f in files if f.startswith(f'{folder}/{name}') and f.endswith('.csv')), None)
+            if path is None:
+                continue
+            text = git_show(repo, path).decode('utf-8-sig')
+            for i, rec in enumerate(csv.reader(io.StringIO(text))):
+                # A third of the benign rows: enough to teach each language's everyday words
+                # without letting benign questions outnumber everything else.
+                if not rec or (label == 'benign' and i % 3 != 0):
+                    continue
+                add(rec[0], label, f'Jarviswang94/Multilingual_safety_benchmark@{commit}:{path}', f'{category}:{lang}',
+                    f'xsafety:{name}:{i}', 'Apache-2.0')
+
+
+# --- Tables from Frictionless "datasets" CSVs (ODC-PDDL-1.0 or CC-BY-4.0) ----------------------
+TABLE_SOURCES = [
+    ('datasets+country-codes', 'data/country-codes.csv', 'ODC-PDDL-1.0'),
+    ('datasets+country-codes', 'tmp/UNSD-en.csv', 'ODC-PDDL-1.0'),
+    ('datasets+country-codes', 'tmp/UNSD-fr.csv', 'ODC-PDDL-1.0'),
+    ('datasets+country-codes', 'tmp/UNSD-es.csv', 'ODC-PDDL-1.0'),
+    ('datasets+country-codes', 'tmp/UNSD-ru.csv', 'ODC-PDDL-1.0'),
+    ('datasets+country-codes', 'tmp/UNSD-cn.csv', 'ODC-PDDL-1.0'),
+    ('datasets+country-codes', 'tmp/UNSD-ar.csv', 'ODC-PDDL-1.0'),
+    ('datasets+population', 'data/population.csv', 'ODC-PDDL-1.0'),
+    ('datasets+world-cities', 'data/world-cities.csv', 'CC-BY-4.0'),
+    ('datasets+currency-codes', 'data/codes-all.csv', 'ODC-PDDL-1.0'),
+    ('datasets+language-codes', 'data/language-codes-full.csv', 'ODC-PDDL-1.0'),
+    ('datasets+language-codes', 'data/ietf-language-tags.csv', 'ODC-PDDL-1.0'),
+    ('datasets+s-and-p-500-companies', 'data/constituents.csv', 'ODC-PDDL-1.0'),
+]
+
+
+def markdown_table(header, body):
+    cells = [header] + body
+    widths = [max(len(r[c]) for r in cells) for c in range(len(header))]
+    return '\n'.join('| ' + ' | '.join(r[c].ljust(widths[c]) for c in range(len(header))) + ' |' for r in cells)
+
+
+def tables(mirror, per_source=45):
+    for repo_name, path, licence in TABLE_SOURCES:
+        repo = os.path.join(mirror, repo_name, 'repo')
+        commit = git_head(repo)[:10]
+        data = list(csv.reader(io.StringIO(git_show(repo, path).decode('utf-8-sig'))))
+        header, body = data[0], [r for r in data[1:] if len(r) == len(data[0])]
+        rnd = random.Random(f'{repo_name}:{path}')
+        for i in range(per_source):
+            ncols = min(len(header), rnd.randint(3, 8))
+            cols = sorted(rnd.sample(range(len(header)), ncols))
+            nrows = rnd.randint(4, 18)
+            start = rnd.randrange(0, max(1, len(body) - nrows))
+            picked = [[r[c] for c in cols] for r in body[start:start + nrows]]
+            head = [header[c] for c in cols]
+            if i % 3 == 2:  # some tools return raw CSV rather than a rendered table
+                buf = io.StringIO()
+                csv.writer(buf, lineterminator='\n').writerows([head] + picked)
+                text = buf.getvalue()
+            else:
+                text = markdown_table(head, picked)
+            add(text, 'benign', f'{repo_name.replace("+", "/")}@{commit}:{path}', 'benign:tool_output:table',
+                f'table:{repo_name}:{path}:{i}', licence)
+
+
+# --- E-mail ----------------------------------------------------------------------------------
+def render_email(msg):
+    head = '\n'.join(f'{k}: {msg[k]}' for k in ('From', 'To', 'Date', 'Subject') if msg[k])
+    parts = []
+    for part in msg.walk():
+        if part.get_content_type() in ('text/plain', 'text/html') and not part.is_multipart():
+            try:
+                body = part.get_content()
+            except Exception:  # malformed test messages: skip the part
+                continue
+            if part.get_content_type() == 'text/html':
+                body = html.unescape(re.sub(r'<[^>]+>', ' ', body))
+            parts.append(body)
+            if len(parts) == 1 and part.get_content_type() == 'text/plain':
+                break
+    return f'{head}\n\n' + '\n'.join(parts)
+
+
+def emails(mirror, python_email_dir):
+    for name in sorted(os.listdir(python_email_dir)):
+        if not name.startswith('msg_'):
+            continue
+        with open(os.path.join(python_email_dir, name), 'rb') as f:
+            msg = email.message_from_binary_file(f, policy=email.policy.default)
+        add(render_email(msg)[:4000], 'benign', f'cpython:Lib/test/test_email/data/{name}', 'benign:tool_output:email',
+            f'email:cpython:{name}', 'PSF-2.0')
+    repo = os.path.join(mirror, 'github+email_reply_parser', 'repo')
+    commit = git_head(repo)[:10]
+    for path in git_ls(repo):
+        if path.startswith('test/emails/') and path.endswith('.txt'):
+            add(git_show(repo, path).decode('utf-8', 'replace')[:4000], 'benign', f'github/email_reply_parser@{commit}:{path}',
+                'benign:tool_output:email', f'email:erp:{path}', 'MIT')
+    repo = os.path.join(mirror, 'mailgun+talon', 'repo')
+    commit = git_head(repo)[:10]
+    for path in git_ls(repo):
+        if not path.startswith('tests/fixtures/') or path.endswith(('.py', '.gitignore')):
+            continue
+        raw = git_show(repo, path)
+        if path.endswith('.eml'):
+            text = render_email(email.message_from_bytes(raw, policy=email.policy.default))
+        elif path.endswith('.html'):
+            text = html.unescape(re.sub(r'<[^>]+>', ' ', raw.decode('utf-8', 'replace')))
+            text = re.sub(r'[ \t]+', ' ', re.sub(r'\n\s*\n+', '\n\n', text))
+        elif path.endswith(('_body', 'unicode_msg', '102682_R_S', 'reply_text')):
+            text = raw.decode('utf-8', 'replace')
+        else:
+            continue
+        add(text[:4000], 'benign', f'mailgun/talon@{commit}:{path}', 'benign:tool_output:email', f'email:talon:{path}', 'Apache-2.0')
+
+
+# --- Code and web pages from installed packages (each with its own permissive licence) --------
+PERMISSIVE = {'MIT', 'ISC', 'Apache-2.0', 'BSD-2-Clause', 'BSD-3-Clause', '0BSD', 'BlueOak-1.0.0'}
+
+
+def python_code(stdlib_dir, files=160):
+    names = sorted(n for n in os.listdir(stdlib_dir) if n.endswith('.py'))
+    rnd = random.Random('python-stdlib')
+    for name in rnd.sample(names, min(files, len(names))):
+        with open(os.path.join(stdlib_dir, name), encoding='utf-8', errors='replace') as f:
+            lines = f.read().splitlines()
+        n = rnd.randint(12, 45)
+        start = rnd.randrange(0, max(1, len(lines) - n))
+        add('\n'.join(lines[start:start + n]), 'benign', f'cpython:Lib/{name}', 'benign:tool_output:code', f'code:cpython:{name}',
+            'PSF-2.0')
+
+
+def chunks(text, size):
+    out, cur = [], ''
+    for para in re.split(r'\n\s*\n', text):
+        if cur and len(cur) + len(para) > size:
+            out.append(cur)
+            cur = ''
+        cur = f'{cur}\n\n{para}' if cur else para
+    if cur.strip():
+        out.append(cur)
+    return out
+
+
+def npm_packages(node_modules):
+    for entry in sorted(os.listdir(node_modules)):
+        dirs = [os.path.join(node_modules, entry, s) for s in sorted(os.listdir(os.path.join(node_modules, entry)))] \
+            if entry.startswith('@') else [os.path.join(node_modules, entry)]
+        for d in dirs:
+            try:
+                with open(os.path.join(d, 'package.json'), encoding='utf-8') as f:
+                    pkg = json.load(f)
+            except (OSError, ValueError):
+                continue
+            licence = pkg.get('license')
+            if isinstance(licence, str) and licence in PERMISSIVE:
+                yield d, pkg['name'], pkg.get('version', '?'), licence
+
+
+def npm_pages_and_code(node_modules):
+    rnd = random.Random('npm')
+    for d, name, version, licence in npm_packages(node_modules):
+        readme = next((os.path.join(d, f) for f in sorted(os.listdir(d)) if f.lower() == 'readme.md'), None)
+        if readme:
+            with open(readme, encoding='utf-8', errors='replace') as f:
+                text = re.sub(r'<[^>]+>', ' ', f.read())
+            pieces = [c for c in chunks(text, rnd.randint(500, 1500)) if len(c) > 200]
+            for j, piece in enumerate(pieces[:3]):
+                add(piece, 'benign', f'npm:{name}@{version}:README.md', 'benign:tool_output:web', f'web:npm:{name}', licence)
+        js = sorted(os.path.join(r, f) for r, _, fs in os.walk(d) if 'node_modules' not in r[len(d):] for f in fs
+                    if f.endswith(('.js', '.ts', '.mjs')) and not f.endswith('.min.js'))
+        if js and rnd.random() < 0.6:
+            path = js[rnd.randrange(len(js))]
+            with open(path, encoding='utf-8', errors='replace') as f:
+                lines = f.read().splitlines()
+            if len(lines) >= 8 and max(len(x) for x in lines) < 400:
+                n = rnd.randint(12, 45)
+                start = rnd.randrange(0, max(1, len(lines) - n))
+                add('\n'.join(lines[start:start + n]), 'benign', f'npm:{name}@{version}:{os.path.relpath(path, d)}',
+                    'benign:tool_output:code', f'code:npm:{name}', licence)
+
+
+# --- Instructions planted in tool outputs (indirect injections, the BIPIA method) -------------
+# Without them the new clean tool outputs teach the model that "looks like a table / e-mail /
+# code" means harmless, and it stops seeing instructions planted in them. Half of the contexts
+# get a poisoned copy, an attack inserted at the start, in the middle or at the end, in the
+# same group as the clean context: attacks taken from dev.jsonl's own indirect rows (the text a
+# poisoned row adds to its clean twin; grouped with that dev row, so cross-validation keeps
+# them together) and XSafety training injections. Held-out contexts get held-out XSafety
+# injections only.
+def dev_attacks(dev_path):
+    by_group = {}
+    with open(dev_path, encoding='utf-8') as f:
+        for line in f:
+            r = json.loads(line)
+            if r['category'].startswith(('benign:tool_output:', 'indirect:bipia:')):
+                by_group.setdefault(r['group'], []).append(r)
+    attacks = []
+    for group in sorted(by_group):
+        clean = [r['text'] for r in by_group[group] if r['label'] == 'benign']
+        poisoned = [r['text'] for r in by_group[group] if r['label'] == 'injection']
+        if not clean:
+            continue
+        base = clean[0]
+        for text in poisoned:
+            i = 0
+            while i < min(len(base), len(text)) and base[i] == text[i]:
+                i += 1
+            j = 0
+            while j < min(len(base), len(text)) - i and base[-1 - j] == text[-1 - j]:
+                j += 1
+            inserted = text[i:len(text) - j].strip()
+            if 15 <= len(inserted) <= 600:
+                attacks.append((inserted, group))
+    return attacks
+
+
+def insert_attack(context, attack, rnd):
+    lines = context.split('\n')
+    where = rnd.choice(['start', 'middle', 'end'])
+    if where == 'start':
+        return f'{attack}\n{context}'
+    if where == 'end':
+        return f'{context}\n{attack}'
+    at = rnd.randrange(1, max(2, len(lines)))
+    return '\n'.join(lines[:at] + [attack] + lines[at:])
+
+
+def plant_attacks(dev_path):
+    from_dev = dev_attacks(dev_path)
+    xs = {'train': [], 'eval': []}
+    for r in rows:
+        if r['category'].startswith('direct:multilingual:') and r['category'].split(':')[2] in LEXICON_LANGUAGES:
+            xs[r['split']].append((r['text'], r['group']))
+    rnd = random.Random('plant')
+    planted = []
+    for r in rows:
+        if not r['category'].startswith('benign:tool_output:') or rnd.random() >= 0.5:
+            continue
+        kind = r['category'].split(':')[2]
+        if r['split'] == 'train':
+            use_dev = rnd.random() < 0.6
+            attack, group = rnd.choice(from_dev) if use_dev else rnd.choice(xs['train'])
+            source = 'dev.jsonl indirect rows (microsoft/BIPIA, MIT)' if use_dev else 'XSafety Goal_Hijacking (Apache-2.0)'
+        else:
+            attack, _ = rnd.choice(xs['eval'])
+            group, source = r['group'], 'XSafety Goal_Hijacking (Apache-2.0)'
+        # The clean context stays, in the poisoned copy's group: training sees the pair (the
+        # model learns the attack, not the context) and cross-validation never splits it.
+        r['group'] = group
+        planted.append({'text': insert_attack(r['text'], attack, rnd), 'label': 'injection',
+                        'source': f"{r['source']} + attack from {source}", 'category': f'indirect:planted:{kind}',
+                        'group': group, 'split': r['split'],
+                        'license': f"{r['license']} + {'MIT' if 'BIPIA' in source else 'Apache-2.0'}"})
+    rows.extend(planted)
+
+
+# Languages the multilingual lexicon targets; XSafety has Arabic and Hindi too (kept as rows).
+LEXICON_LANGUAGES = {'en', 'de', 'fr', 'es', 'ru', 'zh', 'ja'}
+
+
+def main():
+    mirror, node_modules, python_lib, dev_path, out = sys.argv[1:6]
+    xsafety(os.path.join(mirror, 'Jarviswang94+Multilingual_safety_benchmark', 'repo'))
+    tables(mirror)
+    emails(mirror, os.path.join(python_lib, 'test', 'test_email', 'data'))
+    python_code(python_lib)
+    npm_pages_and_code(node_modules)
+    plant_attacks(dev_path)
+    seen = set()
+    unique = []
+    for r in rows:
+        key = (r['text'], r['label'])
+        if key not in seen:
+            seen.add(key)
+            unique.append(r)
+    with open(out, 'w', encoding='utf-8') as f:
+        for r in unique:
+            f.write(json.dumps(r, ensure_ascii=False) + '\n')
+    counts = {}
+    for r in unique:
+        k = f"{r['split']} {r['category']}"
+        counts[k] = counts.get(k, 0) + 1
+    for k in sorted(counts):
+        print(f'{counts[k]:6d} {k}')
+
+
+if __name__ == '__main__':
+    main()

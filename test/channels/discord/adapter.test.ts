@@ -1,0 +1,61 @@
+// The Discord adapter on its own against the stand-in, with a scripted channel host: when the
+// host is slow to decide or answer (over Discord's 3 s, which the stand-in enforces by its own
+// clock), the press and the command are still acknowledged in time (deferred), and the answer
+// follows (an ephemeral follow-up for a refused press, an edit of the deferred reply).
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChannelAdapter, ChannelContext, DecisionOutcome } from '../../../channels/channel.js';
+import { createDiscordAdapter } from '../../../channels/discord/adapter.js';
+import { discordConfigSchema } from '../../../channels/discord/config.js';
+import { startFakeDiscord, waitFor, type FakeDiscord } from '../../fakes/discord.js';
+
+const USER = '500000000000000001';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function slowHost(delayMs: number): ChannelContext & { lines: string[] } {
+  const lines: string[] = [];
+  const log = (level: string) => (obj: Record<string, unknown>, msg: string) => void lines.push(`${level} ${msg} ${JSON.stringify(obj)}`);
+  return {
+    lines,
+    channel: 'discord',
+    receive: async (m) => ({ status: 'admitted', conversationKey: `discord:${m.conversationId}` }),
+    decide: async (input): Promise<DecisionOutcome> => {
+      await sleep(delayMs);
+      return { status: 'refused', approvalId: input.approvalId, reason: 'not_an_approver', message: `You may not decide ${input.approvalId}.` };
+    },
+    resetConversation: async () => undefined,
+    statusText: async () => {
+      await sleep(delayMs);
+      return 'status after a while';
+    },
+    identity: (id) => `discord:${id}`,
+    dropMalformed: (reason) => void lines.push(`warn ${reason}`),
+    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+  };
+}
+
+describe('Discord adapter with a slow host', () => {
+  let discord: FakeDiscord | undefined;
+  let adapter: ChannelAdapter | undefined;
+  afterEach(async () => {
+    await adapter?.stop();
+    await discord?.close();
+  });
+
+  it('defers a press and a command it cannot answer within the budget, then answers', async () => {
+    discord = await startFakeDiscord();
+    const { channelId } = discord.addGuild('slow');
+    const host = slowHost(3_500);
+    // A small budget keeps the test far from Discord's 3 s on a busy machine; the host takes 3.5 s.
+    adapter = createDiscordAdapter({ config: discordConfigSchema.parse({ token: '${env:T}', api_url: discord.apiUrl }), token: discord.token, logger: host.logger, ackBudgetMs: 500 });
+    await adapter.start(host);
+    const prompt = discord.state.createMessage({ channelId, authorId: discord.botId, content: 'Approval needed', components: [{ type: 1, components: [{ type: 2, style: 3, label: 'Approve', custom_id: 'ss:a:ap_slow' }] }] });
+
+    const press = discord.pressButton({ user: USER, messageId: prompt.id, customId: 'ss:a:ap_slow' });
+    const status = discord.runCommand({ user: USER, channelId, name: 'status' });
+    expect(await waitFor(() => press.ephemeral[0], 15_000, 'the follow-up')).toBe('You may not decide ap_slow.');
+    expect(press.callbacks.map((c) => c.type)).toEqual([6]);
+    await expect.poll(() => discord!.state.messages.get(status.originalId ?? '')?.content, { timeout: 15_000 }).toBe('status after a while');
+    expect(status.callbacks.map((c) => [c.type, c.data?.flags])).toEqual([[5, 64]]);
+    expect(host.lines.filter((l) => l.includes('answering an interaction failed'))).toEqual([]);
+  }, 30_000);
+});
