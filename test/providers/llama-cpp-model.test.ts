@@ -34,17 +34,31 @@ describe.skipIf(!modelFile)('embedded llama-cpp provider with a real model', () 
   }, 120_000);
 
   it('with tools, every reply is an answer or a call of an offered tool whose arguments fit its schema', async () => {
+    for (const question of ['List the files in the workspace.', 'Call the filesystem_list tool with the path ".".', 'What is two plus two?']) {
+      const res = await provider.chat({ model: 'smollm2', tools, messages: [{ role: 'system', content: 'You are SecureSphere, a helpful assistant.' }, { role: 'user', content: question }] });
+      if (res.toolCalls.length > 0) {
+        // The grammar made the call well-formed: one offered tool, arguments of its schema's shape.
+        expect(res.toolCalls).toHaveLength(1);
+        const call = res.toolCalls[0]!;
+        if (call.name === 'filesystem_list') expect(call.arguments).toEqual({ path: expect.any(String) });
+        else expect(call).toMatchObject({ name: 'shell_run', arguments: { argv: expect.any(Array) } });
+        expect(res.text).toBe('');
+        expect(res.stopReason).toBe('tool_calls');
+      } else {
+        // An answer is the decoded text, never the JSON the grammar made the model write.
+        expect(res.text.length).toBeGreaterThan(0);
+        expect(res.text.trimStart().startsWith('{')).toBe(false);
+      }
+    }
+  }, 180_000);
+
+  it('an explicit request for a tool is a tool call (greedy decoding: repeatable)', async () => {
     const res = await provider.chat({
       model: 'smollm2',
-      tools,
-      messages: [{ role: 'system', content: 'You are SecureSphere, a helpful assistant.' }, { role: 'user', content: 'List the files in the workspace.' }],
+      tools: [tools[0]!],
+      messages: [{ role: 'system', content: 'You are SecureSphere, a helpful assistant.' }, { role: 'user', content: 'Call the filesystem_list tool with the path ".".' }],
     });
-    // The model chose a tool here (greedy decoding makes it repeatable); the grammar made the call well-formed.
-    expect(res.toolCalls).toHaveLength(1);
-    const call = res.toolCalls[0]!;
-    expect(call.name).toBe('filesystem_list');
-    expect(call.arguments).toEqual({ path: expect.any(String) });
-    expect(res.stopReason).toBe('tool_calls');
+    expect(res.toolCalls).toEqual([{ id: expect.any(String), name: 'filesystem_list', arguments: { path: expect.any(String) } }]);
   }, 120_000);
 
   it('serves concurrent requests one at a time on its one model, and reports memory and context in health', async () => {

@@ -93,7 +93,7 @@ export function toolInstructions(tools: ToolDefinition[]): string {
     'You can use tools. Reply with exactly one JSON object and nothing else:',
     '- to call a tool: {"tool": "<tool name>", "arguments": {<the arguments>}}',
     '- to answer the user: {"answer": "<your answer>"}',
-    'Call a tool when the user asks for something a tool does. When a tool result is there, answer the user with what it says (or call another tool if one is really needed).',
+    'Call a tool when the user asks for something a tool does; answer when you have what you need.',
     'Tools:',
     ...lines,
   ].join('\n');
