@@ -5,7 +5,8 @@
 // Must never deliver before the real adapter runs: the outbox keeps such messages and retries.
 import type { FastifyInstance } from 'fastify';
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
-import { ChannelDeliveryError, type ChannelAdapter, type ChannelContext } from '../channel.js';
+import type { ChannelAdapter, ChannelContext } from '../channel.js';
+import { createLazyAdapter } from '../lazy-adapter.js';
 import type { SlackAdapterDeps } from './adapter.js';
 import { createSlackEventsRoute, type SlackEventsRoute } from './http-route.js';
 import { SLACK_TEXT_LIMIT } from './render.js';
@@ -18,7 +19,6 @@ export interface LazySlackAdapterDeps extends Omit<SlackAdapterDeps, 'eventsRout
 export function createLazySlackAdapter(deps: LazySlackAdapterDeps): ChannelAdapter {
   const { config, logger } = deps;
   let host: ChannelContext | undefined;
-  let real: ChannelAdapter | undefined;
   let route: SlackEventsRoute | undefined;
   if (config.mode === 'http') {
     if (!deps.signingSecret) throw new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, 'channels.slack.signing_secret is needed in mode http; set it to a secret reference.');
@@ -30,35 +30,20 @@ export function createLazySlackAdapter(deps: LazySlackAdapterDeps): ChannelAdapt
     });
   }
 
-  async function load(): Promise<ChannelAdapter> {
-    if (!real) {
-      const { createSlackAdapter } = await import('./adapter.js');
-      const { signingSecret: _unused, ...rest } = deps;
-      real = createSlackAdapter({ ...rest, ...(route ? { eventsRoute: route } : {}) });
-    }
-    return real;
-  }
-
-  function running(): ChannelAdapter {
-    if (real) return real;
-    throw new ChannelDeliveryError('transient', 'The Slack channel has not started yet; the message waits in the outbox.');
-  }
-
-  return {
+  return createLazyAdapter({
     name: 'slack',
     limits: { maxTextLength: SLACK_TEXT_LIMIT, supportsEdit: true },
-    async start(ctx) {
+    onContext: (ctx) => {
       host = ctx;
-      await (await load()).start(ctx);
     },
-    async stop() {
-      await real?.stop();
+    async load() {
+      const { createSlackAdapter } = await import('./adapter.js');
+      const { signingSecret: _unused, ...rest } = deps;
+      return createSlackAdapter({ ...rest, ...(route ? { eventsRoute: route } : {}) });
     },
-    deliver: async (message) => running().deliver(message),
-    edit: async (platformMessageId, message) => running().edit(platformMessageId, message),
-    health: () => real?.health() ?? { connected: false, details: { mode: config.mode } },
+    idleHealth: () => ({ connected: false, details: { mode: config.mode } }),
     registerRoutes(fastify: FastifyInstance) {
       route?.register(fastify);
     },
-  };
+  });
 }

@@ -5,6 +5,7 @@
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
 import { accessFromSection } from '../access-config.js';
 import type { ChannelAdapter, ChannelDefinition } from '../channel.js';
+import { createLazyAdapter } from '../lazy-adapter.js';
 import type { TelegramAdapter, TelegramAdapterDeps } from './adapter.js';
 import { telegramConfigSchema, type TelegramConfig } from './config.js';
 import { TELEGRAM_TEXT_LIMIT } from './render.js';
@@ -12,27 +13,23 @@ import { registerWebhookRoute } from './webhook.js';
 
 /** Builds the adapter on first start (importing grammy then); the webhook route exists from the beginning and answers 503 until then. */
 export function createLazyTelegramAdapter(deps: TelegramAdapterDeps): ChannelAdapter {
-  let inner: TelegramAdapter | undefined;
-  const loaded = () => {
-    if (!inner) throw new SecureSphereError(ERROR_CODES.CHANNEL_UNAVAILABLE, 'The Telegram channel has not started yet; the outbox retries.');
-    return inner;
-  };
-  return {
+  const lazy = createLazyAdapter({
     name: 'telegram',
     limits: { maxTextLength: TELEGRAM_TEXT_LIMIT, supportsEdit: true },
-    async start(ctx) {
-      inner ??= (await import('./adapter.js')).createTelegramAdapter(deps);
-      await inner.start(ctx);
-    },
-    stop: async () => inner?.stop(),
-    deliver: (message) => loaded().deliver(message),
-    edit: (id, message) => loaded().edit(id, message),
-    health: () => inner?.health() ?? { connected: false, details: { mode: deps.config.mode } },
+    load: async () => (await import('./adapter.js')).createTelegramAdapter(deps),
+    idleHealth: () => ({ connected: false, details: { mode: deps.config.mode } }),
     registerRoutes(app) {
       if (deps.config.mode !== 'webhook') return;
-      registerWebhookRoute(app, { path: deps.config.webhook.path, secret: () => inner?.webhookSecret(), handle: (update) => loaded().handleWebhookUpdate(update), logger: deps.logger });
+      registerWebhookRoute(app, { path: deps.config.webhook.path, secret: () => started()?.webhookSecret(), handle: (update) => running().handleWebhookUpdate(update), logger: deps.logger });
     },
+  });
+  const started = () => lazy.loaded() as TelegramAdapter | undefined;
+  const running = () => {
+    const inner = started();
+    if (!inner) throw new SecureSphereError(ERROR_CODES.CHANNEL_UNAVAILABLE, 'The Telegram channel has not started yet; the update is not taken (Telegram sends it again).');
+    return inner;
   };
+  return lazy;
 }
 
 export const telegramChannel: ChannelDefinition<TelegramConfig> = {
