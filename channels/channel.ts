@@ -194,6 +194,11 @@ export interface ChannelContext {
   resetConversation(address: ConversationAddress, senderId: string): Promise<void>;
   /** A short, plain-text status of the conversation at this address (`/status`). */
   statusText(address: ConversationAddress, senderId: string): Promise<string>;
+  /**
+   * Queues a plain message to this address through the durable outbox (a command's answer such
+   * as `/help`): it is stored first, sent in order with the conversation's replies, and retried.
+   */
+  notify(address: ConversationAddress, text: string): void;
   /** `<channel>:<platform user id>` for this channel. */
   identity(platformUserId: string): Identity;
   /**

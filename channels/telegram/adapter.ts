@@ -82,11 +82,6 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapte
     onError: (err) => logger.debug({ err: describeTelegramError(err) }, 'telegram typing indicator failed'),
   });
 
-  async function reply(chatId: number, threadId: number | undefined, text: string): Promise<void> {
-    await bot.api
-      .sendMessage(chatId, renderText(text).html, { parse_mode: 'HTML', ...(threadId ? { message_thread_id: threadId } : {}) })
-      .catch((err: unknown) => logger.warn({ err: describeTelegramError(err) }, 'telegram command reply failed'));
-  }
 
   async function onMessage(c: Context): Promise<void> {
     const host = ctx!;
@@ -98,20 +93,20 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapte
     }
     const inbound = read.message;
     const message = c.update.message!;
-    const threadId = inbound.threadId ? Number(inbound.threadId) : undefined;
     const command = commandOf(message, bot.botInfo);
-    if (command === 'start' || command === 'help') return reply(message.chat.id, threadId, HELP_TEXT);
+    // Command answers go through the host's durable outbox like every reply (stored, in order, retried).
+    if (command === 'start' || command === 'help') return host.notify(addressOf(message), HELP_TEXT);
     if (command === 'new' || command === 'status') {
       const address = addressOf(message);
       try {
         if (command === 'new') {
           await host.resetConversation(address, inbound.senderId);
-          return reply(message.chat.id, threadId, 'Started a new conversation. Earlier messages, grants and files no longer apply here.');
+          return host.notify(address, 'Started a new conversation. Earlier messages, grants and files no longer apply here.');
         }
-        return reply(message.chat.id, threadId, await host.statusText(address, inbound.senderId));
+        return host.notify(address, await host.statusText(address, inbound.senderId));
       } catch (err) {
         const text = err instanceof SecureSphereError ? err.message : 'That did not work; try again later.';
-        return reply(message.chat.id, threadId, text);
+        return host.notify(address, text);
       }
     }
     const since = typing.mark(inbound.conversationId, inbound.threadId);

@@ -138,6 +138,10 @@ export function createChannelHost(deps: ChannelHostDeps): ChannelHost {
         const id = deps.keys.resolve({ channel, ...address }, now());
         return deps.statusText ? deps.statusText(id) : `Conversation ${id}.`;
       },
+      notify(address, text) {
+        const id = deps.keys.resolve({ channel, ...address }, now());
+        deps.outbox.enqueueText(outboxTargetFor({ channel, ...address }, id), text);
+      },
       identity: (platformUserId) => toIdentity(channel, platformUserId),
       recentConversations: async (sinceMs) => deps.inbound.recentConversations(channel, sinceMs),
       dropMalformed(reason, details = {}) {

@@ -97,6 +97,20 @@ describe('channel host', () => {
     expect(adapter.texts('room')).toEqual(['owed across a restart']);
   });
 
+  it('a command answer (notify) goes through the outbox: stored, held while the platform is down, delivered once after the reply before it', async () => {
+    const adapter = new LoopbackAdapter();
+    const t = await start(adapter);
+    await adapter.send('u1', 'room', 'first');
+    await expect.poll(() => adapter.texts('room')).toEqual(['first']);
+    adapter.down = true;
+    adapter.ctx!.notify({ conversationId: 'room' }, 'help text');
+    expect(outboxRows(t).map((r) => [r.text, r.state])).toContainEqual(['help text', 'pending']);
+    await expect.poll(() => adapter.failures.length).toBeGreaterThanOrEqual(1);
+    adapter.down = false;
+    await expect.poll(() => adapter.texts('room')).toEqual(['first', 'help text']);
+    expect(outboxRows(t).every((r) => r.state === 'delivered')).toBe(true);
+  });
+
   it("honours the platform's retry_after and gives up on a permanent refusal", async () => {
     const adapter = new LoopbackAdapter();
     const t = await start(adapter);

@@ -14,6 +14,8 @@ export interface WebHarness {
   channel: WebChannel;
   received: InboundMessage[];
   decisions: DecisionInput[];
+  /** Command answers the adapter queued through the host (the web page has none today). */
+  notified: Array<{ conversationId: string; threadId?: string; text: string }>;
   logs: string[];
   /** Replaces what the gateway does when the page sends a message or a decision. */
   onReceive: (message: InboundMessage) => Promise<ReceiveResult | void>;
@@ -37,6 +39,7 @@ export async function startWebHarness(options: WebChannelOptions = {}): Promise<
     channel,
     received: [],
     decisions: [],
+    notified: [],
     logs,
     onReceive: async () => undefined,
     onDecide: async () => undefined,
@@ -61,6 +64,7 @@ export async function startWebHarness(options: WebChannelOptions = {}): Promise<
     },
     resetConversation: async () => undefined,
     statusText: async () => 'status',
+    notify: (address, text) => harness.notified.push({ ...address, text }),
     identity: (id) => `web:${id}`,
     dropMalformed: (reason) => logger.warn({ reason }, 'malformed platform event dropped'),
     logger,

@@ -27,6 +27,7 @@ function slowHost(delayMs: number): ChannelContext & { lines: string[] } {
       await sleep(delayMs);
       return 'status after a while';
     },
+    notify: (_address, text) => void lines.push(`notify ${text}`),
     identity: (id) => `discord:${id}`,
     dropMalformed: (reason) => void lines.push(`warn ${reason}`),
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },

@@ -18,6 +18,7 @@ let adapter: ChannelAdapter | undefined;
 let received: InboundMessage[];
 let decisions: DecisionInput[];
 let dropped: string[];
+let notified: Array<{ conversationId: string; threadId?: string; text: string }>;
 let outcome: DecisionOutcome;
 const alice = { id: 1001, is_bot: false, first_name: 'Alice' };
 const logs: string[] = [];
@@ -43,6 +44,11 @@ function context(): ChannelContext {
     async resetConversation() {},
     async statusText(address) {
       return `conversation ${address.conversationId}: idle <ok>`;
+    },
+    // What the host's outbox does with a command answer, minus the storage: hand it to deliver().
+    notify(address, text) {
+      notified.push({ ...address, text });
+      void adapter!.deliver({ deliveryId: `notify-${notified.length}`, address, text });
     },
     identity: (id) => `telegram:${id}`,
     dropMalformed: (reason) => void dropped.push(reason),
@@ -71,6 +77,7 @@ function prompt(over: Partial<ApprovalPrompt> = {}): ApprovalPrompt {
 
 beforeEach(async () => {
   fake = await startFakeTelegram();
+  notified = [];
   received = [];
   decisions = [];
   dropped = [];
@@ -184,6 +191,8 @@ describe('Telegram adapter', () => {
     fake.userSends({ chat, from: alice, text: '/status@other_bot' });
     fake.userSends({ chat, from: alice, text: '/help' });
     await expect.poll(() => fake.botMessages(chat.id).length).toBe(2);
+    // Answered through the host's outbox (notify), never sent past it.
+    expect(notified.map((n) => n.conversationId)).toEqual(['1001', '1001']);
     expect(fake.botMessages(chat.id)[0]!.text).toBe('conversation 1001: idle <ok>');
     expect(fake.botMessages(chat.id)[1]!.text).toContain('/new - Start a new conversation');
     await expect.poll(() => received.map((m) => m.text)).toEqual(['/status@other_bot']);
