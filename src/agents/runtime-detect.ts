@@ -4,7 +4,7 @@
 // Order: gVisor (runsc) → Kata → runc (weaker) → bubblewrap (weaker, no Docker needed).
 import { spawn } from 'node:child_process';
 import type Docker from 'dockerode';
-import { describeError } from '../core/errors.js';
+import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
 import { withTimeout } from '../core/with-timeout.js';
 import { RUNSC_MIN_PIDS } from './limits.js';
 
@@ -57,7 +57,7 @@ async function probeDocker(docker: Docker, image: string, runtime: string, timeo
   try {
     // A registered runtime can hang (runsc --platform=kvm does here): the probe gives up in time.
     const result = await withTimeout(done, timeoutMs, 'the probe container (the runtime hangs?)');
-    if (result.StatusCode !== 0) throw new Error(`probe exited with code ${result.StatusCode}`);
+    if (result.StatusCode !== 0) throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, `probe exited with code ${result.StatusCode}; check the runtime with \`docker run --runtime ${runtime} ${image} /bin/true\``);
   } finally {
     await container.remove({ force: true }).catch(() => {
       // Still starting (a hung runtime): remove once the start settles, in the background.
@@ -84,7 +84,7 @@ export function probeBubblewrap(timeoutMs: number): Promise<void> {
     child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`no answer within ${timeoutMs} ms`));
+      reject(new SecureSphereError(ERROR_CODES.TIMEOUT, `no answer within ${timeoutMs} ms; check that \`bwrap --unshare-all true\` runs on this host`));
     }, timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
@@ -93,7 +93,7 @@ export function probeBubblewrap(timeoutMs: number): Promise<void> {
     child.on('close', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve();
-      else reject(new Error(`bwrap exited with code ${code}: ${err.trim().slice(0, 300)}`));
+      else reject(new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, `bwrap exited with code ${code}: ${err.trim().slice(0, 300)}`));
     });
   });
 }

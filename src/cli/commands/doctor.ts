@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import Docker from 'dockerode';
 import { readHostTuning } from '../../agents/host-tuning.js';
 import { detectRuntime } from '../../agents/runtime-detect.js';
-import { describeError } from '../../core/errors.js';
+import { ERROR_CODES, SecureSphereError, describeError } from '../../core/errors.js';
 import type { ChannelHealth } from '../../../channels/channel.js';
 import { MIN_NODE_MAJOR, describeNodeRuntime } from '../../core/node-runtime.js';
 import { createGateway, type Gateway } from '../../gateway.js';
@@ -81,7 +81,7 @@ export function registerDoctorCommand(program: Command): void {
       const gateway = await createGateway({
         config: loaded.config,
         logDestination: { write: () => true },
-        sandbox: { agentFor: () => { throw new Error('doctor runs no agents'); }, health: async () => sandboxReport },
+        sandbox: { agentFor: () => { throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, 'doctor runs no agents; start the gateway (`securesphere start`) to run one.'); }, health: async () => sandboxReport },
       });
       try {
         const health = await gateway.health();
