@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import Docker from 'dockerode';
 import { buildSandboxImage } from '../../agents/image/build-image.js';
 import { detectRuntime } from '../../agents/runtime-detect.js';
-import { serializeSandboxInfo } from '../../api/routes/agents.js';
+import { serializeSandboxInfo } from '../../agents/agent-views.js';
 import type { Config } from '../../config/schema.js';
 import { ERROR_CODES, SecureSphereError } from '../../core/errors.js';
 import { loadConfigFor } from '../global-options.js';
