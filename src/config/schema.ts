@@ -3,6 +3,7 @@
 // (`${env:NAME}` or `vault:NAME`), never literals: see secret-ref.ts.
 import { z } from 'zod';
 import { CHANNEL_DEFINITIONS } from '../../channels/registry.js';
+import { SANDBOX_BACKEND_NAMES } from '../agents/backends/index.js';
 import { SECURITY_LEVELS } from '../core/types.js';
 import { isSecretRef } from './secret-ref.js';
 
@@ -130,7 +131,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   sandbox: z
     .strictObject({
-      backend: z.enum(['auto', 'docker', 'bubblewrap']).default('auto'),
+      /** 'auto' or one backend registered in src/agents/backends/index.ts. */
+      backend: z.enum(['auto', ...SANDBOX_BACKEND_NAMES]).default('auto'),
       /** Refuse plain runc (and bubblewrap) when true. */
       require_strong_isolation: z.boolean().default(false),
       image: z.string().default('securesphere-agent:latest'),

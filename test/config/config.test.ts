@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SANDBOX_BACKENDS } from '../../src/agents/backends/index.js';
 import { loadConfig } from '../../src/config/load.js';
 import { resolveSecretRef } from '../../src/config/secret-ref.js';
 import { runCli } from '../helpers/cli.js';
@@ -50,6 +51,16 @@ describe('config loading', () => {
     expect(() => loadConfig({ configPath: write('yaml.yaml', 'server: [\n'), env: {}, cwd: dir })).toThrow(/yaml\.yaml(:\d+)?: invalid YAML/);
     expect(() => loadConfig({ env: { SECURESPHERE_PORT: 'eighty' }, cwd: dir })).toThrow(/SECURESPHERE_PORT: expected a whole number/);
     expect(() => loadConfig({ configPath: join(dir, 'missing.yaml'), env: {}, cwd: dir })).toThrow(/config file not found/);
+  });
+
+  it('sandbox.backend takes auto or a backend registered in src/agents/backends/index.ts', () => {
+    expect(SANDBOX_BACKENDS.map((b) => b.name)).toEqual(['docker', 'bubblewrap']);
+    for (const name of ['auto', ...SANDBOX_BACKENDS.map((b) => b.name)]) {
+      const file = write(`backend-${name}.yaml`, `sandbox:\n  backend: ${name}\n`);
+      expect(loadConfig({ configPath: file, env: {}, cwd: dir }).config.sandbox.backend).toBe(name);
+    }
+    const podman = write('backend-podman.yaml', 'sandbox:\n  backend: podman\n');
+    expect(() => loadConfig({ configPath: podman, env: {}, cwd: dir })).toThrow(/sandbox\.backend: .*"auto".*"docker".*"bubblewrap"/);
   });
 
   it('server.allowed_hosts takes host names (optionally with a port), nothing else', () => {

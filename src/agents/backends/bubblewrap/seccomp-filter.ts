@@ -9,7 +9,7 @@
 // foreign-architecture syscalls kill the process.
 //
 // x86_64 only: on other architectures bubblewrapSeccomp() returns null and health says so.
-import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
+import { ERROR_CODES, SecureSphereError } from '../../../core/errors.js';
 
 const AUDIT_ARCH_X86_64 = 0xc000003e;
 const X32_SYSCALL_BIT = 0x40000000;

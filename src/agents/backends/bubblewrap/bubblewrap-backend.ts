@@ -9,12 +9,12 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
-import { AGENT_UID, type AgentExit, type AgentInstance, type AgentSpec, type SandboxBackend } from './backend.js';
-import { AGENT_EGRESS_DIR } from '../security/egress-paths.js';
-import { HelperClient } from './helper-client.js';
-import { helperBinary } from './image/helper-binary.js';
-import { type AgentLogger, silentLogger } from './logger.js';
+import { ERROR_CODES, SecureSphereError } from '../../../core/errors.js';
+import { AGENT_UID, type AgentExit, type AgentInstance, type AgentSpec, type SandboxBackend } from '../../backend.js';
+import { AGENT_EGRESS_DIR } from '../../../security/egress-paths.js';
+import { HelperClient } from '../../helper-client.js';
+import { helperBinary } from '../../image/helper-binary.js';
+import { type AgentLogger, silentLogger } from '../../logger.js';
 import { createCgroupLimiter } from './bubblewrap-cgroup.js';
 import { bubblewrapSeccomp } from './seccomp-filter.js';
 

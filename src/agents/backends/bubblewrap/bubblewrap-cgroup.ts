@@ -8,9 +8,9 @@
 // born inside it and nothing runs unlimited, even briefly.
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hostTaskLimit } from './limits.js';
-import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
-import type { SandboxLimits } from './sandbox.js';
+import { hostTaskLimit } from '../../limits.js';
+import { ERROR_CODES, SecureSphereError } from '../../../core/errors.js';
+import type { SandboxLimits } from '../../sandbox.js';
 
 export interface AgentCgroup {
   /** The command that starts `argv` inside the cgroup. */
