@@ -219,7 +219,8 @@ export const configSchema = z.strictObject({
   /** One section per registered channel (channels/registry.ts), each validated by its own schema. */
   channels: z
     .strictObject({
-      cli: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+      /** Deprecated (the terminal chat is an API client): accepted, and logged as such (deprecations.ts). */
+      cli: z.strictObject({ enabled: z.boolean().optional() }).optional(),
       ...channelSections(),
     })
     .prefault({}),

@@ -89,5 +89,18 @@ describe('config loading', () => {
     const good = await runCli(['config', 'check', '--config', join(process.cwd(), 'config/securesphere.example.yaml')]);
     expect(good.code).toBe(0);
     expect(good.stdout).toMatch(/config ok/);
+    expect(good.stderr).not.toMatch(/deprecated/);
+    const old = write('cli-old.yaml', 'channels:\n  cli:\n    enabled: true\n');
+    const warned = await runCli(['config', 'check', '--config', old]);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toContain(`${old}: channels.cli.enabled is deprecated`);
+  });
+
+  it('still accepts the obsolete channels.cli.enabled, reporting it with the file and key', () => {
+    const file = write('old-cli.yaml', 'channels:\n  cli:\n    enabled: false\n');
+    const loaded = loadConfig({ configPath: file, env: {}, cwd: dir });
+    expect(loaded.config.channels.cli?.enabled).toBe(false);
+    expect(loaded.deprecations).toEqual([{ file, key: 'channels.cli.enabled', message: expect.stringContaining(`${file}: channels.cli.enabled is deprecated`) as string }]);
+    expect(loadConfig({ configPath: write('no-cli.yaml', 'channels: {}\n'), env: {}, cwd: dir }).deprecations).toEqual([]);
   });
 });
