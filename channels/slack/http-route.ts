@@ -11,6 +11,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChannelLogger } from '../channel.js';
 import type { Dispatch } from './dispatch.js';
+import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
 
 const MAX_SKEW_SECONDS = 5 * 60;
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -46,14 +47,14 @@ export function verificationFailure(rawBody: string, signature: string | undefin
 function parseBody(rawBody: string, contentType: string): Record<string, unknown> {
   if (contentType.startsWith('application/json')) {
     const parsed = JSON.parse(rawBody) as unknown;
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError('not an object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SecureSphereError(ERROR_CODES.BAD_REQUEST, 'the JSON body is not an object');
     return parsed as Record<string, unknown>;
   }
   const form = new URLSearchParams(rawBody);
   const payload = form.get('payload');
   if (payload !== null) {
     const parsed = JSON.parse(payload) as unknown;
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError('payload is not an object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SecureSphereError(ERROR_CODES.BAD_REQUEST, 'the form payload is not a JSON object');
     return parsed as Record<string, unknown>;
   }
   return Object.fromEntries(form);

@@ -3,7 +3,8 @@
 // Malformed requests from the page get a 400 and a log line; they never reach the gateway.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ERROR_CODES } from '../../src/core/errors.js';
+import { ERROR_CODES, type ErrorCode } from '../../src/core/errors.js';
+import { parseRequestPart, sendError } from '../../src/api/http-errors.js';
 import { newId } from '../../src/core/ids.js';
 import type { ChannelContext } from '../channel.js';
 import { openEventStream, type EventStream } from './event-stream.js';
@@ -61,17 +62,10 @@ export interface WebRouteDeps {
   heartbeatMs: number;
 }
 
-function reject(request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+/** The gateway's error answer, plus a log line naming the web route that refused. */
+function reject(request: FastifyRequest, reply: FastifyReply, status: number, code: ErrorCode, message: string): FastifyReply {
   request.log.warn({ channel: 'web', route: request.routeOptions.url, status, reason: message }, 'web channel rejected a request');
-  return reply.code(status).send({ error: { code, message } });
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): { ok: true; data: T } | { ok: false; message: string } {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return { ok: true, data: parsed.data };
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path.length ? issue.path.join('.') : what;
-  return { ok: false, message: `Invalid ${what}: ${field}: ${issue.message}` };
+  return sendError(reply, status, code, message);
 }
 
 function pageHeaders(reply: FastifyReply, contentType: string): FastifyReply {
@@ -106,7 +100,7 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps): voi
   app.post('/api/web/messages', async (request, reply) => {
     const refused = literalApiPath(request, reply);
     if (refused) return refused;
-    const input = parse(messageBody, request.body, 'message');
+    const input = parseRequestPart(messageBody, request.body, 'message');
     if (!input.ok) return reject(request, reply, 400, ERROR_CODES.BAD_REQUEST, input.message);
     const ctx = deps.context();
     if (!ctx) return reject(request, reply, 503, ERROR_CODES.CHANNEL_UNAVAILABLE, 'The web channel is not running.');
@@ -142,7 +136,7 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps): voi
   app.post('/api/web/approvals', async (request, reply) => {
     const refused = literalApiPath(request, reply);
     if (refused) return refused;
-    const input = parse(approvalBody, request.body, 'decision');
+    const input = parseRequestPart(approvalBody, request.body, 'decision');
     if (!input.ok) return reject(request, reply, 400, ERROR_CODES.BAD_REQUEST, input.message);
     const ctx = deps.context();
     if (!ctx) return reject(request, reply, 503, ERROR_CODES.CHANNEL_UNAVAILABLE, 'The web channel is not running.');
@@ -156,7 +150,7 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps): voi
   app.get('/api/web/events', (request, reply) => {
     const refused = literalApiPath(request, reply);
     if (refused) return refused;
-    const input = parse(eventsQuery, request.query, 'query');
+    const input = parseRequestPart(eventsQuery, request.query, 'query');
     if (!input.ok) return reject(request, reply, 400, ERROR_CODES.BAD_REQUEST, input.message);
     const conversation = input.data.conversation_id;
     if (deps.streams.size >= deps.maxStreams || deps.feeds.subscriberCount(conversation) >= deps.maxStreamsPerConversation) {

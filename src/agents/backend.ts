@@ -1,5 +1,6 @@
 // The backend extension point: how an agent is started, reached and stopped. Docker (with
-// gVisor, Kata or runc) and bubblewrap implement it; the AgentManager only speaks this.
+// gVisor, Kata or runc) and bubblewrap implement it, each in its folder under backends/ and
+// registered in backends/index.ts; the AgentManager only speaks this.
 import type { HelperExecRequest, TaggedCalls } from './helper-client.js';
 import type { ExecResult, SandboxLimits } from './sandbox.js';
 
@@ -58,7 +59,8 @@ export interface LabelledAgent {
 }
 
 export interface SandboxBackend {
-  readonly kind: 'docker' | 'bubblewrap';
+  /** The registered backend's name (backends/index.ts), e.g. 'docker'. */
+  readonly kind: string;
   readonly runtime: string | null;
   /** gVisor and Kata are strong; runc and bubblewrap share the host kernel directly. */
   readonly strength: 'strong' | 'weak';

@@ -3,18 +3,19 @@
 // A host with no usable runtime still gets a manager: health() says why, exec() refuses.
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { Config } from '../config/schema.js';
-import { describeError } from '../core/errors.js';
+import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
 import type { AuditLog } from '../security/audit-log.js';
 import type { Db } from '../store/database.js';
 import { AgentStore } from '../store/agents.js';
 import { AgentManager } from './agent-manager.js';
 import type { SandboxBackend } from './backend.js';
-import { createBubblewrapBackend } from './bubblewrap-backend.js';
+import type { BackendBuildDeps, BackendChoice } from './backends/definition.js';
+import { dockerClientFor } from './backends/docker/client.js';
+import { findSandboxBackend } from './backends/index.js';
 import { type HostTuning, readHostTuning } from './host-tuning.js';
 import { AGENT_UID } from './backend.js';
-import { createDockerBackend } from './docker-backend.js';
 import { fromConfig } from './limits.js';
 import { type AgentLogger, silentLogger } from './logger.js';
 import { type ReconcileReport, reconcile } from './reconcile.js';
@@ -79,26 +80,26 @@ export async function createAgentManager(opts: CreateAgentManagerOptions): Promi
   const cfg = opts.config;
   const dataDir = resolve(opts.dataDir);
   const project = opts.project ?? projectLabelFor(dataDir);
-  const wantDocker = cfg.backend !== 'bubblewrap';
-  const docker = wantDocker ? (opts.docker ?? new Docker({ socketPath: cfg.docker_socket })) : null;
+  const docker = dockerClientFor(cfg, opts.docker);
+  const buildDeps: BackendBuildDeps = { sandbox: cfg, docker, project, logger: log, egressSocketDir: opts.egressSocketDir };
 
   let detection: RuntimeDetection | null = null;
   let backend: SandboxBackend | null = null;
   let unavailable: string | null = null;
   try {
-    // Forced (tests, bench) or detected: which Docker runtime, or bubblewrap, or none.
-    let dockerRuntime: { runtime: string; strength: 'strong' | 'weak' } | null = null;
+    // Forced (tests, bench: a Docker runtime) or detected: which backend and runtime, or none.
+    let choice: BackendChoice | null = null;
     if (opts.forceRuntime && docker) {
-      dockerRuntime = { runtime: opts.forceRuntime, strength: /runsc|kata/.test(opts.forceRuntime) ? 'strong' : 'weak' };
+      choice = { backend: 'docker', runtime: opts.forceRuntime, strength: /runsc|kata/.test(opts.forceRuntime) ? 'strong' : 'weak' };
     } else {
       detection = await detectRuntime({ docker, image: cfg.image, timeoutMs: cfg.probe_timeout_ms, requireStrong: cfg.require_strong_isolation, backend: cfg.backend });
-      const chosen = detection.chosen;
-      if (chosen?.backend === 'docker' && docker) dockerRuntime = { runtime: chosen.runtime!, strength: chosen.strength };
-      else if (chosen?.backend === 'bubblewrap') backend = createBubblewrapBackend({ logger: log, egressSocketDir: opts.egressSocketDir, callLeaseMs: cfg.call_lease_ms });
-      else unavailable = detection.candidates.map((c) => `${c.name}: ${c.reason}`).join('; ');
+      choice = detection.chosen;
+      if (!choice) unavailable = detection.candidates.map((c) => `${c.name}: ${c.reason}`).join('; ');
     }
-    if (dockerRuntime && docker) {
-      backend = createDockerBackend({ docker, ...dockerRuntime, image: cfg.image, project, logger: log, startTimeoutMs: cfg.probe_timeout_ms, egressSocketDir: opts.egressSocketDir, callLeaseMs: cfg.call_lease_ms });
+    if (choice) {
+      const definition = findSandboxBackend(choice.backend);
+      if (!definition) throw new SecureSphereError(ERROR_CODES.INTERNAL, `No registered sandbox backend is named ${choice.backend}; see src/agents/backends/index.ts.`);
+      backend = await definition.create(choice, buildDeps);
     }
     if (!opts.forceRuntime && backend?.strength === 'weak') log.warn({ runtime: backend.runtime ?? backend.kind }, 'sandbox isolation is weaker than gVisor: agents share the host kernel');
   } catch (err) {

@@ -3,7 +3,8 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installBearerAuth, type AuthFailureLimiter } from './auth.js';
-import { errorHandler } from './http-errors.js';
+import { ERROR_CODES } from '../core/errors.js';
+import { errorHandler, sendError } from './http-errors.js';
 import { createTokenVerifier } from './principal.js';
 import { installRequestGuards, type HostCheckOptions } from './request-guards.js';
 import type { ApiTokenStore } from '../store/api-tokens.js';
@@ -37,9 +38,7 @@ export function createApiApp(options: ApiAppOptions): FastifyInstance {
     forceCloseConnections: 'idle',
   }) as unknown as FastifyInstance;
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: { code: 'SS_ERR_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` } }),
-  );
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, ERROR_CODES.NOT_FOUND, `No route ${request.method} ${request.url.split('?')[0]}.`));
   installRequestGuards(app, options.hosts);
   installBearerAuth(app, createTokenVerifier({ operatorToken: options.token, ...(options.tokens ? { tokens: options.tokens } : {}) }), options.authLimiter);
   const redact = options.redact;

@@ -28,21 +28,29 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ERROR_CODES.SANDBOX_UNAVAILABLE]: 503,
 };
 
-export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+export function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string): FastifyReply {
   return reply.code(status).send({ error: { code, message } });
+}
+
+/** Parses a request part with zod; on failure, a message that names the bad field. */
+export function parseRequestPart<T>(schema: z.ZodType<T>, value: unknown, what: string): { ok: true; data: T } | { ok: false; message: string } {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.length ? issue.path.join('.') : what;
+  return { ok: false, message: `Invalid ${what}: ${field}: ${issue.message}` };
 }
 
 /** Parses a request part with zod, throwing a 400-mapped error that names the bad field. */
 export function parseOr400<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path.length ? issue.path.join('.') : what;
-  throw new SecureSphereError(ERROR_CODES.BAD_REQUEST, `Invalid ${what}: ${field}: ${issue.message}`);
+  const parsed = parseRequestPart(schema, value, what);
+  if (parsed.ok) return parsed.data;
+  throw new SecureSphereError(ERROR_CODES.BAD_REQUEST, parsed.message);
 }
 
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (error instanceof SecureSphereError) {
+  // INTERNAL marks a bug: like any unknown error, its message goes to the log, not the client.
+  if (error instanceof SecureSphereError && error.code !== ERROR_CODES.INTERNAL) {
     const status = STATUS_BY_CODE[error.code] ?? 500;
     if (status >= 500) request.log.error({ code: error.code, err: error.message }, 'request failed');
     return sendError(reply, status, error.code, error.message);
@@ -59,5 +67,5 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
     return sendError(reply, fe.statusCode, ERROR_CODES.BAD_REQUEST, message);
   }
   request.log.error({ err: error.message }, 'unexpected error');
-  return sendError(reply, 500, 'SS_ERR_INTERNAL', 'Internal error; the gateway log has details.');
+  return sendError(reply, 500, ERROR_CODES.INTERNAL, 'Internal error; the gateway log has details.');
 }

@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import { deepFreeze } from '../core/deep-freeze.js';
 import type { z } from 'zod';
 import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
+import { type ConfigDeprecation, findDeprecatedKeys } from './deprecations.js';
 import { configSchema, type Config } from './schema.js';
 import { isSecretRef } from './secret-ref.js';
 
@@ -23,6 +24,8 @@ export interface LoadedConfig {
   config: Readonly<Config>;
   /** The file that was read, or null when only defaults and environment were used. */
   file: string | null;
+  /** Keys still accepted but obsolete; the gateway logs each as a warning. */
+  deprecations: readonly ConfigDeprecation[];
 }
 
 /** Config keys whose values are secrets and must be references. */
@@ -33,6 +36,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   const file = pickFile(options.configPath ?? env.SECURESPHERE_CONFIG, cwd);
   const raw = file ? readYaml(file) : {};
+  const deprecations = findDeprecatedKeys(raw, file);
   applyEnvOverrides(raw, env);
   applyFlags(raw, options.flags);
 
@@ -49,7 +53,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     }
   }
   const config = { ...parsed.data, data_dir: resolve(cwd, parsed.data.data_dir) };
-  return { config: deepFreeze(config), file };
+  return { config: deepFreeze(config), file, deprecations };
 }
 
 function pickFile(explicit: string | undefined, cwd: string): string | null {

@@ -3,6 +3,7 @@
 // (`${env:NAME}` or `vault:NAME`), never literals: see secret-ref.ts.
 import { z } from 'zod';
 import { CHANNEL_DEFINITIONS } from '../../channels/registry.js';
+import { SANDBOX_BACKEND_NAMES } from '../agents/backends/index.js';
 import { SECURITY_LEVELS } from '../core/types.js';
 import { isSecretRef } from './secret-ref.js';
 
@@ -130,7 +131,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   sandbox: z
     .strictObject({
-      backend: z.enum(['auto', 'docker', 'bubblewrap']).default('auto'),
+      /** 'auto' or one backend registered in src/agents/backends/index.ts. */
+      backend: z.enum(['auto', ...SANDBOX_BACKEND_NAMES]).default('auto'),
       /** Refuse plain runc (and bubblewrap) when true. */
       require_strong_isolation: z.boolean().default(false),
       image: z.string().default('securesphere-agent:latest'),
@@ -217,7 +219,8 @@ export const configSchema = z.strictObject({
   /** One section per registered channel (channels/registry.ts), each validated by its own schema. */
   channels: z
     .strictObject({
-      cli: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+      /** Deprecated (the terminal chat is an API client): accepted, and logged as such (deprecations.ts). */
+      cli: z.strictObject({ enabled: z.boolean().optional() }).optional(),
       ...channelSections(),
     })
     .prefault({}),

@@ -46,6 +46,10 @@ export const ERROR_CODES = {
   CHANNEL_DELIVERY_FAILED: 'SS_ERR_CHANNEL_DELIVERY_FAILED',
   CHANNEL_DELIVERY_REJECTED: 'SS_ERR_CHANNEL_DELIVERY_REJECTED',
   CHANNEL_START_FAILED: 'SS_ERR_CHANNEL_START_FAILED',
+  /** A call to something outside the process (Docker engine, a probe) did not settle in time. */
+  TIMEOUT: 'SS_ERR_TIMEOUT',
+  /** A broken invariant inside the gateway: a bug. Over HTTP its message stays in the log. */
+  INTERNAL: 'SS_ERR_INTERNAL',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -1,9 +1,12 @@
 // Bounds a promise that talks to something outside the process (the Docker engine can block a
 // call on a container that is stuck mid-start, e.g. a runtime that hangs). The promise itself
 // keeps running; the caller just stops waiting for it.
-export class TimeoutError extends Error {
+import { ERROR_CODES, SecureSphereError } from './errors.js';
+
+/** A SecureSphereError with code TIMEOUT; its own class so callers can tell it apart. */
+export class TimeoutError extends SecureSphereError {
   constructor(what: string, ms: number) {
-    super(`${what} did not finish within ${ms} ms`);
+    super(ERROR_CODES.TIMEOUT, `${what} did not finish within ${ms} ms`, { details: { what, ms } });
     this.name = 'TimeoutError';
   }
 }

@@ -4,6 +4,7 @@
 // answerable through the API and the CLI, and expiry cleans it up otherwise.
 import type { OutboundSink } from '../core/outbound.js';
 import type { ApprovalPrompt, ApprovalRequest } from '../core/types.js';
+import { buildApprovalPrompt } from './approval-prompt.js';
 import { renderApprovalText } from './approval-text.js';
 
 export interface PromptPublisher {
@@ -38,5 +39,24 @@ export function createPromptPublisher(
     async show(approval) {
       await deliver(approval, promptFor(approval), 'could not update the prompt');
     },
+  };
+}
+
+/**
+ * The prompt of a stored request, with why its level is what it is when that can be said
+ * (explainLevel). A failing explanation is reported to onError and the prompt goes without it.
+ */
+export function createPromptRenderer(
+  explainLevel: ((approval: ApprovalRequest) => string | undefined) | undefined,
+  onError: (error: unknown, context: string) => void,
+): (approval: ApprovalRequest) => ApprovalPrompt {
+  return (approval) => {
+    let levelReason: string | undefined;
+    try {
+      levelReason = explainLevel?.(approval);
+    } catch (error) {
+      onError(error, `could not explain the level of approval ${approval.id}`);
+    }
+    return buildApprovalPrompt(approval, levelReason !== undefined ? { levelReason } : {});
   };
 }

@@ -3,6 +3,7 @@
 // skills/http/http-agent.cjs, inside the agent. The proxy, not a client, decides what is allowed.
 import http from 'node:http';
 import { REFUSED_HEADER, TOKEN_HEADER, TRUNCATED_HEADER } from './egress-proxy.js';
+import { ERROR_CODES, SecureSphereError } from '../core/errors.js';
 
 export interface EgressRequest {
   url: string;
@@ -32,7 +33,7 @@ export function createEgressClient(target: { socketPath: string } | { port: numb
         const headers: Record<string, string> = { ...request.headers, [TOKEN_HEADER]: token };
         const base = 'socketPath' in target ? { socketPath: target.socketPath } : { host: target.host ?? '127.0.0.1', port: target.port };
         const req = http.request({ ...base, method: request.method ?? 'GET', path: request.url, headers, timeout: timeoutMs, signal: request.signal });
-        req.on('timeout', () => req.destroy(new Error('egress proxy timed out')));
+        req.on('timeout', () => req.destroy(new SecureSphereError(ERROR_CODES.SKILL_FAILED, 'egress proxy timed out')));
         req.on('error', reject);
         req.on('response', (res) => {
           const chunks: Buffer[] = [];

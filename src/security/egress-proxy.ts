@@ -136,7 +136,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       deadline.removeEventListener('abort', stop);
       if (!res.writableFinished) upstream.destroy(new SecureSphereError(ERROR_CODES.SKILL_FAILED, `the agent side stopped waiting for ${host}`));
     });
-    upstream.on('timeout', () => upstream.destroy(new Error('timeout')));
+    upstream.on('timeout', () => upstream.destroy(new SecureSphereError(ERROR_CODES.SKILL_FAILED, 'timeout')));
     upstream.on('error', (err) => refuse(res, 502, 'upstream_failed', `request to ${host} failed: ${err.message}`));
     upstream.on('response', (up) => {
       const chunks: Buffer[] = [];

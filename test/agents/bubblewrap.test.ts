@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentSubsystem, conversationKey, createAgentManager } from '../../src/agents/index.js';
 import { configSchema } from '../../src/config/schema.js';
 import { type Db, openDatabase } from '../../src/store/database.js';
-import { X86_64_CLONE, X86_64_CLONE3, X86_64_DENIED } from '../../src/agents/seccomp-filter.js';
+import { X86_64_CLONE, X86_64_CLONE3, X86_64_DENIED } from '../../src/agents/backends/bubblewrap/seccomp-filter.js';
 import { sandboxRequired } from '../helpers/sandbox.js';
 
 const hasBwrap = spawnSync('bwrap', ['--version']).status === 0;

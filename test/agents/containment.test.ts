@@ -1,6 +1,6 @@
 // Containment, asserted from inside a real runsc agent: every escape attempt must fail and
 // be reported correctly, and the gateway must keep serving another conversation meanwhile.
-// Each restriction is checked against what src/agents/docker-backend.ts asks Docker for (the
+// Each restriction is checked against what src/agents/backends/docker/docker-backend.ts asks Docker for (the
 // container's HostConfig) and from inside, with a probe only that restriction explains: a
 // world-writable directory on the root filesystem (only a read-only root stops the write), the
 // no_new_privs bit itself, more processes than the pids limit. The machine's runsc registration

@@ -2,7 +2,7 @@
 // linux-libc-dev, installed with libc6-dev by setup), and the program is well-formed BPF.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { X86_64_CLONE, X86_64_CLONE3, X86_64_DENIED, X86_64_PERSONALITY, bubblewrapSeccomp } from '../../src/agents/seccomp-filter.js';
+import { X86_64_CLONE, X86_64_CLONE3, X86_64_DENIED, X86_64_PERSONALITY, bubblewrapSeccomp } from '../../src/agents/backends/bubblewrap/seccomp-filter.js';
 
 describe.runIf(process.arch === 'x64')('bubblewrap seccomp filter', () => {
   it('uses the syscall numbers of the host header', () => {

@@ -1,5 +1,6 @@
 // The bound on engine calls that can block behind a container stuck mid-start.
 import { describe, expect, it } from 'vitest';
+import { ERROR_CODES, isSecureSphereError } from '../../src/core/errors.js';
 import { TimeoutError, withTimeout } from '../../src/core/with-timeout.js';
 
 describe('withTimeout', () => {
@@ -10,5 +11,6 @@ describe('withTimeout', () => {
     const err = await withTimeout(never, 20, 'inspect').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect((err as Error).message).toBe('inspect did not finish within 20 ms');
+    expect(isSecureSphereError(err, ERROR_CODES.TIMEOUT)).toBe(true);
   });
 });

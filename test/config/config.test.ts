@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SANDBOX_BACKENDS } from '../../src/agents/backends/index.js';
 import { loadConfig } from '../../src/config/load.js';
 import { resolveSecretRef } from '../../src/config/secret-ref.js';
 import { runCli } from '../helpers/cli.js';
@@ -52,6 +53,16 @@ describe('config loading', () => {
     expect(() => loadConfig({ configPath: join(dir, 'missing.yaml'), env: {}, cwd: dir })).toThrow(/config file not found/);
   });
 
+  it('sandbox.backend takes auto or a backend registered in src/agents/backends/index.ts', () => {
+    expect(SANDBOX_BACKENDS.map((b) => b.name)).toEqual(['docker', 'bubblewrap']);
+    for (const name of ['auto', ...SANDBOX_BACKENDS.map((b) => b.name)]) {
+      const file = write(`backend-${name}.yaml`, `sandbox:\n  backend: ${name}\n`);
+      expect(loadConfig({ configPath: file, env: {}, cwd: dir }).config.sandbox.backend).toBe(name);
+    }
+    const podman = write('backend-podman.yaml', 'sandbox:\n  backend: podman\n');
+    expect(() => loadConfig({ configPath: podman, env: {}, cwd: dir })).toThrow(/sandbox\.backend: .*"auto".*"docker".*"bubblewrap"/);
+  });
+
   it('server.allowed_hosts takes host names (optionally with a port), nothing else', () => {
     const good = write('hosts.yaml', 'server:\n  allowed_hosts: [chat.internal, "localhost:9000", "[::1]:8443"]\n');
     expect(loadConfig({ configPath: good, env: {}, cwd: dir }).config.server.allowed_hosts).toEqual(['chat.internal', 'localhost:9000', '[::1]:8443']);
@@ -78,5 +89,18 @@ describe('config loading', () => {
     const good = await runCli(['config', 'check', '--config', join(process.cwd(), 'config/securesphere.example.yaml')]);
     expect(good.code).toBe(0);
     expect(good.stdout).toMatch(/config ok/);
+    expect(good.stderr).not.toMatch(/deprecated/);
+    const old = write('cli-old.yaml', 'channels:\n  cli:\n    enabled: true\n');
+    const warned = await runCli(['config', 'check', '--config', old]);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toContain(`${old}: channels.cli.enabled is deprecated`);
+  });
+
+  it('still accepts the obsolete channels.cli.enabled, reporting it with the file and key', () => {
+    const file = write('old-cli.yaml', 'channels:\n  cli:\n    enabled: false\n');
+    const loaded = loadConfig({ configPath: file, env: {}, cwd: dir });
+    expect(loaded.config.channels.cli?.enabled).toBe(false);
+    expect(loaded.deprecations).toEqual([{ file, key: 'channels.cli.enabled', message: expect.stringContaining(`${file}: channels.cli.enabled is deprecated`) as string }]);
+    expect(loadConfig({ configPath: write('no-cli.yaml', 'channels: {}\n'), env: {}, cwd: dir }).deprecations).toEqual([]);
   });
 });

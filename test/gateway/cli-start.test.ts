@@ -1,6 +1,6 @@
 // `securesphere start`: the generated API token (mode 0600, printed once), the refusal to
 // bind a non-loopback address without a token, and the launcher choosing a supported Node.
-import { existsSync, mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,23 @@ describe('securesphere start', () => {
       if (round === 1) expect(p.stdout()).toContain(token);
       else expect(p.stdout()).not.toContain(token);
     }
+  }, 60_000);
+
+  it('starts with the obsolete channels.cli.enabled and logs a warning naming the file and the key', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'old.yaml');
+    writeFileSync(file, 'channels:\n  cli:\n    enabled: true\n');
+    const p = spawnCli(['start', '--config', file, '--data-dir', join(dir, 'data'), '--port', '0', '--log-format', 'json'], { ...env, SECURESPHERE_LOG_LEVEL: 'warn' });
+    await p.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/);
+    p.child.kill('SIGTERM');
+    await p.exited;
+    const warning = p
+      .stderr()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { key?: string; config?: string; msg?: string })
+      .find((entry) => entry.key === 'channels.cli.enabled');
+    expect(warning).toMatchObject({ config: file, msg: expect.stringContaining('channels.cli.enabled is deprecated') as string });
   }, 60_000);
 
   it('refuses to bind a non-loopback address without a token (all IPv4 and all IPv6 interfaces included)', async () => {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ERROR_CODES, SecureSphereError } from '../../core/errors.js';
 import type { Orchestrator } from '../../orchestrator/orchestrator.js';
 import type { ActionStore } from '../../store/actions.js';
-import { parseOr400 } from '../http-errors.js';
+import { parseOr400, sendError } from '../http-errors.js';
 import { actingIdentity, principalOf } from '../principal.js';
 
 const body = z.strictObject({
@@ -31,7 +31,7 @@ export function actionRoutes(orchestrator: Orchestrator, actions: ActionStore) {
       switch (outcome.kind) {
         case 'rate_limited':
           reply.header('retry-after', String(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000))));
-          return reply.code(429).send({ error: { code: ERROR_CODES.RATE_LIMITED, message: `Too many requests: wait ${Math.ceil(outcome.retryAfterMs / 1000)} s and try again.` } });
+          return sendError(reply, 429, ERROR_CODES.RATE_LIMITED, `Too many requests: wait ${Math.ceil(outcome.retryAfterMs / 1000)} s and try again.`);
         case 'rejected':
           // A cap on waiting approvals is a "later", not a bad request.
           return reply.code(outcome.capped ? 429 : 400).send({ status: 'rejected', error: outcome.message });

@@ -3,51 +3,14 @@
 // limits, warm pool). Authentication is applied globally by the app.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AgentSubsystem, SandboxInfo } from '../../agents/create-agent-manager.js';
+import { serializeAgent, serializeSandboxInfo } from '../../agents/agent-views.js';
+import type { AgentSubsystem } from '../../agents/create-agent-manager.js';
 import { ERROR_CODES, SecureSphereError } from '../../core/errors.js';
-import type { AgentRecord } from '../../store/agents.js';
 import { parseOr400 } from '../http-errors.js';
 
 const idParams = z.object({ id: z.string().min(1).max(200) });
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional() });
 const stopQuery = z.object({ force: z.enum(['true', 'false', '1', '0']).optional() });
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
-export function serializeAgent(a: AgentRecord) {
-  return {
-    id: a.id,
-    conversation_id: a.conversationId,
-    backend: a.backend,
-    runtime: a.runtime,
-    container_id: a.containerId,
-    state: a.state,
-    created_at: iso(a.createdAt),
-    started_at: iso(a.startedAt),
-    stopped_at: iso(a.stoppedAt),
-    last_used_at: iso(a.lastUsedAt),
-    exit_code: a.exitCode,
-    error: a.error,
-  };
-}
-
-export function serializeSandboxInfo(info: SandboxInfo) {
-  return {
-    backend: info.backend,
-    runtime: info.runtime,
-    strength: info.strength,
-    image: info.image,
-    workspace_quota: info.workspaceQuota,
-    limits: info.limits,
-    max_limits: info.maxLimits,
-    pool: info.pool,
-    agents: info.agents,
-    max_agents: info.maxAgents,
-    unavailable: info.unavailable,
-    host_tuning: info.hostTuning ? { rcu_expedited: info.hostTuning.rcuExpedited, advice: info.hostTuning.advice } : null,
-    candidates: info.detection?.candidates.map((c) => ({ name: c.name, runtime: c.runtime, strength: c.strength, status: c.status, reason: c.reason })) ?? null,
-  };
-}
 
 /** Registers GET /api/agents, GET /api/agents/:id, DELETE /api/agents/:id, GET /api/sandbox. */
 export function agentRoutes(agents: () => Promise<AgentSubsystem>) {

@@ -9,7 +9,7 @@ import { newId } from '../../core/ids.js';
 import { ERROR_CODES, SecureSphereError } from '../../core/errors.js';
 import type { InboundHandler } from '../../inbound.js';
 import { parseApprovalCommand } from '../../policy/approval-text.js';
-import { parseOr400 } from '../http-errors.js';
+import { parseOr400, sendError } from '../http-errors.js';
 import { actingIdentity, principalOf } from '../principal.js';
 
 const body = z.strictObject({
@@ -44,7 +44,7 @@ export function messageRoutes(handle: InboundHandler, channelOf: (conversationId
       });
       if (outcome.status === 'rate_limited') {
         if (outcome.retryAfterMs !== undefined) reply.header('retry-after', String(Math.ceil(outcome.retryAfterMs / 1000)));
-        return reply.code(429).send({ error: { code: 'SS_ERR_RATE_LIMITED', message: outcome.reply?.text ?? 'Rate limited.' } });
+        return sendError(reply, 429, ERROR_CODES.RATE_LIMITED, outcome.reply?.text ?? 'Rate limited.');
       }
       return {
         conversation_id: outcome.conversationId,

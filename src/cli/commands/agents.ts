@@ -3,7 +3,7 @@
 // warm pool, so it never touches the gateway's agents except the one you ask it to stop.
 import type { Command } from 'commander';
 import { type AgentSubsystem, createAgentManager } from '../../agents/create-agent-manager.js';
-import { serializeAgent } from '../../api/routes/agents.js';
+import { serializeAgent } from '../../agents/agent-views.js';
 import type { Config } from '../../config/schema.js';
 import { ERROR_CODES, SecureSphereError } from '../../core/errors.js';
 import { openDatabase } from '../../store/database.js';

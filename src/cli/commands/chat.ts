@@ -18,7 +18,8 @@ export function registerChatCommand(program: Command): void {
     .option('--url <url>', 'gateway URL (default from config)')
     .action(async (opts: { conversation?: string; user?: string; url?: string }, command: Command) => {
       const { config } = loadConfigFor(command);
-      if (!config.channels.cli.enabled) throw new SecureSphereError(ERROR_CODES.CHANNEL_UNAVAILABLE, 'The terminal chat is disabled (channels.cli.enabled: false in the config).');
+      // Deprecated key, still honoured until it is removed (the start-up log says so).
+      if (config.channels.cli?.enabled === false) throw new SecureSphereError(ERROR_CODES.CHANNEL_UNAVAILABLE, 'The terminal chat is disabled (channels.cli.enabled: false in the config).');
       const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
       const url = opts.url ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`;
       // A named token (`securesphere tokens create NAME`) in SECURESPHERE_API_TOKEN chats as api:NAME.

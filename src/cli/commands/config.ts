@@ -8,7 +8,8 @@ export function registerConfigCommands(program: Command): void {
     .command('check')
     .description('validate the config file and environment, then exit')
     .action((_opts, command: Command) => {
-      const { file, config: cfg } = loadConfigFor(command);
+      const { file, config: cfg, deprecations } = loadConfigFor(command);
+      for (const d of deprecations) console.error(`warning: ${d.message}`);
       console.log(`config ok: ${file ?? '(built-in defaults and environment)'}; data dir ${cfg.data_dir}; listening on ${cfg.server.host}:${cfg.server.port}`);
     });
 }

@@ -1,9 +1,9 @@
 // `securesphere doctor`: checks config, store, provider and sandbox, and says what to fix.
 import type { Command } from 'commander';
-import Docker from 'dockerode';
+import { dockerClientFor } from '../../agents/backends/docker/client.js';
 import { readHostTuning } from '../../agents/host-tuning.js';
 import { detectRuntime } from '../../agents/runtime-detect.js';
-import { describeError } from '../../core/errors.js';
+import { ERROR_CODES, SecureSphereError, describeError } from '../../core/errors.js';
 import type { ChannelHealth } from '../../../channels/channel.js';
 import { MIN_NODE_MAJOR, describeNodeRuntime } from '../../core/node-runtime.js';
 import { createGateway, type Gateway } from '../../gateway.js';
@@ -42,7 +42,7 @@ export function registerDoctorCommand(program: Command): void {
       // never adopts, reconciles or starts agents that belong to a running gateway.
       const sb = loaded.config.sandbox;
       const detection = await detectRuntime({
-        docker: sb.backend === 'bubblewrap' ? null : new Docker({ socketPath: sb.docker_socket }),
+        docker: dockerClientFor(sb),
         image: sb.image,
         timeoutMs: sb.probe_timeout_ms,
         requireStrong: sb.require_strong_isolation,
@@ -50,7 +50,7 @@ export function registerDoctorCommand(program: Command): void {
         probeAll: true,
       });
       for (const c of detection.candidates) {
-        const chosen = detection.chosen && (detection.chosen.runtime ?? 'bubblewrap') === (c.runtime ?? c.name);
+        const chosen = detection.chosen && (detection.chosen.runtime ?? detection.chosen.backend) === (c.runtime ?? c.name);
         checks.push({
           name: `runtime ${c.name}`,
           ok: c.status === 'found',
@@ -81,7 +81,7 @@ export function registerDoctorCommand(program: Command): void {
       const gateway = await createGateway({
         config: loaded.config,
         logDestination: { write: () => true },
-        sandbox: { agentFor: () => { throw new Error('doctor runs no agents'); }, health: async () => sandboxReport },
+        sandbox: { agentFor: () => { throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, 'doctor runs no agents; start the gateway (`securesphere start`) to run one.'); }, health: async () => sandboxReport },
       });
       try {
         const health = await gateway.health();

@@ -2,10 +2,10 @@
 // was chosen or rejected; build-image builds the agent image locally (no registry needed);
 // exec runs one command in a conversation's agent and prints the result as JSON.
 import type { Command } from 'commander';
-import Docker from 'dockerode';
 import { buildSandboxImage } from '../../agents/image/build-image.js';
+import { dockerClientFor } from '../../agents/backends/docker/client.js';
 import { detectRuntime } from '../../agents/runtime-detect.js';
-import { serializeSandboxInfo } from '../../api/routes/agents.js';
+import { serializeSandboxInfo } from '../../agents/agent-views.js';
 import type { Config } from '../../config/schema.js';
 import { ERROR_CODES, SecureSphereError } from '../../core/errors.js';
 import { loadConfigFor } from '../global-options.js';
@@ -27,7 +27,7 @@ export function registerSandboxCommands(
     .action(async (_opts: unknown, command: Command) => {
       await withAgents(open, command, async ({ agents, config }) => {
         const sb = config.sandbox;
-        const docker = sb.backend === 'bubblewrap' ? null : new Docker({ socketPath: sb.docker_socket });
+        const docker = dockerClientFor(sb);
         const full = await detectRuntime({ docker, image: sb.image, timeoutMs: sb.probe_timeout_ms, requireStrong: sb.require_strong_isolation, backend: sb.backend, probeAll: true });
         const info = serializeSandboxInfo(agents.info());
         output.out(JSON.stringify({ ...info, candidates: full.candidates }, null, 2));

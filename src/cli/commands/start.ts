@@ -15,12 +15,13 @@ export function registerStartCommand(program: Command): void {
     .option('--log-format <format>', 'json | pretty | auto (default auto: pretty on a terminal, JSON otherwise)')
     .action(async (opts: { host?: string; port?: string; logFormat?: string }, command: Command) => {
       const t0 = performance.now();
-      const { config, file } = loadConfigFor(command, opts);
+      const { config, file, deprecations } = loadConfigFor(command, opts);
       // Decided from the config alone, before anything is created, migrated or written.
       if (!isLoopbackBind(config.server.host) && !config.server.api_token) {
         throw new SecureSphereError(ERROR_CODES.CONFIG_INVALID, `Refusing to bind ${config.server.host} without an API token: set SECURESPHERE_API_TOKEN (or server.api_token) first.`);
       }
       const gateway = await createGateway({ config });
+      for (const d of deprecations) gateway.logger.warn({ config: d.file ?? 'defaults', key: d.key }, d.message);
       const address = await gateway.listen();
       if (gateway.apiTokenCreated) {
         console.log(`API token (shown once, saved in ${config.data_dir}/api-token with mode 0600):\n  ${gateway.apiToken}`);

@@ -16,7 +16,8 @@ export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434';
 
 // Reason used to release a finished call's listeners; one shared instance, because building
 // an Error (and its stack) on every model call shows up in the gateway's per-message cost.
-const CALL_FINISHED = new Error('call finished');
+// It never escapes: dispose() aborts with it only after the call has settled.
+const CALL_FINISHED = new SecureSphereError(ERROR_CODES.PROVIDER_ERROR, 'call finished');
 
 export interface OllamaProviderOptions {
   /** e.g. "http://127.0.0.1:11434". Empty means the default above. */
@@ -87,7 +88,8 @@ export function createOllamaProvider(options: OllamaProviderOptions): OllamaProv
     let retryAfterMs: number | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
-      controller.abort(new Error('provider timeout'));
+      // Never shown: failure() sees timedOut and answers with timeoutError() instead.
+      controller.abort(new SecureSphereError(ERROR_CODES.PROVIDER_TIMEOUT, 'provider timeout'));
     }, timeoutMs);
     const onExternalAbort = (): void => controller.abort(external?.reason);
     if (external?.aborted) onExternalAbort();

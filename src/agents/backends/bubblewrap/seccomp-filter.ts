@@ -9,6 +9,7 @@
 // foreign-architecture syscalls kill the process.
 //
 // x86_64 only: on other architectures bubblewrapSeccomp() returns null and health says so.
+import { ERROR_CODES, SecureSphereError } from '../../../core/errors.js';
 
 const AUDIT_ARCH_X86_64 = 0xc000003e;
 const X32_SYSCALL_BIT = 0x40000000;
@@ -63,7 +64,7 @@ function assemble(program: Insn[]): Buffer {
     const rel = (label: string | undefined): number => {
       if (label === undefined) return 0;
       const target = labels.get(label);
-      if (target === undefined || target <= i || target - i - 1 > 255) throw new Error(`seccomp: bad jump to ${label} at ${i}`);
+      if (target === undefined || target <= i || target - i - 1 > 255) throw new SecureSphereError(ERROR_CODES.INTERNAL, `seccomp: bad jump to ${label} at ${i}; the filter program in seccomp-filter.ts is wrong (a bug, report it).`);
       return target - i - 1;
     };
     out.writeUInt16LE(insn.code, i * 8);

@@ -4,15 +4,15 @@
 // main process is the helper; we talk to it over the attach stream.
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
-import { withTimeout } from '../core/with-timeout.js';
-import { AGENT_UID, type AgentExit, type AgentInstance, type AgentSpec, type LabelledAgent, type SandboxBackend } from './backend.js';
-import type { SandboxLimits } from './sandbox.js';
+import { ERROR_CODES, SecureSphereError, describeError } from '../../../core/errors.js';
+import { withTimeout } from '../../../core/with-timeout.js';
+import { AGENT_UID, type AgentExit, type AgentInstance, type AgentSpec, type LabelledAgent, type SandboxBackend } from '../../backend.js';
+import type { SandboxLimits } from '../../sandbox.js';
 import { dockerExec } from './docker-exec.js';
-import { AGENT_EGRESS_DIR } from '../security/egress-paths.js';
-import { HelperClient } from './helper-client.js';
-import { RUNSC_MIN_PIDS, agentLimitsLabel, hostTaskLimit, parseAgentLimitsLabel } from './limits.js';
-import { type AgentLogger, silentLogger } from './logger.js';
+import { AGENT_EGRESS_DIR } from '../../../security/egress-paths.js';
+import { HelperClient } from '../../helper-client.js';
+import { RUNSC_MIN_PIDS, agentLimitsLabel, hostTaskLimit, parseAgentLimitsLabel } from '../../limits.js';
+import { type AgentLogger, silentLogger } from '../../logger.js';
 import { cleanupRunscOrphans, hostPidsOf } from './runsc-orphans.js';
 
 export const LABEL_PROJECT = 'org.securesphere.project';

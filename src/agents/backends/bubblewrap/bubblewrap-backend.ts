@@ -9,11 +9,12 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AGENT_UID, type AgentExit, type AgentInstance, type AgentSpec, type SandboxBackend } from './backend.js';
-import { AGENT_EGRESS_DIR } from '../security/egress-paths.js';
-import { HelperClient } from './helper-client.js';
-import { helperBinary } from './image/helper-binary.js';
-import { type AgentLogger, silentLogger } from './logger.js';
+import { ERROR_CODES, SecureSphereError } from '../../../core/errors.js';
+import { AGENT_UID, type AgentExit, type AgentInstance, type AgentSpec, type SandboxBackend } from '../../backend.js';
+import { AGENT_EGRESS_DIR } from '../../../security/egress-paths.js';
+import { HelperClient } from '../../helper-client.js';
+import { helperBinary } from '../../image/helper-binary.js';
+import { type AgentLogger, silentLogger } from '../../logger.js';
 import { createCgroupLimiter } from './bubblewrap-cgroup.js';
 import { bubblewrapSeccomp } from './seccomp-filter.js';
 
@@ -85,7 +86,7 @@ export function createBubblewrapBackend(
         });
       });
       try {
-        await Promise.race([helper.ping(10_000), exited.then((e) => Promise.reject(new Error(e.reason)))]);
+        await Promise.race([helper.ping(10_000), exited.then((e) => Promise.reject(new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, `${e.reason}; the agent under bubblewrap exited before it answered (\`securesphere doctor\` checks the host)`)))]);
       } catch (err) {
         child.kill('SIGKILL');
         throw err;
@@ -113,7 +114,7 @@ export function createBubblewrapBackend(
     },
     list: async () => [],
     adopt: async () => {
-      throw new Error('bubblewrap agents die with the gateway and cannot be adopted');
+      throw new SecureSphereError(ERROR_CODES.SANDBOX_UNAVAILABLE, 'bubblewrap agents die with the gateway and cannot be adopted; a new agent is started instead.');
     },
     remove: async () => undefined,
     cleanupOrphans: async () => [],

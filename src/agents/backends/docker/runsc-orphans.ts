@@ -6,9 +6,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
-import { describeError } from '../core/errors.js';
-import { withTimeout } from '../core/with-timeout.js';
-import type { AgentLogger } from './logger.js';
+import { describeError } from '../../../core/errors.js';
+import { withTimeout } from '../../../core/with-timeout.js';
+import type { AgentLogger } from '../../logger.js';
 
 const run = promisify(execFile);
 const RUNSC_ROOTS = ['/run/docker/runtime-runc/moby', '/run/docker/runtime-runsc/moby'];

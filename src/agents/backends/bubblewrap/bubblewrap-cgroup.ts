@@ -8,8 +8,9 @@
 // born inside it and nothing runs unlimited, even briefly.
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hostTaskLimit } from './limits.js';
-import type { SandboxLimits } from './sandbox.js';
+import { hostTaskLimit } from '../../limits.js';
+import { ERROR_CODES, SecureSphereError } from '../../../core/errors.js';
+import type { SandboxLimits } from '../../sandbox.js';
 
 export interface AgentCgroup {
   /** The command that starts `argv` inside the cgroup. */
@@ -62,7 +63,7 @@ function v1(root: string): CgroupLimiter | null {
   return {
     version: 1,
     create(agentId, limits) {
-      if (!SAFE_ID.test(agentId)) throw new Error('unsafe agent id for a cgroup name');
+      if (!SAFE_ID.test(agentId)) throw new SecureSphereError(ERROR_CODES.INTERNAL, 'unsafe agent id for a cgroup name; agent ids come from newId(), so this is a bug (report it).');
       const dirs = Object.values(controllers).map((d) => join(d, GROUP, agentId));
       for (const d of dirs) mkdirSync(d, { recursive: true });
       const [memory, cpu, pids] = dirs as [string, string, string];
@@ -98,7 +99,7 @@ function v2(root: string): CgroupLimiter | null {
   return {
     version: 2,
     create(agentId, limits) {
-      if (!SAFE_ID.test(agentId)) throw new Error('unsafe agent id for a cgroup name');
+      if (!SAFE_ID.test(agentId)) throw new SecureSphereError(ERROR_CODES.INTERNAL, 'unsafe agent id for a cgroup name; agent ids come from newId(), so this is a bug (report it).');
       const dir = join(parent, agentId);
       mkdirSync(dir, { recursive: true });
       write(join(dir, 'memory.max'), String(limits.memoryMb * 1024 * 1024));

@@ -2,8 +2,8 @@
 // call against 0.4 ms through the helper). Same contract: timeout kill, capped output.
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import type { HelperExecRequest } from './helper-client.js';
-import type { ExecResult } from './sandbox.js';
+import type { HelperExecRequest } from '../../helper-client.js';
+import type { ExecResult } from '../../sandbox.js';
 
 function capped(cap: number): { stream: PassThrough; text: () => string; truncated: () => boolean } {
   const stream = new PassThrough();
