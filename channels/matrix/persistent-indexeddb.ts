@@ -12,7 +12,7 @@
 // Must never persist an aborted transaction, touch another factory, or log a stored value.
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
-import { openIdbSqliteFile, type DatabaseDump, type IdbKey, type IdbSqliteFile, type KeyPath, type RecordChange, type StoredRecord } from './idb-sqlite.js';
+import { openIdbSqliteFile, type DatabaseDump, type IdbKey, type KeyPath, type RecordChange, type StoredRecord } from './idb-sqlite.js';
 
 /** fake-indexeddb's internal shapes this module relies on (checked in checkInternals). */
 interface RawIndex {
