@@ -57,7 +57,7 @@ export async function whoAmI(homeserver: string, accessToken: string): Promise<{
 
 /**
  * Whether the homeserver already holds end-to-end keys for this device (POST /keys/query). A
- * fresh in-memory crypto store for such a device would try to upload different keys, which the
+ * crypto store that never held this device would try to upload different keys, which the
  * homeserver refuses.
  */
 export async function deviceHasKeys(homeserver: string, session: MatrixSession & { userId: string }): Promise<boolean> {
@@ -84,8 +84,8 @@ export async function openSession(options: {
   deviceName: string;
   /**
    * Log in as a new device even when a stored session exists (the old device is logged out, so
-   * its keys go too): end-to-end encryption needs device keys this process holds, and the Rust
-   * crypto store does not survive a restart in Node.
+   * its keys go too): used when the crypto store holds no device yet, so the stored device's
+   * keys (on the homeserver) are not in it.
    */
   freshDevice?: boolean;
 }): Promise<MatrixSession> {

@@ -233,7 +233,7 @@ describeSynapse('matrix channel end to end on a real Synapse', () => {
     await expect.poll(() => replyTexts(roomId).at(-1), { timeout: 30_000 }).toBe('and after');
     expect(replyTexts(roomId)).toEqual(['before the kill', 'while you were down', 'and after']);
     expect(fake.chatRequests.length - asked).toBe(2);
-    // Encryption works after the restart too (a new device with fresh keys).
+    // Encryption works after the restart too (the same device: its keys are in the crypto store).
     const secret = await roomWithBot({ encrypted: true });
     await alice.send(secret, { msgtype: 'm.text', body: 'encrypted after the restart' });
     await expect.poll(() => replyTexts(secret), { timeout: 60_000 }).toContain('encrypted after the restart');
