@@ -15,7 +15,7 @@ import { toDeliveryError } from './delivery-errors.js';
 import { readEvent, type RawEvent } from './inbound.js';
 import { createReactionHandler } from './reactions.js';
 import { MATRIX_TEXT_LIMIT, renderPrompt, renderText } from './render.js';
-import { openCryptoStore, type CryptoStore } from './crypto.js';
+import type { CryptoStore } from './crypto.js';
 import { createSdkLogger } from './sdk-logger.js';
 import { matrixStateDir, openSession, type MatrixCredential } from './session.js';
 import { createFileSyncStore } from './sync-store.js';
@@ -246,7 +246,8 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
       const loaded = await import('matrix-js-sdk');
       sdk = loaded;
       const stateDir = matrixStateDir(deps.dataDir);
-      if (config.encryption) cryptoStore = await openCryptoStore({ stateDir, logger, ...(deps.cryptoStorePassphrase !== undefined ? { passphrase: deps.cryptoStorePassphrase } : {}) });
+      // Loaded with the SDK: fake-indexeddb and the store are only for a started encrypted channel.
+      if (config.encryption) cryptoStore = await (await import('./crypto.js')).openCryptoStore({ stateDir, logger, ...(deps.cryptoStorePassphrase !== undefined ? { passphrase: deps.cryptoStorePassphrase } : {}) });
       try {
         await startClient(loaded, stateDir);
       } catch (err) {

@@ -4,7 +4,8 @@
 // step once and the prompt is edited with m.replace), an encrypted room (the user's encrypted
 // message answered with an encrypted reply the user decrypts), and a real `securesphere start`
 // child killed with SIGKILL: a message sent while it is down is answered once after the
-// restart, and older messages are not answered again.
+// restart (the same device: a password login keeps its session and crypto store), and older
+// messages are not answered again.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,12 +57,12 @@ describeSynapse('matrix channel end to end on a real Synapse', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function waitForChannel(): Promise<void> {
+  async function waitForChannel(): Promise<{ details?: Record<string, unknown> }> {
     // A plain loop: it also runs in beforeAll, where expect.poll is not available.
     for (let i = 0; i < 600; i++) {
       const health = await gateway.api('GET', '/api/health');
-      const mine = (health.body.channels as Array<{ name: string; state: string; connected: boolean }>).find((c) => c.name === 'matrix');
-      if (mine?.state === 'running' && mine.connected) return;
+      const mine = (health.body.channels as Array<{ name: string; state: string; connected: boolean; details?: Record<string, unknown> }>).find((c) => c.name === 'matrix');
+      if (mine?.state === 'running' && mine.connected) return mine;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`the matrix channel did not start: ${gateway.logs().slice(-2000)}`);
@@ -223,11 +224,14 @@ describeSynapse('matrix channel end to end on a real Synapse', () => {
     const roomId = await roomWithBot();
     await alice.send(roomId, { msgtype: 'm.text', body: 'before the kill' });
     await expect.poll(() => replyTexts(roomId), { timeout: 30_000 }).toContain('before the kill');
+    const before = await waitForChannel();
     await gateway.kill();
     await alice.send(roomId, { msgtype: 'm.text', body: 'while you were down' });
     const asked = fake.chatRequests.length;
     await gateway.restart();
-    await waitForChannel();
+    // The password login goes on with its stored session: the same device, whose keys are in the crypto store.
+    const after = await waitForChannel();
+    expect(after.details).toMatchObject({ device: before.details?.device, crypto_store: 'persistent' });
     await expect.poll(() => replyTexts(roomId), { timeout: 60_000 }).toContain('while you were down');
     await alice.send(roomId, { msgtype: 'm.text', body: 'and after' });
     await expect.poll(() => replyTexts(roomId).at(-1), { timeout: 30_000 }).toBe('and after');
