@@ -29,6 +29,14 @@ export interface CryptoStore {
   close(): Promise<void>;
 }
 
+async function deleteDatabase(factory: PersistentIndexedDB['factory'], name: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const request = factory.deleteDatabase(name);
+    request.addEventListener('success', () => resolve());
+    request.addEventListener('error', () => reject(request.error));
+  });
+}
+
 export async function openCryptoStore(options: { stateDir: string; logger: ChannelLogger; passphrase?: string }): Promise<CryptoStore> {
   const { logger } = options;
   const file = join(options.stateDir, CRYPTO_STORE_FILE);
@@ -47,7 +55,12 @@ export async function openCryptoStore(options: { stateDir: string; logger: Chann
   return {
     hadDevice,
     async start(client, session) {
-      if (!hadDevice && (await deviceHasKeys(session.homeserver, session))) {
+      if (hadDevice && session.newDevice) {
+        // The password login just made this device (the stored session was lost or revoked): the
+        // store holds an earlier device whose token is gone, so its keys can serve no one.
+        logger.warn({ device: session.deviceId, crypto_store: file }, 'matrix: the crypto store held an earlier device of this bot whose session is gone; it starts over for the new device (messages encrypted for the old device stay unreadable)');
+        for (const name of [CRYPTO_DB, `${CRYPTO_DB}-meta`]) if (idb.hasDatabase(name)) await deleteDatabase(idb.factory, name);
+      } else if (!hadDevice && (await deviceHasKeys(session.homeserver, session))) {
         return unavailable(
           { device: session.deviceId },
           `matrix: device ${session.deviceId} already has end-to-end keys on the homeserver that this crypto store never held (they come from before the store was kept, or the store file was deleted): encrypted rooms stay unanswered. Give the bot a new access token (a new device)${session.passwordLogin ? ', or delete session.json next to the store so the next start logs in as a new device' : ''}.`,

@@ -12,6 +12,8 @@ export interface MatrixSession {
   accessToken: string;
   /** The device the token belongs to (needed for end-to-end encryption). */
   deviceId?: string;
+  /** True when this start logged in with the password: a device no crypto store has held. */
+  newDevice?: boolean;
 }
 
 interface StoredSession {
@@ -125,5 +127,5 @@ export async function openSession(options: {
   const session: StoredSession = { homeserver, userId, accessToken: body.access_token, deviceId: body.device_id };
   writeFileSync(file, JSON.stringify(session), { mode: 0o600 });
   chmodSync(file, 0o600);
-  return { accessToken: session.accessToken, deviceId: session.deviceId };
+  return { accessToken: session.accessToken, deviceId: session.deviceId, newDevice: true };
 }

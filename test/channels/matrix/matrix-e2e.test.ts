@@ -93,17 +93,19 @@ describeSynapse('matrix channel end to end on a real Synapse', () => {
     expect(parsed.some((p) => typeof p.sdk === 'string')).toBe(true);
   });
 
-  it('exchanges a password for a token once and reuses it; a fresh device (encryption) logs the old one out', async () => {
+  it('exchanges a password for a token once and reuses it (the same device); a fresh device (an empty crypto store) logs the old one out', async () => {
     const account = await synapse.register('pwuser');
     const stateDir = mkdtempSync(join(tmpdir(), 'securesphere-matrix-session-'));
     try {
       const options = { homeserver: synapse.url, userId: account.userId, credential: { password: account.password }, stateDir, deviceName: 'test' };
       const first = await openSession(options);
       expect(statSync(join(stateDir, 'session.json')).mode & 0o777).toBe(0o600);
+      expect(first.newDevice).toBe(true);
       const again = await openSession(options);
-      expect(again).toEqual(first);
+      expect(again).toEqual({ accessToken: first.accessToken, deviceId: first.deviceId });
       const fresh = await openSession({ ...options, freshDevice: true });
       expect(fresh.deviceId).not.toBe(first.deviceId);
+      expect(fresh.newDevice).toBe(true);
       await expect(whoAmI(synapse.url, first.accessToken)).rejects.toThrow(/refused/);
       expect((await whoAmI(synapse.url, fresh.accessToken)).deviceId).toBe(fresh.deviceId);
     } finally {
@@ -243,5 +245,20 @@ describeSynapse('matrix channel end to end on a real Synapse', () => {
     await expect.poll(() => replyTexts(secret), { timeout: 60_000 }).toContain('encrypted after the restart');
     expect(alice.events(secret).filter((e) => e.sender === bot.userId && e.type === 'm.room.message').every((e) => e.encrypted)).toBe(true);
     expect(gateway.logs()).not.toMatch(/already exists/);
+  }, 120_000);
+
+  it("a password login whose stored session is gone: a new device, the crypto store starts over for it, encryption works", async () => {
+    const before = await waitForChannel();
+    await gateway.kill();
+    rmSync(join(dataDir, 'matrix', 'session.json'));
+    await gateway.restart();
+    const after = await waitForChannel();
+    expect(after.details?.device).not.toBe(before.details?.device);
+    expect(after.details).toMatchObject({ crypto_store: 'persistent' });
+    expect(gateway.logs()).toMatch(/the crypto store held an earlier device of this bot whose session is gone/);
+    const secret = await roomWithBot({ encrypted: true });
+    await alice.send(secret, { msgtype: 'm.text', body: 'encrypted for the new device' });
+    await expect.poll(() => replyTexts(secret), { timeout: 60_000 }).toContain('encrypted for the new device');
+    expect(alice.events(secret).filter((e) => e.sender === bot.userId && e.type === 'm.room.message').every((e) => e.encrypted)).toBe(true);
   }, 120_000);
 });
