@@ -61,7 +61,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS idb_databases (name TEXT PRIMARY KEY, version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS idb_stores (db TEXT NOT NULL, name TEXT NOT NULL, key_path TEXT NOT NULL, auto_increment INTEGER NOT NULL, key_generator INTEGER NOT NULL, PRIMARY KEY (db, name));
 CREATE TABLE IF NOT EXISTS idb_indexes (db TEXT NOT NULL, store TEXT NOT NULL, name TEXT NOT NULL, key_path TEXT NOT NULL, is_unique INTEGER NOT NULL, multi_entry INTEGER NOT NULL, PRIMARY KEY (db, store, name));
-CREATE TABLE IF NOT EXISTS idb_records (db TEXT NOT NULL, store TEXT NOT NULL, key_id TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, PRIMARY KEY (db, store, key_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS idb_records (db TEXT NOT NULL, store TEXT NOT NULL, key_id TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, PRIMARY KEY (db, store, key_id));
 `;
 
 /** A canonical text for an IndexedDB key: equal keys, equal text. */
