@@ -3,7 +3,8 @@
 // access policy allows, hands text messages to the channel host (a room is a conversation, a
 // thread optionally its own), decides approvals from ✅ / ❌ reactions by the reacting user's
 // id, and sends replies, prompts and prompt edits (m.replace) that the host's outbox hands it.
-// Encrypted rooms use the SDK's Rust crypto. SDK types never leave channels/matrix/.
+// Encrypted rooms use the SDK's Rust crypto, its store kept in the data directory (crypto.ts).
+// SDK types never leave channels/matrix/.
 // Must never log the access token, trust text as an identity, or answer its own events.
 import { join } from 'node:path';
 import type * as Sdk from 'matrix-js-sdk';
@@ -14,8 +15,9 @@ import { toDeliveryError } from './delivery-errors.js';
 import { readEvent, type RawEvent } from './inbound.js';
 import { createReactionHandler } from './reactions.js';
 import { MATRIX_TEXT_LIMIT, renderPrompt, renderText } from './render.js';
+import type { CryptoStore } from './crypto.js';
 import { createSdkLogger } from './sdk-logger.js';
-import { deviceHasKeys, matrixStateDir, openSession, type MatrixCredential } from './session.js';
+import { matrixStateDir, openSession, type MatrixCredential } from './session.js';
 import { createFileSyncStore } from './sync-store.js';
 import { createRoomTyping } from './typing.js';
 
@@ -24,6 +26,8 @@ export interface MatrixAdapterDeps {
   credential: MatrixCredential;
   logger: ChannelLogger;
   dataDir: string;
+  /** Encrypts the crypto store's keys at rest (channels.matrix.crypto_store_passphrase, resolved). */
+  cryptoStorePassphrase?: string;
 }
 
 type SendEvent = (roomId: string, type: string, content: Record<string, unknown>, txnId: string) => Promise<{ event_id: string }>;
@@ -36,7 +40,8 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
   let sdk: typeof Sdk | undefined;
   let client: Sdk.MatrixClient | undefined;
   let ctx: ChannelContext | undefined;
-  let secrets: string[] = 'password' in deps.credential ? [deps.credential.password] : [deps.credential.accessToken];
+  let secrets: string[] = ['password' in deps.credential ? deps.credential.password : deps.credential.accessToken, ...(deps.cryptoStorePassphrase ? [deps.cryptoStorePassphrase] : [])];
+  let cryptoStore: CryptoStore | undefined;
   const health: AdapterHealth = { connected: false, details: { homeserver: new URL(config.homeserver_url).host, user: me, encryption: config.encryption } };
   const inflight = new Set<Promise<void>>();
   /** The latest user message per room/thread, which a reply relates to. */
@@ -180,6 +185,57 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
     });
   }
 
+  async function startClient(sdk: typeof Sdk, stateDir: string): Promise<void> {
+    // A password login gets a new device when the crypto store has none yet (its old device's
+    // keys are not in the store); otherwise the stored session and its device go on.
+    const session = await openSession({ homeserver: config.homeserver_url, userId: me, credential: deps.credential, stateDir, deviceName: config.device_name, freshDevice: cryptoStore !== undefined && !cryptoStore.hadDevice });
+    secrets = [...secrets, session.accessToken];
+    const sdkLogger = createSdkLogger(logger, () => secrets);
+    // The SDK's module-level logger (used where no client logger reaches) goes the same way.
+    const { logger: sdkGlobalLogger } = await import('matrix-js-sdk/lib/logger.js');
+    Object.assign(sdkGlobalLogger, { trace: sdkLogger.trace, debug: sdkLogger.debug, info: sdkLogger.info, warn: sdkLogger.warn, error: sdkLogger.error, log: sdkLogger.debug });
+    const sync = createFileSyncStore(sdk, { file: join(stateDir, 'sync.json'), beforeSave: settled, onError: (err) => logger.warn({ err: describeError(err) }, 'matrix: the sync position could not be read or saved') });
+    skipUntilPrepared = !sync.hadSavedSync;
+    savedEventIds = sync.savedEventIds;
+    const c = sdk.createClient({
+      baseUrl: config.homeserver_url,
+      userId: me,
+      accessToken: session.accessToken,
+      ...(session.deviceId ? { deviceId: session.deviceId } : {}),
+      store: sync.store,
+      logger: sdkLogger,
+      // No retries inside the SDK: the durable outbox retries (and honours 429's retry_after_ms
+      // through ChannelDeliveryError), so a send that fails is reported at once.
+      scheduler: new sdk.MatrixScheduler(() => -1),
+    });
+    client = c;
+    let crypto: 'persistent' | 'off' | 'unavailable' = 'off';
+    if (cryptoStore) {
+      if (!session.deviceId) throw new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, 'End-to-end encryption needs a device: the access token has no device id (log in with a password, or set encryption: false).');
+      crypto = await cryptoStore.start(c, { ...session, deviceId: session.deviceId, homeserver: config.homeserver_url, userId: me, passwordLogin: 'password' in deps.credential });
+    }
+    c.on(sdk.RoomEvent.Timeline, onTimeline);
+    c.on(sdk.RoomMemberEvent.Membership, onMembership);
+    c.on(sdk.ClientEvent.Sync, (state: string, _previous: string | null, data?: { error?: Error }) => {
+      if (state === 'PREPARED') prepared = true;
+      if (state === 'PREPARED' || state === 'SYNCING') health.connected = true;
+      if (state === 'ERROR' || state === 'RECONNECTING') {
+        health.connected = false;
+        if (data?.error) health.lastError = describeError(data.error);
+      }
+    });
+    const first = waitForFirstSync(c);
+    await c.startClient({ initialSyncLimit: 20 });
+    try {
+      await first;
+    } catch (err) {
+      c.stopClient();
+      throw err;
+    }
+    health.details = { ...health.details, device: session.deviceId ?? 'none', crypto_store: crypto };
+    logger.info({ user: me, encryption: config.encryption }, 'matrix channel started');
+  }
+
   return {
     name: 'matrix',
     limits: { maxTextLength: MATRIX_TEXT_LIMIT, supportsEdit: true },
@@ -187,69 +243,27 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
     async start(context) {
       ctx = context;
       prepared = false;
-      sdk = await import('matrix-js-sdk');
+      const loaded = await import('matrix-js-sdk');
+      sdk = loaded;
       const stateDir = matrixStateDir(deps.dataDir);
-      const session = await openSession({ homeserver: config.homeserver_url, userId: me, credential: deps.credential, stateDir, deviceName: config.device_name, freshDevice: config.encryption });
-      secrets = [...secrets, session.accessToken];
-      const sdkLogger = createSdkLogger(logger, () => secrets);
-      // The SDK's module-level logger (used where no client logger reaches) goes the same way.
-      const { logger: sdkGlobalLogger } = await import('matrix-js-sdk/lib/logger.js');
-      Object.assign(sdkGlobalLogger, { trace: sdkLogger.trace, debug: sdkLogger.debug, info: sdkLogger.info, warn: sdkLogger.warn, error: sdkLogger.error, log: sdkLogger.debug });
-      const sync = createFileSyncStore(sdk, { file: join(stateDir, 'sync.json'), beforeSave: settled, onError: (err) => logger.warn({ err: describeError(err) }, 'matrix: the sync position could not be read or saved') });
-      skipUntilPrepared = !sync.hadSavedSync;
-      savedEventIds = sync.savedEventIds;
-      const c = sdk.createClient({
-        baseUrl: config.homeserver_url,
-        userId: me,
-        accessToken: session.accessToken,
-        ...(session.deviceId ? { deviceId: session.deviceId } : {}),
-        store: sync.store,
-        logger: sdkLogger,
-        // No retries inside the SDK: the durable outbox retries (and honours 429's retry_after_ms
-        // through ChannelDeliveryError), so a send that fails is reported at once.
-        scheduler: new sdk.MatrixScheduler(() => -1),
-      });
-      client = c;
-      let crypto: 'memory' | 'off' | 'unavailable' = 'off';
-      if (config.encryption) {
-        if (!session.deviceId) throw new SecureSphereError(ERROR_CODES.CHANNEL_START_FAILED, 'End-to-end encryption needs a device: the access token has no device id (log in with a password, or set encryption: false).');
-        // In Node the Rust crypto store cannot be IndexedDB: it lives in memory (see README). A
-        // password login gets a new device per start; a fixed access token's device keeps the
-        // keys of the first run on the homeserver, which this run no longer holds.
-        if ('accessToken' in deps.credential && (await deviceHasKeys(config.homeserver_url, { ...session, userId: me }))) {
-          crypto = 'unavailable';
-          logger.error({ device: session.deviceId }, 'matrix: this device already has end-to-end keys from an earlier run, which are gone (the crypto store is in memory): encrypted rooms stay unanswered. Use password login (a new device per start) or a new access token.');
-        } else {
-          await c.initRustCrypto({ useIndexedDB: false });
-          crypto = 'memory';
-        }
-      }
-      c.on(sdk.RoomEvent.Timeline, onTimeline);
-      c.on(sdk.RoomMemberEvent.Membership, onMembership);
-      c.on(sdk.ClientEvent.Sync, (state: string, _previous: string | null, data?: { error?: Error }) => {
-        if (state === 'PREPARED') prepared = true;
-        if (state === 'PREPARED' || state === 'SYNCING') health.connected = true;
-        if (state === 'ERROR' || state === 'RECONNECTING') {
-          health.connected = false;
-          if (data?.error) health.lastError = describeError(data.error);
-        }
-      });
-      const first = waitForFirstSync(c);
-      await c.startClient({ initialSyncLimit: 20 });
+      // Loaded with the SDK: fake-indexeddb and the store are only for a started encrypted channel.
+      if (config.encryption) cryptoStore = await (await import('./crypto.js')).openCryptoStore({ stateDir, logger, ...(deps.cryptoStorePassphrase !== undefined ? { passphrase: deps.cryptoStorePassphrase } : {}) });
       try {
-        await first;
+        await startClient(loaded, stateDir);
       } catch (err) {
-        c.stopClient();
+        client?.stopClient();
+        await cryptoStore?.close();
+        cryptoStore = undefined;
         throw err;
       }
-      health.details = { ...health.details, device: session.deviceId ?? 'none', crypto_store: crypto };
-      logger.info({ user: me, encryption: config.encryption }, 'matrix channel started');
     },
 
     async stop() {
       typing.stopAll();
       client?.stopClient();
       await settled();
+      await cryptoStore?.close();
+      cryptoStore = undefined;
       health.connected = false;
     },
 

@@ -19,8 +19,10 @@ export const matrixConfigSchema = channelAccessSchema
     password: secretReference.optional(),
     /** The device's display name when logging in with a password. */
     device_name: z.string().min(1).max(100).default('SecureSphere gateway'),
-    /** Decrypt and encrypt in rooms with m.room.encryption (the SDK's Rust crypto). */
+    /** Decrypt and encrypt in rooms with m.room.encryption (the SDK's Rust crypto, its store in the data directory). */
     encryption: z.boolean().default(true),
+    /** `vault:NAME` or `${env:NAME}`: encrypts the keys in the crypto store file at rest. Changing it later makes the store unreadable. */
+    crypto_store_passphrase: secretReference.optional(),
     invites: z
       .strictObject({
         /** What happens to an invite from a user the access policy does not allow: decline it, or leave it unanswered. */

@@ -15,7 +15,8 @@ export const matrixChannel: ChannelDefinition<MatrixConfig> = {
     const credential = config.access_token
       ? { accessToken: deps.resolveSecret(config.access_token, 'channels.matrix.access_token') }
       : { password: deps.resolveSecret(config.password!, 'channels.matrix.password') };
-    return createMatrixAdapter({ config, credential, logger: deps.logger, dataDir: deps.dataDir });
+    const passphrase = config.crypto_store_passphrase ? deps.resolveSecret(config.crypto_store_passphrase, 'channels.matrix.crypto_store_passphrase') : undefined;
+    return createMatrixAdapter({ config, credential, logger: deps.logger, dataDir: deps.dataDir, ...(passphrase !== undefined ? { cryptoStorePassphrase: passphrase } : {}) });
   },
 };
 

@@ -12,6 +12,8 @@ export interface MatrixSession {
   accessToken: string;
   /** The device the token belongs to (needed for end-to-end encryption). */
   deviceId?: string;
+  /** True when this start logged in with the password: a device no crypto store has held. */
+  newDevice?: boolean;
 }
 
 interface StoredSession {
@@ -57,7 +59,7 @@ export async function whoAmI(homeserver: string, accessToken: string): Promise<{
 
 /**
  * Whether the homeserver already holds end-to-end keys for this device (POST /keys/query). A
- * fresh in-memory crypto store for such a device would try to upload different keys, which the
+ * crypto store that never held this device would try to upload different keys, which the
  * homeserver refuses.
  */
 export async function deviceHasKeys(homeserver: string, session: MatrixSession & { userId: string }): Promise<boolean> {
@@ -84,8 +86,8 @@ export async function openSession(options: {
   deviceName: string;
   /**
    * Log in as a new device even when a stored session exists (the old device is logged out, so
-   * its keys go too): end-to-end encryption needs device keys this process holds, and the Rust
-   * crypto store does not survive a restart in Node.
+   * its keys go too): used when the crypto store holds no device yet, so the stored device's
+   * keys (on the homeserver) are not in it.
    */
   freshDevice?: boolean;
 }): Promise<MatrixSession> {
@@ -125,5 +127,5 @@ export async function openSession(options: {
   const session: StoredSession = { homeserver, userId, accessToken: body.access_token, deviceId: body.device_id };
   writeFileSync(file, JSON.stringify(session), { mode: 0o600 });
   chmodSync(file, 0o600);
-  return { accessToken: session.accessToken, deviceId: session.deviceId };
+  return { accessToken: session.accessToken, deviceId: session.deviceId, newDevice: true };
 }

@@ -18,6 +18,8 @@ export interface GatewayProcess {
   api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** SIGKILL, no shutdown of any kind. */
   kill(): Promise<void>;
+  /** SIGTERM: the gateway's own clean shutdown, waited for. */
+  stop(): Promise<void>;
   /** Starts the gateway again on the same data dir and config. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -55,6 +57,13 @@ export async function startGatewayProcess(options: { dataDir: string; fake: Fake
     async kill() {
       if (!proc) return;
       proc.child.kill('SIGKILL');
+      await proc.exited;
+      logs += proc.stderr();
+      proc = undefined;
+    },
+    async stop() {
+      if (!proc) return;
+      proc.child.kill('SIGTERM');
       await proc.exited;
       logs += proc.stderr();
       proc = undefined;

@@ -4,7 +4,8 @@
 // step once and the prompt is edited with m.replace), an encrypted room (the user's encrypted
 // message answered with an encrypted reply the user decrypts), and a real `securesphere start`
 // child killed with SIGKILL: a message sent while it is down is answered once after the
-// restart, and older messages are not answered again.
+// restart (the same device: a password login keeps its session and crypto store), and older
+// messages are not answered again.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,12 +57,12 @@ describeSynapse('matrix channel end to end on a real Synapse', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function waitForChannel(): Promise<void> {
+  async function waitForChannel(): Promise<{ details?: Record<string, unknown> }> {
     // A plain loop: it also runs in beforeAll, where expect.poll is not available.
     for (let i = 0; i < 600; i++) {
       const health = await gateway.api('GET', '/api/health');
-      const mine = (health.body.channels as Array<{ name: string; state: string; connected: boolean }>).find((c) => c.name === 'matrix');
-      if (mine?.state === 'running' && mine.connected) return;
+      const mine = (health.body.channels as Array<{ name: string; state: string; connected: boolean; details?: Record<string, unknown> }>).find((c) => c.name === 'matrix');
+      if (mine?.state === 'running' && mine.connected) return mine;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`the matrix channel did not start: ${gateway.logs().slice(-2000)}`);
@@ -92,17 +93,19 @@ describeSynapse('matrix channel end to end on a real Synapse', () => {
     expect(parsed.some((p) => typeof p.sdk === 'string')).toBe(true);
   });
 
-  it('exchanges a password for a token once and reuses it; a fresh device (encryption) logs the old one out', async () => {
+  it('exchanges a password for a token once and reuses it (the same device); a fresh device (an empty crypto store) logs the old one out', async () => {
     const account = await synapse.register('pwuser');
     const stateDir = mkdtempSync(join(tmpdir(), 'securesphere-matrix-session-'));
     try {
       const options = { homeserver: synapse.url, userId: account.userId, credential: { password: account.password }, stateDir, deviceName: 'test' };
       const first = await openSession(options);
       expect(statSync(join(stateDir, 'session.json')).mode & 0o777).toBe(0o600);
+      expect(first.newDevice).toBe(true);
       const again = await openSession(options);
-      expect(again).toEqual(first);
+      expect(again).toEqual({ accessToken: first.accessToken, deviceId: first.deviceId });
       const fresh = await openSession({ ...options, freshDevice: true });
       expect(fresh.deviceId).not.toBe(first.deviceId);
+      expect(fresh.newDevice).toBe(true);
       await expect(whoAmI(synapse.url, first.accessToken)).rejects.toThrow(/refused/);
       expect((await whoAmI(synapse.url, fresh.accessToken)).deviceId).toBe(fresh.deviceId);
     } finally {
@@ -223,21 +226,39 @@ describeSynapse('matrix channel end to end on a real Synapse', () => {
     const roomId = await roomWithBot();
     await alice.send(roomId, { msgtype: 'm.text', body: 'before the kill' });
     await expect.poll(() => replyTexts(roomId), { timeout: 30_000 }).toContain('before the kill');
+    const before = await waitForChannel();
     await gateway.kill();
     await alice.send(roomId, { msgtype: 'm.text', body: 'while you were down' });
     const asked = fake.chatRequests.length;
     await gateway.restart();
-    await waitForChannel();
+    // The password login goes on with its stored session: the same device, whose keys are in the crypto store.
+    const after = await waitForChannel();
+    expect(after.details).toMatchObject({ device: before.details?.device, crypto_store: 'persistent' });
     await expect.poll(() => replyTexts(roomId), { timeout: 60_000 }).toContain('while you were down');
     await alice.send(roomId, { msgtype: 'm.text', body: 'and after' });
     await expect.poll(() => replyTexts(roomId).at(-1), { timeout: 30_000 }).toBe('and after');
     expect(replyTexts(roomId)).toEqual(['before the kill', 'while you were down', 'and after']);
     expect(fake.chatRequests.length - asked).toBe(2);
-    // Encryption works after the restart too (a new device with fresh keys).
+    // Encryption works after the restart too (the same device: its keys are in the crypto store).
     const secret = await roomWithBot({ encrypted: true });
     await alice.send(secret, { msgtype: 'm.text', body: 'encrypted after the restart' });
     await expect.poll(() => replyTexts(secret), { timeout: 60_000 }).toContain('encrypted after the restart');
     expect(alice.events(secret).filter((e) => e.sender === bot.userId && e.type === 'm.room.message').every((e) => e.encrypted)).toBe(true);
     expect(gateway.logs()).not.toMatch(/already exists/);
+  }, 120_000);
+
+  it("a password login whose stored session is gone: a new device, the crypto store starts over for it, encryption works", async () => {
+    const before = await waitForChannel();
+    await gateway.kill();
+    rmSync(join(dataDir, 'matrix', 'session.json'));
+    await gateway.restart();
+    const after = await waitForChannel();
+    expect(after.details?.device).not.toBe(before.details?.device);
+    expect(after.details).toMatchObject({ crypto_store: 'persistent' });
+    expect(gateway.logs()).toMatch(/the crypto store held an earlier device of this bot whose session is gone/);
+    const secret = await roomWithBot({ encrypted: true });
+    await alice.send(secret, { msgtype: 'm.text', body: 'encrypted for the new device' });
+    await expect.poll(() => replyTexts(secret), { timeout: 60_000 }).toContain('encrypted for the new device');
+    expect(alice.events(secret).filter((e) => e.sender === bot.userId && e.type === 'm.room.message').every((e) => e.encrypted)).toBe(true);
   }, 120_000);
 });
