@@ -55,6 +55,22 @@ describe('securesphere start', () => {
     expect(warning).toMatchObject({ config: file, msg: expect.stringContaining('channels.cli.enabled is deprecated') as string });
   }, 60_000);
 
+  it('an unhandled promise rejection (a library background task) is logged and the gateway keeps serving', async () => {
+    const dir = tempDir();
+    // Stands in for a library in the gateway process whose background promise fails unhandled.
+    const hook = join(dir, 'reject-on-signal.mjs');
+    writeFileSync(hook, "process.on('SIGUSR2', () => { Promise.reject(new Error('background task failed')); });\n");
+    const p = spawnCli(['start', '--data-dir', join(dir, 'data'), '--port', '0', '--log-format', 'json'], { ...env, NODE_OPTIONS: `--import ${hook}` });
+    const [, url] = (await p.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/)) as RegExpMatchArray;
+    p.child.kill('SIGUSR2');
+    await expect.poll(() => p.stderr()).toContain('unhandled promise rejection');
+    expect(p.stderr()).toContain('background task failed');
+    expect((await fetch(`${url}/api/health`)).status).toBeLessThan(500);
+    expect(p.child.exitCode).toBeNull();
+    p.child.kill('SIGTERM');
+    await p.exited;
+  }, 60_000);
+
   it('refuses to bind a non-loopback address without a token (all IPv4 and all IPv6 interfaces included)', async () => {
     // `::` is every interface (IPv6 and, dual-stack, IPv4): not loopback, although it looks like
     // `::1`; a DNS name that merely starts with "127." can resolve anywhere.

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { performance } from 'node:perf_hooks';
 import { isLoopbackBind } from '../../api/request-guards.js';
-import { ERROR_CODES, SecureSphereError } from '../../core/errors.js';
+import { ERROR_CODES, SecureSphereError, describeError } from '../../core/errors.js';
 import { createGateway } from '../../gateway.js';
 import { loadConfigFor } from '../global-options.js';
 
@@ -21,6 +21,13 @@ export function registerStartCommand(program: Command): void {
         throw new SecureSphereError(ERROR_CODES.CONFIG_INVALID, `Refusing to bind ${config.server.host} without an API token: set SECURESPHERE_API_TOKEN (or server.api_token) first.`);
       }
       const gateway = await createGateway({ config });
+      // A library's background task that fails without a handler (e.g. the Matrix SDK's key
+      // check racing a stop) must not take every channel down with it: the durable state is in
+      // SQLite, and the failure is logged for the operator. Errors thrown synchronously still end
+      // the process (Node's default), as their state is unknown.
+      process.on('unhandledRejection', (reason) => {
+        gateway.logger.error({ err: describeError(reason) }, 'a background task failed without a handler (unhandled promise rejection); the gateway keeps running');
+      });
       for (const d of deprecations) gateway.logger.warn({ config: d.file ?? 'defaults', key: d.key }, d.message);
       const address = await gateway.listen();
       if (gateway.apiTokenCreated) {
