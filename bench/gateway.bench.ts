@@ -1,15 +1,15 @@
 // Gateway overhead with an instant model: start-up time, resident memory, per-message
 // overhead (gateway latency minus the bare model round trip) and throughput through
 // POST /api/messages across 100 conversations. Prints numbers; never fails on a timing.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Ollama } from 'ollama';
 import { startFakeOllama } from '../test/fakes/ollama-server.js';
-import { pct } from './lib.js';
+import { pct, requireBuiltGateway, startGatewayChild, stopGatewayChild } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/securesphere.js');
@@ -34,10 +34,7 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
-if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) {
-  console.error('bench/gateway: run `npm run build` first (npm run bench does).');
-  process.exit(1);
-}
+requireBuiltGateway('gateway');
 
 const fake = await startFakeOllama({ record: false });
 const dataDir = mkdtempSync(join(tmpdir(), 'securesphere-bench-'));
@@ -50,24 +47,15 @@ const env = { ...process.env, SECURESPHERE_API_TOKEN: TOKEN, OLLAMA_HOST: fake.u
 
 // 1. Start-up: process spawn to "listening", three times.
 const starts: number[] = [];
-let child: ReturnType<typeof spawn> | undefined;
+let child: ChildProcess | undefined;
 let url = '';
 for (let i = 0; i < 3; i++) {
   const t0 = performance.now();
-  const c = spawn(process.execPath, [...NODE_FLAGS, BIN, 'start', '--data-dir', dataDir, '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    c.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    c.on('exit', (code) => reject(new Error(`gateway exited with ${code}: ${out}`)));
-  });
+  const { child: c, url: listening } = await startGatewayChild({ bin: BIN, nodeFlags: NODE_FLAGS, dataDir, env });
+  url = listening;
   starts.push(performance.now() - t0);
   if (i < 2) {
-    c.kill('SIGTERM');
-    await new Promise((r) => c.on('exit', r));
+    await stopGatewayChild(c);
   } else child = c;
 }
 starts.sort((a, b) => a - b);
@@ -122,8 +110,7 @@ const gatewayCpuMs = ((cpuSeconds(child!.pid!) - gatewayCpu0) * 1000) / MESSAGES
 const benchCpu = process.cpuUsage(benchCpu0);
 const clientCpuMs = (benchCpu.user + benchCpu.system) / 1000 / MESSAGES;
 const loadedRss = rssMb(child!.pid!);
-child!.kill('SIGTERM');
-await new Promise((r) => child!.on('exit', r));
+await stopGatewayChild(child!);
 await fake.close();
 rmSync(dataDir, { recursive: true, force: true });
 

@@ -6,8 +6,7 @@
 // as the floor (a turn crosses Synapse twice, so two floors are the least a turn can take).
 // Skips (exit 0) when Synapse is not installed (scripts/setup-synapse.sh). Prints numbers; never
 // fails on a timing.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +15,7 @@ import * as sdk from 'matrix-js-sdk';
 import { startFakeOllama } from '../test/fakes/ollama-server.js';
 import { startSynapse, synapseAvailable } from '../test/helpers/synapse.js';
 import { startTestUser, type TestUser } from '../test/channels/matrix/matrix-users.js';
-import { pct } from './lib.js';
+import { apiTurnPath, interleavedLatency, latencyLine, pct, requireBuiltGateway, startGatewayChild, stopGatewayChild, timedApiTurn, workerThroughput } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/securesphere.js');
@@ -28,10 +27,7 @@ const SEQUENTIAL = Number(process.env.BENCH_MATRIX_SEQUENTIAL ?? 40);
 const ROOMS = 8;
 const CONCURRENCY = 8;
 
-if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) {
-  console.error('bench/matrix: run `npm run build` first (npm run bench does).');
-  process.exit(1);
-}
+requireBuiltGateway('matrix');
 const available = synapseAvailable();
 if (!available.available) {
   console.log(`bench/matrix skipped: ${available.reason}`);
@@ -65,17 +61,8 @@ writeFileSync(
   ].join('\n'),
 );
 const env = { ...process.env, SECURESPHERE_API_TOKEN: TOKEN, OLLAMA_HOST: model.url, SECURESPHERE_LOG_LEVEL: 'warn', SECURESPHERE_CONFIG: join(dataDir, 'bench.yaml'), MATRIX_ACCESS_TOKEN: botAccount.accessToken };
-const gateway = spawn(process.execPath, [...NODE_FLAGS, BIN, 'start', '--data-dir', dataDir, '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const { child: gateway, url } = await startGatewayChild({ bin: BIN, nodeFlags: NODE_FLAGS, dataDir, env });
 process.on('exit', () => gateway.kill('SIGKILL'));
-const url = await new Promise<string>((resolve, reject) => {
-  let out = '';
-  gateway.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    const m = /listening on (http:\/\/\S+)/.exec(out);
-    if (m) resolve(m[1]!);
-  });
-  gateway.on('exit', (code) => reject(new Error(`gateway exited with ${code}: ${out}`)));
-});
 
 // One waiter per room and receiving user: the next message from `from` in that room resolves it.
 const waiting = new Map<string, (body: string) => void>();
@@ -123,65 +110,34 @@ async function roundTrip(sender: TestUser, receiver: TestUser, roomId: string, t
 const viaMatrix = (i: number, text: string) => roundTrip(alice, alice, botRooms[i % ROOMS]!, text);
 const floor = (i: number, text: string) => roundTrip(alice, bob, pairRooms[i % ROOMS]!, text);
 
-async function viaApi(conversation: string, text: string): Promise<number> {
-  const t0 = performance.now();
-  const res = await fetch(`${url}/api/messages`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ conversation_id: conversation, text }),
-  });
-  const body = (await res.json()) as { status?: string; reply?: { text?: string } };
-  if (res.status !== 200 || body.status !== 'completed' || body.reply?.text !== text) throw new Error(`unexpected answer ${res.status} ${JSON.stringify(body)}`);
-  return performance.now() - t0;
-}
-
-async function throughput(send: (i: number) => Promise<number>): Promise<number> {
-  let done = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, worker) => {
-      // Worker w owns room w (ROOMS === CONCURRENCY): never two messages in flight in one room.
-      for (let i = worker; i < MESSAGES; i += CONCURRENCY) {
-        await send(i);
-        done++;
-      }
-    }),
-  );
-  if (done !== MESSAGES) throw new Error('lost a message');
-  return MESSAGES / ((performance.now() - t0) / 1000);
-}
+const viaApi = (conversation: string, text: string) => timedApiTurn(url, TOKEN, conversation, text);
 
 // Warm-up all paths, then sequential latency interleaved, then throughput.
-for (let i = 0; i < 10; i++) {
-  await viaApi(`warm-${i % ROOMS}`, `warm ${i}`);
-  await viaMatrix(i, `warm ${i}`);
-  await floor(i, `warm ${i}`);
-}
-const apiSeq: number[] = [];
-const mxSeq: number[] = [];
-const floorSeq: number[] = [];
-for (let i = 0; i < SEQUENTIAL; i++) {
-  apiSeq.push(await viaApi(`seq-${i % ROOMS}`, `hello ${i}`));
-  mxSeq.push(await viaMatrix(i, `hello ${i}`));
-  floorSeq.push(await floor(i, `hello ${i}`));
-}
-const apiRate = await throughput((i) => viaApi(`conv-${i % CONCURRENCY}`, `message ${i}`));
-const mxRate = await throughput((i) => viaMatrix(i, `message ${i}`));
-const floorRate = await throughput((i) => floor(i, `message ${i}`));
+const [apiSeq, mxSeq, floorSeq] = await interleavedLatency(
+  [
+    apiTurnPath(url, TOKEN, ROOMS),
+    { warm: (i) => viaMatrix(i, `warm ${i}`), timed: (i) => viaMatrix(i, `hello ${i}`) },
+    { warm: (i) => floor(i, `warm ${i}`), timed: (i) => floor(i, `hello ${i}`) },
+  ],
+  10,
+  SEQUENTIAL,
+);
+// Worker w owns room w (ROOMS === CONCURRENCY): never two messages in flight in one room.
+const apiRate = await workerThroughput(MESSAGES, CONCURRENCY, (i) => viaApi(`conv-${i % CONCURRENCY}`, `message ${i}`));
+const mxRate = await workerThroughput(MESSAGES, CONCURRENCY, (i) => viaMatrix(i, `message ${i}`));
+const floorRate = await workerThroughput(MESSAGES, CONCURRENCY, (i) => floor(i, `message ${i}`));
 
-gateway.kill('SIGTERM');
-await new Promise((r) => gateway.on('exit', r));
+await stopGatewayChild(gateway);
 await alice.stop();
 await bob.stop();
 await synapse.stop();
 await model.close();
 rmSync(dataDir, { recursive: true, force: true });
 
-const p50 = (v: number[]) => pct(v, 50).toFixed(1);
-const p99 = (v: number[]) => pct(v, 99).toFixed(1);
-console.log(`API turn latency:        p50 ${p50(apiSeq)} ms, p99 ${p99(apiSeq)} ms (sequential, POST /api/messages)`);
-console.log(`Synapse floor:           p50 ${p50(floorSeq)} ms, p99 ${p99(floorSeq)} ms (a user's message seen by another user's sync)`);
-console.log(`Matrix turn latency:     p50 ${p50(mxSeq)} ms, p99 ${p99(mxSeq)} ms (user's send -> the bot's reply in the user's sync)`);
+const layout = { width: 25, decimals: 1 };
+console.log(latencyLine('API turn latency:', apiSeq, 'sequential, POST /api/messages', layout));
+console.log(latencyLine('Synapse floor:', floorSeq, "a user's message seen by another user's sync", layout));
+console.log(latencyLine('Matrix turn latency:', mxSeq, "user's send -> the bot's reply in the user's sync", layout));
 // A turn through Matrix crosses Synapse twice (the user's message to the bot, the reply back):
 // what the adapter adds is what is left after two floors and the API's own turn.
 console.log(

@@ -3,8 +3,8 @@
 // posted through chat.postMessage), each as a ratio to the same turns through POST /api/messages
 // in the same gateway process and the same run. The gateway is a real `securesphere start`
 // (dist/) with channels.slack configured. Prints numbers; never fails on a timing.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { startFakeOllama } from '../test/fakes/ollama-server.js';
 import { startFakeSlack, type FakeSlack } from '../test/fakes/slack.js';
-import { pct } from './lib.js';
+import { pct, requireBuiltGateway, startGatewayChild, stopGatewayChild } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/securesphere.js');
@@ -23,10 +23,7 @@ const SEQUENTIAL = Math.min(300, MESSAGES);
 const CONVERSATIONS = 100;
 const CONCURRENCY = 32;
 
-if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) {
-  console.error('bench/slack: run `npm run build` first (npm run bench does).');
-  process.exit(1);
-}
+requireBuiltGateway('slack');
 
 interface Run {
   p50: number;
@@ -55,16 +52,7 @@ async function startGateway(dataDir: string, slack: FakeSlack, mode: 'socket' | 
     SLACK_APP_TOKEN: slack.bot.appToken,
     SLACK_SIGNING_SECRET: slack.signingSecret,
   };
-  const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'start', '--data-dir', dataDir, '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`gateway exited with ${code}: ${out}`)));
-  });
+  const { child, url } = await startGatewayChild({ bin: BIN, nodeFlags: NODE_FLAGS, dataDir, env });
   // Wait for the Slack channel itself (Socket Mode connects after the server listens).
   for (;;) {
     const health = (await (await fetch(`${url}/api/health`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { channels?: Array<{ name: string; state: string }> };
@@ -131,8 +119,7 @@ async function benchMode(mode: 'socket' | 'http'): Promise<{ api: Run; slack: Ru
     if (acked.status !== 200) throw new Error(`slack event answered ${acked.status}`);
     await replied;
   });
-  child.kill('SIGTERM');
-  await new Promise((r) => child.on('exit', r));
+  await stopGatewayChild(child);
   await slack.close();
   await fake.close();
   rmSync(dataDir, { recursive: true, force: true });

@@ -2,42 +2,18 @@
 // still thinking) is answered after the restart, and the client's retry with the same
 // client_message_id gets that answer instead of silence, without a second turn. A turn that
 // failed before the kill was answered (with its apology) and is not run again.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOllama, turns, type FakeChatRequest, type FakeOllama } from '../fakes/ollama-server.js';
-import { spawnCli, type CliProcess } from '../helpers/cli.js';
-import { FIXTURE_SKILLS_DIR } from '../helpers/gateway.js';
+import { turns, type FakeChatRequest } from '../fakes/ollama-server.js';
+import { openKillableGateway, type KillableGateway } from '../helpers/killable-gateway.js';
 
 const TOKEN = 'unanswered-kill-token-123456';
-let fake: FakeOllama;
-let dataDir: string;
-let env: Record<string, string>;
-const children: CliProcess[] = [];
+let gateway: KillableGateway;
 
 beforeAll(async () => {
-  fake = await startFakeOllama();
-  dataDir = mkdtempSync(join(tmpdir(), 'securesphere-unanswered-'));
-  writeFileSync(join(dataDir, 'config.yaml'), ['skills:', `  extra_dirs: [${JSON.stringify(FIXTURE_SKILLS_DIR)}]`, '  enabled: [calc]', 'sandbox:', '  warm_pool: 0', ''].join('\n'));
-  env = { SECURESPHERE_API_TOKEN: TOKEN, OLLAMA_HOST: fake.url, SECURESPHERE_LOG_LEVEL: 'warn', SECURESPHERE_CONFIG: join(dataDir, 'config.yaml') };
+  gateway = await openKillableGateway({ token: TOKEN, tmpPrefix: 'securesphere-unanswered-' });
 });
 
-afterAll(async () => {
-  for (const child of children) {
-    if (child.child.exitCode === null) child.child.kill('SIGKILL');
-    await child.exited;
-  }
-  await fake.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-async function startGateway(): Promise<{ p: CliProcess; url: string }> {
-  const p = spawnCli(['start', '--data-dir', dataDir, '--port', '0'], env);
-  children.push(p);
-  const [, url] = await p.waitFor(/listening on (http:\/\/[^\s]+) /, 60_000);
-  return { p, url: url! };
-}
+afterAll(() => gateway.close());
 
 function post(url: string, body: unknown): Promise<Response> {
   return fetch(new URL('/api/messages', url), {
@@ -48,32 +24,30 @@ function post(url: string, body: unknown): Promise<Response> {
 }
 
 async function history(url: string, conversation: string): Promise<Array<{ role: string; content: string }>> {
-  const res = await fetch(new URL(`/api/conversations/${conversation}/messages`, url), { headers: { authorization: `Bearer ${TOKEN}` } });
-  return ((await res.json()) as { messages: Array<{ role: string; content: string }> }).messages;
+  return (await gateway.api(url, 'GET', `/api/conversations/${conversation}/messages`)).body.messages;
 }
 
 const lastUserText = (req: FakeChatRequest) => [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-const requestsFor = (text: string) => fake.chatRequests.filter((r) => lastUserText(r) === text).length;
+const requestsFor = (text: string) => gateway.fake.chatRequests.filter((r) => lastUserText(r) === text).length;
 
 describe('a message the gateway died before answering', () => {
   it('is answered after a restart, and the retry with the same client_message_id gets that answer', async () => {
-    const first = await startGateway();
+    const first = await gateway.start();
     // A turn that fails is answered with an apology before the kill: it must not run again.
-    fake.enqueue(turns.error('model crashed', 500));
+    gateway.fake.enqueue(turns.error('model crashed', 500));
     const failed = await post(first.url, { conversation_id: 'failed-before', user: 'alice', text: 'this one failed' });
     expect(((await failed.json()) as { status: string }).status).toBe('failed');
     expect(requestsFor('this one failed')).toBe(1);
 
     // The model is still thinking when the gateway is killed: the message is stored, unanswered.
-    fake.enqueue(turns.delay(20_000, turns.text('too late')));
+    gateway.fake.enqueue(turns.delay(20_000, turns.text('too late')));
     const pending = post(first.url, { conversation_id: 'crash-1', user: 'alice', text: 'hello before the crash', client_message_id: 'msg-1' }).catch((err: unknown) => err);
     await expect.poll(() => requestsFor('hello before the crash'), { timeout: 20_000 }).toBe(1);
-    first.p.child.kill('SIGKILL');
-    await first.p.exited;
+    await gateway.kill(first);
     expect(await pending).toBeInstanceOf(Error); // the client saw no answer
 
-    fake.enqueue((req) => turns.text(`answer to: ${lastUserText(req)}`));
-    const second = await startGateway();
+    gateway.fake.enqueue((req) => turns.text(`answer to: ${lastUserText(req)}`));
+    const second = await gateway.start();
     await expect.poll(async () => (await history(second.url, 'crash-1')).at(-1), { timeout: 30_000 }).toMatchObject({ role: 'assistant', content: 'answer to: hello before the crash' });
     expect(requestsFor('hello before the crash')).toBe(2);
 

@@ -190,12 +190,25 @@ export function describeProviderContract(vendor: string, setup: () => Promise<Co
       }
       expect((await codeOf(h.unreachable.chat(ask()))).code).toBe(ERROR_CODES.PROVIDER_UNREACHABLE);
       h.scriptDelay(10_000);
-      expect((await codeOf(h.impatient.chat(ask()))).code).toBe(ERROR_CODES.PROVIDER_TIMEOUT);
+      const late = await codeOf(h.impatient.chat(ask()));
+      expect(late.code).toBe(ERROR_CODES.PROVIDER_TIMEOUT);
+      // Typed by the provider (its deadline, host and model), not the bare abort reason.
+      expect(late.details).toMatchObject({ timeoutMs: expect.any(Number) });
     });
 
-    it('reports health without throwing', async () => {
+    it("hands a call the caller cancelled back with the caller's own reason, not as a provider failure", async () => {
+      const controller = new AbortController();
+      const reason = new Error('the turn was cancelled');
+      controller.abort(reason);
+      await expect(h.provider.chat(ask({ signal: controller.signal }))).rejects.toBe(reason);
+      if (h.provider.chatStream) await expect(h.provider.chatStream(ask({ signal: controller.signal }), { onText: () => undefined })).rejects.toBe(reason);
+    });
+
+    it('reports health without throwing, a down server with the typed reason', async () => {
       expect((await h.provider.health()).ok).toBe(true);
-      expect((await h.unreachable.health()).ok).toBe(false);
+      const down = await h.unreachable.health();
+      expect(down.ok).toBe(false);
+      expect(down.detail).toMatch(/^Cannot reach /);
     });
   });
 }

@@ -52,7 +52,7 @@ export function toGoogleTools(tools: ToolDefinition[]): Array<{ functionDeclarat
   return [{ functionDeclarations: tools.map((t) => ({ name: t.name, description: t.description, parametersJsonSchema: t.parameters })) }];
 }
 
-export function stopReasonOf(reason: string | undefined, sawToolCalls: boolean): StopReason {
+export function stopReasonOf(reason: string | null | undefined, sawToolCalls: boolean): StopReason {
   if (sawToolCalls) return 'tool_calls';
   switch (reason) {
     case 'STOP':
