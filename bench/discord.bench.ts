@@ -3,19 +3,19 @@
 // POST /api/messages on the same gateway in the same run. Prints messages per second and the
 // latency a message gains through Discord (user's MESSAGE_CREATE dispatched -> the bot's
 // message posted at the REST API), as ratios to the API path. Prints numbers; never fails on a timing.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { startFakeDiscord, type FakeMessage } from '../test/fakes/discord.js';
 import { startFakeOllama } from '../test/fakes/ollama-server.js';
-import { measureChannelVsApi, printChannelVsApi, requireBuiltGateway, startGatewayChild, stopGatewayChild } from './lib.js';
+import { measureChannelVsApi, printChannelVsApi, gatewayNodeFlags, requireBuiltGateway, startGatewayChild, stopGatewayChild } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/securesphere.js');
 const TOKEN = 'bench-token-0123456789';
-const NODE_FLAGS = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(BIN, 'utf8'))?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+const NODE_FLAGS = gatewayNodeFlags(BIN);
 const MESSAGES = Number(process.env.BENCH_DISCORD_MESSAGES ?? 1_000);
 const SEQUENTIAL = Number(process.env.BENCH_DISCORD_SEQUENTIAL ?? 200);
 const CHATS = 64;

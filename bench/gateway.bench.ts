@@ -9,17 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Ollama } from 'ollama';
 import { startFakeOllama } from '../test/fakes/ollama-server.js';
-import { pct, requireBuiltGateway, startGatewayChild, stopGatewayChild } from './lib.js';
+import { pct, gatewayNodeFlags, requireBuiltGateway, startGatewayChild, stopGatewayChild } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/securesphere.js');
 const TOKEN = 'bench-token-0123456789';
-// Run the gateway exactly as `./bin/securesphere.js` does: with the node flags its sh line passes.
-// BENCH_NODE_FLAGS adds more (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway).
-const NODE_FLAGS = [
-  ...(/exec "\$r" (.*?) "\$0"/.exec(readFileSync(BIN, 'utf8'))?.[1] ?? '').trim().split(/\s+/).filter(Boolean),
-  ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
-];
+const NODE_FLAGS = gatewayNodeFlags(BIN);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const CONVERSATIONS = 100;
 const CONCURRENCY = 32;

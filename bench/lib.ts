@@ -3,7 +3,7 @@
 // child, API turns, interleaved sequential latency, throughput over workers, the report lines).
 // Never fails on a timing: only a broken run throws.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +62,18 @@ export function time(label: string, n: number, fn: (i: number) => unknown, forma
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Exits with a hint when dist/ is missing: the channel benchmarks run the built gateway. */
+/**
+ * The node flags `./bin/securesphere.js` starts the gateway with (its sh line's `exec "$r" FLAGS
+ * "$0"`), plus BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): every bench runs
+ * the gateway as the launcher does.
+ */
+export function gatewayNodeFlags(bin: string): string[] {
+  return [
+    ...(/exec "\$r" (.*?) "\$0"/.exec(readFileSync(bin, 'utf8'))?.[1] ?? '').trim().split(/\s+/).filter(Boolean),
+    ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
+  ];
+}
+
 export function requireBuiltGateway(bench: string): void {
   if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) {
     console.error(`bench/${bench}: run \`npm run build\` first (npm run bench does).`);

@@ -6,7 +6,7 @@
 // as the floor (a turn crosses Synapse twice, so two floors are the least a turn can take).
 // Skips (exit 0) when Synapse is not installed (scripts/setup-synapse.sh). Prints numbers; never
 // fails on a timing.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,12 +15,12 @@ import * as sdk from 'matrix-js-sdk';
 import { startFakeOllama } from '../test/fakes/ollama-server.js';
 import { startSynapse, synapseAvailable } from '../test/helpers/synapse.js';
 import { startTestUser, type TestUser } from '../test/channels/matrix/matrix-users.js';
-import { apiTurnPath, interleavedLatency, latencyLine, pct, requireBuiltGateway, startGatewayChild, stopGatewayChild, timedApiTurn, workerThroughput } from './lib.js';
+import { apiTurnPath, interleavedLatency, latencyLine, pct, gatewayNodeFlags, requireBuiltGateway, startGatewayChild, stopGatewayChild, timedApiTurn, workerThroughput } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/securesphere.js');
 const TOKEN = 'bench-token-0123456789';
-const NODE_FLAGS = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(BIN, 'utf8'))?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+const NODE_FLAGS = gatewayNodeFlags(BIN);
 // Synapse on a shared 2-core machine is the slow part: modest counts keep a run near a minute.
 const MESSAGES = Number(process.env.BENCH_MATRIX_MESSAGES ?? 200);
 const SEQUENTIAL = Number(process.env.BENCH_MATRIX_SEQUENTIAL ?? 40);

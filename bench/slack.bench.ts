@@ -4,7 +4,7 @@
 // in the same gateway process and the same run. The gateway is a real `securesphere start`
 // (dist/) with channels.slack configured. Prints numbers; never fails on a timing.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,12 +12,12 @@ import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { startFakeOllama } from '../test/fakes/ollama-server.js';
 import { startFakeSlack, type FakeSlack } from '../test/fakes/slack.js';
-import { pct, requireBuiltGateway, startGatewayChild, stopGatewayChild } from './lib.js';
+import { pct, gatewayNodeFlags, requireBuiltGateway, startGatewayChild, stopGatewayChild } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/securesphere.js');
 const TOKEN = 'bench-token-0123456789';
-const NODE_FLAGS = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(BIN, 'utf8'))?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+const NODE_FLAGS = gatewayNodeFlags(BIN);
 const MESSAGES = Number(process.env.BENCH_SLACK_MESSAGES ?? 2_000);
 const SEQUENTIAL = Math.min(300, MESSAGES);
 const CONVERSATIONS = 100;

@@ -3,19 +3,19 @@
 // POST /api/messages on the same gateway in the same run. Prints messages per second and the
 // latency a message gains through Telegram (user's update queued -> the bot's sendMessage
 // arrives), as ratios to the API path. Prints numbers; never fails on a timing.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { startFakeOllama } from '../test/fakes/ollama-server.js';
 import { startFakeTelegram, type WireMessage } from '../test/fakes/telegram-bot-api.js';
-import { measureChannelVsApi, printChannelVsApi, requireBuiltGateway, startGatewayChild, stopGatewayChild } from './lib.js';
+import { measureChannelVsApi, printChannelVsApi, gatewayNodeFlags, requireBuiltGateway, startGatewayChild, stopGatewayChild } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/securesphere.js');
 const TOKEN = 'bench-token-0123456789';
-const NODE_FLAGS = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(BIN, 'utf8'))?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+const NODE_FLAGS = gatewayNodeFlags(BIN);
 const MESSAGES = Number(process.env.BENCH_TELEGRAM_MESSAGES ?? 2_000);
 const SEQUENTIAL = Number(process.env.BENCH_TELEGRAM_SEQUENTIAL ?? 300);
 const CHATS = 100;
