@@ -29,6 +29,7 @@ import { createToolCatalog } from './orchestrator/tool-catalog.js';
 import { createInboundHandler } from './inbound.js';
 import { createOutboundRouter, type OutboundRouter } from './outbound-router.js';
 import { createChannelHostFromConfig, type ExtraChannel } from './channel-host/from-config.js';
+import type { PacerClock } from './channel-host/edit-pacer.js';
 import type { ChannelHost } from './channel-host/channel-host.js';
 import type { RetryPolicy } from './channel-host/outbox.js';
 import { createApprovalService, type ApprovalService } from './policy/approval-service.js';
@@ -83,6 +84,8 @@ export interface GatewayOptions {
   channelStartRetry?: RetryPolicy;
   /** How long start() waits for slow channels before going on without them (default 10 s). */
   channelStartWaitMs?: number;
+  /** Time for the pacing of streamed draft edits on chat platforms (tests drive it by hand). */
+  replyDraftClock?: PacerClock;
   /** Egress proxy hooks: let allowed names resolve to private addresses, or resolve them yourself (tests, intranets). */
   egress?: Pick<SkillEgressOptions, 'allowPrivateAddresses' | 'lookup' | 'maxResponseBytes'>;
 }
@@ -270,6 +273,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
     ...(options.outboxRetry ? { outboxRetry: options.outboxRetry } : {}),
     ...(options.channelStartRetry ? { startRetry: options.channelStartRetry } : {}),
     ...(options.channelStartWaitMs !== undefined ? { startWaitMs: options.channelStartWaitMs } : {}),
+    ...(options.replyDraftClock ? { draftClock: options.replyDraftClock } : {}),
   });
   const baseHealth = createHealthCheck({ providers, sandbox, db, vault, skills: loaded });
   const health = async (): Promise<HealthReport> => {

@@ -39,8 +39,12 @@ export interface Outbox {
   detach(channel: string): void;
   /** The longest text one message may carry on this channel (rows are split by it when queued). */
   setTextLimit(channel: string, limit: number): void;
-  /** Queues a plain message (split at the channel's limit). */
-  enqueueText(target: OutboxTarget, text: string): OutboxEntry[];
+  /**
+   * Queues a plain message (split at the channel's limit). `replaceDraft`: the seq of a
+   * streamed draft on the platform; the first part edits it into place (the rest follow as new
+   * messages) and the draft is closed in the same transaction.
+   */
+  enqueueText(target: OutboxTarget, text: string, options?: { replaceDraft?: number }): OutboxEntry[];
   /** Queues an approval prompt; its buttons ride on the last part. */
   enqueuePrompt(target: OutboxTarget, text: string, prompt: ApprovalPrompt): OutboxEntry[];
   /** Queues an edit of every copy of an approval's prompt (decided, expired). */
@@ -132,17 +136,18 @@ export function createOutbox(deps: OutboxDeps): Outbox {
         return;
       }
       const target = entry.editOf !== undefined ? store.get(entry.editOf) : undefined;
-      if (!target || target.state === 'failed' || target.platformMessageId === undefined) {
+      // A draft that never made it to the platform: the reply goes out as a new message.
+      const draftGone = target?.draft !== undefined && target.platformMessageId === undefined;
+      if (!draftGone && (!target || target.state === 'failed' || target.platformMessageId === undefined)) {
         store.markFailed(entry.seq, 'the message to edit was never delivered');
         return;
       }
-      if (!adapter.limits.supportsEdit) {
+      if (draftGone || !adapter.limits.supportsEdit) {
         const { platformMessageId } = await adapter.deliver(toDelivery(entry));
         store.markDelivered(entry.seq, platformMessageId, now());
         return;
       }
-      await adapter.edit(target.platformMessageId, toDelivery(entry));
-      store.markDelivered(entry.seq, target.platformMessageId, now());
+      await editOrSendInstead(adapter, entry, target!);
     } catch (err) {
       const reason = describeError(err).slice(0, 500);
       if (err instanceof ChannelDeliveryError && err.failure === 'permanent') {
@@ -159,9 +164,26 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     }
   }
 
-  function queue(entries: NewOutboxEntry[]): OutboxEntry[] {
+  /**
+   * Edits a delivered message. When the platform refuses for good to edit a streamed draft
+   * (deleted by the user, too old), the reply it was to become is sent as a new message: a
+   * draft that cannot be replaced must never cost the user the final text.
+   */
+  async function editOrSendInstead(adapter: ChannelAdapter, entry: OutboxEntry, target: OutboxEntry): Promise<void> {
+    try {
+      await adapter.edit(target.platformMessageId!, toDelivery(entry));
+      store.markDelivered(entry.seq, target.platformMessageId!, now());
+    } catch (err) {
+      if (target.draft === undefined || !(err instanceof ChannelDeliveryError && err.failure === 'permanent')) throw err;
+      logger.warn({ channel: entry.channel, outbox_seq: entry.seq, reason: describeError(err).slice(0, 300) }, 'the streamed draft could not be edited; the reply is sent as a new message');
+      const { platformMessageId } = await adapter.deliver(toDelivery(entry));
+      store.markDelivered(entry.seq, platformMessageId, now());
+    }
+  }
+
+  function queue(entries: NewOutboxEntry[], closeDraft?: number): OutboxEntry[] {
     if (entries.length === 0) return [];
-    const stored = store.enqueue(entries, now());
+    const stored = store.enqueue(entries, now(), closeDraft);
     for (const channel of new Set(entries.map((e) => e.channel))) kick(channel);
     return stored;
   }
@@ -184,8 +206,16 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     setTextLimit(channel, limit) {
       limits.set(channel, limit);
     },
-    enqueueText(target, text) {
-      return queue(splitText(text, limitOf(target.channel)).map((part) => ({ ...base(target), kind: 'send' as const, text: part })));
+    enqueueText(target, text, options = {}) {
+      const draft = options.replaceDraft;
+      return queue(
+        splitText(text, limitOf(target.channel)).map((part, i) => ({
+          ...base(target),
+          ...(i === 0 && draft !== undefined ? { kind: 'edit' as const, editOf: draft } : { kind: 'send' as const }),
+          text: part,
+        })),
+        draft,
+      );
     },
     enqueuePrompt(target, text, prompt) {
       const parts = splitText(text, limitOf(target.channel));

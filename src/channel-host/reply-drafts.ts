@@ -1,0 +1,193 @@
+// Streamed replies on chat platforms, built once for every adapter that can edit: while the
+// model writes, the host posts a draft message (the text so far with a "…" mark) and edits it
+// at a bounded pace (edit-pacer.ts); the final reply then replaces the draft through the durable
+// outbox (first part by an edit, the rest as new messages), so the user ends with the same
+// messages as without streaming. A draft is an outbox row (store.startDraft) before the platform
+// sees it: after a crash, recover() edits a draft left open into "interrupted".
+// Text shown before a tool call stays in the draft and the next model call of the turn keeps
+// writing into it; an approval prompt leaves it showing the model's words (no mark).
+// Never delays or drops the final reply: a failed draft or edit is skipped and the outbox
+// delivers the reply anyway. Never touches approval prompts.
+import type { ChannelAdapter, ChannelLogger, OutboundDelivery } from '../../channels/channel.js';
+import { ChannelDeliveryError } from '../../channels/channel.js';
+import { describeError } from '../core/errors.js';
+import type { ReplyProgress, ReplyStreamHub } from '../core/reply-stream.js';
+import type { OutboxStore } from '../store/outbox.js';
+import { createEditPacer, systemClock, type EditPacer, type PacerClock } from './edit-pacer.js';
+import type { Outbox, OutboxTarget } from './outbox.js';
+import { splitText } from './split-text.js';
+
+/** Appended to a draft while the model is still writing. */
+export const DRAFT_MARK = ' …';
+export const INTERRUPTED_NOTE = '(Interrupted: the gateway restarted before this answer was finished.)';
+/** Longest wait for a draft call in flight before the final reply is queued anyway. */
+const DEFAULT_SETTLE_CAP_MS = 30_000;
+
+/** `channels.<name>.stream_replies` and its interval, as the host resolved them. */
+export interface ReplyStreamingSettings {
+  mode: 'edits' | 'final';
+  intervalMs: number;
+}
+
+export type DraftStore = Pick<OutboxStore, 'startDraft' | 'draftPosted' | 'draftText' | 'closeDraft' | 'openDrafts' | 'pendingIn'>;
+
+export interface ReplyDraftsDeps {
+  hub: ReplyStreamHub;
+  store: DraftStore;
+  outbox: Pick<Outbox, 'enqueueText'>;
+  /** Where a gateway conversation lives on its platform (undefined: not a platform conversation). */
+  targetOf(channel: string, conversationId: string): OutboxTarget | undefined;
+  /** The channel's settings, or undefined when the host does not stream it (web, API). */
+  settingsOf(channel: string): ReplyStreamingSettings | undefined;
+  /** The channel's adapter while it is running. */
+  adapterOf(channel: string): ChannelAdapter | undefined;
+  logger: ChannelLogger;
+  clock?: PacerClock;
+  settleCapMs?: number;
+}
+
+export interface ReplyDrafts {
+  /** Closes drafts a crash left open (marked interrupted), then listens to the reply streams. */
+  start(): void;
+  stop(): Promise<void>;
+  /** A plain message is about to be queued: the seq of the open draft it replaces, if any. */
+  takeForReply(conversationId: string): Promise<number | undefined>;
+  /** An approval prompt is about to be queued: an open draft keeps the model's words, unmarked. */
+  closeBeforePrompt(conversationId: string): Promise<void>;
+}
+
+interface Draft {
+  target: OutboxTarget;
+  adapter: ChannelAdapter;
+  pacer: EditPacer;
+  /** The outbox row, once posting began. */
+  seq?: number;
+  platformMessageId?: string;
+  /** The newest streamed text (unmarked). */
+  latest: string;
+  /** The final reply took over while the draft was still being posted. */
+  abandoned: boolean;
+}
+
+export function createReplyDrafts(deps: ReplyDraftsDeps): ReplyDrafts {
+  const clock = deps.clock ?? systemClock;
+  const drafts = new Map<string, Draft>();
+  let unsubscribe = (): void => undefined;
+
+  const limitOf = (adapter: ChannelAdapter) => adapter.limits.maxTextLength;
+  /** What fits in one message of this platform (the first part of the split reply). */
+  const fit = (text: string, limit: number) => splitText(text, limit)[0] ?? '';
+
+  function streams(channel: string): boolean {
+    return deps.settingsOf(channel)?.mode === 'edits' && deps.adapterOf(channel) !== undefined;
+  }
+
+  function delivery(draft: Draft, text: string): OutboundDelivery {
+    const { platformConversationId, threadId } = draft.target;
+    return { deliveryId: `draft-${draft.seq ?? 0}`, address: { conversationId: platformConversationId, ...(threadId ? { threadId } : {}) }, text };
+  }
+
+  async function send(draft: Draft, text: string): Promise<void> {
+    const shown = fit(text, limitOf(draft.adapter) - DRAFT_MARK.length) + DRAFT_MARK;
+    if (draft.seq === undefined) {
+      // Never overtake messages of this conversation still waiting in the outbox.
+      if (deps.store.pendingIn(draft.target.channel, draft.target.conversationId) > 0) return;
+      draft.seq = deps.store.startDraft(draft.target, text, clock.now());
+      try {
+        const { platformMessageId } = await draft.adapter.deliver(delivery(draft, shown));
+        deps.store.draftPosted(draft.seq, platformMessageId, clock.now());
+        draft.platformMessageId = platformMessageId;
+      } catch (err) {
+        deps.store.closeDraft(draft.seq);
+        draft.seq = undefined;
+        throw err;
+      }
+      if (draft.abandoned) closeWith(draft, `${fit(text, limitOf(draft.adapter) - INTERRUPTED_NOTE.length - 2)}\n\n${INTERRUPTED_NOTE}`);
+      return;
+    }
+    if (draft.platformMessageId === undefined) return;
+    await draft.adapter.edit(draft.platformMessageId, delivery(draft, shown));
+    deps.store.draftText(draft.seq, text);
+  }
+
+  function closeWith(draft: Draft, text: string): void {
+    if (draft.seq === undefined) return;
+    deps.outbox.enqueueText(draft.target, fit(text, limitOf(draft.adapter)), { replaceDraft: draft.seq });
+  }
+
+  function onProgress(event: ReplyProgress): void {
+    if (!streams(event.channel)) return;
+    let draft = drafts.get(event.conversationId);
+    if (event.done && event.final) {
+      // The reply itself follows at once through the outbox: no more edits.
+      void draft?.pacer.stop();
+      return;
+    }
+    if (event.text === '') return;
+    if (!draft) {
+      const target = deps.targetOf(event.channel, event.conversationId);
+      const adapter = deps.adapterOf(event.channel);
+      const settings = deps.settingsOf(event.channel);
+      if (!target || !adapter || !settings) return;
+      const created: Draft = {
+        target,
+        adapter,
+        latest: '',
+        abandoned: false,
+        pacer: createEditPacer({
+          intervalMs: settings.intervalMs,
+          clock,
+          send: (text) => send(created, text),
+          retryAfterMs: (err) => (err instanceof ChannelDeliveryError ? err.retryAfterMs : undefined),
+          onError: (err) => deps.logger.warn({ channel: target.channel, err: describeError(err).slice(0, 300) }, 'a streamed draft update failed; skipped'),
+        }),
+      };
+      draft = created;
+      drafts.set(event.conversationId, draft);
+    }
+    draft.latest = event.text;
+    draft.pacer.update(event.text);
+  }
+
+  /** Stops the draft's updates and waits (capped) for the call in flight. */
+  async function take(conversationId: string): Promise<Draft | undefined> {
+    const draft = drafts.get(conversationId);
+    if (!draft) return undefined;
+    drafts.delete(conversationId);
+    let cap: unknown;
+    await Promise.race([draft.pacer.stop(), new Promise<void>((resolve) => (cap = clock.setTimeout(resolve, deps.settleCapMs ?? DEFAULT_SETTLE_CAP_MS)))]);
+    clock.clearTimeout(cap);
+    if (draft.seq !== undefined && draft.platformMessageId === undefined) draft.abandoned = true;
+    return draft.platformMessageId !== undefined ? draft : undefined;
+  }
+
+  return {
+    start() {
+      for (const row of deps.store.openDrafts()) {
+        if (row.draft === 'posting' || row.platformMessageId === undefined) {
+          deps.store.closeDraft(row.seq);
+          continue;
+        }
+        const adapterLimit = deps.adapterOf(row.channel)?.limits.maxTextLength ?? 4000;
+        const target: OutboxTarget = { channel: row.channel, conversationId: row.conversationId, platformConversationId: row.platformConversationId, ...(row.threadId ? { threadId: row.threadId } : {}) };
+        const text = `${fit(row.text, adapterLimit - INTERRUPTED_NOTE.length - 2)}\n\n${INTERRUPTED_NOTE}`;
+        deps.outbox.enqueueText(target, fit(text, adapterLimit), { replaceDraft: row.seq });
+        deps.logger.info({ channel: row.channel, outbox_seq: row.seq }, 'a streamed draft interrupted by a restart is marked so');
+      }
+      unsubscribe = deps.hub.subscribe(onProgress, {
+        wants: (channel, conversationId) => streams(channel) && deps.targetOf(channel, conversationId) !== undefined,
+      });
+    },
+    async stop() {
+      unsubscribe();
+      await Promise.allSettled([...drafts.values()].map((d) => d.pacer.stop()));
+    },
+    async takeForReply(conversationId) {
+      return (await take(conversationId))?.seq;
+    },
+    async closeBeforePrompt(conversationId) {
+      const draft = await take(conversationId);
+      if (draft) closeWith(draft, draft.latest);
+    },
+  };
+}
