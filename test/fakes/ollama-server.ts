@@ -192,9 +192,9 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
       return;
     }
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-    const chunks = spec.type === 'text' && spec.chunks ? spec.chunks : text === '' ? [] : splitChunks(text);
+    const chunks = spec.chunks ?? (text === '' ? [] : splitChunks(text));
     for (const [index, chunk] of chunks.entries()) {
-      const hold = spec.type === 'text' && spec.hold ? [spec.hold].flat().find((h) => h.afterChunks === index) : undefined;
+      const hold = spec.hold ? [spec.hold].flat().find((h) => h.afterChunks === index) : undefined;
       if (hold) {
         await hold.until;
         if (res.destroyed) return;

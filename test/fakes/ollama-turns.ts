@@ -40,7 +40,7 @@ export type FakeTurnSpec =
       hold?: StreamHold | StreamHold[];
     }
   /** The model asks for tools (optionally with some text before). */
-  | { type: 'tool_calls'; calls: FakeToolCall[]; text?: string }
+  | { type: 'tool_calls'; calls: FakeToolCall[]; text?: string; chunks?: string[]; hold?: StreamHold | StreamHold[] }
   /**
    * An error. Before any output: an HTTP status with `{"error": message}` (the real server's
    * shape). With `midStream` (streaming requests only): HTTP 200, some text lines, then an
