@@ -58,31 +58,55 @@ async function draftIn(tg: FakeTelegram, chatId: number): Promise<WireMessage> {
 }
 
 describe('streamed replies on Telegram', () => {
-  it('one draft, edits bounded by the interval, then the final text in the same message', async () => {
+  it('one draft, edits bounded by the interval (only the newest text), then the final text in the same message', async () => {
     const { t, tg, clock } = await start();
-    const words = streamedWords(40);
+    // What the host is told as the model writes (the same events, in the same order).
+    const progress: string[] = [];
+    t.gateway.replyStreams.subscribe((event) => {
+      if (!event.done) progress.push(event.text);
+    });
+    const words = streamedWords(50);
     const reply = words.join('');
-    const [first, second, rest] = [gate(), gate(), gate()];
-    t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: [{ afterChunks: 10, until: first }, { afterChunks: 20, until: second }, { afterChunks: 30, until: rest }] });
+    const [first, second, third, rest] = [gate(), gate(), gate(), gate()];
+    t.fake.enqueue({
+      type: 'text',
+      text: reply,
+      chunks: words,
+      hold: [
+        { afterChunks: 10, until: first },
+        { afterChunks: 20, until: second },
+        { afterChunks: 30, until: third },
+        { afterChunks: 40, until: rest },
+      ],
+    });
     const chat = tg.privateChat(alice);
     tg.userSends({ chat, from: alice, text: 'tell me a long story' });
 
     const draft = await draftIn(tg, chat.id);
     expect(reply.startsWith(draft.text!.replace(/ …$/, '').trimEnd())).toBe(true);
-    // More text arrives, but no edit before the interval has passed on the host's clock.
-    first.release();
-    await second.reached;
-    expect(editsOf(tg, draft)).toEqual([]);
+    /** Lets the model write up to the next gate and waits until the host has heard of it. */
+    const writeUntil = async (open: ReturnType<typeof gate>, next: ReturnType<typeof gate>) => {
+      const before = progress.length;
+      open.release();
+      await next.reached;
+      await expect.poll(() => progress.length).toBeGreaterThan(before);
+    };
+    // Two rounds of new text inside one interval of the host's clock: one edit, the newest text.
+    await writeUntil(first, second);
+    await writeUntil(second, third);
+    const newest = progress.at(-1);
     clock.advance(1000);
     await expect.poll(() => editsOf(tg, draft).length).toBe(1);
-    second.release();
-    await rest.reached;
+    expect(editsOf(tg, draft)[0]).toBe(`${newest} …`);
+    // One more round, one more interval: one more edit.
+    await writeUntil(third, rest);
     clock.advance(1000);
     await expect.poll(() => editsOf(tg, draft).length).toBe(2);
     rest.release();
     await expect.poll(() => tg.message(chat.id, draft.message_id)?.text).toBe(reply);
+    await t.gateway.channels.settled();
 
-    // One message; two paced edits (one per interval the clock moved) and the final one.
+    // One message; one paced edit per interval the clock moved, and the final one.
     expect(sends(tg)).toHaveLength(1);
     expect(texts(tg, chat.id)).toEqual([reply]);
     const edits = editsOf(tg, draft);
@@ -194,13 +218,12 @@ describe('streamed replies on Telegram', () => {
         return editsOf(tg, draft).some((text) => text.includes('after0'));
       })
       .toBe(true);
-    const streamedEdits = editsOf(tg, draft).length;
     rest.release();
-    await expect.poll(() => editsOf(tg, draft).length).toBe(streamedEdits + 1);
+    // The final text is the cleaned reply (the same cleaning as without streaming).
+    await expect.poll(() => texts(tg, chat.id)).toEqual([cleanLeakedMarkup(chunks.join(''))]);
+    await t.gateway.channels.settled();
     const shown = [draft.text!, ...editsOf(tg, draft)];
     expect(shown.join('\n')).not.toMatch(/tool_call|im_start|calc_add|<\|/);
-    // The final text is the cleaned reply (the same cleaning as without streaming).
-    expect(texts(tg, chat.id)).toEqual([cleanLeakedMarkup(chunks.join(''))]);
     expect(texts(tg, chat.id)[0]).toContain('streamed19. after0');
   });
 
