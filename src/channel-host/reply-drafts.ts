@@ -29,7 +29,7 @@ export interface ReplyStreamingSettings {
   intervalMs: number;
 }
 
-export type DraftStore = Pick<OutboxStore, 'startDraft' | 'draftPosted' | 'draftText' | 'closeDraft' | 'openDrafts' | 'pendingIn'>;
+export type DraftStore = Pick<OutboxStore, 'startDraft' | 'draftPosted' | 'draftFailed' | 'draftText' | 'closeDraft' | 'openDrafts' | 'pendingIn'>;
 
 export interface ReplyDraftsDeps {
   hub: ReplyStreamHub;
@@ -98,7 +98,7 @@ export function createReplyDrafts(deps: ReplyDraftsDeps): ReplyDrafts {
         deps.store.draftPosted(draft.seq, platformMessageId, clock.now());
         draft.platformMessageId = platformMessageId;
       } catch (err) {
-        deps.store.closeDraft(draft.seq);
+        deps.store.draftFailed(draft.seq, describeError(err).slice(0, 500));
         draft.seq = undefined;
         throw err;
       }

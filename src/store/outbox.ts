@@ -63,6 +63,7 @@ export class OutboxStore {
   private readonly draftShown;
   private readonly draftClosed;
   private readonly draftTextStmt;
+  private readonly draftNotPosted;
   private readonly selectOpenDrafts;
   private readonly countPendingIn;
 
@@ -92,6 +93,7 @@ export class OutboxStore {
     );
     this.draftShown = db.prepare("UPDATE outbox SET draft = 'open', platform_message_id = ?, delivered_at = ?, attempts = 1 WHERE seq = ? AND draft = 'posting'");
     this.draftClosed = db.prepare("UPDATE outbox SET draft = 'closed' WHERE seq = ? AND draft IN ('posting','open')");
+    this.draftNotPosted = db.prepare("UPDATE outbox SET draft = 'closed', state = 'failed', attempts = 1, last_error = ? WHERE seq = ? AND draft = 'posting'");
     this.draftTextStmt = db.prepare("UPDATE outbox SET text = ? WHERE seq = ? AND draft = 'open'");
     this.selectOpenDrafts = db.prepare("SELECT * FROM outbox WHERE draft IN ('posting','open') ORDER BY seq");
     this.countPendingIn = db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE channel = ? AND conversation_id = ? AND state = 'pending'");
@@ -145,6 +147,11 @@ export class OutboxStore {
   /** The text a draft shows now (what a restart marks interrupted). */
   draftText(seq: number, text: string): void {
     this.draftTextStmt.run(text, seq);
+  }
+
+  /** The platform refused the draft: the row ends failed (the reply goes out as usual). */
+  draftFailed(seq: number, error: string): void {
+    this.draftNotPosted.run(error, seq);
   }
 
   closeDraft(seq: number): void {

@@ -155,6 +155,29 @@ describe('streamed replies on Telegram', () => {
     expect(sends(tg)).toHaveLength(1);
   });
 
+  it('a draft Telegram refuses to post: no retry before the next interval, and the reply arrives once', async () => {
+    const { t, tg } = await start();
+    const words = streamedWords(30);
+    const reply = words.join('');
+    const rest = gate();
+    t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: { afterChunks: 20, until: rest } });
+    tg.failNext('sendMessage', { status: 502, description: 'Bad Gateway' });
+    const chat = tg.privateChat(alice);
+    tg.userSends({ chat, from: alice, text: 'go' });
+    await expect.poll(() => tg.calls.filter((c) => c.method === 'sendMessage').length).toBe(1);
+    await rest.reached;
+    rest.release();
+    await expect.poll(() => texts(tg, chat.id)).toEqual([reply]);
+    await t.gateway.channels.settled();
+    // The failed draft is recorded as such; the reply was sent once, through the outbox.
+    expect(tg.calls.filter((c) => c.method === 'sendMessage').map((c) => c.status)).toEqual([502, 200]);
+    expect(tg.calls.filter((c) => c.method === 'editMessageText')).toHaveLength(0);
+    expect(t.gateway.db.prepare('SELECT state, draft FROM outbox ORDER BY seq').all()).toEqual([
+      { state: 'failed', draft: 'closed' },
+      { state: 'delivered', draft: null },
+    ]);
+  });
+
   it('an edit the platform refuses for good: the final reply arrives as a new message', async () => {
     const { t, tg } = await start();
     const words = streamedWords(30);
