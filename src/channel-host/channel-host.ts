@@ -27,7 +27,7 @@ import type { DecideFn } from './decisions.js';
 import type { Outbox, RetryPolicy } from './outbox.js';
 import type { ReplyStreamHub } from '../core/reply-stream.js';
 import type { PacerClock } from './edit-pacer.js';
-import { createReplyDrafts, type DraftStore, type ReplyDrafts, type ReplyStreamingSettings } from './reply-drafts.js';
+import { createReplyDrafts, streamingSettings, type DraftStore, type ReplyDrafts } from './reply-drafts.js';
 
 /** An adapter the host runs, with its access settings (from its config section). */
 export interface HostedChannel {
@@ -132,15 +132,6 @@ export function createChannelHost(deps: ChannelHostDeps): ChannelHost {
     slots.set(hosted.name, slot);
   }
 
-  /** stream_replies resolved against what the adapter can do (edits need edit()). */
-  function streamingOf(channel: string): ReplyStreamingSettings | undefined {
-    const slot = slots.get(channel);
-    const configured = slot?.hosted.streaming;
-    if (!slot?.adapter || !configured) return undefined;
-    const canEdit = slot.adapter.limits.supportsEdit;
-    return { mode: canEdit && configured.replies !== 'final' ? 'edits' : 'final', intervalMs: configured.editIntervalMs };
-  }
-
   const drafts: ReplyDrafts | undefined =
     deps.replyStreams && deps.draftStore
       ? createReplyDrafts({
@@ -151,7 +142,8 @@ export function createChannelHost(deps: ChannelHostDeps): ChannelHost {
             const address = slots.has(channel) ? deps.keys.addressOf(conversationId) : undefined;
             return address?.channel === channel ? outboxTargetFor(address, conversationId) : undefined;
           },
-          settingsOf: streamingOf,
+          settingsOf: (channel) => streamingSettings(slots.get(channel)?.hosted.streaming, slots.get(channel)?.adapter),
+          textLimitOf: (channel) => slots.get(channel)?.adapter?.limits.maxTextLength,
           adapterOf: (channel) => {
             const slot = slots.get(channel);
             return slot?.state === 'running' ? slot.adapter : undefined;

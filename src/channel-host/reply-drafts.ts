@@ -8,7 +8,7 @@
 // writing into it; an approval prompt leaves it showing the model's words (no mark).
 // Never delays or drops the final reply: a failed draft or edit is skipped and the outbox
 // delivers the reply anyway. Never touches approval prompts.
-import type { ChannelAdapter, ChannelLogger, OutboundDelivery } from '../../channels/channel.js';
+import type { ChannelAdapter, ChannelLogger, ChannelStreamingConfig, OutboundDelivery } from '../../channels/channel.js';
 import { ChannelDeliveryError } from '../../channels/channel.js';
 import { describeError } from '../core/errors.js';
 import type { ReplyProgress, ReplyStreamHub } from '../core/reply-stream.js';
@@ -29,6 +29,12 @@ export interface ReplyStreamingSettings {
   intervalMs: number;
 }
 
+/** stream_replies resolved against what the adapter can do (edits need edit()); undefined: not streamed by the host. */
+export function streamingSettings(configured: ChannelStreamingConfig | undefined, adapter: ChannelAdapter | undefined): ReplyStreamingSettings | undefined {
+  if (!configured || !adapter) return undefined;
+  return { mode: adapter.limits.supportsEdit && configured.replies !== 'final' ? 'edits' : 'final', intervalMs: configured.editIntervalMs };
+}
+
 export type DraftStore = Pick<OutboxStore, 'startDraft' | 'draftPosted' | 'draftFailed' | 'draftText' | 'closeDraft' | 'openDrafts' | 'pendingIn'>;
 
 export interface ReplyDraftsDeps {
@@ -41,6 +47,8 @@ export interface ReplyDraftsDeps {
   settingsOf(channel: string): ReplyStreamingSettings | undefined;
   /** The channel's adapter while it is running. */
   adapterOf(channel: string): ChannelAdapter | undefined;
+  /** The channel's message length limit once its adapter is built (undefined: no such channel now). */
+  textLimitOf(channel: string): number | undefined;
   logger: ChannelLogger;
   clock?: PacerClock;
   settleCapMs?: number;
@@ -164,11 +172,16 @@ export function createReplyDrafts(deps: ReplyDraftsDeps): ReplyDrafts {
   return {
     start() {
       for (const row of deps.store.openDrafts()) {
+        const adapterLimit = deps.textLimitOf(row.channel);
         if (row.draft === 'posting' || row.platformMessageId === undefined) {
+          // Cut off before the platform answered: nothing known to edit.
+          deps.store.draftFailed(row.seq, 'the gateway stopped before the platform answered');
+          continue;
+        }
+        if (adapterLimit === undefined) {
           deps.store.closeDraft(row.seq);
           continue;
         }
-        const adapterLimit = deps.adapterOf(row.channel)?.limits.maxTextLength ?? 4000;
         const target: OutboxTarget = { channel: row.channel, conversationId: row.conversationId, platformConversationId: row.platformConversationId, ...(row.threadId ? { threadId: row.threadId } : {}) };
         const text = `${fit(row.text, adapterLimit - INTERRUPTED_NOTE.length - 2)}\n\n${INTERRUPTED_NOTE}`;
         deps.outbox.enqueueText(target, fit(text, adapterLimit), { replaceDraft: row.seq });
