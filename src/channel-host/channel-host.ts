@@ -152,6 +152,7 @@ export function createChannelHost(deps: ChannelHostDeps): ChannelHost {
           ...(deps.draftClock ? { clock: deps.draftClock } : {}),
         })
       : undefined;
+  if (drafts) deps.outbox.setDraftSettler((seq) => drafts.settled(seq));
 
   function contextFor(slot: Slot): ChannelContext {
     const channel = slot.hosted.name;
@@ -225,12 +226,13 @@ export function createChannelHost(deps: ChannelHostDeps): ChannelHost {
       if (!hosted && message.channel !== 'api') deps.logger.warn({ channel: message.channel }, 'no configured channel for an outbound message');
       if (!message.approval) {
         if (!address) return undefined;
-        // A streamed draft of this conversation becomes the reply's first message.
-        const draft = await drafts?.takeForReply(message.conversationId);
+        // A streamed draft of this conversation becomes the reply's first message (queued now,
+        // in one transaction with closing the draft; the outbox waits for a draft call in flight).
+        const draft = drafts?.takeForReply(message.conversationId);
         deps.outbox.enqueueText(outboxTargetFor(address, message.conversationId), message.text, draft !== undefined ? { replaceDraft: draft } : {});
         return undefined;
       }
-      if (address) await drafts?.closeBeforePrompt(message.conversationId);
+      if (address) drafts?.closeBeforePrompt(message.conversationId);
       if (address) deps.outbox.enqueuePrompt(outboxTargetFor(address, message.conversationId), message.text, message.approval);
       // Also where admins see admin-only steps, even when the request came from the HTTP API.
       for (const extra of deps.extraPromptTargets?.(message) ?? []) {

@@ -45,6 +45,11 @@ export interface Outbox {
    * messages) and the draft is closed in the same transaction.
    */
   enqueueText(target: OutboxTarget, text: string, options?: { replaceDraft?: number }): OutboxEntry[];
+  /**
+   * Before an edit of a streamed draft goes out: resolves once the host's own call on that draft
+   * (posting it, an edit) has ended, so the reply never races a draft update.
+   */
+  setDraftSettler(settled: (draftSeq: number) => Promise<void>): void;
   /** Queues an approval prompt; its buttons ride on the last part. */
   enqueuePrompt(target: OutboxTarget, text: string, prompt: ApprovalPrompt): OutboxEntry[];
   /** Queues an edit of every copy of an approval's prompt (decided, expired). */
@@ -74,6 +79,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   const again = new Set<string>();
   const timers = new Map<string, NodeJS.Timeout>();
   let stopped = false;
+  let draftSettled: (draftSeq: number) => Promise<void> = async () => undefined;
 
   const limitOf = (channel: string) => limits.get(channel) ?? DEFAULT_TEXT_LIMIT;
 
@@ -135,7 +141,11 @@ export function createOutbox(deps: OutboxDeps): Outbox {
         store.markDelivered(entry.seq, platformMessageId, now());
         return;
       }
-      const target = entry.editOf !== undefined ? store.get(entry.editOf) : undefined;
+      let target = entry.editOf !== undefined ? store.get(entry.editOf) : undefined;
+      if (target?.draft !== undefined) {
+        await draftSettled(target.seq);
+        target = store.get(target.seq);
+      }
       // A draft that never made it to the platform: the reply goes out as a new message.
       const draftGone = target?.draft !== undefined && target.platformMessageId === undefined;
       if (!draftGone && (!target || target.state === 'failed' || target.platformMessageId === undefined)) {
@@ -202,6 +212,9 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       adapters.delete(channel);
       clearTimeout(timers.get(channel));
       timers.delete(channel);
+    },
+    setDraftSettler(settled) {
+      draftSettled = settled;
     },
     setTextLimit(channel, limit) {
       limits.set(channel, limit);

@@ -58,10 +58,15 @@ export interface ReplyDrafts {
   /** Closes drafts a crash left open (marked interrupted), then listens to the reply streams. */
   start(): void;
   stop(): Promise<void>;
-  /** A plain message is about to be queued: the seq of the open draft it replaces, if any. */
-  takeForReply(conversationId: string): Promise<number | undefined>;
-  /** An approval prompt is about to be queued: an open draft keeps the model's words, unmarked. */
-  closeBeforePrompt(conversationId: string): Promise<void>;
+  /**
+   * A plain message is about to be queued: the seq of the draft it replaces (posted, or being
+   * posted), if any. Stops the draft's updates; the outbox waits for settled() before editing.
+   */
+  takeForReply(conversationId: string): number | undefined;
+  /** An approval prompt is about to be queued: a draft keeps the model's words, unmarked (queued before the prompt). */
+  closeBeforePrompt(conversationId: string): void;
+  /** Resolves when the host's call on this draft (if any) has ended, or after a cap. */
+  settled(draftSeq: number): Promise<void>;
 }
 
 interface Draft {
@@ -73,13 +78,13 @@ interface Draft {
   platformMessageId?: string;
   /** The newest streamed text (unmarked). */
   latest: string;
-  /** The final reply took over while the draft was still being posted. */
-  abandoned: boolean;
 }
 
 export function createReplyDrafts(deps: ReplyDraftsDeps): ReplyDrafts {
   const clock = deps.clock ?? systemClock;
   const drafts = new Map<string, Draft>();
+  /** Drafts handed over to the outbox whose last call may still be in flight, by seq. */
+  const settling = new Map<number, Promise<void>>();
   let unsubscribe = (): void => undefined;
 
   const limitOf = (adapter: ChannelAdapter) => adapter.limits.maxTextLength;
@@ -110,7 +115,6 @@ export function createReplyDrafts(deps: ReplyDraftsDeps): ReplyDrafts {
         draft.seq = undefined;
         throw err;
       }
-      if (draft.abandoned) closeWith(draft, `${fit(text, limitOf(draft.adapter) - INTERRUPTED_NOTE.length - 2)}\n\n${INTERRUPTED_NOTE}`);
       return;
     }
     if (draft.platformMessageId === undefined) return;
@@ -141,7 +145,6 @@ export function createReplyDrafts(deps: ReplyDraftsDeps): ReplyDrafts {
         target,
         adapter,
         latest: '',
-        abandoned: false,
         pacer: createEditPacer({
           intervalMs: settings.intervalMs,
           clock,
@@ -157,16 +160,17 @@ export function createReplyDrafts(deps: ReplyDraftsDeps): ReplyDrafts {
     draft.pacer.update(event.text);
   }
 
-  /** Stops the draft's updates and waits (capped) for the call in flight. */
-  async function take(conversationId: string): Promise<Draft | undefined> {
+  /** Stops the draft's updates; its call in flight (if any) is what settled() waits for. */
+  function take(conversationId: string): Draft | undefined {
     const draft = drafts.get(conversationId);
     if (!draft) return undefined;
     drafts.delete(conversationId);
-    let cap: unknown;
-    await Promise.race([draft.pacer.stop(), new Promise<void>((resolve) => (cap = clock.setTimeout(resolve, deps.settleCapMs ?? DEFAULT_SETTLE_CAP_MS)))]);
-    clock.clearTimeout(cap);
-    if (draft.seq !== undefined && draft.platformMessageId === undefined) draft.abandoned = true;
-    return draft.platformMessageId !== undefined ? draft : undefined;
+    const ending = draft.pacer.stop();
+    if (draft.seq === undefined) return undefined;
+    const seq = draft.seq;
+    settling.set(seq, ending);
+    void ending.finally(() => settling.delete(seq));
+    return draft;
   }
 
   return {
@@ -195,12 +199,19 @@ export function createReplyDrafts(deps: ReplyDraftsDeps): ReplyDrafts {
       unsubscribe();
       await Promise.allSettled([...drafts.values()].map((d) => d.pacer.stop()));
     },
-    async takeForReply(conversationId) {
-      return (await take(conversationId))?.seq;
+    takeForReply(conversationId) {
+      return take(conversationId)?.seq;
     },
-    async closeBeforePrompt(conversationId) {
-      const draft = await take(conversationId);
+    closeBeforePrompt(conversationId) {
+      const draft = take(conversationId);
       if (draft) closeWith(draft, draft.latest);
+    },
+    async settled(draftSeq) {
+      const ending = settling.get(draftSeq);
+      if (!ending) return;
+      let cap: unknown;
+      await Promise.race([ending, new Promise<void>((resolve) => (cap = clock.setTimeout(resolve, deps.settleCapMs ?? DEFAULT_SETTLE_CAP_MS)))]);
+      clock.clearTimeout(cap);
     },
   };
 }

@@ -91,9 +91,12 @@ export class OutboxStore {
       `INSERT INTO outbox (channel, conversation_id, platform_conversation_id, thread_id, kind, text, state, attempts, next_attempt_at, created_at, draft)
        VALUES (@channel, @conversation_id, @platform_conversation_id, @thread_id, 'send', @text, 'delivered', 0, @now, @now, 'posting')`,
     );
-    this.draftShown = db.prepare("UPDATE outbox SET draft = 'open', platform_message_id = ?, delivered_at = ?, attempts = 1 WHERE seq = ? AND draft = 'posting'");
+    // A draft whose reply was queued while it was being posted is already closed: its id still counts.
+    this.draftShown = db.prepare(
+      "UPDATE outbox SET draft = CASE draft WHEN 'posting' THEN 'open' ELSE draft END, platform_message_id = ?, delivered_at = ?, attempts = 1 WHERE seq = ? AND draft IS NOT NULL AND state = 'delivered' AND platform_message_id IS NULL",
+    );
     this.draftClosed = db.prepare("UPDATE outbox SET draft = 'closed' WHERE seq = ? AND draft IN ('posting','open')");
-    this.draftNotPosted = db.prepare("UPDATE outbox SET draft = 'closed', state = 'failed', attempts = 1, last_error = ? WHERE seq = ? AND draft = 'posting'");
+    this.draftNotPosted = db.prepare("UPDATE outbox SET draft = 'closed', state = 'failed', attempts = 1, last_error = ? WHERE seq = ? AND draft IS NOT NULL AND platform_message_id IS NULL");
     this.draftTextStmt = db.prepare("UPDATE outbox SET text = ? WHERE seq = ? AND draft = 'open'");
     this.selectOpenDrafts = db.prepare("SELECT * FROM outbox WHERE draft IN ('posting','open') ORDER BY seq");
     this.countPendingIn = db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE channel = ? AND conversation_id = ? AND state = 'pending'");
