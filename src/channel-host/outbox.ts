@@ -2,8 +2,11 @@
 // conversations concurrently; transient failures are retried with exponential back-off, a
 // platform's rate-limit answer (ChannelDeliveryError.retryAfterMs) is honoured exactly, a
 // permanent refusal ends the entry as failed. Entries wait while their channel is not running
-// and go out once it is. Never sends anything that is not a stored row, never reorders a
-// conversation's rows, and never throws at the code that queued a message.
+// and go out once it is. A reply replacing a streamed draft (reply-drafts.ts) is an edit of the
+// draft's row; it waits for the host's draft call in flight, and is sent as a new message when
+// the draft never reached the platform or can no longer be edited. Never sends anything that is
+// not a stored row, never reorders a conversation's rows, and never throws at the code that
+// queued a message.
 import { ChannelDeliveryError, type ChannelAdapter, type ChannelLogger, type OutboundDelivery } from '../../channels/channel.js';
 import { describeError } from '../core/errors.js';
 import type { ApprovalPrompt } from '../core/types.js';

@@ -1,7 +1,8 @@
 // The durable outbox: every outbound message and every prompt edit is a row here before any
 // platform sees it. Rows of one conversation are delivered strictly in seq order (only the
 // oldest pending row of a conversation is ever eligible). A row is never deleted; it ends
-// delivered (with the platform message id) or failed (a permanent refusal).
+// delivered (with the platform message id) or failed (a permanent refusal). A streamed draft is
+// a row the host posts itself (`draft` set, never pending), so the reply can edit it durably.
 import type { ApprovalPrompt } from '../core/types.js';
 import type { Db } from './database.js';
 

@@ -7,7 +7,7 @@ import { ChannelDeliveryError, type OutboundDelivery } from '../../channels/chan
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { createManualClock, type ManualClock } from '../helpers/manual-clock.js';
 import { LoopbackAdapter } from './loopback-adapter.js';
-import { gate, streamedWords } from './stream-script.js';
+import { gate, poll, streamedWords } from './stream-script.js';
 
 /** A loopback platform whose next call waits until the test lets it answer (or fail). */
 class HeldAdapter extends LoopbackAdapter {
@@ -68,13 +68,13 @@ describe('a streamed draft and its reply', () => {
     t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: { afterChunks: 20, until: rest } });
     const answerPost = adapter.holdNext();
     await adapter.send('u1', 'room', 'hello');
-    await expect.poll(() => adapter.calls.length).toBe(1);
+    await poll(() => adapter.calls.length).toBe(1);
     rest.release();
     // The reply is in the outbox (an edit of the draft) while the draft's post has not answered.
-    await expect.poll(() => pendingEdits(t)).toBe(1);
+    await poll(() => pendingEdits(t)).toBe(1);
     expect(adapter.calls).toEqual([{ kind: 'deliver', text: expect.stringMatching(/ …$/) }]);
     answerPost();
-    await expect.poll(() => adapter.texts('room')).toEqual([reply]);
+    await poll(() => adapter.texts('room')).toEqual([reply]);
     await t.gateway.channels.settled();
     expect(adapter.calls.map((c) => c.kind)).toEqual(['deliver', 'edit']);
     expect(adapter.shown).toHaveLength(1);
@@ -88,11 +88,11 @@ describe('a streamed draft and its reply', () => {
     t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: { afterChunks: 20, until: rest } });
     const failPost = adapter.holdNext(true);
     await adapter.send('u1', 'room', 'hello');
-    await expect.poll(() => adapter.calls.length).toBe(1);
+    await poll(() => adapter.calls.length).toBe(1);
     rest.release();
-    await expect.poll(() => pendingEdits(t)).toBe(1);
+    await poll(() => pendingEdits(t)).toBe(1);
     failPost();
-    await expect.poll(() => adapter.texts('room')).toEqual([reply]);
+    await poll(() => adapter.texts('room')).toEqual([reply]);
     await t.gateway.channels.settled();
     expect(adapter.calls.map((c) => c.kind)).toEqual(['deliver', 'deliver']);
     expect(t.gateway.db.prepare('SELECT state, kind, draft FROM outbox ORDER BY seq').all()).toEqual([
@@ -108,18 +108,18 @@ describe('a streamed draft and its reply', () => {
     const [more, rest] = [gate(), gate()];
     t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: [{ afterChunks: 15, until: more }, { afterChunks: 30, until: rest }] });
     await adapter.send('u1', 'room', 'hello');
-    await expect.poll(() => adapter.shown.length).toBe(1);
+    await poll(() => adapter.shown.length).toBe(1);
     const answerEdit = adapter.holdNext();
     more.release();
     await rest.reached;
     clock.advance(1000);
-    await expect.poll(() => adapter.calls.length).toBe(2);
+    await poll(() => adapter.calls.length).toBe(2);
     rest.release();
-    await expect.poll(() => pendingEdits(t)).toBe(1);
+    await poll(() => pendingEdits(t)).toBe(1);
     // The reply's edit has not overtaken the draft edit still in flight.
     expect(adapter.calls.map((c) => c.kind)).toEqual(['deliver', 'edit']);
     answerEdit();
-    await expect.poll(() => adapter.texts('room')).toEqual([reply]);
+    await poll(() => adapter.texts('room')).toEqual([reply]);
     await t.gateway.channels.settled();
     expect(adapter.calls.map((c) => c.kind)).toEqual(['deliver', 'edit', 'edit']);
     expect(adapter.calls.at(-1)!.text).toBe(reply);

@@ -1,5 +1,12 @@
-// Scripting helpers for streamed-reply tests: words for the fake model to stream, and gates
-// that hold a stream at a point and tell the test when the model got there (no timing).
+// Scripting helpers for streamed-reply tests: words for the fake model to stream, gates that
+// hold a stream at a point and tell the test when the model got there (no timing), and a poll
+// that waits long enough for a loaded machine (waiting is not asserting on time).
+import { expect } from 'vitest';
+
+/** expect.poll with a wait that survives a busy 2-core machine. */
+export function poll<T>(fn: () => T | Promise<T>, options: { timeout?: number } = {}) {
+  return expect.poll(fn, { interval: 25, timeout: 20_000, ...options });
+}
 
 /** `count` words "<prefix>0 <prefix>1 … <prefix>N." as stream chunks (they join to the reply). */
 export function streamedWords(count: number, prefix = 'streamed'): string[] {

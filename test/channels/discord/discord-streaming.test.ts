@@ -8,7 +8,7 @@ import { DISCORD_TEXT_LIMIT } from '../../../channels/discord/render.js';
 import { splitText } from '../../../src/channel-host/split-text.js';
 import { waitFor } from '../../fakes/discord.js';
 import { createManualClock, type ManualClock } from '../../helpers/manual-clock.js';
-import { gate, streamedWords } from '../stream-script.js';
+import { gate, poll, streamedWords } from '../stream-script.js';
 import { ALICE, startDiscordGateway, type DiscordGateway } from './discord-gateway.js';
 
 let g: DiscordGateway | undefined;
@@ -36,15 +36,15 @@ describe('streamed replies on Discord', () => {
     const [first, rest] = [gate(), gate()];
     g.t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: [{ afterChunks: 15, until: first }, { afterChunks: 30, until: rest }] });
     g.discord.sendMessage({ user: ALICE, channelId: dm, content: 'tell me a story' });
-    await expect.poll(() => g.discord.botMessages(dm).length, { timeout: 15_000 }).toBe(1);
+    await poll(() => g.discord.botMessages(dm).length, { timeout: 15_000 }).toBe(1);
     const draft = g.discord.botMessages(dm)[0]!;
     expect(draft.content).toMatch(/ …$/);
     first.release();
     await rest.reached;
     clock.advance(1000);
-    await expect.poll(() => edits.filter((e) => e.id === draft.id).length).toBe(1);
+    await poll(() => edits.filter((e) => e.id === draft.id).length).toBe(1);
     rest.release();
-    await expect.poll(() => g.discord.botMessages(dm).map((m) => m.content)).toEqual([reply]);
+    await poll(() => g.discord.botMessages(dm).map((m) => m.content)).toEqual([reply]);
     await g.t.gateway.channels.settled();
     const mine = edits.filter((e) => e.id === draft.id).map((e) => e.content);
     expect(mine).toHaveLength(2);
@@ -61,18 +61,18 @@ describe('streamed replies on Discord', () => {
     g.t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: [{ afterChunks: 30, until: first }, { afterChunks: 300, until: rest }] });
     const ask = g.discord.runCommand({ user: ALICE, channelId: g.general, name: 'ask', options: { text: 'say a lot' } });
     await waitFor(() => ask.callbacks.find((c) => c.type === 5), 10_000, 'the deferred callback');
-    await expect.poll(() => (ask.originalId ? g.discord.state.messages.get(ask.originalId)?.content : undefined), { timeout: 15_000 }).toMatch(/ …$/);
+    await poll(() => (ask.originalId ? g.discord.state.messages.get(ask.originalId)?.content : undefined), { timeout: 15_000 }).toMatch(/ …$/);
     first.release();
     await rest.reached;
     clock.advance(1000);
-    await expect.poll(() => edits.filter((e) => e.id === ask.originalId && e.content.length > DISCORD_TEXT_LIMIT / 2).length).toBe(1);
+    await poll(() => edits.filter((e) => e.id === ask.originalId && e.content.length > DISCORD_TEXT_LIMIT / 2).length).toBe(1);
     // Past the limit the draft holds one message's worth.
     expect(g.discord.state.messages.get(ask.originalId!)!.content.length).toBeLessThanOrEqual(DISCORD_TEXT_LIMIT);
     rest.release();
     const expected = splitText(reply, DISCORD_TEXT_LIMIT);
     expect(expected.length).toBeGreaterThanOrEqual(2);
     const parts = () => [ask.originalId!, ...ask.followUpIds].map((id) => g.discord.state.messages.get(id)?.content ?? '');
-    await expect.poll(() => parts(), { timeout: 15_000 }).toEqual(expected);
+    await poll(() => parts(), { timeout: 15_000 }).toEqual(expected);
     await g.t.gateway.channels.settled();
     expect(parts()).toEqual(expected);
     // Everything went through the interaction or edits of its response: nothing posted to the channel.

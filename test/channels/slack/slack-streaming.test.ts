@@ -5,7 +5,7 @@
 // `stream_replies: final` posts once and never updates; a failed update is skipped.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createManualClock, type ManualClock } from '../../helpers/manual-clock.js';
-import { gate, streamedWords } from '../stream-script.js';
+import { gate, poll, streamedWords } from '../stream-script.js';
 import { ALICE, ALICE_DM, startSlackGateway, type SlackGateway } from './slack-gateway.js';
 
 const running: SlackGateway[] = [];
@@ -31,7 +31,7 @@ describe('streamed replies on Slack', () => {
     g.t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: [{ afterChunks: 15, until: first }, { afterChunks: 30, until: rest }] });
     await g.slack.sendMessage({ user: ALICE, channel: ALICE_DM, text: 'tell me a long story' });
 
-    await expect.poll(() => g.slack.postedIn(ALICE_DM).length).toBe(1);
+    await poll(() => g.slack.postedIn(ALICE_DM).length).toBe(1);
     const draft = g.slack.postedIn(ALICE_DM)[0]!;
     expect(draft.posted.text).toMatch(/ …$/);
     expect(reply.startsWith(draft.posted.text.replace(/ …$/, '').trimEnd())).toBe(true);
@@ -39,9 +39,9 @@ describe('streamed replies on Slack', () => {
     await rest.reached;
     expect(draft.updates).toEqual([]);
     clock.advance(1000);
-    await expect.poll(() => draft.updates.length).toBe(1);
+    await poll(() => draft.updates.length).toBe(1);
     rest.release();
-    await expect.poll(() => draft.text).toBe(reply);
+    await poll(() => draft.text).toBe(reply);
     await g.settle();
 
     expect(g.slack.postedIn(ALICE_DM)).toHaveLength(1);
@@ -59,7 +59,7 @@ describe('streamed replies on Slack', () => {
     const words = streamedWords(30);
     g.t.fake.enqueue({ type: 'text', text: words.join(''), chunks: words });
     await g.slack.sendMessage({ user: ALICE, channel: ALICE_DM, text: 'no streaming' });
-    await expect.poll(() => g.slack.postedIn(ALICE_DM).map((m) => m.text)).toEqual([words.join('')]);
+    await poll(() => g.slack.postedIn(ALICE_DM).map((m) => m.text)).toEqual([words.join('')]);
     await g.settle();
     expect(callsOf(g, 'chat.postMessage')).toHaveLength(1);
     expect(callsOf(g, 'chat.update')).toHaveLength(0);
@@ -73,15 +73,15 @@ describe('streamed replies on Slack', () => {
     const [first, rest] = [gate(), gate()];
     g.t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: [{ afterChunks: 15, until: first }, { afterChunks: 30, until: rest }] });
     await g.slack.sendMessage({ user: ALICE, channel: ALICE_DM, text: 'go' });
-    await expect.poll(() => g.slack.postedIn(ALICE_DM).length).toBe(1);
+    await poll(() => g.slack.postedIn(ALICE_DM).length).toBe(1);
     const draft = g.slack.postedIn(ALICE_DM)[0]!;
     g.slack.failNext({ status: 503 }, 'chat.update');
     first.release();
     await rest.reached;
     clock.advance(1000);
-    await expect.poll(() => callsOf(g, 'chat.update').length).toBe(1);
+    await poll(() => callsOf(g, 'chat.update').length).toBe(1);
     rest.release();
-    await expect.poll(() => draft.text).toBe(reply);
+    await poll(() => draft.text).toBe(reply);
     await g.settle();
     // The failed update was not sent again: one failed, one final.
     expect(callsOf(g, 'chat.update')).toHaveLength(2);

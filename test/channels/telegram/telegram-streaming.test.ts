@@ -16,7 +16,7 @@ import { turns } from '../../fakes/ollama-server.js';
 import { startFakeTelegram, type FakeTelegram, type WireMessage } from '../../fakes/telegram-bot-api.js';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { createManualClock, type ManualClock } from '../../helpers/manual-clock.js';
-import { gate, streamedWords } from '../stream-script.js';
+import { gate, poll, streamedWords } from '../stream-script.js';
 
 const alice = { id: 1001, is_bot: false, first_name: 'Alice' };
 let fake: FakeTelegram | undefined;
@@ -41,7 +41,7 @@ async function start(telegram: Record<string, unknown> = {}, config: Record<stri
     env: { TELEGRAM_BOT_TOKEN: fake.token },
     gatewayOptions: { outboxRetry: { baseMs: 50, maxMs: 500 }, replyDraftClock: clock },
   });
-  await expect.poll(() => gateway!.gateway.channels.health().find((c) => c.name === 'telegram')?.state).toBe('running');
+  await poll(() => gateway!.gateway.channels.health().find((c) => c.name === 'telegram')?.state).toBe('running');
   return { t: gateway, tg: fake, clock };
 }
 
@@ -51,7 +51,7 @@ const texts = (tg: FakeTelegram, chatId: number) => tg.botMessages(chatId).map((
 
 /** Waits for the one draft of the chat and returns it. */
 async function draftIn(tg: FakeTelegram, chatId: number): Promise<WireMessage> {
-  await expect.poll(() => tg.botMessages(chatId).length).toBe(1);
+  await poll(() => tg.botMessages(chatId).length).toBe(1);
   const draft = tg.botMessages(chatId)[0]!;
   expect(draft.text).toMatch(/ …$/);
   return draft;
@@ -89,21 +89,21 @@ describe('streamed replies on Telegram', () => {
       const before = progress.length;
       open.release();
       await next.reached;
-      await expect.poll(() => progress.length).toBeGreaterThan(before);
+      await poll(() => progress.length).toBeGreaterThan(before);
     };
     // Two rounds of new text inside one interval of the host's clock: one edit, the newest text.
     await writeUntil(first, second);
     await writeUntil(second, third);
     const newest = progress.at(-1);
     clock.advance(1000);
-    await expect.poll(() => editsOf(tg, draft).length).toBe(1);
+    await poll(() => editsOf(tg, draft).length).toBe(1);
     expect(editsOf(tg, draft)[0]).toBe(`${newest} …`);
     // One more round, one more interval: one more edit.
     await writeUntil(third, rest);
     clock.advance(1000);
-    await expect.poll(() => editsOf(tg, draft).length).toBe(2);
+    await poll(() => editsOf(tg, draft).length).toBe(2);
     rest.release();
-    await expect.poll(() => tg.message(chat.id, draft.message_id)?.text).toBe(reply);
+    await poll(() => tg.message(chat.id, draft.message_id)?.text).toBe(reply);
     await t.gateway.channels.settled();
 
     // One message; one paced edit per interval the clock moved, and the final one.
@@ -128,7 +128,7 @@ describe('streamed replies on Telegram', () => {
     t.fake.enqueue({ type: 'text', text: words.join(''), chunks: words });
     const chat = tg.privateChat(alice);
     tg.userSends({ chat, from: alice, text: 'no streaming here' });
-    await expect.poll(() => texts(tg, chat.id)).toEqual([words.join('')]);
+    await poll(() => texts(tg, chat.id)).toEqual([words.join('')]);
     await t.gateway.channels.settled();
     expect(sends(tg)).toHaveLength(1);
     expect(tg.calls.filter((c) => c.method === 'editMessageText')).toHaveLength(0);
@@ -148,10 +148,10 @@ describe('streamed replies on Telegram', () => {
     first.release();
     await rest.reached;
     clock.advance(1000);
-    await expect.poll(() => tg.calls.filter((c) => c.method === 'editMessageText').length).toBe(1);
+    await poll(() => tg.calls.filter((c) => c.method === 'editMessageText').length).toBe(1);
     expect(editsOf(tg, draft)).toEqual([]);
     rest.release();
-    await expect.poll(() => texts(tg, chat.id)).toEqual([reply]);
+    await poll(() => texts(tg, chat.id)).toEqual([reply]);
     expect(sends(tg)).toHaveLength(1);
   });
 
@@ -164,10 +164,10 @@ describe('streamed replies on Telegram', () => {
     tg.failNext('sendMessage', { status: 502, description: 'Bad Gateway' });
     const chat = tg.privateChat(alice);
     tg.userSends({ chat, from: alice, text: 'go' });
-    await expect.poll(() => tg.calls.filter((c) => c.method === 'sendMessage').length).toBe(1);
+    await poll(() => tg.calls.filter((c) => c.method === 'sendMessage').length).toBe(1);
     await rest.reached;
     rest.release();
-    await expect.poll(() => texts(tg, chat.id)).toEqual([reply]);
+    await poll(() => texts(tg, chat.id)).toEqual([reply]);
     await t.gateway.channels.settled();
     // The failed draft is recorded as such; the reply was sent once, through the outbox.
     expect(tg.calls.filter((c) => c.method === 'sendMessage').map((c) => c.status)).toEqual([502, 200]);
@@ -190,7 +190,7 @@ describe('streamed replies on Telegram', () => {
     // The user deleted the draft: Telegram refuses the edit that would have become the reply.
     tg.failNext('editMessageText', { status: 400, description: 'Bad Request: message to edit not found' });
     rest.release();
-    await expect.poll(() => texts(tg, chat.id).at(-1)).toBe(reply);
+    await poll(() => texts(tg, chat.id).at(-1)).toBe(reply);
     expect(texts(tg, chat.id)).toEqual([draft.text, reply]);
     await t.gateway.channels.settled();
     expect(t.gateway.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE state = 'failed'").get()).toEqual({ n: 0 });
@@ -209,7 +209,7 @@ describe('streamed replies on Telegram', () => {
     first.release();
     await rest.reached;
     clock.advance(1000);
-    await expect.poll(() => editsOf(tg, draft).length).toBe(1);
+    await poll(() => editsOf(tg, draft).length).toBe(1);
     // Past the limit, the draft holds the first part only (and fits in one message).
     const partial = editsOf(tg, draft)[0]!;
     expect(partial.length).toBeLessThanOrEqual(TELEGRAM_TEXT_LIMIT);
@@ -217,7 +217,7 @@ describe('streamed replies on Telegram', () => {
     rest.release();
     const expected = splitText(reply, TELEGRAM_TEXT_LIMIT);
     expect(expected.length).toBeGreaterThanOrEqual(3);
-    await expect.poll(() => texts(tg, chat.id)).toEqual(expected);
+    await poll(() => texts(tg, chat.id)).toEqual(expected);
     expect(tg.botMessages(chat.id)[0]!.message_id).toBe(draft.message_id);
     expect(sends(tg)).toHaveLength(expected.length);
   });
@@ -235,15 +235,14 @@ describe('streamed replies on Telegram', () => {
     first.release();
     await rest.reached;
     // Let the clock run until the text written after the markup is on the draft.
-    await expect
-      .poll(() => {
+    await poll(() => {
         clock.advance(1000);
         return editsOf(tg, draft).some((text) => text.includes('after0'));
       })
       .toBe(true);
     rest.release();
     // The final text is the cleaned reply (the same cleaning as without streaming).
-    await expect.poll(() => texts(tg, chat.id)).toEqual([cleanLeakedMarkup(chunks.join(''))]);
+    await poll(() => texts(tg, chat.id)).toEqual([cleanLeakedMarkup(chunks.join(''))]);
     await t.gateway.channels.settled();
     const shown = [draft.text!, ...editsOf(tg, draft)];
     expect(shown.join('\n')).not.toMatch(/tool_call|im_start|calc_add|<\|/);
@@ -261,7 +260,7 @@ describe('streamed replies on Telegram', () => {
     expect(draft.text).toContain('checking0');
     held.release();
     const answer = streamedWords(10, 'answer').join('');
-    await expect.poll(() => texts(tg, chat.id)).toEqual([answer]);
+    await poll(() => texts(tg, chat.id)).toEqual([answer]);
     await t.gateway.channels.settled();
     expect(sends(tg)).toHaveLength(1);
     expect(t.fake.chatRequests).toHaveLength(2);
@@ -276,7 +275,7 @@ describe('streamed replies on Telegram', () => {
     tg.userSends({ chat, from: alice, text: 'wipe tmp' });
     const draft = await draftIn(tg, chat.id);
     held.release();
-    await expect.poll(() => tg.botMessages(chat.id).find((m) => m.reply_markup)).toBeDefined();
+    await poll(() => tg.botMessages(chat.id).find((m) => m.reply_markup)).toBeDefined();
     await t.gateway.channels.settled();
     const messages = tg.botMessages(chat.id);
     expect(messages).toHaveLength(2);
