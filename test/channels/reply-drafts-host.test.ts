@@ -42,9 +42,9 @@ afterEach(async () => {
   while (running.length) await running.pop()!.close();
 });
 
-async function start(): Promise<{ t: TestGateway; adapter: HeldAdapter; clock: ManualClock }> {
+async function start(supportsEdit = true): Promise<{ t: TestGateway; adapter: HeldAdapter; clock: ManualClock }> {
   const adapter = new HeldAdapter();
-  adapter.limits = { maxTextLength: 4000, supportsEdit: true };
+  adapter.limits = { maxTextLength: 4000, supportsEdit };
   const clock = createManualClock();
   const t = await startTestGateway({
     gatewayOptions: {
@@ -123,5 +123,16 @@ describe('a streamed draft and its reply', () => {
     await t.gateway.channels.settled();
     expect(adapter.calls.map((c) => c.kind)).toEqual(['deliver', 'edit', 'edit']);
     expect(adapter.calls.at(-1)!.text).toBe(reply);
+  });
+
+  it('a platform that cannot edit gets the finished text only (the default there is final)', async () => {
+    const { t, adapter } = await start(false);
+    const words = streamedWords(30);
+    t.fake.enqueue({ type: 'text', text: words.join(''), chunks: words });
+    await adapter.send('u1', 'room', 'hello');
+    await poll(() => adapter.texts('room')).toEqual([words.join('')]);
+    await t.gateway.channels.settled();
+    expect(adapter.calls.map((c) => c.kind)).toEqual(['deliver']);
+    expect(t.fake.chatRequests.at(-1)!.stream).toBe(false);
   });
 });
