@@ -263,7 +263,16 @@ export interface ChannelDefinition<TConfig = unknown> {
   enabled?(config: TConfig): boolean;
   /** The access settings in this section, read by the host before anything is stored. */
   access(config: TConfig): ChannelAccessConfig;
+  /** How the host shows replies as they are written on this platform (absent: the adapter does its own, like the web page). */
+  streaming?(config: TConfig): ChannelStreamingConfig;
   create(config: TConfig, deps: ChannelBuildDeps): ChannelAdapter;
+}
+
+/** `stream_replies` and `stream_edit_interval_ms` of a section (see channels/access-config.ts). */
+export interface ChannelStreamingConfig {
+  /** Unset: edits when the adapter's limits say it can edit, else final. */
+  replies?: 'edits' | 'final';
+  editIntervalMs: number;
 }
 
 /** Access control and group rules, common to every channel (see channels/access-config.ts). */

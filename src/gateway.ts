@@ -9,6 +9,7 @@ import type { Sandbox } from './agents/sandbox.js';
 import type { HealthReport } from './api/routes/health.js';
 import type { ChannelHost } from './channel-host/channel-host.js';
 import type { ExtraChannel } from './channel-host/from-config.js';
+import type { PacerClock } from './channel-host/edit-pacer.js';
 import type { RetryPolicy } from './channel-host/outbox.js';
 import { buildApi } from './composition/api.js';
 import { buildChannels } from './composition/channels.js';
@@ -53,6 +54,8 @@ export interface GatewayOptions {
   channelStartRetry?: RetryPolicy;
   /** How long start() waits for slow channels before going on without them (default 10 s). */
   channelStartWaitMs?: number;
+  /** Time for the pacing of streamed draft edits on chat platforms (tests drive it by hand). */
+  replyDraftClock?: PacerClock;
   /** Egress proxy hooks: let allowed names resolve to private addresses, or resolve them yourself (tests, intranets). */
   egress?: Pick<SkillEgressOptions, 'allowPrivateAddresses' | 'lookup' | 'maxResponseBytes'>;
 }
@@ -124,6 +127,7 @@ async function buildGateway(options: GatewayOptions, db: Db): Promise<Gateway> {
   const host = buildChannels({
     config, db, secretSources: security.secretSources, orchestrator, approvals, admit: traffic.admit, replyStreams: traffic.replyStreams,
     audit, redactor, logger, extraChannels: options.channels, outboxRetry: options.outboxRetry, startRetry: options.channelStartRetry, startWaitMs: options.channelStartWaitMs,
+    draftClock: options.replyDraftClock,
   });
   channelHost.bind(host);
   const { app, health } = buildApi({

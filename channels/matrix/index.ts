@@ -2,7 +2,7 @@
 // adapter is built (secret references resolved here). The SDK is loaded only when the channel
 // starts (adapter.ts imports it lazily): the registry is imported by every gateway. Must never
 // export a matrix-js-sdk type.
-import { accessFromSection } from '../access-config.js';
+import { accessFromSection, streamingFromSection } from '../access-config.js';
 import type { ChannelDefinition } from '../channel.js';
 import { createMatrixAdapter } from './adapter.js';
 import { matrixConfigSchema, type MatrixConfig } from './config.js';
@@ -11,6 +11,7 @@ export const matrixChannel: ChannelDefinition<MatrixConfig> = {
   name: 'matrix',
   configSchema: matrixConfigSchema,
   access: (config) => accessFromSection(config),
+  streaming: (config) => streamingFromSection(config),
   create(config, deps) {
     const credential = config.access_token
       ? { accessToken: deps.resolveSecret(config.access_token, 'channels.matrix.access_token') }

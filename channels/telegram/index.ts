@@ -3,7 +3,7 @@
 // when the channel starts, so a gateway (or a CLI command) without Telegram never pays for it.
 // Must never export a grammy type: the rest of the gateway sees only the channel contract.
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
-import { accessFromSection } from '../access-config.js';
+import { accessFromSection, streamingFromSection } from '../access-config.js';
 import type { ChannelAdapter, ChannelDefinition } from '../channel.js';
 import { createLazyAdapter } from '../lazy-adapter.js';
 import type { TelegramAdapter, TelegramAdapterDeps } from './adapter.js';
@@ -36,6 +36,7 @@ export const telegramChannel: ChannelDefinition<TelegramConfig> = {
   name: 'telegram',
   configSchema: telegramConfigSchema,
   access: (config) => accessFromSection(config),
+  streaming: (config) => streamingFromSection(config),
   create(config, deps) {
     const token = deps.resolveSecret(config.token, 'channels.telegram.token');
     const webhookSecret = config.webhook.secret ? deps.resolveSecret(config.webhook.secret, 'channels.telegram.webhook.secret') : undefined;

@@ -13,6 +13,7 @@ import type {
   ChannelDefinition,
   ChannelHealth,
   ChannelLogger,
+  ChannelStreamingConfig,
 } from '../../channels/channel.js';
 import { toIdentity } from '../../channels/channel.js';
 import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
@@ -24,11 +25,16 @@ import type { InboundPipeline } from './inbound.js';
 import { outboxTargetFor } from './inbound.js';
 import type { DecideFn } from './decisions.js';
 import type { Outbox, RetryPolicy } from './outbox.js';
+import type { ReplyStreamHub } from '../core/reply-stream.js';
+import type { PacerClock } from './edit-pacer.js';
+import { createReplyDrafts, streamingSettings, type DraftStore, type ReplyDrafts } from './reply-drafts.js';
 
 /** An adapter the host runs, with its access settings (from its config section). */
 export interface HostedChannel {
   name: string;
   access: ChannelAccessConfig;
+  /** stream_replies settings; absent: the host never streams this channel (the web page does its own). */
+  streaming?: ChannelStreamingConfig;
   /** Built lazily when create() failed at start-up (a secret not yet available). */
   build(): ChannelAdapter;
 }
@@ -52,6 +58,12 @@ export interface ChannelHostDeps {
   /** Back-off between start attempts of a failed channel. Default 1 s doubling to 5 min. */
   startRetry?: RetryPolicy;
   now?: () => number;
+  /** Replies as the model writes them: shown as paced draft edits on channels with `streaming`. */
+  replyStreams?: ReplyStreamHub;
+  /** Where drafts are recorded (the outbox's store); required with replyStreams. */
+  draftStore?: DraftStore;
+  /** Time for the draft edit pacing (tests drive it by hand). */
+  draftClock?: PacerClock;
 }
 
 export interface ChannelHost {
@@ -91,7 +103,12 @@ export function hostedChannelsFromConfig(
     const section = Object.hasOwn(sections, definition.name) ? sections[definition.name] : undefined;
     if (section === undefined) continue;
     if (definition.enabled && !definition.enabled(section)) continue;
-    out.push({ name: definition.name, access: definition.access(section), build: () => build(definition, section) });
+    out.push({
+      name: definition.name,
+      access: definition.access(section),
+      ...(definition.streaming ? { streaming: definition.streaming(section) } : {}),
+      build: () => build(definition, section),
+    });
   }
   return out;
 }
@@ -114,6 +131,28 @@ export function createChannelHost(deps: ChannelHostDeps): ChannelHost {
     }
     slots.set(hosted.name, slot);
   }
+
+  const drafts: ReplyDrafts | undefined =
+    deps.replyStreams && deps.draftStore
+      ? createReplyDrafts({
+          hub: deps.replyStreams,
+          store: deps.draftStore,
+          outbox: deps.outbox,
+          targetOf: (channel, conversationId) => {
+            const address = slots.has(channel) ? deps.keys.addressOf(conversationId) : undefined;
+            return address?.channel === channel ? outboxTargetFor(address, conversationId) : undefined;
+          },
+          settingsOf: (channel) => streamingSettings(slots.get(channel)?.hosted.streaming, slots.get(channel)?.adapter),
+          textLimitOf: (channel) => slots.get(channel)?.adapter?.limits.maxTextLength,
+          adapterOf: (channel) => {
+            const slot = slots.get(channel);
+            return slot?.state === 'running' ? slot.adapter : undefined;
+          },
+          logger: deps.logger,
+          ...(deps.draftClock ? { clock: deps.draftClock } : {}),
+        })
+      : undefined;
+  if (drafts) deps.outbox.setDraftSettler((seq) => drafts.settled(seq));
 
   function contextFor(slot: Slot): ChannelContext {
     const channel = slot.hosted.name;
@@ -190,9 +229,14 @@ export function createChannelHost(deps: ChannelHostDeps): ChannelHost {
       if (hosted && !address) deps.logger.warn({ channel: message.channel, conversationId: message.conversationId }, 'outbound message for an unknown conversation dropped');
       if (!hosted && message.channel !== 'api') deps.logger.warn({ channel: message.channel }, 'no configured channel for an outbound message');
       if (!message.approval) {
-        if (address) deps.outbox.enqueueText(outboxTargetFor(address, message.conversationId), message.text);
+        if (!address) return undefined;
+        // A streamed draft of this conversation becomes the reply's first message (queued now,
+        // in one transaction with closing the draft; the outbox waits for a draft call in flight).
+        const draft = drafts?.takeForReply(message.conversationId);
+        deps.outbox.enqueueText(outboxTargetFor(address, message.conversationId), message.text, draft !== undefined ? { replaceDraft: draft } : {});
         return undefined;
       }
+      if (address) drafts?.closeBeforePrompt(message.conversationId);
       if (address) deps.outbox.enqueuePrompt(outboxTargetFor(address, message.conversationId), message.text, message.approval);
       // Also where admins see admin-only steps, even when the request came from the HTTP API.
       for (const extra of deps.extraPromptTargets?.(message) ?? []) {
@@ -210,6 +254,8 @@ export function createChannelHost(deps: ChannelHostDeps): ChannelHost {
       for (const slot of slots.values()) slot.adapter?.registerRoutes?.(app);
     },
     async start() {
+      // Drafts a crash left open are marked interrupted before any recovered turn writes again.
+      drafts?.start();
       deps.inbound.recover();
       deps.outbox.prune();
       // Waits a little for the channels to come up, never for a slow one: the gateway (and its
@@ -221,6 +267,7 @@ export function createChannelHost(deps: ChannelHostDeps): ChannelHost {
     },
     async stop() {
       stopped = true;
+      await drafts?.stop();
       for (const slot of slots.values()) {
         clearTimeout(slot.timer);
         deps.outbox.detach(slot.hosted.name);

@@ -1,7 +1,7 @@
 // Wires the channel host from the frozen config: its stores, the outbox, access control, the
 // inbound pipeline and the registry's adapters. Kept out of src/gateway.ts so the composition
 // root stays a list of parts. Builds nothing a test cannot replace through ChannelHostOptions.
-import type { ChannelAccessConfig, ChannelAdapter, ChannelDefinition, ChannelLogger } from '../../channels/channel.js';
+import type { ChannelAccessConfig, ChannelAdapter, ChannelDefinition, ChannelLogger, ChannelStreamingConfig } from '../../channels/channel.js';
 import { CHANNEL_DEFINITIONS } from '../../channels/registry.js';
 import type { Config } from '../config/schema.js';
 import { resolveSecretRef, type SecretSources } from '../config/secret-ref.js';
@@ -23,6 +23,7 @@ import { createOutbox, type RetryPolicy } from './outbox.js';
 import { linkedIdentities } from '../policy/approver-check.js';
 import type { ReplyStreamHub } from '../core/reply-stream.js';
 import { platformReplyStreams } from './reply-stream-view.js';
+import type { PacerClock } from './edit-pacer.js';
 
 /** Steps only an admin may approve are also shown in each admin's chat (policy.admin_chats). */
 function adminChatsFor(message: OutboundMessage, config: Readonly<Config>): Array<{ channel: string; conversationId: string; threadId?: string }> {
@@ -35,6 +36,8 @@ export interface ExtraChannel {
   adapter: ChannelAdapter;
   /** Default: open. */
   access?: ChannelAccessConfig;
+  /** Default: the host does not stream replies to it. */
+  streaming?: ChannelStreamingConfig;
 }
 
 export interface ChannelHostOptions {
@@ -54,14 +57,17 @@ export interface ChannelHostOptions {
   outboxRetry?: RetryPolicy;
   startRetry?: RetryPolicy;
   startWaitMs?: number;
-  /** Replies as they are written; adapters get them by platform address. */
+  /** Replies as they are written; adapters get them by platform address, the host shows them as draft edits. */
   replyStreams?: ReplyStreamHub;
+  /** Time for the pacing of draft edits (tests drive it by hand). */
+  draftClock?: PacerClock;
 }
 
 export function createChannelHostFromConfig(options: ChannelHostOptions): ChannelHost {
   const { config, db, logger } = options;
   const keys = new ConversationKeyStore(db);
-  const outbox = createOutbox({ store: new OutboxStore(db), logger, ...(options.outboxRetry ? { retry: options.outboxRetry } : {}) });
+  const outboxStore = new OutboxStore(db);
+  const outbox = createOutbox({ store: outboxStore, logger, ...(options.outboxRetry ? { retry: options.outboxRetry } : {}) });
   const decide = createChannelDecisions(options.approvals);
   // Admins and approvers (and their linked accounts) are always let in.
   const access = createAccessControl({
@@ -96,6 +102,7 @@ export function createChannelHostFromConfig(options: ChannelHostOptions): Channe
   const extras: HostedChannel[] = (options.extraChannels ?? []).map((extra) => ({
     name: extra.adapter.name,
     access: extra.access ?? { mode: 'open', allow: [], groupChats: [] },
+    ...(extra.streaming ? { streaming: extra.streaming } : {}),
     build: () => extra.adapter,
   }));
   return createChannelHost({
@@ -112,6 +119,8 @@ export function createChannelHostFromConfig(options: ChannelHostOptions): Channe
       const pending = options.approvals.list({ status: 'pending' }).filter((a) => a.conversationId === conversationId).length;
       return `Conversation ${conversationId}: ${pending} approval${pending === 1 ? '' : 's'} waiting. Model: ${config.provider.model}.`;
     },
+    ...(options.replyStreams ? { replyStreams: options.replyStreams, draftStore: outboxStore } : {}),
+    ...(options.draftClock ? { draftClock: options.draftClock } : {}),
     ...(options.startRetry ? { startRetry: options.startRetry } : {}),
     ...(options.startWaitMs !== undefined ? { startWaitMs: options.startWaitMs } : {}),
   });

@@ -2,8 +2,11 @@
 // conversations concurrently; transient failures are retried with exponential back-off, a
 // platform's rate-limit answer (ChannelDeliveryError.retryAfterMs) is honoured exactly, a
 // permanent refusal ends the entry as failed. Entries wait while their channel is not running
-// and go out once it is. Never sends anything that is not a stored row, never reorders a
-// conversation's rows, and never throws at the code that queued a message.
+// and go out once it is. A reply replacing a streamed draft (reply-drafts.ts) is an edit of the
+// draft's row; it waits for the host's draft call in flight, and is sent as a new message when
+// the draft never reached the platform or can no longer be edited. Never sends anything that is
+// not a stored row, never reorders a conversation's rows, and never throws at the code that
+// queued a message.
 import { ChannelDeliveryError, type ChannelAdapter, type ChannelLogger, type OutboundDelivery } from '../../channels/channel.js';
 import { describeError } from '../core/errors.js';
 import type { ApprovalPrompt } from '../core/types.js';
@@ -39,8 +42,17 @@ export interface Outbox {
   detach(channel: string): void;
   /** The longest text one message may carry on this channel (rows are split by it when queued). */
   setTextLimit(channel: string, limit: number): void;
-  /** Queues a plain message (split at the channel's limit). */
-  enqueueText(target: OutboxTarget, text: string): OutboxEntry[];
+  /**
+   * Queues a plain message (split at the channel's limit). `replaceDraft`: the seq of a
+   * streamed draft on the platform; the first part edits it into place (the rest follow as new
+   * messages) and the draft is closed in the same transaction.
+   */
+  enqueueText(target: OutboxTarget, text: string, options?: { replaceDraft?: number }): OutboxEntry[];
+  /**
+   * Before an edit of a streamed draft goes out: resolves once the host's own call on that draft
+   * (posting it, an edit) has ended, so the reply never races a draft update.
+   */
+  setDraftSettler(settled: (draftSeq: number) => Promise<void>): void;
   /** Queues an approval prompt; its buttons ride on the last part. */
   enqueuePrompt(target: OutboxTarget, text: string, prompt: ApprovalPrompt): OutboxEntry[];
   /** Queues an edit of every copy of an approval's prompt (decided, expired). */
@@ -70,6 +82,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   const again = new Set<string>();
   const timers = new Map<string, NodeJS.Timeout>();
   let stopped = false;
+  let draftSettled: (draftSeq: number) => Promise<void> = async () => undefined;
 
   const limitOf = (channel: string) => limits.get(channel) ?? DEFAULT_TEXT_LIMIT;
 
@@ -131,18 +144,23 @@ export function createOutbox(deps: OutboxDeps): Outbox {
         store.markDelivered(entry.seq, platformMessageId, now());
         return;
       }
-      const target = entry.editOf !== undefined ? store.get(entry.editOf) : undefined;
-      if (!target || target.state === 'failed' || target.platformMessageId === undefined) {
+      let target = entry.editOf !== undefined ? store.get(entry.editOf) : undefined;
+      if (target?.draft !== undefined) {
+        await draftSettled(target.seq);
+        target = store.get(target.seq);
+      }
+      // A draft that never made it to the platform: the reply goes out as a new message.
+      const draftGone = target?.draft !== undefined && target.platformMessageId === undefined;
+      if (!draftGone && (!target || target.state === 'failed' || target.platformMessageId === undefined)) {
         store.markFailed(entry.seq, 'the message to edit was never delivered');
         return;
       }
-      if (!adapter.limits.supportsEdit) {
+      if (draftGone || !adapter.limits.supportsEdit) {
         const { platformMessageId } = await adapter.deliver(toDelivery(entry));
         store.markDelivered(entry.seq, platformMessageId, now());
         return;
       }
-      await adapter.edit(target.platformMessageId, toDelivery(entry));
-      store.markDelivered(entry.seq, target.platformMessageId, now());
+      await editOrSendInstead(adapter, entry, target!);
     } catch (err) {
       const reason = describeError(err).slice(0, 500);
       if (err instanceof ChannelDeliveryError && err.failure === 'permanent') {
@@ -159,9 +177,26 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     }
   }
 
-  function queue(entries: NewOutboxEntry[]): OutboxEntry[] {
+  /**
+   * Edits a delivered message. When the platform refuses for good to edit a streamed draft
+   * (deleted by the user, too old), the reply it was to become is sent as a new message: a
+   * draft that cannot be replaced must never cost the user the final text.
+   */
+  async function editOrSendInstead(adapter: ChannelAdapter, entry: OutboxEntry, target: OutboxEntry): Promise<void> {
+    try {
+      await adapter.edit(target.platformMessageId!, toDelivery(entry));
+      store.markDelivered(entry.seq, target.platformMessageId!, now());
+    } catch (err) {
+      if (target.draft === undefined || !(err instanceof ChannelDeliveryError && err.failure === 'permanent')) throw err;
+      logger.warn({ channel: entry.channel, outbox_seq: entry.seq, reason: describeError(err).slice(0, 300) }, 'the streamed draft could not be edited; the reply is sent as a new message');
+      const { platformMessageId } = await adapter.deliver(toDelivery(entry));
+      store.markDelivered(entry.seq, platformMessageId, now());
+    }
+  }
+
+  function queue(entries: NewOutboxEntry[], closeDraft?: number): OutboxEntry[] {
     if (entries.length === 0) return [];
-    const stored = store.enqueue(entries, now());
+    const stored = store.enqueue(entries, now(), closeDraft);
     for (const channel of new Set(entries.map((e) => e.channel))) kick(channel);
     return stored;
   }
@@ -181,11 +216,22 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       clearTimeout(timers.get(channel));
       timers.delete(channel);
     },
+    setDraftSettler(settled) {
+      draftSettled = settled;
+    },
     setTextLimit(channel, limit) {
       limits.set(channel, limit);
     },
-    enqueueText(target, text) {
-      return queue(splitText(text, limitOf(target.channel)).map((part) => ({ ...base(target), kind: 'send' as const, text: part })));
+    enqueueText(target, text, options = {}) {
+      const draft = options.replaceDraft;
+      return queue(
+        splitText(text, limitOf(target.channel)).map((part, i) => ({
+          ...base(target),
+          ...(i === 0 && draft !== undefined ? { kind: 'edit' as const, editOf: draft } : { kind: 'send' as const }),
+          text: part,
+        })),
+        draft,
+      );
     },
     enqueuePrompt(target, text, prompt) {
       const parts = splitText(text, limitOf(target.channel));

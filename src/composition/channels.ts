@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { ChannelHost } from '../channel-host/channel-host.js';
 import { createChannelHostFromConfig, type ExtraChannel } from '../channel-host/from-config.js';
+import type { PacerClock } from '../channel-host/edit-pacer.js';
 import type { RetryPolicy } from '../channel-host/outbox.js';
 import type { Config } from '../config/schema.js';
 import type { SecretSources } from '../config/secret-ref.js';
@@ -29,7 +30,9 @@ export interface ChannelsDeps {
   extraChannels?: ExtraChannel[];
   outboxRetry?: RetryPolicy;
   startRetry?: RetryPolicy;
-  startWaitMs?: number;
+  startWaitMs?: number | undefined;
+  /** Time for the pacing of streamed draft edits (tests drive it by hand). */
+  draftClock?: PacerClock | undefined;
 }
 
 export function buildChannels(deps: ChannelsDeps): ChannelHost {
@@ -50,5 +53,6 @@ export function buildChannels(deps: ChannelsDeps): ChannelHost {
     ...(deps.outboxRetry ? { outboxRetry: deps.outboxRetry } : {}),
     ...(deps.startRetry ? { startRetry: deps.startRetry } : {}),
     ...(deps.startWaitMs !== undefined ? { startWaitMs: deps.startWaitMs } : {}),
+    ...(deps.draftClock ? { draftClock: deps.draftClock } : {}),
   });
 }

@@ -88,9 +88,11 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
         }),
         aborted,
       ]);
-      // Tool calls run only now, with the answer complete; a text answer is delivered next.
+      // Tool calls run only now, with the answer complete; a text answer is delivered next. The
+      // whole text (redacted and cleaned like the streamed parts) ends the stream either way:
+      // words written before a tool call stay visible where a platform keeps them (a draft).
       const final = answer.toolCalls.length === 0;
-      publish(final ? answer.text : last, true, final);
+      publish(answer.text, true, final);
       return answer;
     } catch (err) {
       publish(last, true, false);

@@ -1,7 +1,8 @@
 // The durable outbox: every outbound message and every prompt edit is a row here before any
 // platform sees it. Rows of one conversation are delivered strictly in seq order (only the
 // oldest pending row of a conversation is ever eligible). A row is never deleted; it ends
-// delivered (with the platform message id) or failed (a permanent refusal).
+// delivered (with the platform message id) or failed (a permanent refusal). A streamed draft is
+// a row the host posts itself (`draft` set, never pending), so the reply can edit it durably.
 import type { ApprovalPrompt } from '../core/types.js';
 import type { Db } from './database.js';
 
@@ -23,6 +24,8 @@ export interface OutboxEntry {
   platformMessageId?: string;
   lastError?: string;
   createdAt: number;
+  /** Set on a streamed reply's draft (a row the host posted itself while the model wrote). */
+  draft?: 'posting' | 'open' | 'closed';
 }
 
 export type NewOutboxEntry = Pick<OutboxEntry, 'channel' | 'conversationId' | 'platformConversationId' | 'threadId' | 'kind' | 'text' | 'approval' | 'approvalId' | 'editOf'>;
@@ -44,6 +47,7 @@ interface Row {
   platform_message_id: string | null;
   last_error: string | null;
   created_at: number;
+  draft: OutboxEntry['draft'] | null;
 }
 
 export class OutboxStore {
@@ -56,6 +60,13 @@ export class OutboxStore {
   private readonly countPending;
   private readonly selectCopies;
   private readonly pruneStmt;
+  private readonly insertDraft;
+  private readonly draftShown;
+  private readonly draftClosed;
+  private readonly draftTextStmt;
+  private readonly draftNotPosted;
+  private readonly selectOpenDrafts;
+  private readonly countPendingIn;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
@@ -76,13 +87,32 @@ export class OutboxStore {
       `DELETE FROM outbox WHERE state != 'pending' AND created_at < @before
          AND seq NOT IN (SELECT edit_of FROM outbox WHERE edit_of IS NOT NULL AND (created_at >= @before OR state = 'pending'))`,
     );
+    // A draft is never pending: the pump never sends it, only edits may point at it.
+    this.insertDraft = db.prepare(
+      `INSERT INTO outbox (channel, conversation_id, platform_conversation_id, thread_id, kind, text, state, attempts, next_attempt_at, created_at, draft)
+       VALUES (@channel, @conversation_id, @platform_conversation_id, @thread_id, 'send', @text, 'delivered', 0, @now, @now, 'posting')`,
+    );
+    // A draft whose reply was queued while it was being posted is already closed: its id still counts.
+    this.draftShown = db.prepare(
+      "UPDATE outbox SET draft = CASE draft WHEN 'posting' THEN 'open' ELSE draft END, platform_message_id = ?, delivered_at = ?, attempts = 1 WHERE seq = ? AND draft IS NOT NULL AND state = 'delivered' AND platform_message_id IS NULL",
+    );
+    this.draftClosed = db.prepare("UPDATE outbox SET draft = 'closed' WHERE seq = ? AND draft IN ('posting','open')");
+    this.draftNotPosted = db.prepare("UPDATE outbox SET draft = 'closed', state = 'failed', attempts = 1, last_error = ? WHERE seq = ? AND draft IS NOT NULL AND platform_message_id IS NULL");
+    this.draftTextStmt = db.prepare("UPDATE outbox SET text = ? WHERE seq = ? AND draft = 'open'");
+    this.selectOpenDrafts = db.prepare("SELECT * FROM outbox WHERE draft IN ('posting','open') ORDER BY seq");
+    this.countPendingIn = db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE channel = ? AND conversation_id = ? AND state = 'pending'");
     this.selectCopies = db.prepare("SELECT * FROM outbox WHERE approval_id = ? AND kind = 'send' AND approval IS NOT NULL AND state != 'failed' ORDER BY seq");
   }
 
-  /** Appends entries in order, in one transaction; returns them with their seq. */
-  enqueue(entries: readonly NewOutboxEntry[], now = Date.now()): OutboxEntry[] {
-    return this.db.transaction(() =>
-      entries.map((e) => {
+  /**
+   * Appends entries in order, in one transaction; returns them with their seq. `closeDraft`:
+   * the draft these entries replace is closed in the same transaction (so a restart never
+   * treats a replaced draft as interrupted, nor loses the reply that replaces it).
+   */
+  enqueue(entries: readonly NewOutboxEntry[], now = Date.now(), closeDraft?: number): OutboxEntry[] {
+    return this.db.transaction(() => {
+      if (closeDraft !== undefined) this.draftClosed.run(closeDraft);
+      return entries.map((e) => {
         const info = this.insert.run({
           channel: e.channel,
           conversation_id: e.conversationId,
@@ -96,8 +126,50 @@ export class OutboxStore {
           now,
         });
         return this.get(Number(info.lastInsertRowid))!;
-      }),
-    )();
+      });
+    })();
+  }
+
+  /** Records a draft about to be posted (before the platform sees it, so a crash leaves a trace). */
+  startDraft(target: Pick<OutboxEntry, 'channel' | 'conversationId' | 'platformConversationId' | 'threadId'>, text: string, now = Date.now()): number {
+    const info = this.insertDraft.run({
+      channel: target.channel,
+      conversation_id: target.conversationId,
+      platform_conversation_id: target.platformConversationId,
+      thread_id: target.threadId ?? '',
+      text,
+      now,
+    });
+    return Number(info.lastInsertRowid);
+  }
+
+  /** The draft is on the platform as this message. */
+  draftPosted(seq: number, platformMessageId: string, now = Date.now()): void {
+    this.draftShown.run(platformMessageId, now, seq);
+  }
+
+  /** The text a draft shows now (what a restart marks interrupted). */
+  draftText(seq: number, text: string): void {
+    this.draftTextStmt.run(text, seq);
+  }
+
+  /** The platform refused the draft: the row ends failed (the reply goes out as usual). */
+  draftFailed(seq: number, error: string): void {
+    this.draftNotPosted.run(error, seq);
+  }
+
+  closeDraft(seq: number): void {
+    this.draftClosed.run(seq);
+  }
+
+  /** Drafts neither replaced nor closed: after a restart, what a crash interrupted. */
+  openDrafts(): OutboxEntry[] {
+    return (this.selectOpenDrafts.all() as Row[]).map(toEntry);
+  }
+
+  /** Rows of one conversation still waiting to go out. */
+  pendingIn(channel: string, conversationId: string): number {
+    return (this.countPendingIn.get(channel, conversationId) as { n: number }).n;
   }
 
   heads(channel: string): OutboxEntry[] {
@@ -154,6 +226,7 @@ function toEntry(row: Row): OutboxEntry {
     ...(row.platform_message_id !== null ? { platformMessageId: row.platform_message_id } : {}),
     ...(row.last_error !== null ? { lastError: row.last_error } : {}),
     createdAt: row.created_at,
+    ...(row.draft ? { draft: row.draft } : {}),
   };
 }
 

@@ -192,10 +192,11 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
       return;
     }
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-    const chunks = spec.type === 'text' && spec.chunks ? spec.chunks : text === '' ? [] : splitChunks(text);
+    const chunks = spec.chunks ?? (text === '' ? [] : splitChunks(text));
     for (const [index, chunk] of chunks.entries()) {
-      if (spec.type === 'text' && spec.hold && index === spec.hold.afterChunks) {
-        await spec.hold.until;
+      const hold = spec.hold ? [spec.hold].flat().find((h) => h.afterChunks === index) : undefined;
+      if (hold) {
+        await hold.until;
         if (res.destroyed) return;
       }
       res.write(JSON.stringify(deltaLine(wire, { role: 'assistant', content: chunk })) + '\n');

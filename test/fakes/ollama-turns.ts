@@ -16,6 +16,12 @@ export interface FakeChatRequest {
   [key: string]: unknown;
 }
 
+/** A pause in a streamed answer: after `afterChunks` chunks, nothing more until `until` settles. */
+export interface StreamHold {
+  afterChunks: number;
+  until: PromiseLike<unknown>;
+}
+
 export interface FakeToolCall {
   name: string;
   arguments: Record<string, unknown>;
@@ -30,11 +36,11 @@ export type FakeTurnSpec =
       type: 'text';
       text: string;
       chunks?: string[];
-      /** Streaming only: after `afterChunks` chunks, wait for `until` before sending the rest (no timing in tests). */
-      hold?: { afterChunks: number; until: Promise<unknown> };
+      /** Streaming only: after `afterChunks` chunks, wait for `until` before sending the rest (no timing in tests); several holds are allowed. */
+      hold?: StreamHold | StreamHold[];
     }
   /** The model asks for tools (optionally with some text before). */
-  | { type: 'tool_calls'; calls: FakeToolCall[]; text?: string }
+  | { type: 'tool_calls'; calls: FakeToolCall[]; text?: string; chunks?: string[]; hold?: StreamHold | StreamHold[] }
   /**
    * An error. Before any output: an HTTP status with `{"error": message}` (the real server's
    * shape). With `midStream` (streaming requests only): HTTP 200, some text lines, then an

@@ -14,7 +14,7 @@ import { ApiError, createTelegramState, type CallbackQueryRecord, type WireChat,
 
 export type { WireChat, WireMessage, WireUpdate, WireUser } from './telegram-state.js';
 
-export type InjectedFailure = { status: 429; retryAfter: number } | { status: 500 | 502 | 503 | 504; description?: string };
+export type InjectedFailure = { status: 429; retryAfter: number } | { status: 500 | 502 | 503 | 504; description?: string } | { status: 400 | 403; description: string };
 
 export interface RecordedCall {
   method: string;

@@ -6,6 +6,7 @@ import { migration003 } from './003-channels.js';
 import { migration004 } from './004-api-tokens.js';
 import { migration005 } from './005-grant-owner.js';
 import { migration006 } from './006-providers.js';
+import { migration007 } from './007-reply-drafts.js';
 
 export interface Migration {
   version: number;
@@ -13,4 +14,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007];

@@ -3,6 +3,7 @@
 // Alice and Bob are allowlisted, Bob is an approver, Mallory is a stranger; one guild with a
 // #general channel, slash commands registered in it.
 import { startFakeDiscord, waitFor, type FakeDiscord } from '../../fakes/discord.js';
+import type { GatewayOptions } from '../../../src/gateway.js';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 
 export const ALICE = '200000000000000001';
@@ -18,7 +19,9 @@ export interface DiscordGateway {
   close(): Promise<void>;
 }
 
-export async function startDiscordGateway(options: { section?: Record<string, unknown>; config?: Record<string, unknown> } = {}): Promise<DiscordGateway> {
+export async function startDiscordGateway(
+  options: { section?: Record<string, unknown>; config?: Record<string, unknown>; gatewayOptions?: Partial<GatewayOptions> } = {},
+): Promise<DiscordGateway> {
   const discord = await startFakeDiscord();
   const { guildId, channelId } = discord.addGuild('home');
   const t = await startTestGateway({
@@ -30,7 +33,7 @@ export async function startDiscordGateway(options: { section?: Record<string, un
       ...(options.config ?? {}),
     },
     env: { DISCORD_BOT_TOKEN: discord.token },
-    gatewayOptions: { outboxRetry: { baseMs: 50, maxMs: 500 }, channelStartRetry: { baseMs: 100, maxMs: 1000 } },
+    gatewayOptions: { outboxRetry: { baseMs: 50, maxMs: 500 }, channelStartRetry: { baseMs: 100, maxMs: 1000 }, ...(options.gatewayOptions ?? {}) },
   });
   const health = () => t.gateway.channels.health().find((c) => c.name === 'discord');
   await waitFor(() => (health()?.state === 'running' ? true : undefined), 20_000, 'the discord channel to run');

@@ -2,6 +2,7 @@
 // config loader, secrets as ${env:} references) against the Slack stand-in, in Socket Mode or
 // HTTP mode. Alice and Bob are allowlisted, Bob is an approver, Mallory is a stranger.
 import { startFakeSlack, waitFor, type FakeSlack } from '../../fakes/slack.js';
+import type { GatewayOptions } from '../../../src/gateway.js';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 
 export const ALICE = 'U0ALICE';
@@ -34,6 +35,8 @@ export interface SlackGatewayOptions {
   env?: Record<string, string>;
   /** Wait for the channel to be running (default true). */
   waitRunning?: boolean;
+  /** Merged over the test gateway's options (e.g. a hand-driven clock for draft edits). */
+  gatewayOptions?: Partial<GatewayOptions>;
 }
 
 export async function startFakeWorkspace(): Promise<FakeSlack> {
@@ -69,7 +72,7 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
       ...(options.config ?? {}),
     },
     env: { SLACK_BOT_TOKEN: slack.bot.token, SLACK_APP_TOKEN: slack.bot.appToken, SLACK_SIGNING_SECRET: slack.signingSecret, ...(options.env ?? {}) },
-    gatewayOptions: { outboxRetry: { baseMs: 50, maxMs: 500 }, channelStartRetry: { baseMs: 100, maxMs: 1000 } },
+    gatewayOptions: { outboxRetry: { baseMs: 50, maxMs: 500 }, channelStartRetry: { baseMs: 100, maxMs: 1000 }, ...(options.gatewayOptions ?? {}) },
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
   if (options.mode === 'http') slack.useHttp(`${t.url}/slack/events`);

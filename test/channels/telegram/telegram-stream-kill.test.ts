@@ -1,0 +1,90 @@
+// A streamed reply across a real crash: `securesphere start` in a child process streams a
+// reply to the Telegram stand-in (a draft is on the chat), and is killed with SIGKILL while the
+// model is still writing. After a restart the stale draft is edited to say it was interrupted
+// (it never stays a half message with a "…" mark), and the recovered turn's reply arrives
+// exactly once. Needs `npm run build` (it runs dist/).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INTERRUPTED_NOTE } from '../../../src/channel-host/reply-drafts.js';
+import { startFakeOllama, turns, type FakeOllama } from '../../fakes/ollama-server.js';
+import { startFakeTelegram, type FakeTelegram } from '../../fakes/telegram-bot-api.js';
+import { spawnCli, type CliProcess } from '../../helpers/cli.js';
+import { gate, streamedWords } from '../stream-script.js';
+
+const TOKEN = 'telegram-stream-kill-token-123456';
+let model: FakeOllama;
+let telegram: FakeTelegram;
+let dataDir: string;
+let env: Record<string, string>;
+const children: CliProcess[] = [];
+const alice = { id: 1001, is_bot: false, first_name: 'Alice' };
+const never = gate();
+
+beforeAll(async () => {
+  model = await startFakeOllama();
+  telegram = await startFakeTelegram();
+  dataDir = mkdtempSync(join(tmpdir(), 'securesphere-stream-kill-'));
+  writeFileSync(
+    join(dataDir, 'config.yaml'),
+    ['channels:', '  telegram:', '    token: ${env:TELEGRAM_BOT_TOKEN}', `    api_root: ${telegram.apiRoot}`, '    access: open', 'sandbox:', '  warm_pool: 0', ''].join('\n'),
+  );
+  env = {
+    SECURESPHERE_API_TOKEN: TOKEN,
+    OLLAMA_HOST: model.url,
+    SECURESPHERE_LOG_LEVEL: 'warn',
+    SECURESPHERE_CONFIG: join(dataDir, 'config.yaml'),
+    TELEGRAM_BOT_TOKEN: telegram.token,
+  };
+});
+
+afterAll(async () => {
+  for (const child of children) {
+    if (child.child.exitCode === null) child.child.kill('SIGKILL');
+    await child.exited;
+  }
+  never.release();
+  await telegram.close();
+  await model.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function startGateway(): Promise<CliProcess> {
+  const p = spawnCli(['start', '--data-dir', dataDir, '--port', '0'], env);
+  children.push(p);
+  await p.waitFor(/listening on (http:\/\/[^\s]+) /, 60_000);
+  return p;
+}
+
+const polling = () => telegram.calls.filter((c) => c.method === 'getUpdates' && c.status === 0).length;
+
+describe('a streamed Telegram reply across SIGKILL', () => {
+  it('the stale draft is marked interrupted and the recovered reply arrives once', async () => {
+    const first = await startGateway();
+    await expect.poll(polling, { timeout: 30_000 }).toBe(1);
+    const words = streamedWords(60);
+    const recovered = streamedWords(12, 'recovered').join('');
+    model.enqueue({ type: 'text', text: words.join(''), chunks: words, hold: { afterChunks: 30, until: never } }, turns.text(recovered));
+    const chat = telegram.privateChat(alice);
+    telegram.userSends({ chat, from: alice, text: 'write a lot' });
+    await expect.poll(() => telegram.botMessages(chat.id).length, { timeout: 30_000 }).toBe(1);
+    await never.reached;
+    const draft = telegram.botMessages(chat.id)[0]!;
+    expect(draft.text).toMatch(/ …$/);
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    const second = await startGateway();
+    await expect.poll(() => telegram.botMessages(chat.id).map((m) => m.text), { timeout: 30_000 }).toEqual([expect.stringContaining(INTERRUPTED_NOTE), recovered]);
+    const interrupted = telegram.message(chat.id, draft.message_id)!.text!;
+    expect(interrupted).not.toContain('…');
+    expect(interrupted.startsWith('streamed0 streamed1')).toBe(true);
+    expect(words.join('').startsWith(interrupted.slice(0, interrupted.indexOf(INTERRUPTED_NOTE)).trimEnd())).toBe(true);
+    // The recovered turn asked the model once more; its reply went out once.
+    expect(model.chatRequests.filter((r) => r.messages.at(-1)?.content === 'write a lot')).toHaveLength(2);
+    expect(telegram.botMessages(chat.id).filter((m) => m.text === recovered)).toHaveLength(1);
+    second.child.kill('SIGKILL');
+    await second.exited;
+  }, 120_000);
+});
