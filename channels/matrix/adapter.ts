@@ -193,7 +193,8 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
     const sdkLogger = createSdkLogger(logger, () => secrets);
     // The SDK's module-level logger (used where no client logger reaches) goes the same way.
     const { logger: sdkGlobalLogger } = await import('matrix-js-sdk/lib/logger.js');
-    Object.assign(sdkGlobalLogger, { trace: sdkLogger.trace, debug: sdkLogger.debug, info: sdkLogger.info, warn: sdkLogger.warn, error: sdkLogger.error, log: sdkLogger.debug });
+    // Its children too (getChild: e.g. MatrixRTCSession), which otherwise print raw lines on stdout.
+    Object.assign(sdkGlobalLogger, { trace: sdkLogger.trace, debug: sdkLogger.debug, info: sdkLogger.info, warn: sdkLogger.warn, error: sdkLogger.error, log: sdkLogger.debug, getChild: sdkLogger.getChild });
     const sync = createFileSyncStore(sdk, { file: join(stateDir, 'sync.json'), beforeSave: settled, onError: (err) => logger.warn({ err: describeError(err) }, 'matrix: the sync position could not be read or saved') });
     skipUntilPrepared = !sync.hadSavedSync;
     savedEventIds = sync.savedEventIds;

@@ -15,6 +15,8 @@ export interface GatewayProcess {
   token: string;
   /** Everything the process logged (stderr) so far, across restarts. */
   logs(): string;
+  /** Everything the process printed on stdout so far, across restarts (the CLI's own lines only). */
+  output(): string;
   api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** SIGKILL, no shutdown of any kind. */
   kill(): Promise<void>;
@@ -40,11 +42,13 @@ export async function startGatewayProcess(options: { dataDir: string; fake: Fake
     }),
   );
   let logs = '';
+  let output = '';
   let proc: CliProcess | undefined;
   const self: GatewayProcess = {
     url: '',
     token: CONTRACT_TOKEN,
     logs: () => logs + (proc?.stderr() ?? ''),
+    output: () => output + (proc?.stdout() ?? ''),
     async api(method, path, body) {
       const res = await fetch(new URL(path, self.url), {
         method,
@@ -59,6 +63,7 @@ export async function startGatewayProcess(options: { dataDir: string; fake: Fake
       proc.child.kill('SIGKILL');
       await proc.exited;
       logs += proc.stderr();
+      output += proc.stdout();
       proc = undefined;
     },
     async stop() {
@@ -66,6 +71,7 @@ export async function startGatewayProcess(options: { dataDir: string; fake: Fake
       proc.child.kill('SIGTERM');
       await proc.exited;
       logs += proc.stderr();
+      output += proc.stdout();
       proc = undefined;
     },
     async restart() {

@@ -261,4 +261,13 @@ describeSynapse('matrix channel end to end on a real Synapse', () => {
     await expect.poll(() => replyTexts(secret), { timeout: 60_000 }).toContain('encrypted for the new device');
     expect(alice.events(secret).filter((e) => e.sender === bot.userId && e.type === 'm.room.message').every((e) => e.encrypted)).toBe(true);
   }, 120_000);
+
+  it("printed nothing on stdout across the whole run but the CLI's own lines (no SDK console output, e.g. its child loggers)", () => {
+    const foreign = gateway
+      .output()
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !/^(securesphere listening on |model: |API token )/.test(l));
+    expect(foreign).toEqual([]);
+    expect(gateway.output()).toMatch(/^securesphere listening on /m);
+  });
 });
