@@ -2,10 +2,13 @@
 // cross-validation so that what is measured is exactly what ships.
 // Long texts (tool output) are also scored chunk by chunk and the highest score wins: an
 // instruction planted in the middle of a long email or table is otherwise diluted by the
-// surrounding harmless data.
+// surrounding harmless data. Multi-line documents (code, tables, e-mail, web pages) are
+// scored in short segments instead, whose features include the addressed-to-the-AI cues of
+// cues.ts: a one-line instruction planted there is most of its segment.
 import { normalizeText, type NormalizedText } from './normalize.js';
 import { matchRuleFamilies } from './rules.js';
 import { glossesFor } from './rules-multilingual.js';
+import { addressedToAiCues } from './cues.js';
 import { extractFeatures, DEFAULT_MIN_FEATURE_COUNT, type SparseVector } from './features.js';
 import { predict, type LinearModel } from './model.js';
 
@@ -23,9 +26,28 @@ export interface ScoringOptions {
   readonly ruleFloor: number;
   /** Feature vectors are normalized as if they had at least this many features. */
   readonly minFeatureCount: number;
+  /**
+   * Documents (texts of at least `segmentMinLines` lines: code, tables, e-mail, web pages) longer
+   * than 1.5 times this are scored in segments of about this size instead of chunks (0 disables).
+   */
+  readonly segmentChars: number;
+  readonly segmentMinLines: number;
+  /**
+   * Whether addressed-to-the-AI cues (cues.ts) are features of chunks and segments. Never of the
+   * whole text: a chat message is addressed to the assistant by nature, a passage inside a
+   * document is not.
+   */
+  readonly pieceCues: boolean;
 }
 
-export const DEFAULT_SCORING: ScoringOptions = { chunkChars: 600, ruleFloor: 0.95, minFeatureCount: DEFAULT_MIN_FEATURE_COUNT };
+export const DEFAULT_SCORING: ScoringOptions = {
+  chunkChars: 600,
+  ruleFloor: 0.95,
+  minFeatureCount: DEFAULT_MIN_FEATURE_COUNT,
+  segmentChars: 100,
+  segmentMinLines: 6,
+  pieceCues: true,
+};
 
 // Signals that have no business in a user message or a tool result, so they flag a text
 // whatever the classifier says. Wording rules (override, role, exfiltration) also occur in
@@ -60,7 +82,9 @@ export function analyzeText(text: string, minFeatureCount = DEFAULT_MIN_FEATURE_
 /** Features of a piece of already-normalized text (a chunk of a longer one). */
 export function pieceFeatures(piece: string, options: ScoringOptions): SparseVector {
   const found = matchRuleFamilies(piece);
-  return extractFeatures({ text: piece, decoded: glossesFor(found.multilingual), signals: [] }, found.hits, options.minFeatureCount);
+  // Cues are features only, never reasons: each is common in harmless documents on its own.
+  const signals = options.pieceCues ? [...found.hits, ...addressedToAiCues(piece.toLowerCase())] : found.hits;
+  return extractFeatures({ text: piece, decoded: glossesFor(found.multilingual), signals: [] }, signals, options.minFeatureCount);
 }
 
 /**
@@ -92,28 +116,43 @@ export function splitIntoChunks(text: string, size: number): string[] {
   return chunks;
 }
 
+function lineCount(text: string): number {
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines += 1;
+  return lines;
+}
+
 export interface PreparedText {
   readonly reasons: readonly string[];
-  /** The whole text's vector first, then one per chunk (only for long texts). */
+  /** The whole text's vector first, then one per segment (documents) or chunk (other long texts). */
   readonly vectors: readonly SparseVector[];
   /** The rule floor that applies to this text (0 when no high-precision rule hit). */
   readonly floor: number;
+}
+
+/** Pieces of about `size` characters cut at line or sentence ends, none longer than `size`. */
+export function pieces(text: string, size: number): string[] {
+  return splitIntoChunks(text, size).flatMap((c) => slices(c, size));
 }
 
 export function prepareText(text: string, options: ScoringOptions = DEFAULT_SCORING): PreparedText {
   const analysis = analyzeText(text, options.minFeatureCount);
   const vectors = [analysis.features];
   const body = analysis.normalized.text;
-  if (options.chunkChars > 0 && body.length > options.chunkChars * 1.5) {
-    for (const chunk of splitIntoChunks(body, options.chunkChars).flatMap((c) => slices(c, options.chunkChars))) {
-      vectors.push(pieceFeatures(chunk, options));
-    }
+  // A document is scored in short segments (a line or a sentence or two: where a planted
+  // instruction is most of the piece), other long texts (chat, prose) in ~600-character chunks:
+  // segments of a long chat request flag it too often, and it has no data to hide in.
+  const segmented = options.segmentChars > 0 && body.length > options.segmentChars * 1.5 && lineCount(body) >= options.segmentMinLines;
+  if (segmented) {
+    for (const segment of pieces(body, options.segmentChars)) vectors.push(pieceFeatures(segment, options));
+  } else if (options.chunkChars > 0 && body.length > options.chunkChars * 1.5) {
+    for (const chunk of pieces(body, options.chunkChars)) vectors.push(pieceFeatures(chunk, options));
   }
   const floor = analysis.reasons.some((r) => HIGH_PRECISION_REASONS.has(r)) ? options.ruleFloor : 0;
   return { reasons: analysis.reasons, vectors, floor };
 }
 
-/** The classifier's highest probability over the whole text and its chunks. */
+/** The classifier's highest probability over the whole text, its chunks and its segments. */
 export function classifierScore(model: LinearModel, prepared: PreparedText): number {
   let score = 0;
   for (const vector of prepared.vectors) score = Math.max(score, predict(model, vector));
