@@ -21,6 +21,18 @@ ss_node_major() { # the major version of the node at $1 (or on PATH), 0 when the
 # Puts the chosen node first on PATH; returns 1 when there is no usable one (>= 22).
 ss_node_use() {
   if [ -x "$SS_NODE_PREFIX/bin/node" ]; then
+    # npm finds its global npmrc beside the node that runs it; under our node that would be
+    # .runtime/node/etc/npmrc, and the machine's npm settings (a registry mirror, a proxy's CA
+    # file: without it every fetch fails with SELF_SIGNED_CERT_IN_CHAIN) would be lost. Keep
+    # reading the one the machine's own node uses.
+    if [ -z "${npm_config_globalconfig:-}" ] && [ "$(command -v node 2>/dev/null)" != "$SS_NODE_PREFIX/bin/node" ]; then
+      local sysnode sysrc
+      sysnode="$(command -v node 2>/dev/null || true)"
+      if [ -n "$sysnode" ]; then
+        sysrc="$(dirname "$(dirname "$(readlink -f "$sysnode")")")/etc/npmrc"
+        if [ -f "$sysrc" ]; then export npm_config_globalconfig="$sysrc"; fi
+      fi
+    fi
     export PATH="$SS_NODE_PREFIX/bin:$PATH"
     # Native modules build against the shipped headers; node-gyp downloads nothing.
     export npm_config_nodedir="$SS_NODE_PREFIX"
