@@ -3,57 +3,27 @@
 // (Telegram answered 429 retry_after). After a restart the reply is delivered exactly once, and
 // the same update delivered again (as Telegram does when an offset was never confirmed) is
 // recognised: no second turn, no second reply.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOllama, type FakeOllama } from '../../fakes/ollama-server.js';
-import { startFakeTelegram, type FakeTelegram } from '../../fakes/telegram-bot-api.js';
-import { spawnCli, type CliProcess } from '../../helpers/cli.js';
+import type { FakeOllama } from '../../fakes/ollama-server.js';
+import type { FakeTelegram } from '../../fakes/telegram-bot-api.js';
+import { openTelegramProcessHarness, type TelegramProcessHarness } from './telegram-process.js';
 
-const TOKEN = 'telegram-kill-token-123456';
+let harness: TelegramProcessHarness;
 let model: FakeOllama;
 let telegram: FakeTelegram;
-let dataDir: string;
-let env: Record<string, string>;
-const children: CliProcess[] = [];
 const alice = { id: 1001, is_bot: false, first_name: 'Alice' };
 
 beforeAll(async () => {
-  model = await startFakeOllama();
-  telegram = await startFakeTelegram();
-  dataDir = mkdtempSync(join(tmpdir(), 'securesphere-telegram-kill-'));
-  writeFileSync(
-    join(dataDir, 'config.yaml'),
-    ['channels:', '  telegram:', '    token: ${env:TELEGRAM_BOT_TOKEN}', `    api_root: ${telegram.apiRoot}`, '    access: open', 'sandbox:', '  warm_pool: 0', ''].join('\n'),
-  );
-  env = {
-    SECURESPHERE_API_TOKEN: TOKEN,
-    OLLAMA_HOST: model.url,
-    SECURESPHERE_LOG_LEVEL: 'warn',
-    SECURESPHERE_CONFIG: join(dataDir, 'config.yaml'),
-    TELEGRAM_BOT_TOKEN: telegram.token,
-  };
+  harness = await openTelegramProcessHarness({ token: 'telegram-kill-token-123456', tmpPrefix: 'securesphere-telegram-kill-' });
+  ({ model, telegram } = harness);
 });
 
 afterAll(async () => {
-  for (const child of children) {
-    if (child.child.exitCode === null) child.child.kill('SIGKILL');
-    await child.exited;
-  }
-  await telegram.close();
-  await model.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await harness?.close();
 });
 
-async function startGateway(): Promise<CliProcess> {
-  const p = spawnCli(['start', '--data-dir', dataDir, '--port', '0'], env);
-  children.push(p);
-  await p.waitFor(/listening on (http:\/\/[^\s]+) /, 60_000);
-  return p;
-}
-
-const held = () => telegram.calls.filter((c) => c.method === 'getUpdates' && c.status === 0).length;
+const startGateway = () => harness.start();
+const held = () => harness.polling();
 
 describe('Telegram across SIGKILL', () => {
   it('a reply waiting in the outbox is delivered exactly once after a restart; a redelivered update is not answered twice', async () => {

@@ -3,61 +3,31 @@
 // model is still writing. After a restart the stale draft is edited to say it was interrupted
 // (it never stays a half message with a "…" mark), and the recovered turn's reply arrives
 // exactly once. Needs `npm run build` (it runs dist/).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTERRUPTED_NOTE } from '../../../src/channel-host/reply-drafts.js';
-import { startFakeOllama, turns, type FakeOllama } from '../../fakes/ollama-server.js';
-import { startFakeTelegram, type FakeTelegram } from '../../fakes/telegram-bot-api.js';
-import { spawnCli, type CliProcess } from '../../helpers/cli.js';
+import { turns, type FakeOllama } from '../../fakes/ollama-server.js';
+import type { FakeTelegram } from '../../fakes/telegram-bot-api.js';
 import { gate, streamedWords } from '../stream-script.js';
+import { openTelegramProcessHarness, type TelegramProcessHarness } from './telegram-process.js';
 
-const TOKEN = 'telegram-stream-kill-token-123456';
+let harness: TelegramProcessHarness;
 let model: FakeOllama;
 let telegram: FakeTelegram;
-let dataDir: string;
-let env: Record<string, string>;
-const children: CliProcess[] = [];
 const alice = { id: 1001, is_bot: false, first_name: 'Alice' };
 const never = gate();
 
 beforeAll(async () => {
-  model = await startFakeOllama();
-  telegram = await startFakeTelegram();
-  dataDir = mkdtempSync(join(tmpdir(), 'securesphere-stream-kill-'));
-  writeFileSync(
-    join(dataDir, 'config.yaml'),
-    ['channels:', '  telegram:', '    token: ${env:TELEGRAM_BOT_TOKEN}', `    api_root: ${telegram.apiRoot}`, '    access: open', 'sandbox:', '  warm_pool: 0', ''].join('\n'),
-  );
-  env = {
-    SECURESPHERE_API_TOKEN: TOKEN,
-    OLLAMA_HOST: model.url,
-    SECURESPHERE_LOG_LEVEL: 'warn',
-    SECURESPHERE_CONFIG: join(dataDir, 'config.yaml'),
-    TELEGRAM_BOT_TOKEN: telegram.token,
-  };
+  harness = await openTelegramProcessHarness({ token: 'telegram-stream-kill-token-123456', tmpPrefix: 'securesphere-stream-kill-' });
+  ({ model, telegram } = harness);
 });
 
 afterAll(async () => {
-  for (const child of children) {
-    if (child.child.exitCode === null) child.child.kill('SIGKILL');
-    await child.exited;
-  }
   never.release();
-  await telegram.close();
-  await model.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await harness?.close();
 });
 
-async function startGateway(): Promise<CliProcess> {
-  const p = spawnCli(['start', '--data-dir', dataDir, '--port', '0'], env);
-  children.push(p);
-  await p.waitFor(/listening on (http:\/\/[^\s]+) /, 60_000);
-  return p;
-}
-
-const polling = () => telegram.calls.filter((c) => c.method === 'getUpdates' && c.status === 0).length;
+const startGateway = () => harness.start();
+const polling = () => harness.polling();
 
 describe('a streamed Telegram reply across SIGKILL', () => {
   it('the stale draft is marked interrupted and the recovered reply arrives once', async () => {
