@@ -16,7 +16,9 @@ export interface TrainOptions {
   readonly seed: number;
 }
 
-export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { epochs: 12, learningRate: 0.2, l2: 1e-4, seed: 20240601 };
+// A light L2 penalty: grouped cross-validation over three fold splits gained 0.2-0.9 points of TPR
+// going from 1e-4 to 1e-5 and little below it (README, "Training hyperparameters").
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { epochs: 12, learningRate: 0.2, l2: 1e-5, seed: 20240601 };
 
 export interface LinearModel {
   readonly weights: Float32Array;
