@@ -1,6 +1,7 @@
 // The web channel runs the shared channel contract: its "platform" is the page's HTTP API and
 // server-sent event stream, driven here over real sockets like the page does.
-import { describeChannelContract, type ChannelDriver, type ShownMessage } from './contract/channel-contract.js';
+import { expect, it } from 'vitest';
+import { describeChannelContract, roundTrip, type ChannelDriver, type ShownMessage } from './contract/channel-contract.js';
 
 interface WebEvent {
   id: string;
@@ -98,9 +99,22 @@ function createWebDriver(): ChannelDriver {
   };
 }
 
-describeChannelContract('web', async () => ({
-  name: 'web',
-  section: () => ({ enabled: true }),
-  accessControl: false,
-  driver: createWebDriver(),
-}));
+describeChannelContract(
+  'web',
+  async () => ({
+    name: 'web',
+    section: () => ({ enabled: true }),
+    accessControl: false,
+    driver: createWebDriver(),
+  }),
+  (run) => {
+    it("driver self-check: the reply it reads from the page's event stream is the assistant message the gateway stored; the outbox is empty", async () => {
+      const text = 'web driver self-check';
+      const { conversation, shown } = await roundTrip(run(), text);
+      expect(shown.map((m) => m.text)).toEqual([text]);
+      const stored = await run().gateway.api('GET', `/api/conversations/${encodeURIComponent(`web:${conversation}`)}/messages`);
+      expect((stored.body.messages as Array<{ role: string; content: string }>).filter((m) => m.role === 'assistant').map((m) => m.content)).toEqual([text]);
+      expect(await run().channelHealth()).toMatchObject({ state: 'running', connected: true, outboxBacklog: 0 });
+    });
+  },
+);

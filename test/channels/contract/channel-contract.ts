@@ -58,7 +58,32 @@ export interface ChannelContractSetup {
 let counter = 0;
 const uniqueConversation = (tag: string) => `${tag}-${process.pid}-${++counter}`;
 
-export function describeChannelContract(label: string, setup: () => Promise<ChannelContractSetup>): void {
+/** What a channel's own contract file gets to write its driver self-check (inside the suite, after it). */
+export interface ContractRun {
+  driver: ChannelDriver;
+  gateway: GatewayProcess;
+  /** users[0]: the one the channel lets in. */
+  requester: string;
+  /** A conversation tag no other case uses. */
+  newConversation(tag: string): string;
+  /** The channel as /api/health reports it now. */
+  channelHealth(): Promise<{ name: string; state: string; connected: boolean; outboxBacklog: number } | undefined>;
+}
+
+/** The requester says `text` in a fresh conversation (the fake model echoes it); resolves with the conversation and what the driver then shows there. */
+export async function roundTrip(run: ContractRun, text: string): Promise<{ conversation: string; shown: ShownMessage[] }> {
+  const conversation = run.newConversation('self-check');
+  await run.driver.send({ user: run.requester, conversation, text });
+  await expect.poll(() => run.driver.shown(conversation).length, { timeout: 20_000 }).toBeGreaterThan(0);
+  return { conversation, shown: run.driver.shown(conversation) };
+}
+
+/**
+ * Runs the contract against one channel. `selfCheck` registers the channel file's own tests
+ * (a driver self-check: a driver that reads nothing, or reads the wrong platform state, must
+ * fail on its own, not only through the shared cases).
+ */
+export function describeChannelContract(label: string, setup: () => Promise<ChannelContractSetup>, selfCheck?: (run: () => ContractRun) => void): void {
   describe(`Channel contract: ${label}`, () => {
     let s: ChannelContractSetup;
     let fake: FakeOllama;
@@ -228,10 +253,15 @@ export function describeChannelContract(label: string, setup: () => Promise<Chan
       expect(replies(conversation).filter((m) => m.text === 'survive the kill')).toHaveLength(1);
     }, 120_000);
 
-    async function backlog(): Promise<number> {
+    async function channelHealth() {
       const health = await gateway.api('GET', '/api/health');
-      const mine = (health.body.channels as Array<{ name: string; outboxBacklog: number }> | undefined)?.find((c) => c.name === s.name);
-      return mine?.outboxBacklog ?? 0;
+      return (health.body.channels as Array<{ name: string; state: string; connected: boolean; outboxBacklog: number }> | undefined)?.find((c) => c.name === s.name);
     }
+
+    async function backlog(): Promise<number> {
+      return (await channelHealth())?.outboxBacklog ?? 0;
+    }
+
+    selfCheck?.(() => ({ driver: s.driver, gateway, requester, newConversation: uniqueConversation, channelHealth }));
   });
 }

@@ -4,7 +4,8 @@
 // interactions; what the bot shows is read from the stand-in (edits applied), and the answer to a
 // press is the ephemeral reply or, for a decision, the prompt's update. "Platform down" is
 // Discord's REST API answering 503 (the gateway socket stays up).
-import { describeChannelContract, type ChannelDriver, type ShownMessage } from '../contract/channel-contract.js';
+import { expect, it } from 'vitest';
+import { describeChannelContract, roundTrip, type ChannelDriver, type ShownMessage } from '../contract/channel-contract.js';
 import { startFakeDiscord, waitFor, type FakeDiscord, type FakeMessage } from '../../fakes/discord.js';
 
 const REQUESTER = '100000000000000001';
@@ -91,8 +92,10 @@ function createDiscordDriver(discord: FakeDiscord, guildId: string): ChannelDriv
   };
 }
 
+let discord: FakeDiscord;
+
 describeChannelContract('discord', async () => {
-  const discord = await startFakeDiscord();
+  discord = await startFakeDiscord();
   const { guildId } = discord.addGuild('contract');
   return {
     name: 'discord',
@@ -101,4 +104,13 @@ describeChannelContract('discord', async () => {
     env: { DISCORD_BOT_TOKEN: discord.token },
     driver: createDiscordDriver(discord, guildId),
   };
+}, (run) => {
+  it('driver self-check: what it reads is the one message the bot created through the REST stand-in; the outbox is empty', async () => {
+    const text = 'discord driver self-check';
+    const creates = () => discord.requests.filter((r) => r.method === 'POST' && /^\/channels\/\d+\/messages$/.test(r.path) && r.status === 200).length;
+    const before = creates();
+    expect((await roundTrip(run(), text)).shown.map((m) => m.text)).toEqual([text]);
+    expect(creates() - before).toBe(1);
+    expect(await run().channelHealth()).toMatchObject({ state: 'running', connected: true, outboxBacklog: 0 });
+  });
 });

@@ -7,7 +7,8 @@
 // transaction id sent again (Synapse answers with the same event). "Platform down" is a proxy
 // between the gateway and Synapse answering 502 to the bot's sends (its /sync still works), so
 // replies wait in the outbox as during a real outage.
-import { describeChannelContract, type ChannelDriver, type ShownMessage } from '../contract/channel-contract.js';
+import { expect, it } from 'vitest';
+import { describeChannelContract, roundTrip, type ChannelDriver, type ShownMessage } from '../contract/channel-contract.js';
 import { startMatrixOutageProxy, type MatrixOutageProxy } from '../../fakes/matrix-outage-proxy.js';
 import { describeSynapse, startSynapse, type Synapse } from '../../helpers/synapse.js';
 import { botMessages, startTestUser, type TestUser } from './matrix-users.js';
@@ -123,8 +124,22 @@ function createMatrixDriver(synapse: Synapse, proxy: MatrixOutageProxy, botId: s
 }
 
 describeSynapse('matrix on a real Synapse', () => {
+  let synapse: Synapse;
+  let requesterToken = '';
+
+  /** The body of this event as Synapse itself serves it to the requester (found in the rooms they joined). */
+  async function botTextOnServer(eventId: string): Promise<string | undefined> {
+    const auth = { authorization: `Bearer ${requesterToken}` };
+    const joined = (await (await fetch(`${synapse.url}/_matrix/client/v3/joined_rooms`, { headers: auth })).json()) as { joined_rooms: string[] };
+    for (const roomId of joined.joined_rooms) {
+      const res = await fetch(`${synapse.url}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/event/${encodeURIComponent(eventId)}`, { headers: auth });
+      if (res.ok) return ((await res.json()) as { content?: { body?: string } }).content?.body;
+    }
+    return undefined;
+  }
+
   describeChannelContract('matrix', async () => {
-    const synapse = await startSynapse();
+    synapse = await startSynapse();
     try {
       const proxy = await startMatrixOutageProxy(synapse.url);
       const bot = await synapse.register('bot');
@@ -134,6 +149,7 @@ describeSynapse('matrix on a real Synapse', () => {
         const account = await synapse.register(name);
         users.set(account.userId, await startTestUser(synapse, account));
         tokens.set(account.userId, account.accessToken);
+        if (name === 'alice') requesterToken = account.accessToken;
       }
       return {
         name: 'matrix',
@@ -146,5 +162,13 @@ describeSynapse('matrix on a real Synapse', () => {
       await synapse.stop();
       throw err;
     }
+  }, (run) => {
+    it("driver self-check: what it reads is the bot's one m.room.message, as Synapse's own /messages holds it; the outbox is empty", async () => {
+      const text = 'matrix driver self-check';
+      const { shown } = await roundTrip(run(), text);
+      expect(shown.map((m) => m.text)).toEqual([text]);
+      expect(await botTextOnServer(shown[0]!.id)).toBe(text);
+      expect(await run().channelHealth()).toMatchObject({ state: 'running', connected: true, outboxBacklog: 0 });
+    });
   });
 });

@@ -3,7 +3,8 @@
 // conversation is a DM channel; users send `message` events, press Block Kit buttons, and read
 // what the bot posted (edits applied, mrkdwn unescaped as Slack shows it) and what it told them
 // ephemerally. "Platform down" is Slack's Web API answering 503.
-import { describeChannelContract, type ChannelDriver, type ShownMessage } from '../contract/channel-contract.js';
+import { expect, it } from 'vitest';
+import { describeChannelContract, roundTrip, type ChannelDriver, type ShownMessage } from '../contract/channel-contract.js';
 import { startFakeSlack, waitFor, type BotMessage, type Delivered, type FakeSlack } from '../../fakes/slack.js';
 
 const REQUESTER = 'U0CONTRACTA';
@@ -98,8 +99,9 @@ function createSlackDriver(slack: FakeSlack, mode: 'socket' | 'http'): ChannelDr
 }
 
 for (const mode of ['socket', 'http'] as const) {
+  let slack: FakeSlack;
   describeChannelContract(`slack (${mode} mode)`, async () => {
-    const slack = await startFakeSlack();
+    slack = await startFakeSlack();
     slack.addUser({ id: REQUESTER, name: 'requester' });
     slack.addUser({ id: STRANGER, name: 'stranger' });
     return {
@@ -117,5 +119,12 @@ for (const mode of ['socket', 'http'] as const) {
       env: { SLACK_BOT_TOKEN: slack.bot.token, SLACK_APP_TOKEN: slack.bot.appToken, SLACK_SIGNING_SECRET: slack.signingSecret },
       driver: createSlackDriver(slack, mode),
     };
+  }, (run) => {
+    it('driver self-check: what it reads is the one chat.postMessage the Web API stand-in answered; the outbox is empty', async () => {
+      const text = `slack ${mode} driver self-check`;
+      expect((await roundTrip(run(), text)).shown.map((m) => m.text)).toEqual([text]);
+      expect(slack.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 200 && c.params.text === text)).toHaveLength(1);
+      expect(await run().channelHealth()).toMatchObject({ state: 'running', connected: true, outboxBacklog: 0 });
+    });
   });
 }

@@ -3,7 +3,8 @@
 // private chat's id is the user's own), press inline buttons, and the driver reads what the
 // bot sent and edited. "Platform down" is Telegram answering 502 to everything the bot sends
 // (updates still arrive), so replies pile up in the outbox as they would during a real outage.
-import { describeChannelContract, type ChannelDriver, type ShownMessage } from '../contract/channel-contract.js';
+import { expect, it } from 'vitest';
+import { describeChannelContract, roundTrip, type ChannelDriver, type ShownMessage } from '../contract/channel-contract.js';
 import { startFakeTelegram, type FakeTelegram, type WireMessage, type WireUser } from '../../fakes/telegram-bot-api.js';
 
 const OUTCOME = /^(Approved|Denied|Expired)\b.* UTC$/m;
@@ -100,8 +101,10 @@ function createTelegramDriver(fake: FakeTelegram): ChannelDriver {
   };
 }
 
+let fake: FakeTelegram;
+
 describeChannelContract('telegram', async () => {
-  const fake = await startFakeTelegram();
+  fake = await startFakeTelegram();
   return {
     name: 'telegram',
     section: (allow) => ({ token: '${env:TELEGRAM_BOT_TOKEN}', api_root: fake.apiRoot, access: 'allowlist', allow: [...allow] }),
@@ -109,4 +112,11 @@ describeChannelContract('telegram', async () => {
     env: { TELEGRAM_BOT_TOKEN: fake.token },
     driver: createTelegramDriver(fake),
   };
+}, (run) => {
+  it('driver self-check: what it reads is the one sendMessage the Bot API stand-in answered; the outbox is empty', async () => {
+    const text = 'telegram driver self-check';
+    expect((await roundTrip(run(), text)).shown.map((m) => m.text)).toEqual([text]);
+    expect(fake.calls.filter((c) => c.method === 'sendMessage' && c.status === 200 && c.params.text === text)).toHaveLength(1);
+    expect(await run().channelHealth()).toMatchObject({ state: 'running', connected: true, outboxBacklog: 0 });
+  });
 });
