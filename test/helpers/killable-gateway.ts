@@ -17,6 +17,8 @@ export interface KillableGatewayOptions {
   tmpPrefix: string;
   /** More config.yaml lines, after the calc skill and the sandbox's warm_pool: 0. */
   config?: string[];
+  /** More environment for every start (e.g. a channel's token the config refers to). */
+  env?: Record<string, string>;
 }
 
 export interface GatewayRun {
@@ -43,7 +45,7 @@ export async function openKillableGateway(options: KillableGatewayOptions): Prom
   const dataDir = mkdtempSync(join(tmpdir(), options.tmpPrefix));
   const configLines = ['skills:', `  extra_dirs: [${JSON.stringify(FIXTURE_SKILLS_DIR)}]`, '  enabled: [calc]', 'sandbox:', '  warm_pool: 0', ...(options.config ?? []), ''];
   writeFileSync(join(dataDir, 'config.yaml'), configLines.join('\n'));
-  const env = { SECURESPHERE_API_TOKEN: options.token, OLLAMA_HOST: fake.url, SECURESPHERE_LOG_LEVEL: 'warn', SECURESPHERE_CONFIG: join(dataDir, 'config.yaml') };
+  const env = { SECURESPHERE_API_TOKEN: options.token, OLLAMA_HOST: fake.url, SECURESPHERE_LOG_LEVEL: 'warn', SECURESPHERE_CONFIG: join(dataDir, 'config.yaml'), ...options.env };
   const children: CliProcess[] = [];
 
   return {
