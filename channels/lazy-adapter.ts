@@ -1,6 +1,6 @@
 // An adapter whose platform library loads on its first start(). The registry imports every
 // channel's index.ts whether or not the channel is configured, so an adapter module that imports
-// its SDK at the top (discord.js alone is ~500 modules and ~25 MB) would cost every gateway that
+// its SDK at the top (discord.js alone is hundreds of modules) would cost every gateway that
 // memory at start. Everything the host needs before start (name, limits, health, routes) is
 // answered here without the SDK.
 // Must never deliver before the real adapter runs: deliver()/edit() throw a transient delivery
