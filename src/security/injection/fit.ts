@@ -27,6 +27,12 @@ export interface FitOptions {
   readonly twinRadiusChars: number;
   /** Whether a poisoned text with a clean twin is also a positive example as a whole. */
   readonly wholePoisoned: boolean;
+  /**
+   * How many times a row of the shared dev set (a row without `split`), and each benign piece of
+   * it, counts in training. The extra public rows are helpers from other sources; the dev rows
+   * come from the sources the detector is judged on.
+   */
+  readonly devRowWeight: number;
 }
 
 export const DEFAULT_FIT: FitOptions = {
@@ -35,6 +41,7 @@ export const DEFAULT_FIT: FitOptions = {
   benignPieceChars: 100,
   twinRadiusChars: 200,
   wholePoisoned: true,
+  devRowWeight: 6,
 };
 
 export interface PreparedRows {
@@ -113,13 +120,17 @@ export function selectRows(data: PreparedRows, keep: (index: number) => boolean)
 
 function baseExamples(data: PreparedRows, options: FitOptions): TrainingExample[] {
   const examples: TrainingExample[] = [];
+  const weightOf = (row: LabelledRow): number => (row.split === undefined ? options.devRowWeight : 1);
   data.rows.forEach((row, i) => {
     const twins = data.twinPieces[i] ?? [];
     if (twins.length > 0 && !options.wholePoisoned) return;
-    examples.push({ x: (data.prepared[i] as PreparedText).vectors[0] as SparseVector, y: row.label === 'injection' ? 1 : 0 });
+    examples.push({ x: (data.prepared[i] as PreparedText).vectors[0] as SparseVector, y: row.label === 'injection' ? 1 : 0, weight: weightOf(row) });
   });
   for (const list of data.twinPieces) for (const x of list) examples.push({ x, y: 1 });
-  for (const list of data.pieces) for (const x of list) examples.push({ x, y: 0 });
+  data.pieces.forEach((list, i) => {
+    const weight = weightOf(data.rows[i] as LabelledRow);
+    for (const x of list) examples.push({ x, y: 0, weight });
+  });
   return examples;
 }
 

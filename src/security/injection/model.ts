@@ -6,6 +6,8 @@ import { FEATURE_DIM, type SparseVector } from './features.js';
 export interface TrainingExample {
   readonly x: SparseVector;
   readonly y: 0 | 1;
+  /** How many times this example counts (1 when absent). */
+  readonly weight?: number;
 }
 
 export interface TrainOptions {
@@ -78,10 +80,10 @@ export function trainLogisticRegression(examples: readonly TrainingExample[], op
   for (let epoch = 0; epoch < options.epochs; epoch += 1) {
     shuffleInPlace(order, random);
     for (const index of order) {
-      const { x, y } = examples[index] as TrainingExample;
+      const { x, y, weight = 1 } = examples[index] as TrainingExample;
       let z = bias;
       for (let i = 0; i < x.indices.length; i += 1) z += (weights[x.indices[i] as number] as number) * (x.values[i] as number);
-      const error = (sigmoid(z) - y) * (y === 1 ? positiveWeight : negativeWeight);
+      const error = (sigmoid(z) - y) * (y === 1 ? positiveWeight : negativeWeight) * weight;
       for (let i = 0; i < x.indices.length; i += 1) {
         const f = x.indices[i] as number;
         const w = weights[f] as number;

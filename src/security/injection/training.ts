@@ -71,6 +71,7 @@ export function buildModelFile(
         benignPieceChars: options.benignPieceChars,
         twinRadiusChars: options.twinRadiusChars,
         wholePoisoned: options.wholePoisoned,
+        devRowWeight: options.devRowWeight,
       },
     },
     crossValidation: {
