@@ -9,6 +9,8 @@ import { openKillableGateway } from '../../helpers/killable-gateway.js';
 export interface TelegramProcessHarness {
   model: FakeOllama;
   telegram: FakeTelegram;
+  /** The data dir every start shares (its securesphere.db can be read while the gateway runs). */
+  dataDir: string;
   /** Starts `securesphere start` on the harness's data dir; resolves once it listens. */
   start(): Promise<CliProcess>;
   /** How many getUpdates long polls are open at the stand-in right now. */
@@ -26,6 +28,7 @@ export async function openTelegramProcessHarness(options: { token: string; tmpPr
   return {
     model: gateway.fake,
     telegram,
+    dataDir: gateway.dataDir,
     start: async () => (await gateway.start()).p,
     polling: () => telegram.calls.filter((c) => c.method === 'getUpdates' && c.status === 0).length,
     async close() {

@@ -3,6 +3,8 @@
 // model is still writing. After a restart the stale draft is edited to say it was interrupted
 // (it never stays a half message with a "…" mark), and the recovered turn's reply arrives
 // exactly once. Needs `npm run build` (it runs dist/).
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTERRUPTED_NOTE } from '../../../src/channel-host/reply-drafts.js';
 import { turns, type FakeOllama } from '../../fakes/ollama-server.js';
@@ -27,6 +29,22 @@ afterAll(async () => {
 });
 
 const startGateway = () => harness.start();
+/**
+ * The draft row as the gateway stored it. The stand-in shows the draft as soon as it answers
+ * sendMessage, a moment before the gateway stores the message id; a kill inside that moment
+ * leaves nothing known to edit (reply-drafts.ts marks such a draft failed), so the kill waits
+ * for the stored id.
+ */
+function storedDraft(): { draft: string; platform_message_id: string | null } | undefined {
+  const db = new Database(join(harness.dataDir, 'securesphere.db'), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT draft, platform_message_id FROM outbox WHERE draft IS NOT NULL ORDER BY seq DESC LIMIT 1').get() as
+      | { draft: string; platform_message_id: string | null }
+      | undefined;
+  } finally {
+    db.close();
+  }
+}
 const polling = () => harness.polling();
 
 describe('a streamed Telegram reply across SIGKILL', () => {
@@ -42,6 +60,7 @@ describe('a streamed Telegram reply across SIGKILL', () => {
     await never.reached;
     const draft = telegram.botMessages(chat.id)[0]!;
     expect(draft.text).toMatch(/ …$/);
+    await expect.poll(storedDraft, { timeout: 30_000 }).toEqual({ draft: 'open', platform_message_id: String(draft.message_id) });
     first.child.kill('SIGKILL');
     await first.exited;
 
