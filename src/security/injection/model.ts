@@ -19,8 +19,11 @@ export interface TrainOptions {
 }
 
 // A light L2 penalty: grouped cross-validation over three fold splits gained 0.2-0.9 points of TPR
-// going from 1e-4 to 1e-5 and little below it (README, "Training hyperparameters").
-export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { epochs: 12, learningRate: 0.2, l2: 1e-5, seed: 20240601 };
+// going from 1e-4 to 1e-5 and little below it. 18 epochs: with the dev rows weighted and the real
+// e-mail data, 12 / 18 / 24 / 36 epochs gave 85.5 / 86.3 / 86.8 / 86.5% TPR (mean of three fold
+// splits), but 24 flagged a harmless German paragraph of the fixed tool-output sample (README,
+// "Training hyperparameters").
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { epochs: 18, learningRate: 0.2, l2: 1e-5, seed: 20240601 };
 
 export interface LinearModel {
   readonly weights: Float32Array;
