@@ -7,7 +7,7 @@ import { ChannelDeliveryError, type OutboundDelivery } from '../../channels/chan
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { createManualClock, type ManualClock } from '../helpers/manual-clock.js';
 import { LoopbackAdapter } from './loopback-adapter.js';
-import { gate, poll, streamedWords } from './stream-script.js';
+import { heldReply, poll, streamedWords } from './stream-script.js';
 
 /** A loopback platform whose next call waits until the test lets it answer (or fail). */
 class HeldAdapter extends LoopbackAdapter {
@@ -62,10 +62,8 @@ const pendingEdits = (t: TestGateway) => (t.gateway.db.prepare("SELECT COUNT(*) 
 describe('a streamed draft and its reply', () => {
   it('the reply queued while the draft is still being posted replaces it once the post answers', async () => {
     const { t, adapter } = await start();
-    const words = streamedWords(30);
-    const reply = words.join('');
-    const rest = gate();
-    t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: { afterChunks: 20, until: rest } });
+    const { reply, gates: [rest], turn } = heldReply(30, 20);
+    t.fake.enqueue(turn);
     const answerPost = adapter.holdNext();
     await adapter.send('u1', 'room', 'hello');
     await poll(() => adapter.calls.length).toBe(1);
@@ -82,10 +80,8 @@ describe('a streamed draft and its reply', () => {
 
   it('the draft post fails after the reply was queued: the reply goes out as a new message, once', async () => {
     const { t, adapter } = await start();
-    const words = streamedWords(30);
-    const reply = words.join('');
-    const rest = gate();
-    t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: { afterChunks: 20, until: rest } });
+    const { reply, gates: [rest], turn } = heldReply(30, 20);
+    t.fake.enqueue(turn);
     const failPost = adapter.holdNext(true);
     await adapter.send('u1', 'room', 'hello');
     await poll(() => adapter.calls.length).toBe(1);
@@ -103,10 +99,8 @@ describe('a streamed draft and its reply', () => {
 
   it('an edit in flight when the reply is queued: the reply edit waits for it, so the final text is last', async () => {
     const { t, adapter, clock } = await start();
-    const words = streamedWords(40);
-    const reply = words.join('');
-    const [more, rest] = [gate(), gate()];
-    t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: [{ afterChunks: 15, until: more }, { afterChunks: 30, until: rest }] });
+    const { reply, gates: [more, rest], turn } = heldReply(40, 15, 30);
+    t.fake.enqueue(turn);
     await adapter.send('u1', 'room', 'hello');
     await poll(() => adapter.shown.length).toBe(1);
     const answerEdit = adapter.holdNext();

@@ -2,6 +2,7 @@
 // hold a stream at a point and tell the test when the model got there (no timing), and a poll
 // that waits long enough for a loaded machine (waiting is not asserting on time).
 import { expect } from 'vitest';
+import type { FakeTurnSpec } from '../fakes/ollama-turns.js';
 
 /** expect.poll with a wait that survives a busy 2-core machine. */
 export function poll<T>(fn: () => T | Promise<T>, options: { timeout?: number } = {}) {
@@ -33,4 +34,19 @@ export function gate(): Gate {
       return open.then(onFulfilled, onRejected);
     },
   };
+}
+
+/**
+ * A text reply of `count` streamed words that stops at each of `stops` (chunk counts) until the
+ * matching gate is released: `{ reply, words, gates, turn }`, with `turn` ready for `enqueue`.
+ */
+export function heldReply<const Stops extends readonly number[]>(
+  count: number,
+  ...stops: Stops
+): { words: string[]; reply: string; gates: { [K in keyof Stops]: Gate }; turn: FakeTurnSpec } {
+  const words = streamedWords(count);
+  const reply = words.join('');
+  const gates = stops.map(() => gate());
+  const hold = stops.map((afterChunks, i) => ({ afterChunks, until: gates[i]! }));
+  return { words, reply, gates: gates as { [K in keyof Stops]: Gate }, turn: { type: 'text', text: reply, chunks: words, hold } };
 }

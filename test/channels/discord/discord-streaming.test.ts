@@ -8,7 +8,7 @@ import { DISCORD_TEXT_LIMIT } from '../../../channels/discord/render.js';
 import { splitText } from '../../../src/channel-host/split-text.js';
 import { waitFor } from '../../fakes/discord.js';
 import { createManualClock, type ManualClock } from '../../helpers/manual-clock.js';
-import { gate, poll, streamedWords } from '../stream-script.js';
+import { gate, heldReply, poll, streamedWords } from '../stream-script.js';
 import { ALICE, startDiscordGateway, type DiscordGateway } from './discord-gateway.js';
 
 let g: DiscordGateway | undefined;
@@ -31,10 +31,8 @@ describe('streamed replies on Discord', () => {
   it('a DM: one draft, one edit per interval, the final text in the same message', async () => {
     const { g, clock, edits } = await start();
     const dm = g.discord.dmChannel(ALICE);
-    const words = streamedWords(40);
-    const reply = words.join('');
-    const [first, rest] = [gate(), gate()];
-    g.t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: [{ afterChunks: 15, until: first }, { afterChunks: 30, until: rest }] });
+    const { reply, gates: [first, rest], turn } = heldReply(40, 15, 30);
+    g.t.fake.enqueue(turn);
     g.discord.sendMessage({ user: ALICE, channelId: dm, content: 'tell me a story' });
     await poll(() => g.discord.botMessages(dm).length, { timeout: 15_000 }).toBe(1);
     const draft = g.discord.botMessages(dm)[0]!;

@@ -10,17 +10,11 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ChannelHealth } from '../../../channels/channel.js';
 import { startFakeOllama, type FakeOllama } from '../../fakes/ollama-server.js';
 import { describeSynapse, startSynapse, type MatrixUser, type Synapse } from '../../helpers/synapse.js';
 import { startGatewayProcess, type GatewayProcess } from '../contract/gateway-process.js';
 import { botMessages, startTestUser, type TestUser } from './matrix-users.js';
-
-interface ChannelHealth {
-  name: string;
-  state: string;
-  connected: boolean;
-  details?: Record<string, unknown>;
-}
 
 describeSynapse('matrix end-to-end encryption across restarts with a fixed access token', () => {
   let synapse: Synapse;

@@ -5,7 +5,7 @@
 // `stream_replies: final` posts once and never updates; a failed update is skipped.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createManualClock, type ManualClock } from '../../helpers/manual-clock.js';
-import { gate, poll, streamedWords } from '../stream-script.js';
+import { heldReply, poll, streamedWords } from '../stream-script.js';
 import { ALICE, ALICE_DM, startSlackGateway, type SlackGateway } from './slack-gateway.js';
 
 const running: SlackGateway[] = [];
@@ -25,10 +25,8 @@ const callsOf = (g: SlackGateway, method: string) => g.slack.calls.filter((c) =>
 describe('streamed replies on Slack', () => {
   it('one draft, chat.update bounded by the interval, the final text as the last update of the same message', async () => {
     const { g, clock } = await start();
-    const words = streamedWords(40);
-    const reply = words.join('');
-    const [first, rest] = [gate(), gate()];
-    g.t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: [{ afterChunks: 15, until: first }, { afterChunks: 30, until: rest }] });
+    const { reply, gates: [first, rest], turn } = heldReply(40, 15, 30);
+    g.t.fake.enqueue(turn);
     await g.slack.sendMessage({ user: ALICE, channel: ALICE_DM, text: 'tell me a long story' });
 
     await poll(() => g.slack.postedIn(ALICE_DM).length).toBe(1);
@@ -68,10 +66,8 @@ describe('streamed replies on Slack', () => {
 
   it('a failed chat.update is skipped, not retried, and the final reply still lands in the draft', async () => {
     const { g, clock } = await start();
-    const words = streamedWords(40);
-    const reply = words.join('');
-    const [first, rest] = [gate(), gate()];
-    g.t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: [{ afterChunks: 15, until: first }, { afterChunks: 30, until: rest }] });
+    const { reply, gates: [first, rest], turn } = heldReply(40, 15, 30);
+    g.t.fake.enqueue(turn);
     await g.slack.sendMessage({ user: ALICE, channel: ALICE_DM, text: 'go' });
     await poll(() => g.slack.postedIn(ALICE_DM).length).toBe(1);
     const draft = g.slack.postedIn(ALICE_DM)[0]!;

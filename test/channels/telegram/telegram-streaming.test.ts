@@ -16,7 +16,7 @@ import { turns } from '../../fakes/ollama-server.js';
 import { startFakeTelegram, type FakeTelegram, type WireMessage } from '../../fakes/telegram-bot-api.js';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { createManualClock, type ManualClock } from '../../helpers/manual-clock.js';
-import { gate, poll, streamedWords } from '../stream-script.js';
+import { gate, heldReply, poll, streamedWords } from '../stream-script.js';
 
 const alice = { id: 1001, is_bot: false, first_name: 'Alice' };
 let fake: FakeTelegram | undefined;
@@ -137,10 +137,8 @@ describe('streamed replies on Telegram', () => {
 
   it('a failed draft edit is skipped and the final reply still replaces the draft', async () => {
     const { t, tg, clock } = await start();
-    const words = streamedWords(30);
-    const reply = words.join('');
-    const [first, rest] = [gate(), gate()];
-    t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: [{ afterChunks: 10, until: first }, { afterChunks: 20, until: rest }] });
+    const { reply, gates: [first, rest], turn } = heldReply(30, 10, 20);
+    t.fake.enqueue(turn);
     const chat = tg.privateChat(alice);
     tg.userSends({ chat, from: alice, text: 'go' });
     const draft = await draftIn(tg, chat.id);
@@ -157,10 +155,8 @@ describe('streamed replies on Telegram', () => {
 
   it('a draft Telegram refuses to post: no retry before the next interval, and the reply arrives once', async () => {
     const { t, tg } = await start();
-    const words = streamedWords(30);
-    const reply = words.join('');
-    const rest = gate();
-    t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: { afterChunks: 20, until: rest } });
+    const { reply, gates: [rest], turn } = heldReply(30, 20);
+    t.fake.enqueue(turn);
     tg.failNext('sendMessage', { status: 502, description: 'Bad Gateway' });
     const chat = tg.privateChat(alice);
     tg.userSends({ chat, from: alice, text: 'go' });
@@ -180,10 +176,8 @@ describe('streamed replies on Telegram', () => {
 
   it('an edit the platform refuses for good: the final reply arrives as a new message', async () => {
     const { t, tg } = await start();
-    const words = streamedWords(30);
-    const reply = words.join('');
-    const rest = gate();
-    t.fake.enqueue({ type: 'text', text: reply, chunks: words, hold: { afterChunks: 15, until: rest } });
+    const { reply, gates: [rest], turn } = heldReply(30, 15);
+    t.fake.enqueue(turn);
     const chat = tg.privateChat(alice);
     tg.userSends({ chat, from: alice, text: 'go' });
     const draft = await draftIn(tg, chat.id);
