@@ -26,7 +26,7 @@ describe.skipIf(!haveData)('cross-validated targets on dev.jsonl (grouped 5-fold
 const extra = haveData ? loadExtraDataset(defaultExtraDatasetPath()) : [];
 
 describe.skipIf(extra.length === 0)('cross-validated targets on the training rows: dev.jsonl + the extra public rows (grouped 5-fold)', () => {
-  it('at the shipped targets: <= 0.75% FPR, <= 2% on each kind of tool output, >= 84% TPR on dev rows, languages >= 70% of English', () => {
+  it('at the shipped targets: <= 0.75% FPR, <= 2% on each kind of tool output, >= 85% TPR on dev rows, languages >= 70% of English', () => {
     const rows = trainingRows(loadDataset(datasetPath), extra);
     const scores = crossValidatedScores(rows);
     const m = metricsAt(rows, scores, chooseThreshold(rows, scores, SHIPPED_TARGETS));
@@ -38,9 +38,9 @@ describe.skipIf(extra.length === 0)('cross-validated targets on the training row
     // (613 SpamAssassin messages): 85.4% over all rows, 85.2% on the dev rows, 77.9% on planted
     // instructions (fold seed 7, 18 epochs). Counting the dev rows six times (devRowWeight) is
     // worth about 3 points on the dev rows: with weight 1 (and 12 epochs) they fall to 81.5%.
-    expect(m.tpr).toBeGreaterThanOrEqual(0.84);
-    expect(m.devTpr).toBeGreaterThanOrEqual(0.84);
-    expect(m.tprByFamily.indirect).toBeGreaterThanOrEqual(0.76);
+    expect(m.tpr).toBeGreaterThanOrEqual(0.85);
+    expect(m.devTpr).toBeGreaterThanOrEqual(0.85);
+    expect(m.tprByFamily.indirect).toBeGreaterThanOrEqual(0.77);
     const english = m.tprByLanguage.en ?? 0;
     for (const language of ['de', 'fr', 'es', 'ru', 'zh']) expect(m.tprByLanguage[language], language).toBeGreaterThanOrEqual(0.7 * english);
   }, 600_000);

@@ -82,15 +82,17 @@ describe.skipIf(heldOut.length === 0)('shipped detector on the held-out public r
     detector.threshold,
   );
 
-  // A held-out sample of n texts estimates the true rate with a standard error of
-  // sqrt(p(1-p)/n): 0.9 points for 225 e-mails at 2%. The rate must be within one standard error
-  // of the 2% target. (On the 225 held-out real e-mails the shipped model flags 6, 2.7%: the
-  // known gap of the README's "Known limits"; one e-mail more, 7 or 3.1%, fails here.)
-  it('<= 2% false positives on each kind of tool output, within the sampling error of the held-out sample', () => {
+  // Code, tables and web pages: at most 2%. E-mail is the known gap of the README's "Known
+  // limits": the shipped model flags 6 of the 225 held-out real e-mails (2.7%). Its rate must stay
+  // within one standard error of the 2% target (sqrt(p(1-p)/n), 0.9 points for 225 e-mails at
+  // 2%): one e-mail more, 7 or 3.1%, fails. (With the 28 held-out e-mail fixtures of before, the
+  // one-row allowance let 3.6% through.)
+  it('<= 2% false positives on code, tables and web pages; e-mail within the sampling error of 2%', () => {
     for (const kind of ['code', 'table', 'email', 'web']) {
       const n = m.counts[`category:tool_output:${kind}`] ?? 0;
       expect(n, kind).toBeGreaterThanOrEqual(100);
-      expect(m.fprByCategory[`tool_output:${kind}`], kind).toBeLessThanOrEqual(0.02 + Math.sqrt((0.02 * 0.98) / n));
+      const limit = kind === 'email' ? 0.02 + Math.sqrt((0.02 * 0.98) / n) : 0.02;
+      expect(m.fprByCategory[`tool_output:${kind}`], kind).toBeLessThanOrEqual(limit);
     }
   });
 
