@@ -44,6 +44,15 @@ export async function startGatewayProcess(options: { dataDir: string; fake: Fake
   let logs = '';
   let output = '';
   let proc: CliProcess | undefined;
+  /** Ends the running child with `signal` and keeps what it printed. */
+  async function end(signal: NodeJS.Signals): Promise<void> {
+    if (!proc) return;
+    proc.child.kill(signal);
+    await proc.exited;
+    logs += proc.stderr();
+    output += proc.stdout();
+    proc = undefined;
+  }
   const self: GatewayProcess = {
     url: '',
     token: CONTRACT_TOKEN,
@@ -58,22 +67,8 @@ export async function startGatewayProcess(options: { dataDir: string; fake: Fake
       const text = await res.text();
       return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any };
     },
-    async kill() {
-      if (!proc) return;
-      proc.child.kill('SIGKILL');
-      await proc.exited;
-      logs += proc.stderr();
-      output += proc.stdout();
-      proc = undefined;
-    },
-    async stop() {
-      if (!proc) return;
-      proc.child.kill('SIGTERM');
-      await proc.exited;
-      logs += proc.stderr();
-      output += proc.stdout();
-      proc = undefined;
-    },
+    kill: () => end('SIGKILL'),
+    stop: () => end('SIGTERM'),
     async restart() {
       await self.kill();
       proc = spawnCli(['start', '--config', file, '--port', '0'], { SECURESPHERE_API_TOKEN: CONTRACT_TOKEN, ...(options.env ?? {}) });
