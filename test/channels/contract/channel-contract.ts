@@ -136,6 +136,26 @@ export function describeChannelContract(label: string, setup: () => Promise<Chan
       await expect.poll(() => replies(conversation).map((m) => m.text), { timeout: 20_000 }).toContain('hello contract');
     });
 
+    it('acknowledges the platform while the model is still answering, then delivers the reply', async () => {
+      const conversation = uniqueConversation('ack');
+      let answer!: () => void;
+      const answered = new Promise<void>((resolve) => (answer = resolve));
+      let asked!: () => void;
+      const modelAsked = new Promise<void>((resolve) => (asked = resolve));
+      fake.enqueue(async () => {
+        asked();
+        await answered;
+        return turns.text('answered after the ack');
+      });
+      // The model does not answer until the platform's acknowledgement came back: an adapter that
+      // acknowledged only after the turn would never get here (the model waits for ever).
+      await s.driver.send({ user: requester, conversation, text: 'slow question' });
+      await modelAsked;
+      expect(replies(conversation).map((m) => m.text)).not.toContain('answered after the ack');
+      answer();
+      await expect.poll(() => replies(conversation).map((m) => m.text), { timeout: 20_000 }).toContain('answered after the ack');
+    });
+
     it('shows an approval prompt the requester approves; the press is answered, the prompt updated, the turn finished', async () => {
       const conversation = uniqueConversation('approve');
       scriptWipe();
