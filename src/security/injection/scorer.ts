@@ -9,6 +9,7 @@ import { normalizeText, type NormalizedText } from './normalize.js';
 import { matchRuleFamilies } from './rules.js';
 import { glossesFor } from './rules-multilingual.js';
 import { addressedToAiCues } from './cues.js';
+import { holdsOffShapeLine, offShapeLines, OFF_SHAPE_CUE } from './shape.js';
 import { extractFeatures, DEFAULT_MIN_FEATURE_COUNT, type SparseVector } from './features.js';
 import { predict, type LinearModel } from './model.js';
 
@@ -79,11 +80,15 @@ export function analyzeText(text: string, minFeatureCount = DEFAULT_MIN_FEATURE_
   return { normalized, reasons, features };
 }
 
-/** Features of a piece of already-normalized text (a chunk of a longer one). */
-export function pieceFeatures(piece: string, options: ScoringOptions): SparseVector {
+/**
+ * Features of a piece of already-normalized text (a chunk of a longer one). `offLines` are the
+ * lines of prose inside data of the text it was cut from (shape.ts).
+ */
+export function pieceFeatures(piece: string, options: ScoringOptions, offLines: readonly string[] = []): SparseVector {
   const found = matchRuleFamilies(piece);
   // Cues are features only, never reasons: each is common in harmless documents on its own.
-  const signals = options.pieceCues ? [...found.hits, ...addressedToAiCues(piece.toLowerCase())] : found.hits;
+  const signals = options.pieceCues ? [...found.hits, ...addressedToAiCues(piece.toLowerCase())] : [...found.hits];
+  if (options.pieceCues && offLines.length > 0 && holdsOffShapeLine(piece, offLines)) signals.push(OFF_SHAPE_CUE);
   return extractFeatures({ text: piece, decoded: glossesFor(found.multilingual), signals: [] }, signals, options.minFeatureCount);
 }
 
@@ -144,7 +149,8 @@ export function prepareText(text: string, options: ScoringOptions = DEFAULT_SCOR
   // segments of a long chat request flag it too often, and it has no data to hide in.
   const segmented = options.segmentChars > 0 && body.length > options.segmentChars * 1.5 && lineCount(body) >= options.segmentMinLines;
   if (segmented) {
-    for (const segment of pieces(body, options.segmentChars)) vectors.push(pieceFeatures(segment, options));
+    const offLines = offShapeLines(body);
+    for (const segment of pieces(body, options.segmentChars)) vectors.push(pieceFeatures(segment, options, offLines));
   } else if (options.chunkChars > 0 && body.length > options.chunkChars * 1.5) {
     for (const chunk of pieces(body, options.chunkChars)) vectors.push(pieceFeatures(chunk, options));
   }
