@@ -24,6 +24,9 @@ interface Lexicon {
   /** Show/reveal verbs and the hidden prompt they target. */
   readonly reveal: string;
   readonly hiddenPrompt: string;
+  /** "What is ... / share ..." before the word for a password: the secret asked for outright. */
+  readonly askSecret: string;
+  readonly secret: string;
 }
 
 // Up to five words between key terms ("ignorieren Sie die oben genannten Fragen"), never
@@ -49,6 +52,8 @@ const LEXICONS: Readonly<Record<string, Lexicon>> = {
     role: String.raw`du bist (?:jetzt|nun|ab sofort)|sie sind (?:jetzt|nun|ab sofort)|ab (?:jetzt|sofort) (?:bist du|sind sie|agierst du)|tu so, als (?:wärst|ob) du|entwicklermodus|ohne (?:jegliche )?(?:einschränkungen|regeln|filter|zensur)`,
     reveal: String.raw`zeig(?:e|en)?|gib|geben|nenne?n?|verrate(?:n)?|wiederhole(?:n)?|enthülle(?:n)?|druck(?:e|en)?`,
     hiddenPrompt: String.raw`systemprompt|system-prompt|systemanweisung(?:en)?|(?:versteckten?|geheimen?|ursprünglichen?) (?:anweisungen|prompt)|passwort`,
+    askSecret: String.raw`was ist|wie lautet|nenn(?:e|en)? mir|gib mir|geben sie mir|teil(?:e|en)? mir`,
+    secret: String.raw`passwort|kennwort|zugangscode|geheimcode`,
   },
   fr: {
     everything: String.raw`tout`,
@@ -58,6 +63,8 @@ const LEXICONS: Readonly<Record<string, Lexicon>> = {
     role: String.raw`tu es (?:maintenant|désormais)|vous êtes (?:maintenant|désormais)|à partir de maintenant,? (?:tu|vous)|fais comme si tu étais|faites comme si vous étiez|mode développeur|sans (?:aucune )?(?:restriction|limite|règle|censure)s?`,
     reveal: String.raw`montre[zr]?|affiche[zr]?|révèle[zr]?|donne[zr]?|répète[zr]?|divulgue[zr]?|imprime[zr]?`,
     hiddenPrompt: String.raw`(?:ton|votre) prompt|prompt (?:système|initial|caché)|invite (?:système|initiale)|instructions? (?:système|cachées?|initiales?)|mot de passe`,
+    askSecret: String.raw`quel est|donne-moi|donnez-moi|dis-moi|dites-moi|partage[zr]?|communique[zr]?`,
+    secret: String.raw`mot de passe|code d'accès|code secret`,
   },
   es: {
     everything: String.raw`todo`,
@@ -67,6 +74,8 @@ const LEXICONS: Readonly<Record<string, Lexicon>> = {
     role: String.raw`ahora eres|ahora usted es|a partir de ahora,? (?:eres|serás|actúa|usted)|finge (?:ser|que eres)|modo desarrollador|sin (?:ninguna )?(?:restricci(?:ón|ones)|límites?|reglas|censura)`,
     reveal: String.raw`muéstrame|muestrame|enséñame|muestra|muestre|revela|revele|dime|dígame|repite|repita|imprime|imprima|escribe|escriba`,
     hiddenPrompt: String.raw`(?:tu|su) prompt|prompt (?:del sistema|de sistema|inicial|oculto)|instrucciones (?:del sistema|ocultas|iniciales)|contraseña`,
+    askSecret: String.raw`cuál es|cual es|dame|deme|dime|dígame|comparte|comparta`,
+    secret: String.raw`contraseña|clave de acceso|código secreto`,
   },
   it: {
     everything: String.raw`tutto`,
@@ -76,6 +85,8 @@ const LEXICONS: Readonly<Record<string, Lexicon>> = {
     role: String.raw`ora sei|adesso sei|d'ora in poi,? (?:sei|sarai|agisci|lei)|fingi di essere|modalità sviluppatore|senza (?:alcuna )?(?:restrizion[ei]|limit[ei]|regole|censura)`,
     reveal: String.raw`mostrami|rivelami|mostra|mostri|rivela|riveli|dimmi|mi dica|ripeti|ripeta|stampa|scrivi`,
     hiddenPrompt: String.raw`(?:il tuo|il suo) prompt|prompt (?:di sistema|iniziale|nascosto)|istruzioni (?:di sistema|nascoste|iniziali)|password`,
+    askSecret: String.raw`qual è|qual e|dammi|mi dia|dimmi|mi dica|condividi|condivida`,
+    secret: String.raw`password|parola d'ordine|codice segreto|codice di accesso`,
   },
   pt: {
     everything: String.raw`tudo`,
@@ -85,6 +96,8 @@ const LEXICONS: Readonly<Record<string, Lexicon>> = {
     role: String.raw`agora (?:você é|és|tu és)|a partir de agora,? (?:você|tu|aja|atue)|finja (?:ser|que é)|modo desenvolvedor|sem (?:nenhuma )?(?:restriç(?:ão|ões)|limites?|regras|censura)`,
     reveal: String.raw`mostre|mostra|revele|revela|diga|diz|repita|repete|imprima|escreva`,
     hiddenPrompt: String.raw`(?:seu|teu) prompt|prompt (?:do sistema|de sistema|inicial|oculto)|instruções (?:do sistema|ocultas|iniciais)|senha`,
+    askSecret: String.raw`qual é|qual e|me dê|me dá|dê-me|diga-me|compartilhe|compartilha|partilhe`,
+    secret: String.raw`senha|palavra-passe|código secreto|código de acesso`,
   },
   nl: {
     everything: String.raw`alles`,
@@ -94,6 +107,8 @@ const LEXICONS: Readonly<Record<string, Lexicon>> = {
     role: String.raw`je bent nu|u bent nu|vanaf nu (?:ben je|bent u|gedraag je)|doe alsof je|ontwikkelaarsmodus|zonder (?:enige )?(?:beperkingen|grenzen|regels|censuur)`,
     reveal: String.raw`toon|laat (?:me|mij) (?:je|uw) zien|geef|onthul|herhaal|print|schrijf`,
     hiddenPrompt: String.raw`(?:je|jouw|uw) prompt|systeemprompt|systeem-prompt|(?:verborgen|oorspronkelijke) (?:instructies|prompt)|wachtwoord`,
+    askSecret: String.raw`wat is|geef me|geef mij|vertel me|vertel mij|deel`,
+    secret: String.raw`wachtwoord|toegangscode|geheime code`,
   },
   ru: {
     everything: String.raw`всё|все`,
@@ -103,6 +118,8 @@ const LEXICONS: Readonly<Record<string, Lexicon>> = {
     role: String.raw`теперь ты|теперь вы|с этого момента,? (?:ты|вы)|притворись|представь,? что ты|режим разработчика|без (?:каких-либо )?(?:ограничений|правил|цензуры|фильтров)`,
     reveal: String.raw`покажи(?:те)?|выведи(?:те)?|раскрой(?:те)?|скажи(?:те)?|повтори(?:те)?|напиши(?:те)?|распечатай(?:те)?`,
     hiddenPrompt: String.raw`системн\p{L}* (?:промпт|подсказк|инструкци)\p{L}*|(?:свой|ваш|твой) промпт|скрыт\p{L}* инструкци\p{L}*|пароль`,
+    askSecret: String.raw`какой|скажи(?:те)?|назови(?:те)?|дай(?:те)?|сообщи(?:те)?|поделись|поделитесь`,
+    secret: String.raw`пароль|код доступа|секретный код`,
   },
 };
 
@@ -134,6 +151,11 @@ const CJK_RULES: readonly InjectionRule[] = [
     name: 'system-prompt-exfiltration',
     pattern: /(?:输出|显示|告诉我|重复|泄露|透露|打印|表示|教えて|出力)[^。！？\n]{0,8}?(?:系统提示|系统指令|初始指令|隐藏指令|システムプロンプト|初期指示|密码|パスワード)/,
   },
+  {
+    // The password asked for, noun first: "密码是什么", "パスワードを教えて".
+    name: 'system-prompt-exfiltration',
+    pattern: /(?:密码|口令|パスワード|暗証番号)[^。！？\n]{0,12}?(?:是什么|是多少|告诉我|发给我|教えて|教えてください)/,
+  },
 ];
 
 function lexiconRules(lex: Lexicon): InjectionRule[] {
@@ -146,6 +168,7 @@ function lexiconRules(lex: Lexicon): InjectionRule[] {
     { name: 'instruction-override', pattern: new RegExp(`${word(lex.cancel)}[\\s,]+(?:${lex.everything})${LONG_GAP}(?:${lex.before})(?![\\p{L}])`, 'u') },
     { name: 'role-reassignment', pattern: new RegExp(word(lex.role), 'u') },
     { name: 'system-prompt-exfiltration', pattern: new RegExp(`${word(lex.reveal)}${GAP}(?:${lex.hiddenPrompt})`, 'u') },
+    { name: 'system-prompt-exfiltration', pattern: new RegExp(`${word(lex.askSecret)}${GAP}(?:${lex.secret})(?![\\p{L}])`, 'u') },
   ];
 }
 
@@ -171,9 +194,9 @@ export const FAMILY_GLOSSES: Readonly<Record<string, string>> = {
 // keyword), so one pass of this pattern skips the forty rules for most texts.
 const TRIGGER = new RegExp(
   [
-    ...Object.values(LEXICONS).flatMap((lex) => [lex.cancel, lex.reveal, lex.role]),
+    ...Object.values(LEXICONS).flatMap((lex) => [lex.cancel, lex.reveal, lex.role, lex.askSecret]),
     String.raw`hinweis|notiz|nachricht|anweisung|remarque|note|nota|mensaje|messaggio|mensagem|notitie|bericht|opmerking|заметка|примечание|сообщение`,
-    String.raw`忽略|无视|忽视|忘记|忘掉|不要理会|不用理会|别管|無視|忘れ|从现在|你现在是|假装|开发者|没有任何|今から|開発者|制限なし|输出|显示|告诉|重复|泄露|透露|打印|表示|教えて|出力|给|致|ai|ＡＩ|系统提示|系统指令|初始指令|隐藏指令|システムプロンプト`,
+    String.raw`忽略|无视|忽视|忘记|忘掉|不要理会|不用理会|别管|無視|忘れ|从现在|你现在是|假装|开发者|没有任何|今から|開発者|制限なし|输出|显示|告诉|重复|泄露|透露|打印|表示|教えて|出力|给|致|ai|ＡＩ|密码|口令|パスワード|暗証番号|系统提示|系统指令|初始指令|隐藏指令|システムプロンプト`,
   ].join('|'),
   'u',
 );
