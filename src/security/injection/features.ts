@@ -1,4 +1,4 @@
-// Turns text into a sparse, hashed feature vector: word unigrams and bigrams, character
+// Turns text into a sparse, hashed feature vector: word unigrams, bigrams and skip-bigrams, character
 // 3-5-grams, plus one feature per rule hit and normalization signal. Hashing (FNV-1a, no
 // vocabulary) keeps the weights file a fixed size and makes training order-independent.
 // Must stay fast: it runs on every inbound message and every tool result.
@@ -32,6 +32,7 @@ const SEED_WORD = hashString(FNV_OFFSET, 'w1');
 const SEED_BIGRAM = hashString(FNV_OFFSET, 'w2');
 const SEED_CHAR = hashString(FNV_OFFSET, 'c');
 const SEED_SIGNAL = hashString(FNV_OFFSET, 's');
+const SEED_SKIP_BIGRAM = hashString(FNV_OFFSET, 'w2s');
 
 const TOKEN = /[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu;
 const MAX_CHARS = 16_384; // a longer text is scored on its start; later chunks are scanned separately
@@ -84,10 +85,15 @@ export const DEFAULT_MIN_FEATURE_COUNT = 400;
 function addNgrams(text: string, into: IndexSet): void {
   const lower = text.slice(0, MAX_CHARS).toLowerCase().replace(/\s+/g, ' ');
   let previous = -1;
+  let beforePrevious = -1;
   for (const match of lower.matchAll(TOKEN)) {
     const wordHash = hashString(SEED_WORD, match[0]);
     into.add(wordHash & MASK);
     if (previous !== -1) into.add(mix(mix(SEED_BIGRAM, previous), wordHash) & MASK);
+    // A skip-bigram (a word and the one two after it) matches paraphrases with a word swapped
+    // or inserted: "ignore all previous", "ignore the previous" and "ignore any previous" share one.
+    if (beforePrevious !== -1) into.add(mix(mix(SEED_SKIP_BIGRAM, beforePrevious), wordHash) & MASK);
+    beforePrevious = previous;
     previous = wordHash;
   }
   const padded = ` ${lower} `;
