@@ -41,6 +41,7 @@ export function offShapeLines(text: string): string[] {
   if (lines.length < MIN_ROWS) return [];
   let found: string[] | undefined;
   for (const delimiter of DELIMITERS) {
+    if (!text.includes(delimiter)) continue;
     const counts = lines.map((line) => occurrences(line, delimiter));
     const median = [...counts].sort((a, b) => a - b)[Math.floor(counts.length / 2)] as number;
     if (median < 1) continue;
@@ -60,10 +61,10 @@ export function offShapeLines(text: string): string[] {
  * its first or last `PROBE_CHARS` characters (a piece cut across it), or the piece lies inside it.
  */
 export function holdsOffShapeLine(piece: string, offLines: readonly string[]): boolean {
+  const inner = piece.trim();
   for (const line of offLines) {
     if (piece.includes(line)) return true;
     if (line.length > PROBE_CHARS && (piece.includes(line.slice(0, PROBE_CHARS)) || piece.includes(line.slice(-PROBE_CHARS)))) return true;
-    const inner = piece.trim();
     if (inner.length >= PROBE_CHARS && line.includes(inner)) return true;
   }
   return false;
