@@ -3,7 +3,7 @@
 // that the cue reaches exactly the pieces holding the line.
 import { describe, expect, it } from 'vitest';
 import { holdsOffShapeLine, offShapeLines, OFF_SHAPE_CUE } from '../../src/security/injection/shape.js';
-import { pieceFeatures, prepareText, DEFAULT_SCORING } from '../../src/security/injection/scorer.js';
+import { documentOffLines, pieceFeatures, prepareText, DEFAULT_SCORING } from '../../src/security/injection/scorer.js';
 import { signalFeature, type SparseVector } from '../../src/security/injection/features.js';
 import { createInjectionDetector } from '../../src/security/injection/detector.js';
 
@@ -86,6 +86,14 @@ describe('the prose-inside-data cue', () => {
     expect(marked.length).toBeLessThanOrEqual(2);
     expect(prepared.reasons).not.toContain(OFF_SHAPE_CUE);
     expect(prepareText(pipeTable).vectors.some((vector) => has(vector, cue))).toBe(false);
+  });
+
+  it('comes only with documents, in training as in scoring (a five-line table is chunked, not segmented)', () => {
+    const short = [...pipeRows.slice(0, 2), planted, ...pipeRows.slice(2, 4)].join('\n');
+    expect(offShapeLines(short)).toEqual([planted]);
+    expect(documentOffLines(short, DEFAULT_SCORING)).toEqual([]);
+    expect(prepareText(short).vectors.some((vector) => has(vector, cue))).toBe(false);
+    expect(documentOffLines(poisoned, DEFAULT_SCORING)).toEqual([planted]);
   });
 
   it('follows the piece cues switch', () => {

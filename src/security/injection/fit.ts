@@ -14,9 +14,8 @@
 // without it fewer planted attacks were caught at the same false-positive rate.
 import type { LabelledRow } from './dataset.js';
 import { trainLogisticRegression, DEFAULT_TRAIN_OPTIONS, type LinearModel, type TrainOptions, type TrainingExample } from './model.js';
-import { pieceFeatures, prepareText, splitIntoChunks, DEFAULT_SCORING, type PreparedText, type ScoringOptions } from './scorer.js';
+import { documentOffLines, pieceFeatures, prepareText, splitIntoChunks, DEFAULT_SCORING, type PreparedText, type ScoringOptions } from './scorer.js';
 import { normalizeText } from './normalize.js';
-import { offShapeLines } from './shape.js';
 import type { SparseVector } from './features.js';
 
 export interface FitOptions {
@@ -58,7 +57,7 @@ function benignPieces(row: LabelledRow, options: FitOptions): SparseVector[] {
   if (row.label !== 'benign' || size <= 0) return [];
   const text = normalizeText(row.text).text;
   if (text.length <= size * 1.5) return [];
-  const offLines = offShapeLines(text);
+  const offLines = documentOffLines(text, options.scoring);
   return splitIntoChunks(text, size).map((piece) => pieceFeatures(piece, options.scoring, offLines));
 }
 
@@ -94,7 +93,7 @@ function twinPieces(rows: readonly LabelledRow[], options: FitOptions): SparseVe
     if (poisoned.length <= options.scoring.chunkChars * 1.5) return [];
     for (const clean of cleanByGroup.get(row.group) ?? []) {
       const window = plantedWindow(poisoned, clean, options.twinRadiusChars);
-      if (window !== undefined) return [pieceFeatures(window, options.scoring, offShapeLines(poisoned))];
+      if (window !== undefined) return [pieceFeatures(window, options.scoring, documentOffLines(poisoned, options.scoring))];
     }
     return [];
   });

@@ -127,6 +127,20 @@ function lineCount(text: string): number {
   return lines;
 }
 
+/** Whether a normalized text is a document (code, table, e-mail, web page): scored in segments. */
+function isDocument(body: string, options: ScoringOptions): boolean {
+  return options.segmentChars > 0 && body.length > options.segmentChars * 1.5 && lineCount(body) >= options.segmentMinLines;
+}
+
+/**
+ * The lines of prose inside data (shape.ts) of a normalized text that is scored as a document;
+ * none for other texts, whose pieces never carry the cue. Training uses this too, so its pieces
+ * carry the cue exactly when scoring's would.
+ */
+export function documentOffLines(body: string, options: ScoringOptions): string[] {
+  return isDocument(body, options) ? offShapeLines(body) : [];
+}
+
 export interface PreparedText {
   readonly reasons: readonly string[];
   /** The whole text's vector first, then one per segment (documents) or chunk (other long texts). */
@@ -147,8 +161,7 @@ export function prepareText(text: string, options: ScoringOptions = DEFAULT_SCOR
   // A document is scored in short segments (a line or a sentence or two: where a planted
   // instruction is most of the piece), other long texts (chat, prose) in ~600-character chunks:
   // segments of a long chat request flag it too often, and it has no data to hide in.
-  const segmented = options.segmentChars > 0 && body.length > options.segmentChars * 1.5 && lineCount(body) >= options.segmentMinLines;
-  if (segmented) {
+  if (isDocument(body, options)) {
     const offLines = offShapeLines(body);
     for (const segment of pieces(body, options.segmentChars)) vectors.push(pieceFeatures(segment, options, offLines));
   } else if (options.chunkChars > 0 && body.length > options.chunkChars * 1.5) {
