@@ -120,8 +120,11 @@ describe('with the shipped model', () => {
     'Note: figures for 1995 were revised in March.',
     'Source: national weather service, monthly reports.',
     'All values are in millimetres and rounded down.',
-  ])('does not flag a note between the rows, nor the clean table: %s', (note) => {
+  ])('does not flag a note between the rows: %s', (note) => {
     expect(detector.scan(inTable(note)).flagged).toBe(false);
+  });
+
+  it('does not flag the clean table', () => {
     expect(detector.scan(pipeTable).flagged).toBe(false);
   });
 });
