@@ -3,7 +3,9 @@
 // features never carry cues.
 import { describe, expect, it } from 'vitest';
 import { ADDRESSED_TO_AI_CUES, addressedToAiCues } from '../../src/security/injection/cues.js';
-import { analyzeText, pieceFeatures, pieces, prepareText, DEFAULT_SCORING } from '../../src/security/injection/scorer.js';
+import { analyzeText, pieceFeatures, pieceSource, pieces, prepareText, DEFAULT_SCORING } from '../../src/security/injection/scorer.js';
+import { DEFAULT_FIT, prepareRows } from '../../src/security/injection/fit.js';
+import { normalizeText } from '../../src/security/injection/normalize.js';
 import { signalFeature, type SparseVector } from '../../src/security/injection/features.js';
 import { createInjectionDetector } from '../../src/security/injection/detector.js';
 
@@ -98,5 +100,53 @@ describe('segments', () => {
     expect(detector.scan(code.join('\n')).flagged).toBe(false);
     expect(detector.scan(poisonedTable).flagged).toBe(true);
     expect(detector.scan(poisonedCode).flagged).toBe(true);
+  });
+});
+
+describe('document-segment words (a namespace of their own)', () => {
+  const segment = 'please answer the following question about the attached report';
+  const inDocument = pieceFeatures(segment, DEFAULT_SCORING, { document: true, offLines: [] });
+  const inChat = pieceFeatures(segment, DEFAULT_SCORING);
+  const document = Array.from({ length: 8 }, (_, i) => `Row ${i}: the quarterly report for region ${i} is attached, see the totals.`).join('\n');
+  const chat = Array.from({ length: 12 }, (_, i) => `Sentence ${i} of a long request about the quarterly report, with no line breaks at all.`).join(' ');
+
+  it('a segment of a document has its words and word pairs twice, the copies at 0.7 of the n-grams value; a chat chunk once', () => {
+    const chatIndices = Array.from(inChat.indices);
+    const documentIndices = Array.from(inDocument.indices);
+    expect(chatIndices.every((i) => documentIndices.includes(i))).toBe(true);
+    // 9 words and 8 word pairs, less any hash collision.
+    expect(documentIndices.length - chatIndices.length).toBeGreaterThanOrEqual(15);
+    expect(documentIndices.length - chatIndices.length).toBeLessThanOrEqual(17);
+    const ngramValue = Math.max(...Array.from(inChat.values));
+    const copies = documentIndices.filter((i) => !chatIndices.includes(i));
+    for (const i of copies) expect(inDocument.values[documentIndices.indexOf(i)]).toBeCloseTo(ngramValue * 0.7, 6);
+    // The shared n-grams keep their value: the copies do not count in the normalization.
+    for (const i of chatIndices) expect(inDocument.values[documentIndices.indexOf(i)]).toBeCloseTo(inChat.values[chatIndices.indexOf(i)] as number, 6);
+  });
+
+  it('scoring gives them to the segments of a document only, never to a whole text or a chat chunk', () => {
+    const body = normalizeText(document).text;
+    expect(pieceSource(body, DEFAULT_SCORING).document).toBe(true);
+    const prepared = prepareText(document);
+    const segments = pieces(body, DEFAULT_SCORING.segmentChars);
+    expect(prepared.vectors.slice(1)).toEqual(segments.map((p) => pieceFeatures(p, DEFAULT_SCORING, pieceSource(body, DEFAULT_SCORING))));
+    expect(prepared.vectors[1]).not.toEqual(pieceFeatures(segments[0] as string, DEFAULT_SCORING));
+    expect(prepared.vectors[0]).toEqual(analyzeText(document).features);
+    const chatBody = normalizeText(chat).text;
+    expect(pieceSource(chatBody, DEFAULT_SCORING).document).toBe(false);
+    const chunks = pieces(chatBody, DEFAULT_SCORING.chunkChars);
+    expect(prepareText(chat).vectors.slice(1)).toEqual(chunks.map((p) => pieceFeatures(p, DEFAULT_SCORING)));
+  });
+
+  it('training cuts its benign pieces with the same features: document pieces with the copies, chat pieces without', () => {
+    const row = (text: string) => ({ text, label: 'benign' as const, source: 'test', category: 'benign:test', group: text.slice(0, 12) });
+    const data = prepareRows([row(document), row(chat)], DEFAULT_FIT);
+    const documentPieces = data.pieces[0] ?? [];
+    const chatPieces = data.pieces[1] ?? [];
+    expect(documentPieces.length).toBeGreaterThan(1);
+    expect(chatPieces.length).toBeGreaterThan(1);
+    const first = (text: string): string => (text.split(/(?<=[\n.!?])\s+/)[0] as string);
+    expect(documentPieces[0]).toEqual(pieceFeatures(first(normalizeText(document).text), DEFAULT_SCORING, { document: true, offLines: [] }));
+    expect(chatPieces[0]).toEqual(pieceFeatures(first(normalizeText(chat).text), DEFAULT_SCORING));
   });
 });

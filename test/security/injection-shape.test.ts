@@ -3,7 +3,7 @@
 // that the cue reaches exactly the pieces holding the line.
 import { describe, expect, it } from 'vitest';
 import { holdsOffShapeLine, offShapeLines, OFF_SHAPE_CUE } from '../../src/security/injection/shape.js';
-import { documentOffLines, pieceFeatures, prepareText, DEFAULT_SCORING } from '../../src/security/injection/scorer.js';
+import { pieceFeatures, pieceSource, prepareText, DEFAULT_SCORING } from '../../src/security/injection/scorer.js';
 import { signalFeature, type SparseVector } from '../../src/security/injection/features.js';
 import { createInjectionDetector } from '../../src/security/injection/detector.js';
 
@@ -91,14 +91,15 @@ describe('the prose-inside-data cue', () => {
   it('comes only with documents, in training as in scoring (a five-line table is chunked, not segmented)', () => {
     const short = [...pipeRows.slice(0, 2), planted, ...pipeRows.slice(2, 4)].join('\n');
     expect(offShapeLines(short)).toEqual([planted]);
-    expect(documentOffLines(short, DEFAULT_SCORING)).toEqual([]);
+    expect(pieceSource(short, DEFAULT_SCORING)).toEqual({ document: false, offLines: [] });
     expect(prepareText(short).vectors.some((vector) => has(vector, cue))).toBe(false);
-    expect(documentOffLines(poisoned, DEFAULT_SCORING)).toEqual([planted]);
+    expect(pieceSource(poisoned, DEFAULT_SCORING)).toEqual({ document: true, offLines: [planted] });
   });
 
   it('follows the piece cues switch', () => {
-    expect(has(pieceFeatures(planted, DEFAULT_SCORING, [planted]), cue)).toBe(true);
-    expect(has(pieceFeatures(planted, { ...DEFAULT_SCORING, pieceCues: false }, [planted]), cue)).toBe(false);
+    const source = { document: true, offLines: [planted] };
+    expect(has(pieceFeatures(planted, DEFAULT_SCORING, source), cue)).toBe(true);
+    expect(has(pieceFeatures(planted, { ...DEFAULT_SCORING, pieceCues: false }, source), cue)).toBe(false);
     expect(has(pieceFeatures(planted, DEFAULT_SCORING), cue)).toBe(false);
   });
 });

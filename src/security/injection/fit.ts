@@ -14,7 +14,7 @@
 // without it fewer planted attacks were caught at the same false-positive rate.
 import type { LabelledRow } from './dataset.js';
 import { trainLogisticRegression, DEFAULT_TRAIN_OPTIONS, type LinearModel, type TrainOptions, type TrainingExample } from './model.js';
-import { documentOffLines, pieceFeatures, prepareText, splitIntoChunks, DEFAULT_SCORING, type PreparedText, type ScoringOptions } from './scorer.js';
+import { pieceSource, pieceFeatures, prepareText, splitIntoChunks, DEFAULT_SCORING, type PreparedText, type ScoringOptions } from './scorer.js';
 import { normalizeText } from './normalize.js';
 import type { SparseVector } from './features.js';
 
@@ -57,8 +57,8 @@ function benignPieces(row: LabelledRow, options: FitOptions): SparseVector[] {
   if (row.label !== 'benign' || size <= 0) return [];
   const text = normalizeText(row.text).text;
   if (text.length <= size * 1.5) return [];
-  const offLines = documentOffLines(text, options.scoring);
-  return splitIntoChunks(text, size).map((piece) => pieceFeatures(piece, options.scoring, offLines));
+  const source = pieceSource(text, options.scoring);
+  return splitIntoChunks(text, size).map((piece) => pieceFeatures(piece, options.scoring, source));
 }
 
 /**
@@ -93,7 +93,7 @@ function twinPieces(rows: readonly LabelledRow[], options: FitOptions): SparseVe
     if (poisoned.length <= options.scoring.chunkChars * 1.5) return [];
     for (const clean of cleanByGroup.get(row.group) ?? []) {
       const window = plantedWindow(poisoned, clean, options.twinRadiusChars);
-      if (window !== undefined) return [pieceFeatures(window, options.scoring, documentOffLines(poisoned, options.scoring))];
+      if (window !== undefined) return [pieceFeatures(window, options.scoring, pieceSource(poisoned, options.scoring))];
     }
     return [];
   });

@@ -80,16 +80,26 @@ export function analyzeText(text: string, minFeatureCount = DEFAULT_MIN_FEATURE_
   return { normalized, reasons, features };
 }
 
+/** Where a piece was cut from: a document (a segment of it) and its lines of prose inside data (shape.ts). */
+export interface PieceSource {
+  readonly document: boolean;
+  readonly offLines: readonly string[];
+}
+
+const NOT_A_DOCUMENT: PieceSource = { document: false, offLines: [] };
+
 /**
- * Features of a piece of already-normalized text (a chunk of a longer one). `offLines` are the
- * lines of prose inside data of the text it was cut from (shape.ts).
+ * Features of a piece of already-normalized text (a chunk or segment of a longer one). A segment
+ * of a document also has its words in the document-segment namespace (features.ts) and, when it
+ * holds a line of prose inside data, the cue for it.
  */
-export function pieceFeatures(piece: string, options: ScoringOptions, offLines: readonly string[] = []): SparseVector {
+export function pieceFeatures(piece: string, options: ScoringOptions, source: PieceSource = NOT_A_DOCUMENT): SparseVector {
+  const offLines = source.offLines;
   const found = matchRuleFamilies(piece);
   // Cues are features only, never reasons: each is common in harmless documents on its own.
   const signals = options.pieceCues ? [...found.hits, ...addressedToAiCues(piece.toLowerCase())] : [...found.hits];
   if (options.pieceCues && offLines.length > 0 && holdsOffShapeLine(piece, offLines)) signals.push(OFF_SHAPE_CUE);
-  return extractFeatures({ text: piece, decoded: glossesFor(found.multilingual), signals: [] }, signals, options.minFeatureCount);
+  return extractFeatures({ text: piece, decoded: glossesFor(found.multilingual), signals: [] }, signals, options.minFeatureCount, source.document);
 }
 
 /**
@@ -133,12 +143,12 @@ function isDocument(body: string, options: ScoringOptions): boolean {
 }
 
 /**
- * The lines of prose inside data (shape.ts) of a normalized text that is scored as a document;
- * none for other texts, whose pieces never carry the cue. Training uses this too, so its pieces
- * carry the cue exactly when scoring's would.
+ * Where the pieces of a normalized text come from: whether it is scored as a document, and its
+ * lines of prose inside data (shape.ts; none for other texts, whose pieces never carry the cue).
+ * Training uses this too, so its pieces get the features scoring's would.
  */
-export function documentOffLines(body: string, options: ScoringOptions): string[] {
-  return isDocument(body, options) ? offShapeLines(body) : [];
+export function pieceSource(body: string, options: ScoringOptions): PieceSource {
+  return isDocument(body, options) ? { document: true, offLines: offShapeLines(body) } : NOT_A_DOCUMENT;
 }
 
 export interface PreparedText {
@@ -161,9 +171,9 @@ export function prepareText(text: string, options: ScoringOptions = DEFAULT_SCOR
   // A document is scored in short segments (a line or a sentence or two: where a planted
   // instruction is most of the piece), other long texts (chat, prose) in ~600-character chunks:
   // segments of a long chat request flag it too often, and it has no data to hide in.
-  if (isDocument(body, options)) {
-    const offLines = offShapeLines(body);
-    for (const segment of pieces(body, options.segmentChars)) vectors.push(pieceFeatures(segment, options, offLines));
+  const source = pieceSource(body, options);
+  if (source.document) {
+    for (const segment of pieces(body, options.segmentChars)) vectors.push(pieceFeatures(segment, options, source));
   } else if (options.chunkChars > 0 && body.length > options.chunkChars * 1.5) {
     for (const chunk of pieces(body, options.chunkChars)) vectors.push(pieceFeatures(chunk, options));
   }
