@@ -6,7 +6,7 @@ import { ADDRESSED_TO_AI_CUES, addressedToAiCues } from '../../src/security/inje
 import { analyzeText, pieceFeatures, pieceSource, pieces, prepareText, DEFAULT_SCORING } from '../../src/security/injection/scorer.js';
 import { DEFAULT_FIT, plantedWindow, prepareRows } from '../../src/security/injection/fit.js';
 import { normalizeText } from '../../src/security/injection/normalize.js';
-import { signalFeature, type SparseVector } from '../../src/security/injection/features.js';
+import { extractFeatures, signalFeature, type SparseVector } from '../../src/security/injection/features.js';
 import { createInjectionDetector } from '../../src/security/injection/detector.js';
 
 const has = (vector: SparseVector, feature: number): boolean => Array.from(vector.indices).includes(feature);
@@ -103,7 +103,7 @@ describe('segments', () => {
   });
 });
 
-describe('document-segment words (a namespace of their own)', () => {
+describe('document words (a namespace of their own)', () => {
   const segment = 'please answer the following question about the attached report';
   const inDocument = pieceFeatures(segment, DEFAULT_SCORING, { document: true, offLines: [] });
   const inChat = pieceFeatures(segment, DEFAULT_SCORING);
@@ -124,18 +124,24 @@ describe('document-segment words (a namespace of their own)', () => {
     for (const i of chatIndices) expect(inDocument.values[documentIndices.indexOf(i)]).toBeCloseTo(inChat.values[chatIndices.indexOf(i)] as number, 6);
   });
 
-  it('scoring gives them to the segments of a document only, never to a whole text or a chat chunk', () => {
+  it('scoring gives them to a document, its whole text and each segment, never to a chat text or its chunks', () => {
     const body = normalizeText(document).text;
     expect(pieceSource(body, DEFAULT_SCORING).document).toBe(true);
     const prepared = prepareText(document);
     const segments = pieces(body, DEFAULT_SCORING.segmentChars);
     expect(prepared.vectors.slice(1)).toEqual(segments.map((p) => pieceFeatures(p, DEFAULT_SCORING, pieceSource(body, DEFAULT_SCORING))));
     expect(prepared.vectors[1]).not.toEqual(pieceFeatures(segments[0] as string, DEFAULT_SCORING));
-    expect(prepared.vectors[0]).toEqual(analyzeText(document).features);
+    const whole = analyzeText(document);
+    expect(prepared.vectors[0]).toEqual(whole.features);
+    expect(whole.features).toEqual(extractFeatures(whole.normalized, whole.reasons, DEFAULT_SCORING.minFeatureCount, true));
+    expect(whole.features.indices.length).toBeGreaterThan(extractFeatures(whole.normalized, whole.reasons, DEFAULT_SCORING.minFeatureCount).indices.length);
     const chatBody = normalizeText(chat).text;
     expect(pieceSource(chatBody, DEFAULT_SCORING).document).toBe(false);
     const chunks = pieces(chatBody, DEFAULT_SCORING.chunkChars);
-    expect(prepareText(chat).vectors.slice(1)).toEqual(chunks.map((p) => pieceFeatures(p, DEFAULT_SCORING)));
+    const chatPrepared = prepareText(chat);
+    expect(chatPrepared.vectors.slice(1)).toEqual(chunks.map((p) => pieceFeatures(p, DEFAULT_SCORING)));
+    const chatWhole = analyzeText(chat);
+    expect(chatPrepared.vectors[0]).toEqual(extractFeatures(chatWhole.normalized, chatWhole.reasons, DEFAULT_SCORING.minFeatureCount));
   });
 
   it('training cuts its benign pieces with the same features: document pieces with the copies, chat pieces without', () => {

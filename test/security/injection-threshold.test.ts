@@ -67,19 +67,21 @@ function probesAroundThreshold(): { below: { text: string; score: number }; abov
   ).split(' ');
   let below: { text: string; score: number } | undefined;
   let above: { text: string; score: number } | undefined;
-  // The attack's first words followed by the paragraph's first words, and the paragraph's first
-  // words followed by the attack's: two families of texts whose scores step finely across the
-  // threshold.
-  for (let a = 1; a <= attack.length; a += 1) {
-    for (let h = 0; h <= harmless.length; h += 1) {
-      for (const words of [
-        [...attack.slice(0, a), ...harmless.slice(0, h)],
-        [...harmless.slice(0, h), ...attack.slice(0, a)],
-      ]) {
-        const text = words.join(' ');
-        const { score } = detector.scan(text);
-        if (score < storedThreshold && (below === undefined || score > below.score)) below = { text, score };
-        if (score >= storedThreshold && (above === undefined || score < above.score)) above = { text, score };
+  // A run of the attack's words followed by the paragraph's first words, and the paragraph's first
+  // words followed by a run of the attack's: two families of texts whose scores step finely across
+  // the threshold.
+  for (let start = 0; start < attack.length; start += 1) {
+    for (let a = start + 1; a <= attack.length; a += 1) {
+      for (let h = 0; h <= harmless.length; h += 1) {
+        for (const words of [
+          [...attack.slice(start, a), ...harmless.slice(0, h)],
+          [...harmless.slice(0, h), ...attack.slice(start, a)],
+        ]) {
+          const text = words.join(' ');
+          const { score } = detector.scan(text);
+          if (score < storedThreshold && (below === undefined || score > below.score)) below = { text, score };
+          if (score >= storedThreshold && (above === undefined || score < above.score)) above = { text, score };
+        }
       }
     }
   }

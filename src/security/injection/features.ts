@@ -1,6 +1,6 @@
 // Turns text into a sparse, hashed feature vector: word unigrams, bigrams and skip-bigrams, character
-// 3-5-grams, plus one feature per rule hit and normalization signal. A segment of a document also
-// gets its words and word pairs a second time, in a namespace of their own. Hashing (FNV-1a, no
+// 3-5-grams, plus one feature per rule hit and normalization signal. A document (its whole text and
+// each of its segments) also gets its words and word pairs a second time, in a namespace of their own. Hashing (FNV-1a, no
 // vocabulary) keeps the weights file a fixed size and makes training order-independent.
 // Must stay fast: it runs on every inbound message and every tool result.
 import type { NormalizedText } from './normalize.js';
@@ -34,16 +34,17 @@ const SEED_BIGRAM = hashString(FNV_OFFSET, 'w2');
 const SEED_CHAR = hashString(FNV_OFFSET, 'c');
 const SEED_SIGNAL = hashString(FNV_OFFSET, 's');
 const SEED_SKIP_BIGRAM = hashString(FNV_OFFSET, 'w2s');
-// The document-segment namespace: a word and a word pair seen in a ~100-character segment of an
-// e-mail, a table, code or a web page also get a weight of their own there. The same words mean
-// different things in a chat message and in a line of a document ("please answer the question"
+// The document namespace: a word and a word pair of an e-mail, a table, code or a web page (the
+// whole text and each ~100-character segment) also get a weight of their own there. The same
+// words mean different things in a chat message and in a document ("please answer the question"
 // is ordinary in the first, a planted task in the second), and one shared weight had to settle
 // both; the many benign document segments of training also pulled down the shared weights of
 // words that chat attacks use.
 const SEED_DOCUMENT_WORD = hashString(FNV_OFFSET, 'piece');
 const SEED_DOCUMENT_BIGRAM = SEED_DOCUMENT_WORD ^ 1;
 /**
- * The copies' value, relative to a shared n-gram's. Over fold seeds 7 / 3, dev rows' TPR / planted
+ * The copies' value, relative to a shared n-gram's. Measured when only segments had copies, over
+ * fold seeds 7 / 3, dev rows' TPR / planted
  * instructions' TPR / held-out e-mail FPR: 1.0 gave 88.6 / 88.2%, 80.6 / 81.5%, 2.7%; 0.7 gave
  * 88.3 / 88.1%, 81.0 / 81.2%, 2.7%; 0.5 gave 88.5 / 88.7%, 81.5 / 81.8% but 3.1% of the held-out
  * e-mails (7 of 225), over the test's bound (README, "Known limits").
@@ -105,7 +106,7 @@ const union = new IndexSet();
 
 export const DEFAULT_MIN_FEATURE_COUNT = 400;
 
-/** `documentWords`, when given, collects the document-segment copies of the words and word pairs. */
+/** `documentWords`, when given, collects the document-namespace copies of the words and word pairs. */
 function addNgrams(text: string, into: IndexSet, documentWords?: IndexSet): void {
   const lower = text.slice(0, MAX_CHARS).toLowerCase().replace(/\s+/g, ' ');
   let previous = -1;
@@ -141,19 +142,19 @@ export function signalFeature(name: string): number {
 
 /**
  * Builds the feature vector. N-gram presence is L2-normalized so long and short texts are
- * comparable; signal features are added with value 1 on top. `documentSegment` adds the
- * document-segment copies of the words and word pairs, at 0.7 of the n-grams' value (the
+ * comparable; signal features are added with value 1 on top. `inDocument` adds the
+ * document-namespace copies of the words and word pairs, at 0.7 of the n-grams' value (the
  * normalization counts the shared n-grams only).
  */
 export function extractFeatures(
   normalized: NormalizedText,
   signals: readonly string[],
   minCount = DEFAULT_MIN_FEATURE_COUNT,
-  documentSegment = false,
+  inDocument = false,
 ): SparseVector {
   seen.reset();
   documentSeen.reset();
-  const copies = documentSegment ? documentSeen : undefined;
+  const copies = inDocument ? documentSeen : undefined;
   addNgrams(normalized.text, seen, copies);
   for (const decoded of normalized.decoded) addNgrams(decoded, seen, copies);
   // Short texts are normalized as if they had `minCount` features: otherwise a three-word
@@ -161,12 +162,12 @@ export function extractFeatures(
   const ngramValue = 1 / Math.sqrt(Math.max(seen.size, minCount, 1));
   const signalIndices = signals.map(signalFeature);
   let indices: Int32Array;
-  if (!documentSegment && signalIndices.length === 0) {
+  if (!inDocument && signalIndices.length === 0) {
     indices = seen.sorted();
   } else {
     union.reset();
     seen.addTo(union);
-    if (documentSegment) documentSeen.addTo(union);
+    if (inDocument) documentSeen.addTo(union);
     for (const i of signalIndices) union.add(i);
     indices = union.sorted();
   }
@@ -174,7 +175,7 @@ export function extractFeatures(
   for (let i = 0; i < indices.length; i += 1) {
     const index = indices[i] as number;
     let value = seen.has(index) ? ngramValue : 0;
-    if (documentSegment && documentSeen.has(index)) value += ngramValue * DOCUMENT_WORD_VALUE;
+    if (inDocument && documentSeen.has(index)) value += ngramValue * DOCUMENT_WORD_VALUE;
     for (const s of signalIndices) if (s === index) value += 1;
     values[i] = value;
   }

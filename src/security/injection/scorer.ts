@@ -71,12 +71,14 @@ function ruleHits(normalized: NormalizedText): { hits: string[]; glosses: string
   return { hits: [...hits], glosses: glossesFor(multilingual) };
 }
 
-export function analyzeText(text: string, minFeatureCount = DEFAULT_MIN_FEATURE_COUNT): TextAnalysis {
+/** The whole text's analysis; a document's words also go into the document namespace (features.ts). */
+export function analyzeText(text: string, options: ScoringOptions = DEFAULT_SCORING): TextAnalysis {
   const normalized = normalizeText(text);
   const { hits, glosses } = ruleHits(normalized);
   const reasons = [...hits, ...normalized.signals];
   // Attack phrasing in another language also contributes the words of its English gloss.
-  const features = extractFeatures({ ...normalized, decoded: [...normalized.decoded, ...glosses] }, reasons, minFeatureCount);
+  const decoded = [...normalized.decoded, ...glosses];
+  const features = extractFeatures({ ...normalized, decoded }, reasons, options.minFeatureCount, isDocument(normalized.text, options));
   return { normalized, reasons, features };
 }
 
@@ -90,8 +92,8 @@ const NOT_A_DOCUMENT: PieceSource = { document: false, offLines: [] };
 
 /**
  * Features of a piece of already-normalized text (a chunk or segment of a longer one). A segment
- * of a document also has its words in the document-segment namespace (features.ts) and, when it
- * holds a line of prose inside data, the cue for it.
+ * of a document also has its words in the document namespace (features.ts) and, when it holds a
+ * line of prose inside data, the cue for it.
  */
 export function pieceFeatures(piece: string, options: ScoringOptions, source: PieceSource = NOT_A_DOCUMENT): SparseVector {
   const offLines = source.offLines;
@@ -165,7 +167,7 @@ export function pieces(text: string, size: number): string[] {
 }
 
 export function prepareText(text: string, options: ScoringOptions = DEFAULT_SCORING): PreparedText {
-  const analysis = analyzeText(text, options.minFeatureCount);
+  const analysis = analyzeText(text, options);
   const vectors = [analysis.features];
   const body = analysis.normalized.text;
   // A document is scored in short segments (a line or a sentence or two: where a planted
