@@ -1,7 +1,8 @@
 // Turns text into a sparse, hashed feature vector: word unigrams, bigrams and skip-bigrams, character
-// 3-5-grams, plus one feature per rule hit and normalization signal. A document (its whole text and
-// each of its segments) also gets its words and word pairs a second time, in a namespace of their own. Hashing (FNV-1a, no
-// vocabulary) keeps the weights file a fixed size and makes training order-independent.
+// 3-5-grams, plus one feature per rule hit and normalization signal. A document (its whole text
+// and each of its segments) also gets its words and word pairs a second time, in a namespace of
+// their own. Hashing (FNV-1a, no vocabulary) keeps the weights file a fixed size and makes
+// training order-independent.
 // Must stay fast: it runs on every inbound message and every tool result.
 import type { NormalizedText } from './normalize.js';
 
@@ -40,14 +41,15 @@ const SEED_SKIP_BIGRAM = hashString(FNV_OFFSET, 'w2s');
 // is ordinary in the first, a planted task in the second), and one shared weight had to settle
 // both; the many benign document segments of training also pulled down the shared weights of
 // words that chat attacks use.
+// ('piece' is the name the model was trained with: another one moves every copy to other buckets.)
 const SEED_DOCUMENT_WORD = hashString(FNV_OFFSET, 'piece');
 const SEED_DOCUMENT_BIGRAM = SEED_DOCUMENT_WORD ^ 1;
 /**
- * The copies' value, relative to a shared n-gram's. Measured when only segments had copies, over
- * fold seeds 7 / 3, dev rows' TPR / planted
- * instructions' TPR / held-out e-mail FPR: 1.0 gave 88.6 / 88.2%, 80.6 / 81.5%, 2.7%; 0.7 gave
- * 88.3 / 88.1%, 81.0 / 81.2%, 2.7%; 0.5 gave 88.5 / 88.7%, 81.5 / 81.8% but 3.1% of the held-out
- * e-mails (7 of 225), over the test's bound (README, "Known limits").
+ * The copies' value, relative to a shared n-gram's. With copies for segments only, over fold seeds
+ * 7 / 3 (dev rows' TPR; planted instructions' TPR; held-out e-mail FPR): 1.0 gave 88.6 / 88.2%,
+ * 80.6 / 81.5%, 2.7%; 0.7 gave 88.3 / 88.1%, 81.0 / 81.2%, 2.7%; 0.5 gave 88.5 / 88.7%, 81.5 / 81.8%
+ * but 3.1% (7 of 225), over the test's bound. With whole documents too, 0.7 gave 88.5 / 88.7%,
+ * 1.0 88.6 / 88.7% but again 3.1%, 0.5 88.2 / 88.5% (README, "Tried this session").
  */
 const DOCUMENT_WORD_VALUE = 0.7;
 
