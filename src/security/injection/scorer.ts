@@ -18,6 +18,8 @@ export interface TextAnalysis {
   /** Rule names and normalization signals, in a stable order; these become reasons. */
   readonly reasons: readonly string[];
   readonly features: SparseVector;
+  /** Whether the text is a document (code, table, e-mail, web page): scored in segments. */
+  readonly document: boolean;
 }
 
 export interface ScoringOptions {
@@ -78,8 +80,9 @@ export function analyzeText(text: string, options: ScoringOptions = DEFAULT_SCOR
   const reasons = [...hits, ...normalized.signals];
   // Attack phrasing in another language also contributes the words of its English gloss.
   const decoded = [...normalized.decoded, ...glosses];
-  const features = extractFeatures({ ...normalized, decoded }, reasons, options.minFeatureCount, isDocument(normalized.text, options));
-  return { normalized, reasons, features };
+  const document = isDocument(normalized.text, options);
+  const features = extractFeatures({ ...normalized, decoded }, reasons, options.minFeatureCount, document);
+  return { normalized, reasons, features, document };
 }
 
 /** Where a piece was cut from: a document (a segment of it) and its lines of prose inside data (shape.ts). */
@@ -96,11 +99,10 @@ const NOT_A_DOCUMENT: PieceSource = { document: false, offLines: [] };
  * line of prose inside data, the cue for it.
  */
 export function pieceFeatures(piece: string, options: ScoringOptions, source: PieceSource = NOT_A_DOCUMENT): SparseVector {
-  const offLines = source.offLines;
   const found = matchRuleFamilies(piece);
   // Cues are features only, never reasons: each is common in harmless documents on its own.
   const signals = options.pieceCues ? [...found.hits, ...addressedToAiCues(piece.toLowerCase())] : [...found.hits];
-  if (options.pieceCues && offLines.length > 0 && holdsOffShapeLine(piece, offLines)) signals.push(OFF_SHAPE_CUE);
+  if (options.pieceCues && source.offLines.length > 0 && holdsOffShapeLine(piece, source.offLines)) signals.push(OFF_SHAPE_CUE);
   return extractFeatures({ text: piece, decoded: glossesFor(found.multilingual), signals: [] }, signals, options.minFeatureCount, source.document);
 }
 
@@ -150,7 +152,11 @@ function isDocument(body: string, options: ScoringOptions): boolean {
  * Training uses this too, so its pieces get the features scoring's would.
  */
 export function pieceSource(body: string, options: ScoringOptions): PieceSource {
-  return isDocument(body, options) ? { document: true, offLines: offShapeLines(body) } : NOT_A_DOCUMENT;
+  return sourceOf(body, isDocument(body, options));
+}
+
+function sourceOf(body: string, document: boolean): PieceSource {
+  return document ? { document: true, offLines: offShapeLines(body) } : NOT_A_DOCUMENT;
 }
 
 export interface PreparedText {
@@ -173,7 +179,8 @@ export function prepareText(text: string, options: ScoringOptions = DEFAULT_SCOR
   // A document is scored in short segments (a line or a sentence or two: where a planted
   // instruction is most of the piece), other long texts (chat, prose) in ~600-character chunks:
   // segments of a long chat request flag it too often, and it has no data to hide in.
-  const source = pieceSource(body, options);
+  // analyzeText already knows whether it is a document: no second count of the text's lines.
+  const source = sourceOf(body, analysis.document);
   if (source.document) {
     for (const segment of pieces(body, options.segmentChars)) vectors.push(pieceFeatures(segment, options, source));
   } else if (options.chunkChars > 0 && body.length > options.chunkChars * 1.5) {
