@@ -44,12 +44,12 @@ def git_head(repo):
 rows = []
 
 
-def add(text, label, source, category, group, licence):
+def add(text, label, source, category, group, licence, split=None):
     text = text.replace('\r\n', '\n').strip().lstrip('\ufeff').strip()
     if len(text) < 8:
         return
     rows.append({'text': text, 'label': label, 'source': source, 'category': category, 'group': group,
-                 'split': split_of(group), 'license': licence})
+                 'split': split or split_of(group), 'license': licence})
 
 
 # --- XSafety (Jarviswang94/Multilingual_safety_benchmark, Apache-2.0) -------------------------
@@ -266,6 +266,36 @@ def npm_pages_and_code(node_modules):
                     'benign:tool_output:code', f'code:npm:{name}', licence)
 
 
+# --- Web pages in Chinese, Japanese and Korean (react.dev translations, CC-BY-4.0), held out ---
+# Every other tool output is English (bar the tables' country names), so nothing measured how
+# the detector treats a harmless page in these scripts. These rows are all `eval`: never
+# trained on, they are the check. (Splitting Chinese and Japanese text into one token per
+# character lifted the cross-validated rates on XSafety's attacks, but the model trained that
+# way flagged 10.7% of these pages against 0.6%: README of the detector.) One 500-1,500-character
+# piece of each translated page; half of them get a planted copy like every tool output.
+REACT_DOCS = [('zh', 'reactjs+zh-hans.react.dev'), ('ja', 'reactjs+ja.react.dev'), ('ko', 'reactjs+ko.react.dev')]
+CJK_CHAR = re.compile(r'[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]')
+
+
+def react_docs(mirror):
+    rnd = random.Random('react-docs')
+    for lang, name in REACT_DOCS:
+        repo = os.path.join(mirror, name, 'repo')
+        commit = git_head(repo)[:10]
+        for path in sorted(p for p in git_ls(repo) if p.startswith('src/content/') and p.endswith('.md')):
+            text = git_show(repo, path).decode('utf-8', errors='replace')
+            text = re.sub(r'\A---\n.*?\n---\n', '', text, flags=re.S)  # front matter
+            text = re.sub(r'\{/\*.*?\*/\}', '', text)  # heading anchors
+            text = re.sub(r'</?[A-Za-z][^>\n]*>', ' ', text)  # JSX and HTML tags
+            size = rnd.randint(500, 1500)
+            pieces = [c.strip() for c in chunks(text, size) if len(c.strip()) > 200]
+            # Translated text only: at least 30% of its non-space characters in these scripts.
+            pieces = [c for c in pieces if len(CJK_CHAR.findall(c)) >= 0.3 * len(re.sub(r'\s', '', c))]
+            if pieces:
+                add(rnd.choice(pieces), 'benign', f'{name.replace("+", "/")}@{commit}:{path}', 'benign:tool_output:web',
+                    f'web:react.dev:{lang}:{path}', 'CC-BY-4.0', split='eval')
+
+
 # --- Instructions planted in tool outputs (indirect injections, the BIPIA method) -------------
 # Without them the new clean tool outputs teach the model that "looks like a table / e-mail /
 # code" means harmless, and it stops seeing instructions planted in them. Half of the contexts
@@ -353,6 +383,7 @@ def main():
     spam_assassin_ham(spam_assassin)
     python_code(python_lib)
     npm_pages_and_code(node_modules)
+    react_docs(mirror)
     plant_attacks(dev_path)
     seen = set()
     unique = []

@@ -1,5 +1,5 @@
 // The rule families of rules.ts in other languages (German, French, Spanish, Italian,
-// Portuguese, Dutch, Russian, Chinese, Japanese). Built from a small lexicon per language:
+// Portuguese, Dutch, Russian, Vietnamese, Chinese, Japanese, Korean, Hindi, Arabic). Built from a small lexicon per language:
 // the verbs an attacker uses to cancel instructions ("ignore", "forget", "disregard"), the
 // words that point back at what came before ("previous", "above"), the nouns for
 // instructions, plus role-switch and prompt-leak phrasings. The lexicon is general language,
@@ -121,6 +121,17 @@ const LEXICONS: Readonly<Record<string, Lexicon>> = {
     askSecret: String.raw`какой|скажи(?:те)?|назови(?:те)?|дай(?:те)?|сообщи(?:те)?|поделись|поделитесь`,
     secret: String.raw`пароль|код доступа|секретный код`,
   },
+  vi: {
+    everything: String.raw`mọi thứ|tất cả`,
+    before: String.raw`trước đó|trước đây|ở trên|phía trên|từ trước`,
+    cancel: String.raw`bỏ qua|phớt lờ|lờ đi|quên|quên đi|bỏ ngoài tai|đừng làm theo|không làm theo`,
+    instructions: String.raw`hướng dẫn|chỉ dẫn|chỉ thị|mệnh lệnh|lệnh|quy tắc|câu hỏi|yêu cầu|nhiệm vụ|prompt`,
+    role: String.raw`(?:từ )?bây giờ,? bạn là|từ giờ,? bạn là|giả vờ (?:là|rằng bạn là)|chế độ nhà phát triển|không có (?:bất kỳ )?(?:giới hạn|hạn chế|quy tắc|kiểm duyệt)`,
+    reveal: String.raw`hiển thị|tiết lộ|cho tôi xem|in ra|lặp lại|nói cho tôi`,
+    hiddenPrompt: String.raw`lời nhắc hệ thống|prompt hệ thống|hướng dẫn (?:ẩn|ban đầu|hệ thống)|mật khẩu`,
+    askSecret: String.raw`cho tôi biết|cho tôi|nói cho tôi|cung cấp|chia sẻ|gửi cho tôi`,
+    secret: String.raw`mật khẩu|mã truy cập|mã bí mật`,
+  },
 };
 
 // Chinese and Japanese have no spaces: short character gaps instead of word gaps.
@@ -128,7 +139,7 @@ const CJK_RULES: readonly InjectionRule[] = [
   {
     name: 'instruction-override',
     pattern:
-      /(?:忽略|无视|忽视|忘记|忘掉|不要理会|不用理会|别管|無視|忘れ)[^。！？\n]{0,8}?(?:指令|指示|提示|规则|規則|要求|命令|问题|問題|说明|設定|设定|ルール|命令|質問|プロンプト)/,
+      /(?:忽略|无视|忽视|忘记|忘掉|不要理会|不用理会|别管|無視|忘れ)[^。！？\n]{0,8}?(?:指令|指示|提示|规则|規則|要求|命令|问题|問題|提问|说明|設定|设定|ルール|命令|質問|プロンプト|prompt)/,
   },
   {
     name: 'instruction-override',
@@ -158,6 +169,46 @@ const CJK_RULES: readonly InjectionRule[] = [
   },
 ];
 
+// Korean, Hindi and Arabic: the words carry particles and vowel signs, so the patterns match
+// word stems with a short gap of any characters within one sentence instead of whole words.
+// Korean and Hindi put the verb last ("이전 지시사항을 무시하십시오", "पिछले निर्देशों की
+// अनदेखी करें"); Arabic puts it first ("تجاهل التعليمات السابقة").
+const KO_SENTENCE = String.raw`[^.!?\n]`;
+const HI_SENTENCE = String.raw`[^।.!?\n]`;
+const AR_SENTENCE = String.raw`[^.!?\n،؟]`;
+// A password asked for, but not its reset, change or policy (Korean, Hindi: noun first).
+const KO_NOT_RESET = String.raw`(?:(?!재설정|변경|바꾸|찾|분실|잊|정책|규칙)${KO_SENTENCE})`;
+const HI_NOT_RESET = String.raw`(?:(?!रीसेट|बदल|भूल|नीति)${HI_SENTENCE})`;
+const SCRIPT_RULES: readonly InjectionRule[] = [
+  {
+    name: 'instruction-override',
+    pattern: new RegExp(String.raw`(?:지시|지침|명령|규칙|프롬프트|질문)${KO_SENTENCE}{0,12}?(?:무시|잊어|잊으|잊고)`, 'u'),
+  },
+  {
+    name: 'instruction-override',
+    pattern: new RegExp(String.raw`(?:निर्देश|आदेश|नियम|प्रश्न|सवाल|प्रॉम्प्ट)${HI_SENTENCE}{0,20}?(?:अनदेखा|अनदेखी|नज़रअंदाज़|नजरअंदाज|भूल जा|उपेक्षा)`, 'u'),
+  },
+  {
+    name: 'instruction-override',
+    pattern: new RegExp(
+      String.raw`(?<!\p{L})(?:تجاهل|تجاهلي|تجاهلوا|انس|انسى|أهمل|اهمل)${AR_SENTENCE}{0,25}?(?:التعليمات|تعليمات|الأوامر|أوامر|الإرشادات|التوجيهات|القواعد|السؤال|الأسئلة)|(?<!\p{L})(?:تجاهل|انس|انسى)\p{L}*\s+(?:كل\s+)?(?:ما سبق|ما ورد أعلاه|ما قيل لك)`,
+      'u',
+    ),
+  },
+  { name: 'role-reassignment', pattern: /(?:지금부터|이제부터)\s*(?:너는|당신은|넌)|개발자 모드|탈옥|अब से (?:तुम|आप)|डेवलपर मोड|من الآن فصاعد\p{L}*،?\s*(?:أنت|انت)|وضع المطور/u },
+  {
+    name: 'system-prompt-exfiltration',
+    pattern: /(?:시스템 프롬프트|시스템 지시|숨겨진 지시|सिस्टम प्रॉम्प्ट|موجه النظام|تعليمات النظام)[^.!?\n]{0,15}?(?:보여|알려|출력|공개|말해|दिखा|बता|प्रकट)|(?:اعرض|أظهر|اكشف|اطبع)[^.!?\n]{0,15}?(?:موجه النظام|تعليمات النظام|التعليمات المخفية)/u,
+  },
+  {
+    name: 'system-prompt-exfiltration',
+    pattern: new RegExp(
+      String.raw`(?:비밀번호|암호(?!화)|패스워드)${KO_NOT_RESET}{0,15}?(?:알려|말해|뭐|무엇|필요|줘|주세요|제공|공유)|पासवर्ड${HI_NOT_RESET}{0,20}?(?:बताओ|बताएं|बताएँ|बताइए|क्या है|दे दो|दीजिए|चाहिए)|(?:ما هي|ما هى|أعطني|اعطني|أخبرني|اخبرني|شارك)${AR_SENTENCE}{0,20}?(?:كلمة (?:المرور|السر)|رمز الدخول)|mật khẩu(?: của bạn)? là gì`,
+      'u',
+    ),
+  },
+];
+
 function lexiconRules(lex: Lexicon): InjectionRule[] {
   // A verb may carry a hyphenated pronoun (montre-moi, mostre-me).
   const word = (alternatives: string): string => String.raw`(?<!\p{L})(?:${alternatives})(?:-\p{L}{1,4})?(?![\p{L}])`;
@@ -176,6 +227,7 @@ export const MULTILINGUAL_RULES: readonly InjectionRule[] = [
   ...Object.values(LEXICONS).flatMap(lexiconRules),
   { name: 'hidden-instruction-marker', pattern: NOTE_TO_AI },
   ...CJK_RULES,
+  ...SCRIPT_RULES,
 ];
 
 /**
@@ -197,6 +249,9 @@ const TRIGGER = new RegExp(
     ...Object.values(LEXICONS).flatMap((lex) => [lex.cancel, lex.reveal, lex.role, lex.askSecret]),
     String.raw`hinweis|notiz|nachricht|anweisung|remarque|note|nota|mensaje|messaggio|mensagem|notitie|bericht|opmerking|заметка|примечание|сообщение`,
     String.raw`忽略|无视|忽视|忘记|忘掉|不要理会|不用理会|别管|無視|忘れ|从现在|你现在是|假装|开发者|没有任何|今から|開発者|制限なし|输出|显示|告诉|重复|泄露|透露|打印|表示|教えて|出力|给|致|ai|ＡＩ|密码|口令|パスワード|暗証番号|系统提示|系统指令|初始指令|隐藏指令|システムプロンプト`,
+    String.raw`무시|잊|지금부터|이제부터|개발자 모드|탈옥|시스템 프롬프트|시스템 지시|숨겨진 지시|비밀번호|암호|패스워드`,
+    String.raw`अनदेखा|अनदेखी|नज़रअंदाज़|नजरअंदाज|भूल जा|उपेक्षा|अब से|डेवलपर मोड|सिस्टम प्रॉम्प्ट|पासवर्ड`,
+    String.raw`تجاهل|انس|أهمل|اهمل|من الآن|وضع المطور|موجه النظام|تعليمات النظام|اعرض|أظهر|اكشف|اطبع|كلمة المرور|كلمة السر|رمز الدخول|mật khẩu`,
   ].join('|'),
   'u',
 );
@@ -220,4 +275,4 @@ export function multilingualGlosses(normalizedText: string): string[] {
 }
 
 /** The languages the lexicon covers (ISO 639-1), for documentation and tests. */
-export const LEXICON_LANGUAGES: readonly string[] = [...Object.keys(LEXICONS), 'zh', 'ja'];
+export const LEXICON_LANGUAGES: readonly string[] = [...Object.keys(LEXICONS), 'zh', 'ja', 'ko', 'hi', 'ar'];
