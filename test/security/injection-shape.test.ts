@@ -3,9 +3,12 @@
 // that the cue reaches exactly the pieces holding the line.
 import { describe, expect, it } from 'vitest';
 import { holdsOffShapeLine, offShapeLines, OFF_SHAPE_CUE } from '../../src/security/injection/shape.js';
-import { pieceFeatures, pieceSource, prepareText, DEFAULT_SCORING } from '../../src/security/injection/scorer.js';
+import { classifierScore, pieceFeatures, pieceSource, prepareText, DEFAULT_SCORING } from '../../src/security/injection/scorer.js';
 import { signalFeature, type SparseVector } from '../../src/security/injection/features.js';
 import { createInjectionDetector } from '../../src/security/injection/detector.js';
+import { decodeModelFile } from '../../src/security/injection/model-file.js';
+import { predict } from '../../src/security/injection/model.js';
+import modelJson from '../../src/security/injection/model.json' with { type: 'json' };
 
 const has = (vector: SparseVector, index: number): boolean => vector.indices.includes(index);
 const cue = signalFeature(OFF_SHAPE_CUE);
@@ -101,6 +104,38 @@ describe('the prose-inside-data cue', () => {
     expect(has(pieceFeatures(planted, DEFAULT_SCORING, source), cue)).toBe(true);
     expect(has(pieceFeatures(planted, { ...DEFAULT_SCORING, pieceCues: false }, source), cue)).toBe(false);
     expect(has(pieceFeatures(planted, DEFAULT_SCORING), cue)).toBe(false);
+  });
+});
+
+describe('the prose-inside-data lift', () => {
+  const { model, threshold } = decodeModelFile(modelJson);
+  const logit = (p: number): number => Math.log(p / (1 - p));
+  const inTable = (line: string): string => [...pipeRows.slice(0, 9), line, ...pipeRows.slice(9)].join('\n');
+
+  it('is offShapeLift for a document with prose inside a table, and 0 for a clean table, prose, chat, or when switched off', () => {
+    expect(DEFAULT_SCORING.offShapeLift).toBeGreaterThan(0);
+    expect(prepareText(poisoned).lift).toBe(DEFAULT_SCORING.offShapeLift);
+    expect(prepareText(pipeTable).lift).toBe(0);
+    expect(prepareText('Please summarize the attached report.\n'.repeat(8)).lift).toBe(0);
+    expect(prepareText(planted).lift).toBe(0);
+    expect(prepareText(poisoned, { ...DEFAULT_SCORING, offShapeLift: 0 }).lift).toBe(0);
+  });
+
+  it("adds the lift to the log-odds of the classifier's highest piece score", () => {
+    const prepared = prepareText(poisoned);
+    const highest = Math.max(...prepared.vectors.map((v) => predict(model, v)));
+    const lifted = classifierScore(model, prepared);
+    expect(logit(lifted)).toBeCloseTo(logit(highest) + DEFAULT_SCORING.offShapeLift, 9);
+    expect(classifierScore(model, { ...prepared, lift: 0 })).toBe(highest);
+  });
+
+  // Questions planted in tables are the misses of the dev set's BIPIA rows; without the lift
+  // the shipped model leaves these two under its threshold.
+  it.each(['How many planets are in the solar system?', 'What is the boiling point of water?'])('brings a question planted in a table over the threshold: %s', (question) => {
+    const prepared = prepareText(inTable(question));
+    expect(classifierScore(model, { ...prepared, lift: 0 })).toBeLessThan(threshold);
+    expect(classifierScore(model, prepared)).toBeGreaterThanOrEqual(threshold);
+    expect(createInjectionDetector().scan(inTable(question)).flagged).toBe(true);
   });
 });
 

@@ -41,6 +41,17 @@ export interface ScoringOptions {
    * document is not.
    */
   readonly pieceCues: boolean;
+  /**
+   * Added to the log-odds of a document that holds lines of prose inside a table (shape.ts). That
+   * is where a planted instruction sits, and ordinary tables have no such line: 12 of the 4,203
+   * benign training rows have one (none scores over 0.44), 298 injections do. The cue alone,
+   * weighted by the log-loss, left 36 of those injections under the threshold (fold seed 11),
+   * 34 of them over 0.1.
+   * Over fold seeds 7 / 3 / 11, dev rows' TPR at the shipped targets: 0 gave 88.5 / 88.8 / 88.5%;
+   * 0.5 88.7 / 89.1 / 88.7%; 1 89.0 / 89.6 / 88.9%; 1.25 89.1 / 89.7 / 88.3% (the threshold rose on
+   * seed 11: a few long role-play requests with lists are such documents); 2 89.0 / 89.9 / 87.7%.
+   */
+  readonly offShapeLift: number;
 }
 
 export const DEFAULT_SCORING: ScoringOptions = {
@@ -50,6 +61,7 @@ export const DEFAULT_SCORING: ScoringOptions = {
   segmentChars: 100,
   segmentMinLines: 6,
   pieceCues: true,
+  offShapeLift: 1,
 };
 
 // Signals that have no business in a user message or a tool result, so they flag a text
@@ -165,6 +177,8 @@ export interface PreparedText {
   readonly vectors: readonly SparseVector[];
   /** The rule floor that applies to this text (0 when no high-precision rule hit). */
   readonly floor: number;
+  /** Added to the classifier's log-odds: `offShapeLift` for a document with prose inside data, else 0. */
+  readonly lift: number;
 }
 
 /** Pieces of about `size` characters cut at line or sentence ends, none longer than `size`. */
@@ -187,14 +201,19 @@ export function prepareText(text: string, options: ScoringOptions = DEFAULT_SCOR
     for (const chunk of pieces(body, options.chunkChars)) vectors.push(pieceFeatures(chunk, options));
   }
   const floor = analysis.reasons.some((r) => HIGH_PRECISION_REASONS.has(r)) ? options.ruleFloor : 0;
-  return { reasons: analysis.reasons, vectors, floor };
+  const lift = source.offLines.length > 0 ? options.offShapeLift : 0;
+  return { reasons: analysis.reasons, vectors, floor, lift };
 }
 
-/** The classifier's highest probability over the whole text, its chunks and its segments. */
+/**
+ * The classifier's highest probability over the whole text, its chunks and its segments, its
+ * log-odds raised by the text's lift (a table with prose inside it).
+ */
 export function classifierScore(model: LinearModel, prepared: PreparedText): number {
   let score = 0;
   for (const vector of prepared.vectors) score = Math.max(score, predict(model, vector));
-  return score;
+  if (prepared.lift === 0 || score <= 0 || score >= 1) return score;
+  return 1 / (1 + Math.exp(-(Math.log(score / (1 - score)) + prepared.lift)));
 }
 
 /** The final score: the classifier's, raised to the rule floor when a high-precision signal fired. */

@@ -2,7 +2,8 @@
 // rows; an instruction planted in it sits on a line of its own between them, which has none of
 // the table's separators. Such a line is marked as a cue on the pieces that hold it (scorer.ts):
 // a classifier feature like the addressed-to-the-AI cues of cues.ts, never a reason and never a
-// flag on its own (a table may have a caption or a note). Only a few such lines make a table
+// flag on its own (a table may have a caption or a note). A document that has such lines also
+// gets its classifier score raised (scorer.ts, `offShapeLift`): few harmless documents do. Only a few such lines make a table
 // with planted prose; a document with many is a report that mixes text and data, and gets none.
 // Linear in the text: it runs on every document a tool returns.
 
