@@ -266,20 +266,45 @@ def npm_pages_and_code(node_modules):
                     'benign:tool_output:code', f'code:npm:{name}', licence)
 
 
-# --- Web pages in Chinese, Japanese and Korean (react.dev translations, CC-BY-4.0), held out ---
+# --- Web pages in nine other languages (react.dev translations, CC-BY-4.0), held out ---------
 # Every other tool output is English (bar the tables' country names), so nothing measured how
-# the detector treats a harmless page in these scripts. These rows are all `eval`: never
-# trained on, they are the check. (Splitting Chinese and Japanese text into one token per
-# character lifted the cross-validated rates on XSafety's attacks, but the model trained that
-# way flagged 10.7% of these pages against 0.6%: README of the detector.) One 500-1,500-character
-# piece of each translated page; half of them get a planted copy like every tool output.
+# the detector treats a harmless page in other languages. These rows are all `eval`: never
+# trained on, they are the check. (Trained on, with planted copies, they lowered the dev rows'
+# TPR by 0.7-2 points; splitting Chinese and Japanese text into one token per character flagged
+# 10.7% of the Chinese, Japanese and Korean pages against 0.6%: README of the detector.) One
+# 500-1,500-character piece of each translated page; half of them get a planted copy like every
+# tool output.
 REACT_DOCS = [('zh', 'reactjs+zh-hans.react.dev'), ('ja', 'reactjs+ja.react.dev'), ('ko', 'reactjs+ko.react.dev')]
+REACT_DOCS_LATIN = [('de', 'reactjs+de.react.dev'), ('fr', 'reactjs+fr.react.dev'), ('es', 'reactjs+es.react.dev'),
+                    ('ru', 'reactjs+ru.react.dev'), ('it', 'reactjs+it.react.dev'), ('pt', 'reactjs+pt-br.react.dev')]
 CJK_CHAR = re.compile(r'[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]')
+CYRILLIC = re.compile(r'[\u0400-\u04ff]')
+# Most pages of some translations are still English: a piece counts as translated when its
+# prose has 8+ of the language's common words and 3 times as many as English ones.
+STOPWORDS = {
+    'de': {'der', 'die', 'und', 'ist', 'nicht', 'mit', 'ein', 'eine', 'du', 'zu', 'das', 'den', 'wird', 'auf', 'für', 'sie', 'wenn'},
+    'fr': {'le', 'la', 'les', 'et', 'est', 'des', 'une', 'un', 'pour', 'dans', 'vous', 'pas', 'que', 'qui', 'sur', 'avec', 'du'},
+    'es': {'el', 'la', 'los', 'las', 'y', 'es', 'de', 'una', 'un', 'para', 'que', 'en', 'con', 'no', 'se', 'por', 'del'},
+    'it': {'il', 'la', 'le', 'e', 'è', 'di', 'una', 'un', 'per', 'che', 'in', 'con', 'non', 'si', 'del', 'della', 'gli'},
+    'pt': {'o', 'a', 'os', 'as', 'e', 'é', 'de', 'uma', 'um', 'para', 'que', 'em', 'com', 'não', 'se', 'do', 'da', 'você'},
+}
+EN_STOPWORDS = {'the', 'and', 'is', 'you', 'to', 'of', 'a', 'in', 'that', 'it', 'this', 'with', 'for', 'are', 'be'}
 
 
-def react_docs(mirror):
-    rnd = random.Random('react-docs')
-    for lang, name in REACT_DOCS:
+def translated(piece, lang):
+    if lang in ('zh', 'ja', 'ko'):
+        return len(CJK_CHAR.findall(piece)) >= 0.3 * len(re.sub(r'\s', '', piece))
+    prose = re.sub(r'```.*?```|`[^`\n]*`|\[[^\]]*\]\([^)]*\)|https?://\S+', ' ', piece, flags=re.S)
+    if lang == 'ru':
+        return len(CYRILLIC.findall(prose)) >= 0.3 * len(re.sub(r'\s', '', prose))
+    words = re.findall(r'[^\W\d_]+', prose.lower())
+    ours = sum(w in STOPWORDS[lang] for w in words)
+    return ours >= 8 and ours >= 3 * sum(w in EN_STOPWORDS for w in words)
+
+
+def react_docs(mirror, docs, seed):
+    rnd = random.Random(seed)
+    for lang, name in docs:
         repo = os.path.join(mirror, name, 'repo')
         commit = git_head(repo)[:10]
         for path in sorted(p for p in git_ls(repo) if p.startswith('src/content/') and p.endswith('.md')):
@@ -289,8 +314,7 @@ def react_docs(mirror):
             text = re.sub(r'</?[A-Za-z][^>\n]*>', ' ', text)  # JSX and HTML tags
             size = rnd.randint(500, 1500)
             pieces = [c.strip() for c in chunks(text, size) if len(c.strip()) > 200]
-            # Translated text only: at least 30% of its non-space characters in these scripts.
-            pieces = [c for c in pieces if len(CJK_CHAR.findall(c)) >= 0.3 * len(re.sub(r'\s', '', c))]
+            pieces = [c for c in pieces if translated(c, lang)]
             if pieces:
                 add(rnd.choice(pieces), 'benign', f'{name.replace("+", "/")}@{commit}:{path}', 'benign:tool_output:web',
                     f'web:react.dev:{lang}:{path}', 'CC-BY-4.0', split='eval')
@@ -383,7 +407,8 @@ def main():
     spam_assassin_ham(spam_assassin)
     python_code(python_lib)
     npm_pages_and_code(node_modules)
-    react_docs(mirror)
+    react_docs(mirror, REACT_DOCS, 'react-docs')
+    react_docs(mirror, REACT_DOCS_LATIN, 'react-docs-latin')
     plant_attacks(dev_path)
     seen = set()
     unique = []

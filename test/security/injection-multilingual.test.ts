@@ -152,7 +152,7 @@ describe.skipIf(heldOut.length === 0)('shipped detector on the held-out public r
   // trained on): a model that splits these scripts into one word per character flagged 10.7% of
   // them (README of the detector), the shipped one 0.6%.
   it('<= 2% false positives on web pages in Chinese, Japanese and Korean', () => {
-    const pages = heldOut.filter((r) => r.group.startsWith('web:react.dev:') && r.label === 'benign');
+    const pages = heldOut.filter((r) => /^web:react\.dev:(?:zh|ja|ko):/.test(r.group) && r.label === 'benign');
     expect(pages.length).toBeGreaterThanOrEqual(300);
     for (const language of ['zh', 'ja', 'ko']) expect(pages.filter((r) => r.group.startsWith(`web:react.dev:${language}:`)).length, language).toBeGreaterThanOrEqual(100);
     const flagged = pages.filter((r) => detector.scan(r.text).flagged);
