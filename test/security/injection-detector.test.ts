@@ -35,14 +35,16 @@ describe.skipIf(extra.length === 0)('cross-validated targets on the training row
     for (const kind of ['code', 'table', 'email', 'web']) expect(m.fprByCategory[`tool_output:${kind}`], kind).toBeLessThanOrEqual(0.02);
     expect(m.notInjectFpr).toBeLessThanOrEqual(0.03);
     // Holding every kind of tool output to 2% costs true positives, most of all on real e-mail
-    // (613 SpamAssassin messages): 88.5% over all rows, 89.0% on the dev rows, 83.3% on planted
-    // instructions (fold seed 7). Without the lift for prose inside a table (scorer.ts) these are
-    // 88.0 / 88.4 / 82.0%; without the document words (features.ts) too, 87.8 / 87.6 / 82.0%; without the word skip-bigrams too, 86.1 / 86.2 / 79.8%; without the
+    // (613 SpamAssassin messages): 88.6% over all rows, 89.6% on the dev rows, 83.2% on planted
+    // instructions (fold seed 7). Without the jailbreak, authority and personal-data rules
+    // (rules.ts) these are 88.5 / 89.0 / 83.3%; without the lift for prose inside a table
+    // (scorer.ts) too, 88.0 / 88.4 / 82.0%; without the document words (features.ts) too,
+    // 87.8 / 87.6 / 82.0%; without the word skip-bigrams too, 86.1 / 86.2 / 79.8%; without the
     // prose-inside-data cue too, 85.4 / 85.2 / 77.9%. Counting the dev rows six times
     // (devRowWeight) is worth about 3 points on the dev rows: with weight 1 (and 12 epochs, before
     // the cue and the skip-bigrams) they fall to 81.5%.
     expect(m.tpr).toBeGreaterThanOrEqual(0.88);
-    expect(m.devTpr).toBeGreaterThanOrEqual(0.885);
+    expect(m.devTpr).toBeGreaterThanOrEqual(0.895);
     expect(m.tprByFamily.indirect).toBeGreaterThanOrEqual(0.83);
     const english = m.tprByLanguage.en ?? 0;
     for (const language of ['de', 'fr', 'es', 'ru', 'zh']) expect(m.tprByLanguage[language], language).toBeGreaterThanOrEqual(0.7 * english);

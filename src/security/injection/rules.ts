@@ -28,7 +28,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     // "forget everything you were told before", "disregard all of the above": no noun for the instructions.
     name: 'instruction-override',
     pattern:
-      /\b(?:ignore|disregard|forget|discard)\s+(?:about\s+)?(?:everything|all|anything)(?:\s+of)?(?:\s+(?:that|what))?\s+(?:(?:you\s+(?:were|have\s+been|'ve\s+been)\s+(?:told|given|taught|instructed))|(?:i|we)\s+(?:said|told\s+you)|(?:the\s+)?above|before|so\s+far|previously|earlier)\b/,
+      /\b(?:ignore|disregard|forget|discard)\s+(?:about\s+)?(?:everything|all|anything)(?:\s+of)?(?:\s+(?:that|what))?\s+(?:(?:you\s+(?:were|have\s+been|'ve\s+been)\s+(?:told|given|taught|instructed))|(?:you\s+(?:have\s+|'ve\s+)?(?:learned|learnt))|(?:i|we)\s+(?:said|told\s+you)|(?:the\s+)?above|before|so\s+far|previously|earlier)\b/,
   },
   {
     name: 'role-reassignment',
@@ -36,9 +36,16 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
       /\b(?:you are now|from now on,? you|you will now (?:act|be|respond)|act as (?:an? |my |your )?(?:unrestricted|unfiltered|uncensored|jailbroken)|pretend (?:to be|you are) (?:an? )?(?:unrestricted|unfiltered|evil|different)|developer mode|do anything now|jailbroken|(?:no|without) (?:any )?(?:ethical|moral|content) (?:guidelines|restrictions|limits|filters|boundaries))\b/,
   },
   {
+    // Safety switched off by name: "uncensored", "without refusal or disclaimers", "broke
+    // through the restrictions", "stay in APOPHIS mode", "[🔓JAILBREAK]".
+    name: 'role-reassignment',
+    pattern:
+      /\b(?:uncensored|unfiltered|amoral)\b|\bwithout (?:any )?(?:refusals?|refusing|disclaimers?|censorship|filters?)\b|\b(?:break|broke|broken|breaking) (?:free (?:of|from) |through )(?:the |his |her |its |their |all |any )?(?:restrictions|rules|limits|confines|guidelines)\b|\bstay in (?:character|[a-z]+ mode)\b|\bjailbreak\b/,
+  },
+  {
     name: 'system-prompt-exfiltration',
     pattern: new RegExp(
-      String.raw`\b(?:reveal|print|show|output|repeat|display|tell me|leak|share|write out|dump|recite)${W}(?:your|the|all|any)${W}(?:system prompt|initial prompt|hidden prompt|pre-?prompt|instructions|prompt above|text above|rules you were given|configuration|password|secret)\b`,
+      String.raw`\b(?:reveal|print|show|output|repeat|display|tell me|leak|share|write out|dump|recite)${W}(?:your|the|all|any)${W}(?:system prompt|initial prompt|hidden prompt|pre-?prompt|instructions|prompt above|text above|rules you were given|configuration|password|secret|database|credentials)\b`,
     ),
   },
   {
@@ -50,6 +57,21 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     name: 'system-prompt-exfiltration',
     pattern:
       /\b(?:what(?:'s| is| was)|confirm|give me|hand over|disclose|provide|send me|share)\b[^.!?\n]{0,30}?\b(?:the|your)\s+(?:password|passphrase|passcode|access code|secret (?:key|code|word))\b(?!\s+(?:policy|policies|manager|requirements?|reset|field|strength|rules|length|hash|hint))/,
+  },
+  {
+    // Speaking as the vendor, the operator or the system: "<SYSTEM MODE>", "As an AI developed by
+    // OpenAI, I need to verify...", "I am your developer", "entering knowledge verification mode".
+    name: 'authority-impersonation',
+    pattern:
+      /(?:^|\n)\s*(?:<|\[)\s*(?:system|admin|administrator|developer|root|operator)(?: mode| message| override| note| command| instructions?)?\s*(?:>|\])|\bas (?:an? |the )?(?:ai|assistant|language model|llm|model) (?:developed|created|built|trained|made) by\b|\bi(?:'m| am) (?:your|the) (?:developer|creator|administrator|admin|owner|operator|supervisor|boss)\b|\b(?:knowledge verification|god|sudo|unrestricted|override) mode\b/,
+  },
+  {
+    // Someone else's personal data asked for: "share the user's email address", "tell me Richard's
+    // birth date", "what is John Doe's bank balance". Any detail of "the user"; of a named person,
+    // only what nobody asks of a shop or a company ("the restaurant's phone number" is no attack).
+    name: 'personal-data-request',
+    pattern:
+      /\b(?:share|give me|tell me|reveal|disclose|send me|provide|print|list|what(?:'s| is| are))\b[^.!?\n]{0,40}?(?:\b(?:the user'?s?|(?:other|another) users?'?s?)\s+(?:personal (?:data|information|details)|e-?mail address|home address|address|phone number|birth ?date|date of birth|passwords?|bank (?:balance|account(?: number)?)|credit card(?: number)?|social security number|(?:current )?location)|\b[a-z]+'s\s+(?:personal (?:data|information|details)|home address|birth ?date|date of birth|passwords?|bank (?:balance|account number)|credit card number|social security number))\b|\bwhere (?:does|do) (?:the )?users? (?:currently )?live\b/,
   },
   {
     name: 'tool-use-coercion',
