@@ -60,10 +60,10 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   },
   {
     // Speaking as the vendor, the operator or the system: "<SYSTEM MODE>", "As an AI developed by
-    // OpenAI, I need to verify...", "I am your developer", "entering knowledge verification mode".
+    // OpenAI, I need to verify...", "I am your developer", "switch to god mode".
     name: 'authority-impersonation',
     pattern:
-      /(?:^|\n)\s*(?:<|\[)\s*(?:system|admin|administrator|developer|root|operator)(?: mode| message| override| note| command| instructions?)?\s*(?:>|\])|\bas (?:an? |the )?(?:ai|assistant|language model|llm|model) (?:developed|created|built|trained|made) by\b|\bi(?:'m| am) (?:your|the) (?:developer|creator|administrator|admin|owner|operator|supervisor|boss)\b|\b(?:knowledge verification|god|sudo|unrestricted|override) mode\b/,
+      /(?:^|\n)\s*(?:<|\[)\s*(?:system|admin|administrator|developer|root|operator)(?: mode| message| override| note| command| instructions?)?\s*(?:>|\])|\bas (?:an? |the )?(?:ai|assistant|language model|llm|model) (?:developed|created|built|trained|made) by\b|\bi(?:'m| am) (?:your|the) (?:developer|creator|administrator|admin|owner|operator|supervisor|boss)\b|\b(?:god|sudo|unrestricted|override) mode\b/,
   },
   {
     // Someone else's personal data asked for: "share the user's email address", "tell me Richard's
