@@ -52,7 +52,7 @@ export function shuffleInPlace<T>(items: T[], random: () => number): T[] {
   return items;
 }
 
-function sigmoid(z: number): number {
+export function sigmoid(z: number): number {
   if (z >= 0) return 1 / (1 + Math.exp(-z));
   const e = Math.exp(z);
   return e / (1 + e);

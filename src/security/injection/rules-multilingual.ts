@@ -1,6 +1,6 @@
 // The rule families of rules.ts in other languages (German, French, Spanish, Italian,
-// Portuguese, Dutch, Russian, Vietnamese, Chinese, Japanese, Korean, Hindi, Arabic). Built from a small lexicon per language:
-// the verbs an attacker uses to cancel instructions ("ignore", "forget", "disregard"), the
+// Portuguese, Dutch, Russian, Vietnamese, Chinese, Japanese, Korean, Hindi, Arabic). Built from a
+// small lexicon per language: the verbs an attacker uses to cancel instructions ("ignore", "forget", "disregard"), the
 // words that point back at what came before ("previous", "above"), the nouns for
 // instructions, plus role-switch and prompt-leak phrasings. The lexicon is general language,
 // never phrases copied from a dataset row. Hits carry the same reason names as the English
@@ -169,8 +169,8 @@ const CJK_RULES: readonly InjectionRule[] = [
   },
 ];
 
-// Korean, Hindi and Arabic: the words carry particles and vowel signs, so the patterns match
-// word stems with a short gap of any characters within one sentence instead of whole words.
+// Korean, Hindi and Arabic (and Vietnamese's noun-first password question): the words carry
+// particles and vowel signs, so the patterns match word stems with a short gap of any characters within one sentence instead of whole words.
 // Korean and Hindi put the verb last ("이전 지시사항을 무시하십시오", "पिछले निर्देशों की
 // अनदेखी करें"); Arabic puts it first ("تجاهل التعليمات السابقة").
 const KO_SENTENCE = String.raw`[^.!?\n]`;
@@ -251,7 +251,9 @@ const TRIGGER = new RegExp(
     String.raw`忽略|无视|忽视|忘记|忘掉|不要理会|不用理会|别管|無視|忘れ|从现在|你现在是|假装|开发者|没有任何|今から|開発者|制限なし|输出|显示|告诉|重复|泄露|透露|打印|表示|教えて|出力|给|致|ai|ＡＩ|密码|口令|パスワード|暗証番号|系统提示|系统指令|初始指令|隐藏指令|システムプロンプト`,
     String.raw`무시|잊|지금부터|이제부터|개발자 모드|탈옥|시스템 프롬프트|시스템 지시|숨겨진 지시|비밀번호|암호|패스워드`,
     String.raw`अनदेखा|अनदेखी|नज़रअंदाज़|नजरअंदाज|भूल जा|उपेक्षा|अब से|डेवलपर मोड|सिस्टम प्रॉम्प्ट|पासवर्ड`,
-    String.raw`تجاهل|انس|أهمل|اهمل|من الآن|وضع المطور|موجه النظام|تعليمات النظام|اعرض|أظهر|اكشف|اطبع|كلمة المرور|كلمة السر|رمز الدخول|mật khẩu`,
+    String.raw`تجاهل|انس|أهمل|اهمل|من الآن|وضع المطور|موجه النظام|تعليمات النظام|اعرض|أظهر|اكشف|اطبع|كلمة المرور|كلمة السر|رمز الدخول`,
+    // Vietnamese asks for a password noun first too ("mật khẩu của bạn là gì").
+    String.raw`mật khẩu`,
   ].join('|'),
   'u',
 );

@@ -11,7 +11,7 @@ import { glossesFor } from './rules-multilingual.js';
 import { addressedToAiCues } from './cues.js';
 import { holdsOffShapeLine, offShapeLines, OFF_SHAPE_CUE } from './shape.js';
 import { extractFeatures, DEFAULT_MIN_FEATURE_COUNT, type SparseVector } from './features.js';
-import { predict, type LinearModel } from './model.js';
+import { margin, sigmoid, type LinearModel } from './model.js';
 
 export interface TextAnalysis {
   readonly normalized: NormalizedText;
@@ -210,10 +210,9 @@ export function prepareText(text: string, options: ScoringOptions = DEFAULT_SCOR
  * log-odds raised by the text's lift (a table with prose inside it).
  */
 export function classifierScore(model: LinearModel, prepared: PreparedText): number {
-  let score = 0;
-  for (const vector of prepared.vectors) score = Math.max(score, predict(model, vector));
-  if (prepared.lift === 0 || score <= 0 || score >= 1) return score;
-  return 1 / (1 + Math.exp(-(Math.log(score / (1 - score)) + prepared.lift)));
+  let highest = -Infinity;
+  for (const vector of prepared.vectors) highest = Math.max(highest, margin(model, vector));
+  return sigmoid(highest + prepared.lift);
 }
 
 /** The final score: the classifier's, raised to the rule floor when a high-precision signal fired. */

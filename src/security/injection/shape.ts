@@ -3,8 +3,9 @@
 // the table's separators. Such a line is marked as a cue on the pieces that hold it (scorer.ts):
 // a classifier feature like the addressed-to-the-AI cues of cues.ts, never a reason and never a
 // flag on its own (a table may have a caption or a note). A document that has such lines also
-// gets its classifier score raised (scorer.ts, `offShapeLift`): few harmless documents do. Only a few such lines make a table
-// with planted prose; a document with many is a report that mixes text and data, and gets none.
+// gets its classifier score raised (scorer.ts, `offShapeLift`): few harmless documents do. Only a
+// few such lines make a table with planted prose; a document with many is a report that mixes
+// text and data, and gets none.
 // Linear in the text: it runs on every document a tool returns.
 
 export const OFF_SHAPE_CUE = 'cue:prose-inside-data';
