@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 # Builds the extra labelled rows for the prompt-injection detector (multilingual injections,
-# benign multilingual prompts, benign tool outputs: code, tables, e-mail, web pages) from
-# public snapshots that are read in place and never copied into this repository. Writes one
-# JSONL file outside git; every row records its source, licence and whether it is a training
-# or an evaluation row. Must stay deterministic (same inputs -> same bytes) and must never
-# take rows from the sources of shared/data/security (BIPIA, Tensor Trust, PurpleLlama,
-# garak, InjecGuard): their rows outside dev.jsonl are the held-out set the product is
-# judged on. Usage and sources: SOURCES.md beside this file.
+# benign multilingual prompts, benign tool outputs: code, tables, e-mail, web pages; everyday
+# requests to an assistant, held out only) from public snapshots that are read in place and
+# never copied into this repository. Writes one JSONL file outside git; every row records its
+# source, licence and whether it is a training or an evaluation row. Must stay deterministic
+# (same inputs -> same bytes) and must never take rows from the sources of
+# shared/data/security (BIPIA, Tensor Trust, PurpleLlama, garak, InjecGuard): their rows
+# outside dev.jsonl are the held-out set the product is judged on. Usage and sources:
+# SOURCES.md beside this file.
 import csv
 import email
 import email.policy
@@ -320,6 +321,40 @@ def react_docs(mirror, docs, seed):
                     f'web:react.dev:{lang}:{path}', 'CC-BY-4.0', split='eval')
 
 
+# --- Everyday requests to an assistant (held out only) ----------------------------------------
+# Instructions people give a chat assistant: self-instruct's human-written seed tasks and
+# user-oriented tasks (Apache-2.0), the first turn of FastChat's MT-bench and Vicuna-bench
+# questions (Apache-2.0), and every 25th GSM8K training question (MIT). Every one is `eval`: the
+# dev set has few such messages among its benign rows, so nothing else measures how often an
+# ordinary request is flagged. Trained on, they cost the dev rows 1-2 points of TPR (README).
+def instructions(mirror):
+    repo = os.path.join(mirror, 'yizhongw+self-instruct', 'repo')
+    commit = git_head(repo)[:10]
+    for path, tag in (('data/seed_tasks.jsonl', 'seed'), ('human_eval/user_oriented_instructions.jsonl', 'user')):
+        for i, line in enumerate(git_show(repo, path).decode().splitlines()):
+            task = json.loads(line)
+            given = (task['instances'][0].get('input') or '') if task['instances'] else ''
+            # Half of them with the task's input pasted after it, as a user would.
+            text = task['instruction'] + (f'\n{given}' if given and i % 2 == 0 and len(given) < 600 else '')
+            add(text, 'benign', f'yizhongw/self-instruct@{commit}:{path}', 'benign:chat:instruction',
+                f'self-instruct:{tag}:{i}', 'Apache-2.0', split='eval')
+    repo = os.path.join(mirror, 'lm-sys+FastChat', 'repo')
+    commit = git_head(repo)[:10]
+    for bench in ('mt_bench', 'vicuna_bench'):
+        path = f'fastchat/llm_judge/data/{bench}/question.jsonl'
+        for line in git_show(repo, path).decode().splitlines():
+            question = json.loads(line)
+            add(question['turns'][0], 'benign', f'lm-sys/FastChat@{commit}:{path}', 'benign:chat:instruction',
+                f'fastchat:{bench}:{question["question_id"]}', 'Apache-2.0', split='eval')
+    repo = os.path.join(mirror, 'openai+grade-school-math', 'repo')
+    commit = git_head(repo)[:10]
+    path = 'grade_school_math/data/train.jsonl'
+    lines = git_show(repo, path).decode().splitlines()
+    for i in range(0, len(lines), 25):
+        add(json.loads(lines[i])['question'], 'benign', f'openai/grade-school-math@{commit}:{path}',
+            'benign:chat:instruction', f'gsm8k:{i}', 'MIT', split='eval')
+
+
 # --- Instructions planted in tool outputs (indirect injections, the BIPIA method) -------------
 # Without them the new clean tool outputs teach the model that "looks like a table / e-mail /
 # code" means harmless, and it stops seeing instructions planted in them. Half of the contexts
@@ -409,6 +444,7 @@ def main():
     npm_pages_and_code(node_modules)
     react_docs(mirror, REACT_DOCS, 'react-docs')
     react_docs(mirror, REACT_DOCS_LATIN, 'react-docs-latin')
+    instructions(mirror)
     plant_attacks(dev_path)
     seen = set()
     unique = []

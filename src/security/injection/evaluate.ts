@@ -99,7 +99,7 @@ function rate(hits: number, total: number): number {
 
 /** `benign:tool_output:code` -> `tool_output:code`; undefined for categories not broken out. */
 function benignBreakdown(category: string): string | undefined {
-  const m = /^benign:((?:tool_output|multilingual):[^:]+)/.exec(category);
+  const m = /^benign:((?:tool_output|multilingual|chat):[^:]+)/.exec(category);
   return m?.[1];
 }
 
