@@ -1,10 +1,12 @@
 // The Discord stand-in's REST API (v10) on node:http: gateway discovery, the bot user, DM
-// channels, channel messages (send, edit, history with after/before/limit), typing, bulk command
-// registration, threads started from a message, interaction callbacks (types 4, 5, 6, 7; 204 without a content-type unless
-// with_response) and webhook follow-ups / edits of @original (the path arrives URL-encoded),
-// with the 3-second acknowledgement window and the token's 15-minute life enforced. Injected
-// 429s (JSON body and X-RateLimit-* / Retry-After headers as Discord sends them), 5xx and a
-// whole-API outage. Every bot message is also dispatched on the gateway, as Discord does.
+// channels, channel messages (send, edit, history with after/before/limit; a send with
+// `enforce_nonce` and a nonce this author used in the past few minutes returns that message and
+// creates nothing), typing, bulk command registration, threads started from a message,
+// interaction callbacks (types 4, 5, 6, 7; 204 without a content-type unless with_response) and
+// webhook follow-ups / edits of @original (the path arrives URL-encoded), with the 3-second
+// acknowledgement window and the token's 15-minute life enforced. Injected 429s (JSON body and
+// X-RateLimit-* / Retry-After headers as Discord sends them), 5xx and a whole-API outage. Every
+// bot message is also dispatched on the gateway, as Discord does.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { INTERACTION_ACK_MS, INTERACTION_TOKEN_MS, snowflakeCompare, type DiscordState, type FakeInteraction, type FakeMessage } from './discord-state.js';
 
@@ -118,6 +120,10 @@ export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: S
     if (typeof b.content === 'string' && b.content.length > 2000) {
       return new HttpAnswer(400, { code: 50035, message: 'Invalid Form Body', errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } } });
     }
+    // A nonce is an integer or a string of at most 25 characters.
+    if (b.nonce !== undefined && !(Number.isInteger(b.nonce) || (typeof b.nonce === 'string' && b.nonce.length <= 25))) {
+      return new HttpAnswer(400, { code: 50035, message: 'Invalid Form Body', errors: { nonce: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' }] } } });
+    }
     return b;
   }
 
@@ -182,7 +188,12 @@ export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: S
         const b = messageBody(body);
         if (b instanceof HttpAnswer) return b;
         const reference = (b.message_reference as { message_id?: string } | undefined)?.message_id;
-        return new HttpAnswer(200, state.messagePayload(botMessage({ channelId: channel.id, authorId: state.bot.id, content: String(b.content ?? ''), components: (b.components as unknown[]) ?? [], ...(reference ? { referencedMessageId: reference } : {}) })));
+        const nonce = b.nonce as string | number | undefined;
+        // enforce_nonce: a nonce this author used in the past few minutes returns that message
+        // and creates (and dispatches) nothing.
+        const earlier = b.enforce_nonce === true && nonce !== undefined ? state.messageByNonce(state.bot.id, nonce) : undefined;
+        if (earlier) return new HttpAnswer(200, state.messagePayload(earlier));
+        return new HttpAnswer(200, state.messagePayload(botMessage({ channelId: channel.id, authorId: state.bot.id, content: String(b.content ?? ''), components: (b.components as unknown[]) ?? [], ...(reference ? { referencedMessageId: reference } : {}), ...(nonce !== undefined ? { nonce } : {}) })));
       }
       if (seg[2] === 'messages' && seg[3] && seg[4] === 'threads' && method === 'POST') {
         const message = state.messages.get(seg[3]);

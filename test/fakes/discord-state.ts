@@ -7,6 +7,8 @@ export const DISCORD_EPOCH = 1_420_070_400_000n;
 /** An interaction must be answered within 3 s; its token works for 15 minutes. */
 export const INTERACTION_ACK_MS = 3_000;
 export const INTERACTION_TOKEN_MS = 15 * 60_000;
+/** How long Discord remembers a message nonce for `enforce_nonce` ("the past few minutes"). */
+export const NONCE_WINDOW_MS = 3 * 60_000;
 
 export interface FakeUser {
   id: string;
@@ -43,6 +45,8 @@ export interface FakeMessage {
   /** Set when the message is an interaction response or follow-up. */
   interactionId?: string;
   referencedMessageId?: string;
+  /** The sender's `nonce`, echoed in the message object as Discord does. */
+  nonce?: string | number;
 }
 
 export interface FakeInteraction {
@@ -109,6 +113,8 @@ export class DiscordState {
   readonly applicationId: string;
   /** Added to Date.now() for interaction deadlines (tests move time on without waiting). */
   clockSkewMs = 0;
+  /** Where each (author, nonce) was last used to create a message, for `enforce_nonce`. */
+  private readonly nonces = new Map<string, { messageId: string; at: number }>();
 
   constructor() {
     this.bot = { id: this.nextId(), username: 'securesphere-bot', bot: true };
@@ -151,7 +157,7 @@ export class DiscordState {
     return channel;
   }
 
-  createMessage(input: { channelId: string; authorId: string; content: string; components?: unknown[]; flags?: number; mentions?: string[]; interactionId?: string; referencedMessageId?: string }): FakeMessage {
+  createMessage(input: { channelId: string; authorId: string; content: string; components?: unknown[]; flags?: number; mentions?: string[]; interactionId?: string; referencedMessageId?: string; nonce?: string | number }): FakeMessage {
     const channel = this.channels.get(input.channelId);
     const message: FakeMessage = {
       id: this.nextId(),
@@ -167,9 +173,22 @@ export class DiscordState {
       history: [input.content],
       ...(input.interactionId ? { interactionId: input.interactionId } : {}),
       ...(input.referencedMessageId ? { referencedMessageId: input.referencedMessageId } : {}),
+      ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
     };
     this.messages.set(message.id, message);
+    if (input.nonce !== undefined) this.nonces.set(`${input.authorId}\u0000${input.nonce}`, { messageId: message.id, at: this.now() });
     return message;
+  }
+
+  /**
+   * The message this author created with this nonce within the enforce_nonce window (Discord:
+   * "the past few minutes"), if it still exists: a create with `enforce_nonce` returns it instead
+   * of creating a second one.
+   */
+  messageByNonce(authorId: string, nonce: string | number): FakeMessage | undefined {
+    const seen = this.nonces.get(`${authorId}\u0000${nonce}`);
+    if (!seen || this.now() - seen.at > NONCE_WINDOW_MS) return undefined;
+    return this.messages.get(seen.messageId);
   }
 
   editMessage(message: FakeMessage, patch: { content?: string; components?: unknown[]; flags?: number }): FakeMessage {
@@ -249,6 +268,7 @@ export class DiscordState {
       pinned: false,
       flags: message.flags,
       components: message.components,
+      ...(message.nonce !== undefined ? { nonce: message.nonce } : {}),
       ...(message.interactionId && this.interactions.get(message.interactionId) ? { webhook_id: this.applicationId, application_id: this.applicationId } : {}),
       ...(referenced ? { message_reference: { type: 0, message_id: referenced.id, channel_id: referenced.channelId, ...(referenced.guildId ? { guild_id: referenced.guildId } : {}) }, referenced_message: this.messagePayload(referenced) } : {}),
     };

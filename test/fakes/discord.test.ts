@@ -2,7 +2,7 @@
 // GUILD_CREATE, heartbeats (and a zombie connection resumed), DM and guild messages, a resume
 // that replays exactly what was missed (and an overlap when asked), INVALID_SESSION and
 // RECONNECT, interaction callbacks and webhook edits, history with `after`, bulk registration,
-// and 429 / 5xx answers as discord.js reads them.
+// nonces with `enforce_nonce`, and 429 / 5xx answers as discord.js reads them.
 import { Client, GatewayIntentBits, Partials, RateLimitError, HTTPError, Routes, type Message, type Interaction } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeDiscord, waitFor, type FakeDiscord } from './discord.js';
@@ -83,6 +83,23 @@ describe('Discord stand-in with discord.js', () => {
     discord.gateway.reconnect();
     await waitFor(() => (discord.gateway.stats.resumes === 2 && discord.gateway.connected() ? true : undefined), 15_000, 'second resume');
     expect(discord.gateway.stats.replayed - replayedBefore).toBeGreaterThanOrEqual(1);
+  });
+
+  it('returns the earlier message for a nonce sent again with enforce_nonce, within a few minutes only', async () => {
+    const channel = guildChannel();
+    const post = (body: Record<string, unknown>) => client.rest.post(Routes.channelMessages(channel), { body }) as Promise<{ id: string; nonce?: string }>;
+    const first = await post({ content: 'once', nonce: 'n-1', enforce_nonce: true });
+    expect(first.nonce).toBe('n-1');
+    expect((await post({ content: 'once', nonce: 'n-1', enforce_nonce: true })).id).toBe(first.id);
+    expect(discord.botMessages(channel).map((m) => m.content)).toEqual(['once']);
+    // Without enforce_nonce the nonce is only echoed; a different nonce is a different message.
+    expect((await post({ content: 'once', nonce: 'n-1' })).id).not.toBe(first.id);
+    expect((await post({ content: 'once', nonce: 'n-2', enforce_nonce: true })).id).not.toBe(first.id);
+    // Discord forgets a nonce after a few minutes.
+    discord.advanceClock(4 * 60_000);
+    expect((await post({ content: 'once', nonce: 'n-1', enforce_nonce: true })).id).not.toBe(first.id);
+    expect(discord.botMessages(channel)).toHaveLength(4);
+    await expect(post({ content: 'x', nonce: 'a'.repeat(26), enforce_nonce: true })).rejects.toThrow(/Invalid Form Body/);
   });
 
   it('makes the client identify again after INVALID_SESSION (d=false); what the old session buffered is gone', async () => {
