@@ -119,6 +119,16 @@ export interface OutboundDelivery {
   text: string;
   /** Set when this message is (or updates) an approval prompt: render native buttons. */
   approval?: ApprovalPrompt;
+  /**
+   * Set when an earlier attempt of this entry may have reached the platform without the outbox
+   * knowing: it was queued before this process started (a crash can fall between the platform's
+   * answer and the row being marked delivered), or its last attempt here failed without a clear
+   * answer (a timeout, a 5xx). An adapter that can find its own earlier message looks for it
+   * before sending again (Slack: by the message's metadata).
+   */
+  uncertain?: boolean;
+  /** When the entry was queued (ms since the epoch): where such a look can start. */
+  queuedAt?: number;
 }
 
 /** What the platform allows; the host splits and schedules by it. */

@@ -2,13 +2,16 @@
 // port; DMs, @mentions (answered in a thread) and thread replies become InboundMessage for the
 // channel host; approval prompts are Block Kit with Approve / Deny / Allow buttons decided by the
 // presser's Slack id; replies and prompt updates come back through deliver()/edit() from the
-// host's outbox, and Slack's 429 Retry-After reaches the outbox as a rate-limit error.
+// host's outbox, and Slack's 429 Retry-After reaches the outbox as a rate-limit error. Every reply
+// carries metadata naming its outbox entry; an entry that may already have been posted (before a
+// crash, or by a call that timed out) is looked for in the conversation before it is posted.
 // Every client made here (Bolt's, Socket Mode's, our own) uses the configured Web API base.
 // Loaded only when the Slack channel starts (lazy.ts), so a gateway without Slack never loads Bolt.
 // Slack SDK types never leave channels/slack/. Must never log a token or the signing secret.
 import { App, webApi, type Receiver } from '@slack/bolt';
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
 import { ChannelDeliveryError, type AdapterHealth, type ChannelAdapter, type ChannelLogger, type OutboundDelivery } from '../channel.js';
+import { deliveryKey } from '../delivery-key.js';
 import { createBoltLogger } from './bolt-logger.js';
 import type { SlackConfig } from './config.js';
 import { describeSlackError, toDeliveryError } from './delivery-errors.js';
@@ -21,6 +24,13 @@ import { createSocketReceiver } from './socket-receiver.js';
 import { createUserNames } from './user-names.js';
 
 const BOT_THREADS_KEPT = 10_000;
+/** The metadata event every reply carries, naming its outbox entry (../delivery-key.ts). */
+const DELIVERY_EVENT = 'securesphere_reply';
+const DELIVERY_KEY_LENGTH = 32;
+/** How far back before an entry was queued a look for its earlier copy starts (clocks differ). */
+const LOOK_BACK_S = 120;
+/** Messages read when looking for an earlier copy: one page. */
+const LOOK_LIMIT = 200;
 
 export interface SlackAdapterDeps {
   config: SlackConfig;
@@ -54,6 +64,25 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
     botThreads.add(key);
     if (botThreads.size > BOT_THREADS_KEPT) botThreads.delete(botThreads.values().next().value!);
   };
+
+  /**
+   * The ts of this entry's message if it is already in the conversation (posted before a crash or
+   * by a call that failed without a clear answer): the bot's messages since the entry was queued,
+   * by their metadata. A failed look sends the reply again rather than lose it.
+   */
+  async function findDelivered(message: OutboundDelivery, key: string): Promise<string | undefined> {
+    const { conversationId: channel, threadId } = message.address;
+    const oldest = message.queuedAt !== undefined ? String(Math.floor(message.queuedAt / 1000) - LOOK_BACK_S) : undefined;
+    const window = { channel, include_all_metadata: true, limit: LOOK_LIMIT, ...(oldest ? { oldest } : {}) };
+    try {
+      const page = threadId ? await client.conversations.replies({ ...window, ts: threadId }) : await client.conversations.history(window);
+      const mine = page.messages?.find((m) => m.metadata?.event_type === DELIVERY_EVENT && (m.metadata.event_payload as { delivery?: unknown } | undefined)?.delivery === key);
+      return mine?.ts;
+    } catch (err) {
+      logger.warn({ err: describeSlackError(err), channel }, 'slack: could not look for an earlier copy of a reply; posting it');
+      return undefined;
+    }
+  }
 
   // HTTP mode: a Bolt receiver that only holds the App; the gateway's route feeds it.
   const http = deps.eventsRoute
@@ -200,18 +229,27 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
 
     async deliver(message) {
       const { text, blocks } = render(message);
+      const { conversationId: channel, threadId } = message.address;
+      const key = deliveryKey(`${channel}/${threadId ?? ''}`, message.deliveryId, text, DELIVERY_KEY_LENGTH);
+      const earlier = message.uncertain ? await findDelivered(message, key) : undefined;
+      if (earlier) {
+        logger.info({ channel, outbox_id: message.deliveryId }, 'slack: the reply was already posted before a restart or a failed call; not posting it again');
+        if (threadId) rememberThread(channel, threadId);
+        return { platformMessageId: earlier };
+      }
       const result = await call('chat.postMessage', () =>
         client.chat.postMessage({
-          channel: message.address.conversationId,
+          channel,
           text,
           ...(blocks ? { blocks: blocks as never } : {}),
-          ...(message.address.threadId ? { thread_ts: message.address.threadId } : {}),
+          ...(threadId ? { thread_ts: threadId } : {}),
+          metadata: { event_type: DELIVERY_EVENT, event_payload: { delivery: key } },
           unfurl_links: false,
           unfurl_media: false,
         }),
       );
       if (!result.ts) throw new ChannelDeliveryError('transient', 'chat.postMessage answered without a ts; retrying.');
-      if (message.address.threadId) rememberThread(message.address.conversationId, message.address.threadId);
+      if (threadId) rememberThread(channel, threadId);
       return { platformMessageId: result.ts };
     },
 

@@ -4,7 +4,9 @@
 // permanent refusal ends the entry as failed. Entries wait while their channel is not running
 // and go out once it is. A reply replacing a streamed draft (reply-drafts.ts) is an edit of the
 // draft's row; it waits for the host's draft call in flight, and is sent as a new message when
-// the draft never reached the platform or can no longer be edited. Never sends anything that is
+// the draft never reached the platform or can no longer be edited. A row that may already be on
+// the platform (queued before this process started, or last tried without a clear answer) is
+// handed over marked `uncertain`, so an adapter that can look for its own message does so first. Never sends anything that is
 // not a stored row, never reorders a conversation's rows, and never throws at the code that
 // queued a message.
 import { ChannelDeliveryError, type ChannelAdapter, type ChannelLogger, type OutboundDelivery } from '../../channels/channel.js';
@@ -83,6 +85,13 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   const timers = new Map<string, NodeJS.Timeout>();
   let stopped = false;
   let draftSettled: (draftSeq: number) => Promise<void> = async () => undefined;
+  // Whether an entry may already be on the platform (OutboundDelivery.uncertain): rows queued
+  // before this outbox started, until tried here; rows whose last attempt here ended without a
+  // clear answer.
+  const startedAt = now();
+  const triedHere = new Set<number>();
+  const unclear = new Set<number>();
+  const uncertain = (entry: OutboxEntry): boolean => unclear.has(entry.seq) || (entry.createdAt < startedAt && !triedHere.has(entry.seq));
 
   const limitOf = (channel: string) => limits.get(channel) ?? DEFAULT_TEXT_LIMIT;
 
@@ -134,47 +143,67 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       address: { conversationId: entry.platformConversationId, ...(entry.threadId ? { threadId: entry.threadId } : {}) },
       text: entry.text,
       ...(entry.approval ? { approval: entry.approval } : {}),
+      ...(uncertain(entry) ? { uncertain: true } : {}),
+      queuedAt: entry.createdAt,
     };
   }
 
   async function deliverOne(adapter: ChannelAdapter, entry: OutboxEntry): Promise<void> {
     try {
-      if (entry.kind === 'send') {
-        const { platformMessageId } = await adapter.deliver(toDelivery(entry));
-        store.markDelivered(entry.seq, platformMessageId, now());
-        return;
-      }
-      let target = entry.editOf !== undefined ? store.get(entry.editOf) : undefined;
-      if (target?.draft !== undefined) {
-        await draftSettled(target.seq);
-        target = store.get(target.seq);
-      }
-      // A draft that never made it to the platform: the reply goes out as a new message.
-      const draftGone = target?.draft !== undefined && target.platformMessageId === undefined;
-      if (!draftGone && (!target || target.state === 'failed' || target.platformMessageId === undefined)) {
-        store.markFailed(entry.seq, 'the message to edit was never delivered');
-        return;
-      }
-      if (draftGone || !adapter.limits.supportsEdit) {
-        const { platformMessageId } = await adapter.deliver(toDelivery(entry));
-        store.markDelivered(entry.seq, platformMessageId, now());
-        return;
-      }
-      await editOrSendInstead(adapter, entry, target!);
+      await attempt(adapter, entry);
+      unclear.delete(entry.seq);
+      triedHere.delete(entry.seq);
     } catch (err) {
-      const reason = describeError(err).slice(0, 500);
-      if (err instanceof ChannelDeliveryError && err.failure === 'permanent') {
-        store.markFailed(entry.seq, reason);
-        logger.error({ channel: entry.channel, outbox_seq: entry.seq, reason }, 'outbound message refused by the platform; given up');
-        return;
-      }
-      const wait =
-        err instanceof ChannelDeliveryError && err.failure === 'rate_limited' && err.retryAfterMs !== undefined
-          ? Math.max(MIN_RETRY_MS, err.retryAfterMs)
-          : Math.max(MIN_RETRY_MS, Math.min(retry.maxMs, retry.baseMs * 2 ** Math.min(entry.attempts, 30)));
-      store.markRetry(entry.seq, now() + wait, reason);
-      logger.warn({ channel: entry.channel, outbox_seq: entry.seq, attempts: entry.attempts + 1, retry_in_ms: wait, reason }, 'outbound message not delivered; will retry');
+      const failure = err instanceof ChannelDeliveryError ? err.failure : 'transient';
+      // The platform's answer (429, a refusal) says the message is not there; a timeout or a 5xx
+      // may have come after it was sent.
+      if (failure === 'transient') unclear.add(entry.seq);
+      else unclear.delete(entry.seq);
+      if (failure === 'permanent') triedHere.delete(entry.seq);
+      else triedHere.add(entry.seq);
+      failed(entry, err);
     }
+  }
+
+  async function attempt(adapter: ChannelAdapter, entry: OutboxEntry): Promise<void> {
+    if (entry.kind === 'send') {
+      const { platformMessageId } = await adapter.deliver(toDelivery(entry));
+      store.markDelivered(entry.seq, platformMessageId, now());
+      return;
+    }
+    let target = entry.editOf !== undefined ? store.get(entry.editOf) : undefined;
+    if (target?.draft !== undefined) {
+      await draftSettled(target.seq);
+      target = store.get(target.seq);
+    }
+    // A draft that never made it to the platform: the reply goes out as a new message.
+    const draftGone = target?.draft !== undefined && target.platformMessageId === undefined;
+    if (!draftGone && (!target || target.state === 'failed' || target.platformMessageId === undefined)) {
+      store.markFailed(entry.seq, 'the message to edit was never delivered');
+      return;
+    }
+    if (draftGone || !adapter.limits.supportsEdit) {
+      const { platformMessageId } = await adapter.deliver(toDelivery(entry));
+      store.markDelivered(entry.seq, platformMessageId, now());
+      return;
+    }
+    await editOrSendInstead(adapter, entry, target!);
+  }
+
+  /** Records a failed attempt: given up when the platform refused for good, else retried later. */
+  function failed(entry: OutboxEntry, err: unknown): void {
+    const reason = describeError(err).slice(0, 500);
+    if (err instanceof ChannelDeliveryError && err.failure === 'permanent') {
+      store.markFailed(entry.seq, reason);
+      logger.error({ channel: entry.channel, outbox_seq: entry.seq, reason }, 'outbound message refused by the platform; given up');
+      return;
+    }
+    const wait =
+      err instanceof ChannelDeliveryError && err.failure === 'rate_limited' && err.retryAfterMs !== undefined
+        ? Math.max(MIN_RETRY_MS, err.retryAfterMs)
+        : Math.max(MIN_RETRY_MS, Math.min(retry.maxMs, retry.baseMs * 2 ** Math.min(entry.attempts, 30)));
+    store.markRetry(entry.seq, now() + wait, reason);
+    logger.warn({ channel: entry.channel, outbox_seq: entry.seq, attempts: entry.attempts + 1, retry_in_ms: wait, reason }, 'outbound message not delivered; will retry');
   }
 
   /**

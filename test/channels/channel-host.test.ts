@@ -97,6 +97,44 @@ describe('channel host', () => {
     expect(adapter.texts('room')).toEqual(['owed across a restart']);
   });
 
+  it('marks a delivery uncertain only when it may already be on the platform: after an unclear failure or queued before a restart', async () => {
+    const adapter = new LoopbackAdapter();
+    const t = await start(adapter);
+    const tries = (text: string) => adapter.attempts.filter((a) => a.text === text).map((a) => a.uncertain);
+    await adapter.send('u1', 'fresh', 'fresh');
+    await expect.poll(() => adapter.texts('fresh')).toEqual(['fresh']);
+    expect(tries('fresh')).toEqual([false]);
+    // A 429 is the platform saying no: the retry is not in doubt.
+    adapter.rateLimited = 1;
+    adapter.retryAfterMs = 50;
+    await adapter.send('u1', 'limited', 'limited');
+    await expect.poll(() => adapter.texts('limited')).toEqual(['limited']);
+    expect(tries('limited')).toEqual([false, false]);
+    // An unreachable platform (a timeout, a 5xx, a reset) may have taken the message: in doubt.
+    adapter.down = true;
+    await adapter.send('u1', 'unclear', 'unclear');
+    await expect.poll(() => adapter.failures.filter((f) => f.kind === 'down').length).toBeGreaterThanOrEqual(1);
+    adapter.down = false;
+    await expect.poll(() => adapter.texts('unclear')).toEqual(['unclear']);
+    expect(tries('unclear')[0]).toBe(false);
+    expect(tries('unclear').at(-1)).toBe(true);
+    // Queued before a restart: the new process cannot know whether the old one sent it.
+    adapter.down = true;
+    await adapter.send('u1', 'owed', 'owed');
+    await expect.poll(() => adapter.failures.some((f) => f.kind === 'down' && tries('owed').length > 0)).toBe(true);
+    const t2 = await t.restart();
+    running.push(t2);
+    adapter.down = false;
+    await expect.poll(() => adapter.texts('owed')).toEqual(['owed']);
+    // The new process's first attempt (its adapter started twice by then).
+    const afterRestart = adapter.attempts.filter((a) => a.text === 'owed' && a.starts === 2);
+    expect(afterRestart[0]?.uncertain).toBe(true);
+    // A reply queued by the new process is not in doubt.
+    await adapter.send('u1', 'fresh', 'after the restart');
+    await expect.poll(() => adapter.texts('fresh')).toEqual(['fresh', 'after the restart']);
+    expect(tries('after the restart')).toEqual([false]);
+  });
+
   it('a command answer (notify) goes through the outbox: stored, held while the platform is down, delivered once after the reply before it', async () => {
     const adapter = new LoopbackAdapter();
     const t = await start(adapter);

@@ -17,6 +17,9 @@ export class LoopbackAdapter implements ChannelAdapter {
   readonly shown: PlatformMessage[] = [];
   /** Every failed attempt: when, and what the platform answered. */
   readonly failures: Array<{ at: number; kind: string; deliveryId: string }> = [];
+  /** Every deliver() call: whether the outbox marked it `uncertain`, and how many start() calls came before it. */
+  readonly attempts: Array<{ deliveryId: string; text: string; uncertain: boolean; starts: number }> = [];
+  private starts = 0;
   limits = { maxTextLength: 200, supportsEdit: true };
   down = false;
   /** The next N sends are answered with "429, retry after retryAfterMs". */
@@ -41,6 +44,7 @@ export class LoopbackAdapter implements ChannelAdapter {
       throw new Error('401 Unauthorized: the bot token was rejected');
     }
     this.ctx = ctx;
+    this.starts += 1;
   }
 
   async stop(): Promise<void> {
@@ -70,6 +74,7 @@ export class LoopbackAdapter implements ChannelAdapter {
   }
 
   async deliver(message: OutboundDelivery): Promise<{ platformMessageId: string }> {
+    this.attempts.push({ deliveryId: message.deliveryId, text: message.text, uncertain: message.uncertain === true, starts: this.starts });
     this.check(message.deliveryId);
     const id = `m${++this.counter}`;
     this.shown.push({ id, conversation: message.address.conversationId, text: message.text, ...(message.approval ? { approval: message.approval } : {}), edits: 0 });

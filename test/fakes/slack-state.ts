@@ -1,7 +1,8 @@
 // The workspace a Slack stand-in pretends to be: its team, the bot, users, channels, and every
-// message the bot posted, updated or posted ephemerally, with Web API method handlers that
-// answer like Slack does (HTTP 200 with `{ok:false, error}` for API errors, `ts` strings that
-// grow). Pure state, no sockets: test/fakes/slack-web-api.ts serves it over HTTP.
+// message the bot posted (with its metadata), updated or posted ephemerally, read back through
+// conversations.history / .replies, with Web API method handlers that answer like Slack does
+// (HTTP 200 with `{ok:false, error}` for API errors, `ts` strings that grow). Pure state, no
+// sockets: test/fakes/slack-web-api.ts serves it over HTTP.
 // Must never accept a call with a wrong token: Slack answers `invalid_auth` and so does this.
 
 export interface FakeSlackUser {
@@ -31,6 +32,8 @@ export interface BotMessage {
   updates: Array<{ text: string; blocks?: unknown[] }>;
   /** The version first posted. */
   posted: { text: string; blocks?: unknown[] };
+  /** chat.postMessage's `metadata` ({event_type, event_payload}), returned by history reads that ask for it. */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 export interface EphemeralMessage {
@@ -72,6 +75,20 @@ function blocksOf(params: Params): unknown[] | undefined {
   return parsed;
 }
 
+function metadataOf(params: Params): BotMessage['metadata'] {
+  const raw = params.metadata;
+  if (raw === undefined) return undefined;
+  const parsed = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { event_type?: unknown; event_payload?: unknown };
+  if (typeof parsed?.event_type !== 'string' || typeof parsed.event_payload !== 'object' || parsed.event_payload === null) throw new SlackApiError('invalid_metadata_format');
+  return { event_type: parsed.event_type, event_payload: parsed.event_payload as Record<string, unknown> };
+}
+
+/** A history read's `limit` (Slack: default 100, at most 1000) and time window (`oldest`, `latest`, exclusive). */
+function windowOf(params: Params): { limit: number; after: number; before: number } {
+  const n = (key: string, fallback: number) => (params[key] === undefined || params[key] === '' ? fallback : Number(params[key]));
+  return { limit: Math.min(1000, Math.max(1, n('limit', 100))), after: n('oldest', 0), before: n('latest', Number.POSITIVE_INFINITY) };
+}
+
 export function createSlackWorkspace(options: SlackWorkspaceOptions = {}) {
   const team = { id: options.teamId ?? 'T0FAKETEAM', name: options.teamName ?? 'Fake Workspace' };
   const bot = {
@@ -93,6 +110,19 @@ export function createSlackWorkspace(options: SlackWorkspaceOptions = {}) {
     const now = Math.floor(Date.now() * 1000);
     lastTs = Math.max(now, lastTs + 1);
     return `${Math.floor(lastTs / 1e6)}.${String(lastTs % 1e6).padStart(6, '0')}`;
+  }
+
+  function messagePayload(m: BotMessage, withMetadata: unknown): Record<string, unknown> {
+    return {
+      type: 'message',
+      user: bot.userId,
+      bot_id: bot.botId,
+      text: m.text,
+      ts: m.ts,
+      ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+      ...(m.blocks ? { blocks: m.blocks } : {}),
+      ...(m.metadata && (withMetadata === true || withMetadata === 'true') ? { metadata: m.metadata } : {}),
+    };
   }
 
   function channelOf(params: Params): FakeSlackChannel {
@@ -118,7 +148,8 @@ export function createSlackWorkspace(options: SlackWorkspaceOptions = {}) {
       const blocks = blocksOf(params);
       const text = textOf(params, blocks);
       const threadTs = str(params, 'thread_ts');
-      const message: BotMessage = { channel: channel.id, ts: nextTs(), text, updates: [], posted: { text, ...(blocks ? { blocks } : {}) }, ...(threadTs ? { threadTs } : {}), ...(blocks ? { blocks } : {}) };
+      const metadata = metadataOf(params);
+      const message: BotMessage = { channel: channel.id, ts: nextTs(), text, updates: [], posted: { text, ...(blocks ? { blocks } : {}) }, ...(threadTs ? { threadTs } : {}), ...(blocks ? { blocks } : {}), ...(metadata ? { metadata } : {}) };
       messages.push(message);
       for (const listener of postListeners) listener(message);
       return { channel: channel.id, ts: message.ts, message: { type: 'message', user: bot.userId, bot_id: bot.botId, text, ts: message.ts, ...(threadTs ? { thread_ts: threadTs } : {}), ...(blocks ? { blocks } : {}) } };
@@ -150,6 +181,23 @@ export function createSlackWorkspace(options: SlackWorkspaceOptions = {}) {
       const user = users.get(str(params, 'user') ?? '');
       if (!user) throw new SlackApiError('user_not_found');
       return { user: { id: user.id, team_id: user.teamId, name: user.name, real_name: user.name, is_bot: user.isBot ?? false, profile: { display_name: user.name, real_name: user.name } } };
+    },
+    // History reads return the bot's own messages (the only ones this stand-in keeps), newest
+    // first; `metadata` only with include_all_metadata, as Slack does. conversations.history
+    // leaves thread replies out; conversations.replies returns a thread, its parent first.
+    'conversations.history': (params) => {
+      const channel = channelOf(params);
+      const { limit, after, before } = windowOf(params);
+      const found = messages.filter((m) => m.channel === channel.id && !m.threadTs && Number(m.ts) > after && Number(m.ts) < before);
+      return { messages: found.reverse().slice(0, limit).map((m) => messagePayload(m, params.include_all_metadata)), has_more: found.length > limit };
+    },
+    'conversations.replies': (params) => {
+      const channel = channelOf(params);
+      const ts = str(params, 'ts');
+      if (!ts) throw new SlackApiError('thread_not_found');
+      const { limit, after, before } = windowOf(params);
+      const thread = messages.filter((m) => m.channel === channel.id && (m.ts === ts || m.threadTs === ts) && Number(m.ts) > after && Number(m.ts) < before);
+      return { messages: thread.slice(0, limit).map((m) => messagePayload(m, params.include_all_metadata)), has_more: thread.length > limit };
     },
     'conversations.info': (params) => {
       const channel = channelOf(params);

@@ -1,5 +1,6 @@
 // The Slack stand-in, checked with Slack's own client libraries over real sockets: if
 // @slack/web-api or @slack/socket-mode cannot talk to it, the adapter tests would prove nothing.
+// Includes message metadata and the history reads the adapter uses to find its own replies.
 import { verifySlackRequest } from '@slack/bolt';
 import { SocketModeClient } from '@slack/socket-mode';
 import { ErrorCode, WebClient, type WebAPIHTTPError, type WebAPIPlatformError, type WebAPIRateLimitedError } from '@slack/web-api';
@@ -60,6 +61,27 @@ describe('Slack stand-in: Web API with @slack/web-api', () => {
     });
     expect(await res.json()).toMatchObject({ ok: true, channel: 'D0ALICE' });
     expect(fake.messages.at(-1)!.text).toBe('json body');
+  });
+
+  it('keeps message metadata and reads history back: newest first, a time window, threads apart, metadata only when asked', async () => {
+    const client = web();
+    const metadata = { event_type: 'securesphere_reply', event_payload: { delivery: 'k1' } };
+    const parent = await client.chat.postMessage({ channel: 'C0GENERAL', text: 'parent', metadata });
+    const reply = await client.chat.postMessage({ channel: 'C0GENERAL', text: 'reply', thread_ts: parent.ts!, metadata: { event_type: 'securesphere_reply', event_payload: { delivery: 'k2' } } });
+    const later = await client.chat.postMessage({ channel: 'C0GENERAL', text: 'later' });
+    const history = await client.conversations.history({ channel: 'C0GENERAL', include_all_metadata: true });
+    expect(history.messages!.map((m) => m.text)).toEqual(['later', 'parent']);
+    expect(history.messages![1]!.metadata).toEqual(metadata);
+    expect((await client.conversations.history({ channel: 'C0GENERAL' })).messages!.every((m) => m.metadata === undefined)).toBe(true);
+    expect((await client.conversations.history({ channel: 'C0GENERAL', oldest: parent.ts! })).messages!.map((m) => m.text)).toEqual(['later']);
+    const thread = await client.conversations.replies({ channel: 'C0GENERAL', ts: parent.ts!, include_all_metadata: true });
+    expect(thread.messages!.map((m) => [m.ts, m.metadata?.event_payload])).toEqual([
+      [parent.ts, { delivery: 'k1' }],
+      [reply.ts, { delivery: 'k2' }],
+    ]);
+    expect(later.ts! > reply.ts!).toBe(true);
+    const bad = (await client.chat.postMessage({ channel: 'C0GENERAL', text: 'x', metadata: { event_type: 'x' } as never }).catch((e: unknown) => e)) as WebAPIPlatformError;
+    expect(bad.data.error).toBe('invalid_metadata_format');
   });
 
   it('answers 429 with Retry-After and 5xx when told to', async () => {
