@@ -19,6 +19,7 @@ import type { CryptoStore } from './crypto.js';
 import { createSdkLogger } from './sdk-logger.js';
 import { matrixStateDir, openSession, type MatrixCredential } from './session.js';
 import { createFileSyncStore } from './sync-store.js';
+import { sendTransactionId } from './transaction.js';
 import { createRoomTyping } from './typing.js';
 
 export interface MatrixAdapterDeps {
@@ -273,7 +274,7 @@ export function createMatrixAdapter(deps: MatrixAdapterDeps): ChannelAdapter {
       typing.stop(conversationId);
       const content = { ...(message.approval ? renderPrompt(message.approval) : renderText(message.text)), ...relationFor({ conversationId, ...(threadId ? { threadId } : {}) }) };
       try {
-        const sent = await send(conversationId, content, `ss-${message.deliveryId}`);
+        const sent = await send(conversationId, content, sendTransactionId(message));
         if (message.approval) reactions.rememberPrompt(sent.event_id, message.approval.approvalId);
         return { platformMessageId: sent.event_id };
       } catch (err) {

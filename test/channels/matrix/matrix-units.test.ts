@@ -1,8 +1,8 @@
 // The Matrix adapter's pure parts, without a homeserver: rendering (model text escaped, HTML only
 // where it helps, the prompt's parts and how to answer), reading events (own events, other bots'
 // notices, edits, malformed ones, who is addressed), reactions to decisions, the config section
-// (exactly one way to log in, secrets only as references), and the SDK's log lines routed by
-// level with the token taken out.
+// (exactly one way to log in, secrets only as references), the SDK's log lines routed by
+// level with the token taken out, and the transaction id each send carries.
 import * as sdk from 'matrix-js-sdk';
 import { describe, expect, it } from 'vitest';
 import { ChannelDeliveryError } from '../../../channels/channel.js';
@@ -11,6 +11,7 @@ import { matrixConfigSchema } from '../../../channels/matrix/config.js';
 import { readEvent, type RawEvent } from '../../../channels/matrix/inbound.js';
 import { reactionDecision, renderPrompt, renderText } from '../../../channels/matrix/render.js';
 import { createSdkLogger } from '../../../channels/matrix/sdk-logger.js';
+import { sendTransactionId } from '../../../channels/matrix/transaction.js';
 import type { ApprovalPrompt } from '../../../src/core/types.js';
 
 const ME = '@bot:ss.test';
@@ -127,3 +128,22 @@ describe('matrix delivery errors', () => {
     for (const err of [limited, refused]) expect(err.message).not.toContain('syt_secret');
   });
 });
+
+describe('matrix send transaction ids', () => {
+  const entry = { deliveryId: '1', address: { conversationId: '!room:ss.test' }, text: 'the reply' };
+  it('are the same on every retry of one entry, and differ for another entry, text, room or thread', () => {
+    const id = sendTransactionId(entry);
+    expect(id).toMatch(/^ss-[A-Za-z0-9_-]{32}$/);
+    expect(sendTransactionId({ ...entry, uncertain: true, queuedAt: 5 })).toBe(id);
+    // A fresh database numbers its entries from 1 again: a different reply must not reuse the id
+    // (the homeserver would answer with the old event and send nothing).
+    const others = [
+      sendTransactionId({ ...entry, deliveryId: '2' }),
+      sendTransactionId({ ...entry, text: 'another reply' }),
+      sendTransactionId({ ...entry, address: { conversationId: '!other:ss.test' } }),
+      sendTransactionId({ ...entry, address: { conversationId: '!room:ss.test', threadId: '$t' } }),
+    ];
+    expect(new Set([id, ...others]).size).toBe(5);
+  });
+});
+
