@@ -6,12 +6,14 @@
 // host's outbox. discord.js resumes dropped sessions itself; replays are de-duplicated by the
 // host; a new session (start-up, or a resume Discord refused) catches up from channel history.
 // The REST client neither waits nor retries (the outbox does, with Discord's retry_after).
-// Every send carries a nonce derived from the outbox entry with `enforce_nonce`: a reply sent just
-// before a crash, and sent again by the outbox after the restart, comes back as the same message.
+// Every send carries a nonce made from the outbox entry (../delivery-key.ts) with `enforce_nonce`:
+// a reply sent just before a crash, and sent again by the outbox after the restart, comes back as
+// the same message (Discord remembers a nonce for a few minutes).
 // discord.js types never leave channels/discord/. Must never log the token.
 import { Client, Events, GatewayIntentBits, Partials, Routes, type Message } from 'discord.js';
 import { ERROR_CODES, SecureSphereError } from '../../src/core/errors.js';
 import { ChannelDeliveryError, type AdapterHealth, type ChannelAdapter, type ChannelContext, type ChannelLogger, type OutboundDelivery } from '../channel.js';
+import { deliveryKey } from '../delivery-key.js';
 import { catchUpConversations } from './catch-up.js';
 import { SLASH_COMMANDS } from './commands.js';
 import type { DiscordConfig } from './config.js';
@@ -19,7 +21,6 @@ import { describeDiscordError, toDeliveryError } from './delivery-errors.js';
 import { readMessage } from './inbound.js';
 import { createInteractionReplies } from './interaction-replies.js';
 import { createInteractionHandler } from './interactions.js';
-import { deliveryNonce } from './nonce.js';
 import { startThread } from './threads.js';
 import { DISCORD_TEXT_LIMIT, NO_MENTIONS, renderPrompt, renderText, type RenderedMessage } from './render.js';
 
@@ -187,7 +188,7 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
       if (viaInteraction) return viaInteraction;
     }
     const sent = (await requireClient().rest.post(Routes.channelMessages(key), {
-      body: { content: rendered.content, components: rendered.components, allowed_mentions: NO_MENTIONS, nonce: deliveryNonce(key, message.deliveryId, rendered.content), enforce_nonce: true },
+      body: { content: rendered.content, components: rendered.components, allowed_mentions: NO_MENTIONS, nonce: deliveryKey(message, NONCE_LENGTH), enforce_nonce: true },
     })) as { id?: string };
     if (!sent.id) throw new ChannelDeliveryError('transient', 'discord: the message was accepted without an id; retrying.');
     return sent.id;
@@ -267,6 +268,8 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChannelAdapter {
   };
 }
 
+/** Discord's longest nonce. */
+const NONCE_LENGTH = 25;
 const TYPING_AFTER_MS = 1_000;
 const CATCH_UP_RETRY_MS = 2_000;
 const CATCH_UP_RETRY_MAX_MS = 300_000;

@@ -3,11 +3,10 @@
 // through ../delivery-key.ts (the room, the thread and the text hashed in with the entry's
 // number): a reply sent just before a crash and sent again after the restart is one event, and a
 // fresh database that reuses entry numbers cannot have its replies taken for repeats of old ones
-// (Synapse remembers transaction ids for a while).
+// (the spec scopes them to the access token, which a fresh database may keep).
 import type { OutboundDelivery } from '../channel.js';
 import { deliveryKey } from '../delivery-key.js';
 
 export function sendTransactionId(message: OutboundDelivery): string {
-  const { conversationId, threadId } = message.address;
-  return `ss-${deliveryKey(`${conversationId}/${threadId ?? ''}`, message.deliveryId, message.text, 32)}`;
+  return `ss-${deliveryKey(message, 32)}`;
 }

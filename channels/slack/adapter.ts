@@ -230,7 +230,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChannelAdapter {
     async deliver(message) {
       const { text, blocks } = render(message);
       const { conversationId: channel, threadId } = message.address;
-      const key = deliveryKey(`${channel}/${threadId ?? ''}`, message.deliveryId, text, DELIVERY_KEY_LENGTH);
+      const key = deliveryKey(message, DELIVERY_KEY_LENGTH);
       const earlier = message.uncertain ? await findDelivered(message, key) : undefined;
       if (earlier) {
         logger.info({ channel, outbox_id: message.deliveryId }, 'slack: the reply was already posted before a restart or a failed call; not posting it again');

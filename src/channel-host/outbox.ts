@@ -6,9 +6,9 @@
 // draft's row; it waits for the host's draft call in flight, and is sent as a new message when
 // the draft never reached the platform or can no longer be edited. A row that may already be on
 // the platform (queued before this process started, or last tried without a clear answer) is
-// handed over marked `uncertain`, so an adapter that can look for its own message does so first. Never sends anything that is
-// not a stored row, never reorders a conversation's rows, and never throws at the code that
-// queued a message.
+// handed over marked `uncertain`, so an adapter that can look for its own message does so first.
+// Never sends anything that is not a stored row, never reorders a conversation's rows, and never
+// throws at the code that queued a message.
 import { ChannelDeliveryError, type ChannelAdapter, type ChannelLogger, type OutboundDelivery } from '../../channels/channel.js';
 import { describeError } from '../core/errors.js';
 import type { ApprovalPrompt } from '../core/types.js';
@@ -85,13 +85,12 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   const timers = new Map<string, NodeJS.Timeout>();
   let stopped = false;
   let draftSettled: (draftSeq: number) => Promise<void> = async () => undefined;
-  // Whether an entry may already be on the platform (OutboundDelivery.uncertain): rows queued
-  // before this outbox started, until tried here; rows whose last attempt here ended without a
-  // clear answer.
+  // Whether an entry may already be on the platform (OutboundDelivery.uncertain): what its last
+  // attempt here said (true: no clear answer), or, before any attempt here, whether it was queued
+  // before this outbox started.
   const startedAt = now();
-  const triedHere = new Set<number>();
-  const unclear = new Set<number>();
-  const uncertain = (entry: OutboxEntry): boolean => unclear.has(entry.seq) || (entry.createdAt < startedAt && !triedHere.has(entry.seq));
+  const inDoubt = new Map<number, boolean>();
+  const uncertain = (entry: OutboxEntry): boolean => inDoubt.get(entry.seq) ?? entry.createdAt < startedAt;
 
   const limitOf = (channel: string) => limits.get(channel) ?? DEFAULT_TEXT_LIMIT;
 
@@ -151,16 +150,13 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   async function deliverOne(adapter: ChannelAdapter, entry: OutboxEntry): Promise<void> {
     try {
       await attempt(adapter, entry);
-      unclear.delete(entry.seq);
-      triedHere.delete(entry.seq);
+      inDoubt.delete(entry.seq);
     } catch (err) {
       const failure = err instanceof ChannelDeliveryError ? err.failure : 'transient';
       // The platform's answer (429, a refusal) says the message is not there; a timeout or a 5xx
-      // may have come after it was sent.
-      if (failure === 'transient') unclear.add(entry.seq);
-      else unclear.delete(entry.seq);
-      if (failure === 'permanent') triedHere.delete(entry.seq);
-      else triedHere.add(entry.seq);
+      // may have come after it was sent. A refused entry is given up and needs no record.
+      if (failure === 'permanent') inDoubt.delete(entry.seq);
+      else inDoubt.set(entry.seq, failure === 'transient');
       failed(entry, err);
     }
   }

@@ -1,8 +1,8 @@
 // The rule families of rules.ts in other languages (German, French, Spanish, Italian,
 // Portuguese, Dutch, Russian, Vietnamese, Chinese, Japanese, Korean, Hindi, Arabic). Built from a
-// small lexicon per language: the verbs an attacker uses to cancel instructions ("ignore", "forget", "disregard"), the
-// words that point back at what came before ("previous", "above"), the nouns for
-// instructions, plus role-switch and prompt-leak phrasings. The lexicon is general language,
+// small lexicon per language: the verbs an attacker uses to cancel instructions ("ignore",
+// "forget", "disregard"), the words that point back at what came before ("previous", "above"),
+// the nouns for instructions, plus role-switch and prompt-leak phrasings. The lexicon is general language,
 // never phrases copied from a dataset row. Hits carry the same reason names as the English
 // rules, so the classifier weight learned for a family applies in every language.
 // Patterns run on normalized, lower-cased text and must stay linear-time. The verbs point back
@@ -170,7 +170,8 @@ const CJK_RULES: readonly InjectionRule[] = [
 ];
 
 // Korean, Hindi and Arabic (and Vietnamese's noun-first password question): the words carry
-// particles and vowel signs, so the patterns match word stems with a short gap of any characters within one sentence instead of whole words.
+// particles and vowel signs, so the patterns match word stems with a short gap of any characters
+// within one sentence instead of whole words.
 // Korean and Hindi put the verb last ("이전 지시사항을 무시하십시오", "पिछले निर्देशों की
 // अनदेखी करें"); Arabic puts it first ("تجاهل التعليمات السابقة").
 const KO_SENTENCE = String.raw`[^.!?\n]`;

@@ -8,31 +8,23 @@ import type { ChannelAdapter, ChannelContext, DecisionOutcome } from '../../../c
 import { createDiscordAdapter } from '../../../channels/discord/adapter.js';
 import { discordConfigSchema } from '../../../channels/discord/config.js';
 import { startFakeDiscord, waitFor, type FakeDiscord } from '../../fakes/discord.js';
+import { stubHost } from '../stub-host.js';
 
 const USER = '500000000000000001';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A host that takes `delayMs` to decide a press or to answer /status. */
 function slowHost(delayMs: number): ChannelContext & { lines: string[] } {
-  const lines: string[] = [];
-  const log = (level: string) => (obj: Record<string, unknown>, msg: string) => void lines.push(`${level} ${msg} ${JSON.stringify(obj)}`);
-  return {
-    lines,
-    channel: 'discord',
-    receive: async (m) => ({ status: 'admitted', conversationKey: `discord:${m.conversationId}` }),
+  return stubHost('discord', {
     decide: async (input): Promise<DecisionOutcome> => {
       await sleep(delayMs);
       return { status: 'refused', approvalId: input.approvalId, reason: 'not_an_approver', message: `You may not decide ${input.approvalId}.` };
     },
-    resetConversation: async () => undefined,
     statusText: async () => {
       await sleep(delayMs);
       return 'status after a while';
     },
-    notify: (_address, text) => void lines.push(`notify ${text}`),
-    identity: (id) => `discord:${id}`,
-    dropMalformed: (reason) => void lines.push(`warn ${reason}`),
-    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-  };
+  });
 }
 
 describe('Discord adapter with a slow host', () => {
@@ -74,7 +66,7 @@ describe('Discord adapter sending one outbox entry twice', () => {
   });
 
   async function startAdapter(fake: FakeDiscord): Promise<ChannelAdapter> {
-    const host = slowHost(0);
+    const host = stubHost('discord');
     const adapter = createDiscordAdapter({ config: discordConfigSchema.parse({ token: '${env:T}', api_url: fake.apiUrl }), token: fake.token, logger: host.logger });
     adapters.push(adapter);
     await adapter.start(host);

@@ -4,41 +4,27 @@
 // channel and in a thread; a delivery not in doubt never reads history; a failed look posts the
 // reply rather than lose it. The real adapter (Bolt's Web API client) against the stand-in.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChannelAdapter, ChannelContext, OutboundDelivery } from '../../../channels/channel.js';
+import type { ChannelAdapter, OutboundDelivery } from '../../../channels/channel.js';
 import { createSlackAdapter } from '../../../channels/slack/adapter.js';
 import { slackConfigSchema } from '../../../channels/slack/config.js';
 import type { FakeSlack } from '../../fakes/slack.js';
+import { stubHost } from '../stub-host.js';
 import { ALICE_DM, GENERAL, startFakeWorkspace } from './slack-gateway.js';
-
-function quietHost(lines: string[]): ChannelContext {
-  const log = (level: string) => (obj: Record<string, unknown>, msg: string) => void lines.push(`${level} ${msg} ${JSON.stringify(obj)}`);
-  return {
-    channel: 'slack',
-    receive: async (m) => ({ status: 'admitted', conversationKey: `slack:${m.conversationId}` }),
-    decide: async (input) => ({ status: 'refused', approvalId: input.approvalId, reason: 'not_an_approver', message: 'no' }),
-    resetConversation: async () => undefined,
-    statusText: async () => 'status',
-    notify: () => undefined,
-    identity: (id) => `slack:${id}`,
-    dropMalformed: (reason) => void lines.push(`warn ${reason}`),
-    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-  };
-}
 
 describe('Slack adapter handed an entry that may already be posted', () => {
   let slack: FakeSlack | undefined;
   let adapter: ChannelAdapter | undefined;
-  const lines: string[] = [];
+  let lines: string[] = [];
   afterEach(async () => {
     await adapter?.stop();
     await slack?.close();
-    lines.length = 0;
   });
 
   async function start(): Promise<{ slack: FakeSlack; adapter: ChannelAdapter }> {
     slack = await startFakeWorkspace();
     slack.useSocket();
-    const host = quietHost(lines);
+    const host = stubHost('slack');
+    lines = host.lines;
     adapter = createSlackAdapter({
       config: slackConfigSchema.parse({ bot_token: '${env:B}', app_token: '${env:A}', api_url: slack.apiUrl }),
       botToken: slack.bot.token,
