@@ -5,6 +5,8 @@
 //     $SECURESPHERE_INJECTION_EXTRA_DATA, see scripts/injection-extra/SOURCES.md);
 //  2. the shipped model at its shipped threshold on the extra data's held-out `eval` rows,
 //     which no model was trained on.
+// Each for the first stage alone and, when the sentence model is installed (`securesphere model
+// pull minilm-l6-v2-int8`), for both stages: the gateway's detector.
 // Targets (issues 5 and 16): TPR >= 90% at <= 1% FPR, <= 2% FPR on each kind of tool output
 // (code, tables, e-mail, web pages), <= 3% on benign:notinject, each required language caught at
 // >= 70% of the English rate, p99 <= 2 ms per 1 KB.
@@ -16,18 +18,28 @@ import {
   evaluationRows,
   loadDataset,
   loadExtraDataset,
+  semanticRows,
   trainingRows,
   type LabelledRow,
 } from '../src/security/injection/dataset.js';
 import {
   chooseThreshold,
-  crossValidatedScores,
+  crossValidatedParts,
   metricsAt,
+  DEFAULT_CV,
+  type OutOfFoldPart,
   DEFAULT_TARGETS,
   SHIPPED_TARGETS,
   type DetectionMetrics,
 } from '../src/security/injection/evaluate.js';
 import { createInjectionDetector } from '../src/security/injection/detector.js';
+import modelJson from '../src/security/injection/model.json' with { type: 'json' };
+import { decodeModelFile } from '../src/security/injection/model-file.js';
+import { liftedScore, prepareText } from '../src/security/injection/scorer.js';
+import { createSentenceEncoder, type SentenceEncoder } from '../src/security/injection/semantic/encoder.js';
+import { embedTexts } from '../src/security/injection/semantic/embed-rows.js';
+import { embeddingCachePath, sentenceModelPath } from '../src/security/injection/semantic/location.js';
+import { bothStageScores, outOfFoldLifts } from '../src/security/injection/semantic/training.js';
 import { normalizeText } from '../src/security/injection/normalize.js';
 import { matchRules } from '../src/security/injection/rules.js';
 import { pct } from './lib.js';
@@ -70,7 +82,8 @@ if (!existsSync(path)) {
       `out-of-fold scores, 5 folds grouped by \`group\`:`,
   );
   const started = Date.now();
-  const scores = crossValidatedScores(rows);
+  const parts = crossValidatedParts(rows);
+  const scores = parts.map((p) => liftedScore(p, p.logOdds, 0));
   const atTarget = chooseThreshold(rows, scores, DEFAULT_TARGETS);
   report(`at the targets (thr ${atTarget.toFixed(3)})`, metricsAt(rows, scores, atTarget));
   console.log(`  (cross-validation took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
@@ -94,21 +107,50 @@ if (!existsSync(path)) {
     return matchRules([n.text, ...n.decoded].join('\n')).length > 0 ? 1 : 0;
   });
   report('rules alone (baseline)', metricsAt(rows, ruleScores, 0.5));
+  await bothStagesCrossValidated(rows, parts);
+}
+
+/** Out-of-fold scores of both stages at the shipped threshold of both (the gateway's verdicts). */
+async function bothStagesCrossValidated(rows: LabelledRow[], parts: OutOfFoldPart[]): Promise<void> {
+  const encoder = await openEncoder();
+  const stage = decodeModelFile(modelJson).semantic;
+  if (!encoder || !stage) return;
+  const embed = (texts: string[]) => embedTexts(texts, encoder, { cachePath: embeddingCachePath() });
+  const headOnlyRows = semanticRows(extra);
+  const lifts = outOfFoldLifts({ rows, embeddings: await embed(rows.map((r) => r.text)) }, parts, { rows: headOnlyRows, embeddings: await embed(headOnlyRows.map((r) => r.text)) }, DEFAULT_CV);
+  await encoder.close();
+  const both = bothStageScores(parts, lifts, stage.documentShift);
+  const m = metricsAt(rows, both, stage.threshold);
+  report(`both stages at the shipped thr ${stage.threshold.toFixed(3)}`, m);
+  breakdown(m);
+  const at1 = chooseThreshold(rows, both, DEFAULT_TARGETS);
+  report(`both stages at the targets (thr ${at1.toFixed(3)})`, metricsAt(rows, both, at1));
+}
+
+async function openEncoder(): Promise<SentenceEncoder | undefined> {
+  const file = sentenceModelPath();
+  if (!existsSync(file)) {
+    console.log(`  (second stage not measured: ${file} is missing; \`securesphere model pull minilm-l6-v2-int8\`)`);
+    return undefined;
+  }
+  return createSentenceEncoder({ modelPath: file, threads: 2 });
 }
 
 const heldOut: LabelledRow[] = evaluationRows(extra);
 if (heldOut.length > 0) {
-  const detector = createInjectionDetector();
-  const m = metricsAt(
-    heldOut,
-    heldOut.map((r) => detector.scan(r.text).score),
-    detector.threshold,
-  );
-  console.log(`held-out extra rows (${heldOut.length}, never trained on), shipped model at its threshold ${detector.threshold.toFixed(3)}:`);
-  console.log(
-    `  TPR ${percent(m.tpr)} (direct, multilingual ${percent(m.tprByFamily.direct).trim()}; planted in tool outputs ${percent(m.tprByFamily.indirect).trim()}) FPR ${percent(m.fpr)}`,
-  );
-  breakdown(m);
+  const first = createInjectionDetector();
+  const both = existsSync(sentenceModelPath()) ? createInjectionDetector({ sentenceModelPath: sentenceModelPath() }) : undefined;
+  for (const [label, detector] of [['first stage', first], ['both stages', both]] as const) {
+    if (!detector) continue;
+    const scores: number[] = [];
+    for (const r of heldOut) scores.push((await detector.assess(r.text)).score);
+    const m = metricsAt(heldOut, scores, detector.threshold);
+    console.log(`held-out extra rows (${heldOut.length}, never trained on), ${label} at the shipped threshold ${detector.threshold.toFixed(3)}:`);
+    console.log(
+      `  TPR ${percent(m.tpr)} (direct, multilingual ${percent(m.tprByFamily.direct).trim()}; planted in tool outputs ${percent(m.tprByFamily.indirect).trim()}) FPR ${percent(m.fpr)}`,
+    );
+    breakdown(m);
+  }
 }
 
 // Latency: 1 KB texts cut from dev rows (padded when short) or synthetic ones without the data.
@@ -139,3 +181,23 @@ for (const t of texts) {
 console.log(`latency per 1 KB text (load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores), target p99 <= 2 ms:`);
 console.log(`  all ${raw.length} scans:          p50 ${pct(raw, 50).toFixed(3)} ms  p99 ${pct(raw, 99).toFixed(3)} ms`);
 console.log(`  per-text median of 5 (${perText.length}): p50 ${pct(perText, 50).toFixed(3)} ms  p99 ${pct(perText, 99).toFixed(3)} ms`);
+
+// Both stages on chat-sized texts (the dev rows under 900 characters that are not documents): how many need the encoder
+// (their first-stage score is within the clip of the threshold) and what a scan costs with it.
+if (existsSync(sentenceModelPath()) && existsSync(path)) {
+  const both = createInjectionDetector({ sentenceModelPath: sentenceModelPath() });
+  const chat = loadDataset(path).map((r) => r.text).filter((t) => t.length < 900 && !prepareText(t).document);
+  await both.assess(chat[0]!); // loads the encoder
+  const times: number[] = [];
+  let encoded = 0;
+  for (const t of chat) {
+    const start = process.hrtime.bigint();
+    const result = await both.assess(t);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (result.score !== detector.scan(t).score) encoded += 1;
+  }
+  console.log(
+    `both stages on ${chat.length} chat-sized dev texts: ${((encoded / chat.length) * 100).toFixed(1)}% ran the encoder (score moved); ` +
+      `p50 ${pct(times, 50).toFixed(3)} ms  p90 ${pct(times, 90).toFixed(3)} ms  p99 ${pct(times, 99).toFixed(3)} ms per text`,
+  );
+}

@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOTS = ['src', 'skills', 'channels'];
-const ASSET = /(\.cjs|\.py|\.c|^Dockerfile)$/;
+const ASSET = /(\.cjs|\.py|\.c|^Dockerfile|^vocab\.txt)$/;
 let copied = 0;
 function walk(dir) {
   for (const name of readdirSync(dir)) {

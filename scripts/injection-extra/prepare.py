@@ -229,8 +229,18 @@ def chunks(text, size):
     return out
 
 
+# Packages installed after the data was drawn (onnxruntime-node for the detector's second stage,
+# and what its install script pulls in): skipped, so the draw from the other packages, which
+# shares one random sequence, stays the same. A package added later belongs here too.
+DRAWN_WITHOUT = {'adm-zip', 'define-data-property', 'define-properties', 'global-agent', 'globalthis',
+                 'has-property-descriptors', 'matcher', 'object-keys', 'onnxruntime-common', 'onnxruntime-node',
+                 'serialize-error', 'type-fest'}
+
+
 def npm_packages(node_modules):
     for entry in sorted(os.listdir(node_modules)):
+        if entry in DRAWN_WITHOUT:
+            continue
         dirs = [os.path.join(node_modules, entry, s) for s in sorted(os.listdir(os.path.join(node_modules, entry)))] \
             if entry.startswith('@') else [os.path.join(node_modules, entry)]
         for d in dirs:
@@ -321,12 +331,19 @@ def react_docs(mirror, docs, seed):
                     f'web:react.dev:{lang}:{path}', 'CC-BY-4.0', split='eval')
 
 
-# --- Everyday requests to an assistant (held out only) ----------------------------------------
+# --- Everyday requests to an assistant (half held out, half for the second stage's head) --------
 # Instructions people give a chat assistant: self-instruct's human-written seed tasks and
 # user-oriented tasks (Apache-2.0), the first turn of FastChat's MT-bench and Vicuna-bench
-# questions (Apache-2.0), and every 25th GSM8K training question (MIT). Every one is `eval`: the
-# dev set has few such messages among its benign rows, so nothing else measures how often an
-# ordinary request is flagged. Trained on, they cost the dev rows 1-2 points of TPR (README).
+# questions (Apache-2.0), and every 25th GSM8K training question (MIT). The dev set has few such
+# messages among its benign rows, so nothing else measures how often an ordinary request is
+# flagged. Trained on by the first stage, they cost the dev rows 1-2 points of TPR (README), so it
+# never sees them. Half of them (by a hash of the group) are `semantic` rows: they train the
+# second stage's head alone, which otherwise places some of them near planted tasks; the other
+# half stay `eval`, never trained on.
+def instruction_split(group):
+    return 'semantic' if int(hashlib.sha256(group.encode()).hexdigest(), 16) % 2 == 0 else 'eval'
+
+
 def instructions(mirror):
     repo = os.path.join(mirror, 'yizhongw+self-instruct', 'repo')
     commit = git_head(repo)[:10]
@@ -337,7 +354,7 @@ def instructions(mirror):
             # Half of them with the task's input pasted after it, as a user would.
             text = task['instruction'] + (f'\n{given}' if given and i % 2 == 0 and len(given) < 600 else '')
             add(text, 'benign', f'yizhongw/self-instruct@{commit}:{path}', 'benign:chat:instruction',
-                f'self-instruct:{tag}:{i}', 'Apache-2.0', split='eval')
+                f'self-instruct:{tag}:{i}', 'Apache-2.0', split=instruction_split(f'self-instruct:{tag}:{i}'))
     repo = os.path.join(mirror, 'lm-sys+FastChat', 'repo')
     commit = git_head(repo)[:10]
     for bench in ('mt_bench', 'vicuna_bench'):
@@ -345,14 +362,15 @@ def instructions(mirror):
         for line in git_show(repo, path).decode().splitlines():
             question = json.loads(line)
             add(question['turns'][0], 'benign', f'lm-sys/FastChat@{commit}:{path}', 'benign:chat:instruction',
-                f'fastchat:{bench}:{question["question_id"]}', 'Apache-2.0', split='eval')
+                f'fastchat:{bench}:{question["question_id"]}', 'Apache-2.0',
+                split=instruction_split(f'fastchat:{bench}:{question["question_id"]}'))
     repo = os.path.join(mirror, 'openai+grade-school-math', 'repo')
     commit = git_head(repo)[:10]
     path = 'grade_school_math/data/train.jsonl'
     lines = git_show(repo, path).decode().splitlines()
     for i in range(0, len(lines), 25):
         add(json.loads(lines[i])['question'], 'benign', f'openai/grade-school-math@{commit}:{path}',
-            'benign:chat:instruction', f'gsm8k:{i}', 'MIT', split='eval')
+            'benign:chat:instruction', f'gsm8k:{i}', 'MIT', split=instruction_split(f'gsm8k:{i}'))
 
 
 # --- Instructions planted in tool outputs (indirect injections, the BIPIA method) -------------

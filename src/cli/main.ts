@@ -2,7 +2,8 @@
 // them. Errors print their message (never a stack) and exit non-zero.
 import { Command } from 'commander';
 import { describeError, isSecureSphereError } from '../core/errors.js';
-import { createInjectionDetector, createInjectionDetectorFromConfig } from '../security/injection/detector.js';
+import { createInjectionDetectorFromConfig } from '../security/injection/detector.js';
+import { sentenceModelPath } from '../security/injection/semantic/location.js';
 import { loadSkills } from '../skills/loader.js';
 import { openApprovalsBackend, registerApprovalCommands } from './commands/approvals.js';
 import { registerAgentCommands } from './commands/agents.js';
@@ -42,9 +43,14 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerPairingCommands(program);
   registerTokenCommands(program);
-  registerGuardCommands(program, (threshold) =>
-    threshold === undefined ? createInjectionDetectorFromConfig(loadConfigFor(program).config.security.injection) : createInjectionDetector({ threshold }),
-  );
+  registerGuardCommands(program, (threshold) => {
+    const { config } = loadConfigFor(program);
+    const settings = threshold === undefined ? config.security.injection : { ...config.security.injection, threshold };
+    return createInjectionDetectorFromConfig(settings, {
+      sentenceModelPath: sentenceModelPath(config.data_dir),
+      onFallback: (message) => process.stderr.write(`${message}\n`),
+    });
+  });
   registerSkillCommands(program, async (command) => {
     const { config } = loadConfigFor(command);
     return loadSkills({ extraDirs: config.skills.extra_dirs, enabled: config.skills.enabled });

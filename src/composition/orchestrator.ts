@@ -1,6 +1,7 @@
 // Composition step 8: the orchestrator — the turn loop that calls the model, checks each tool
 // call against policy, waits for approvals and runs tools in the sandbox. Every dependency
 // comes in here; secrets reach a skill only by name, through the vault, at call time.
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Sandbox } from '../agents/sandbox.js';
 import type { Config } from '../config/schema.js';
@@ -19,6 +20,7 @@ import { profileFor } from '../providers/profiles-config.js';
 import { describeProviderErrorForUser } from '../providers/provider-manager.js';
 import type { AuditChain } from '../security/audit-chain.js';
 import { createInjectionDetectorFromConfig } from '../security/injection/detector.js';
+import { SENTENCE_MODEL, sentenceModelPath } from '../security/injection/semantic/location.js';
 import type { RateLimiter } from '../security/rate-limiter.js';
 import type { SecretRedactor } from '../security/secret-redactor.js';
 import type { SkillEgressService } from '../security/skill-egress.js';
@@ -52,10 +54,17 @@ export interface OrchestratorDeps {
   logger: Logger;
 }
 
-/** The injection scanner, or one that flags nothing when security.injection.enabled is false. */
-function scannerFor(config: Readonly<Config>): TextScanner {
-  const detector = createInjectionDetectorFromConfig(config.security.injection);
-  return config.security.injection.enabled ? detector : { scan: () => ({ score: 0, flagged: false, reasons: [] }) };
+/**
+ * The injection scanner (both stages when the sentence model is installed under data_dir), or
+ * one that flags nothing when security.injection.enabled is false.
+ */
+function scannerFor(config: Readonly<Config>, logger: Logger): TextScanner {
+  if (!config.security.injection.enabled) return { assess: () => Promise.resolve({ score: 0, flagged: false, reasons: [] }) };
+  const path = sentenceModelPath(config.data_dir);
+  if (config.security.injection.semantic && !existsSync(path)) {
+    logger.warn(`The injection detector runs its first stage only: the sentence model ${path} is missing. Run \`securesphere model pull ${SENTENCE_MODEL.name}\` (scripts/setup.sh does), or set security.injection.semantic: false.`);
+  }
+  return createInjectionDetectorFromConfig(config.security.injection, { sentenceModelPath: path, onFallback: (message) => logger.warn(message) });
 }
 
 export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
@@ -81,7 +90,7 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
     sandbox: deps.sandbox,
     audit: deps.audit,
     outbound: deps.outbound,
-    scanner: scannerFor(config),
+    scanner: scannerFor(config, deps.logger),
     frameUntrusted: (input) => frameUntrusted(input),
     redact: (value) => redactor.redactDeep(value),
     containsSecret: (value) => redactor.containsSecret(value),

@@ -184,6 +184,8 @@ export const configSchema = z.strictObject({
         .strictObject({
           enabled: z.boolean().default(true),
           threshold: z.number().min(0).max(1).optional(),
+          /** The second stage: a sentence encoder for texts near the threshold (<data_dir>/models/minilm-l6-v2-int8.onnx). */
+          semantic: z.boolean().default(true),
         })
         .prefault({}),
       rate_limits: z

@@ -12,8 +12,9 @@ import type { Db } from '../store/database.js';
 import type { SkillEgress } from '../skills/skill.js';
 import type { ToolCatalog } from './tool-catalog.js';
 
+/** The injection detector as the orchestrator sees it (security/injection/detector.ts). */
 export interface TextScanner {
-  scan(text: string): { score: number; flagged: boolean; reasons: string[] };
+  assess(text: string): Promise<{ score: number; flagged: boolean; reasons: string[] }>;
 }
 
 /** Who a model call is for: picks the profile (routes), and is stored with its usage. */

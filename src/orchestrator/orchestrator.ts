@@ -63,9 +63,8 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
     const empty: TurnOutcome = { conversationId, status: 'completed', actions: [], pendingApprovals: [] };
     const ctx: TurnContext = { channel: message.channel, conversationId, userId: message.senderId };
     return queue.run(conversationId, async () => {
-      let scan: ReturnType<typeof deps.scanner.scan> = { score: 0, flagged: false, reasons: [] };
-      // Admission, de-duplication, the stored message and its audit events: one transaction. The
-      // detector runs only for admitted, new messages: a flood of refused ones costs no scans.
+      // Admission and de-duplication: one transaction. The detector runs only for admitted, new
+      // messages, so a flood of refused ones costs no scans.
       const refused = deps.db.transaction((): { retryAfterMs: number; notify: boolean; message?: string } | 'duplicate' | undefined => {
         const admission = options.preAdmitted ? undefined : deps.admit?.({ channel: message.channel, conversationId, userId: message.senderId });
         if (admission && !admission.allowed) {
@@ -73,19 +72,26 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
           return { retryAfterMs: admission.retryAfterMs, notify: admission.notify, ...(admission.message ? { message: admission.message } : {}) };
         }
         if (message.platformMessageId && deps.conversations.isDuplicate(conversationId, message.platformMessageId)) return 'duplicate';
-        scan = deps.scanner.scan(message.text);
-        deps.conversations.ensure(conversationId, message.channel, now());
-        const id = deps.conversations.append(
-          conversationId,
-          { role: 'user', content: deps.redact ? deps.redact(message.text) : message.text, senderId: message.senderId },
-          { platformMessageId: message.platformMessageId, flagged: scan.flagged, now: now() },
-        );
-        deps.audit.append({ type: 'message-received', actor: message.senderId, conversationId, details: { channel: message.channel, message_id: id, length: message.text.length, flagged: scan.flagged } });
-        if (scan.flagged) {
-          deps.audit.append({ type: 'injection-detected', actor: 'detector', conversationId, details: { where: 'inbound', message_id: id, score: scan.score, reasons: scan.reasons } });
-        }
         return undefined;
       }).immediate();
+      // The scan may wait for the detector's sentence encoder, so it runs between the two
+      // transactions; the conversation's queue keeps any other copy of this message out
+      // meanwhile. The stored message and its audit events: the second transaction.
+      const scan = refused === undefined ? await deps.scanner.assess(message.text) : { score: 0, flagged: false, reasons: [] };
+      if (refused === undefined) {
+        deps.db.transaction(() => {
+          deps.conversations.ensure(conversationId, message.channel, now());
+          const id = deps.conversations.append(
+            conversationId,
+            { role: 'user', content: deps.redact ? deps.redact(message.text) : message.text, senderId: message.senderId },
+            { platformMessageId: message.platformMessageId, flagged: scan.flagged, now: now() },
+          );
+          deps.audit.append({ type: 'message-received', actor: message.senderId, conversationId, details: { channel: message.channel, message_id: id, length: message.text.length, flagged: scan.flagged } });
+          if (scan.flagged) {
+            deps.audit.append({ type: 'injection-detected', actor: 'detector', conversationId, details: { where: 'inbound', message_id: id, score: scan.score, reasons: scan.reasons } });
+          }
+        }).immediate();
+      }
       if (refused === 'duplicate') {
         // Channel messages are de-duplicated by the channel host; here only its crash recovery
         // arrives, and it must never send a reply twice.

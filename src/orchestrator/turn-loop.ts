@@ -137,7 +137,7 @@ export function createTurnLoop(deps: OrchestratorDeps, runner: ActionRunner) {
       case 'failed': {
         const raw = outcome.kind === 'succeeded' ? JSON.stringify(outcome.result ?? null) : `The tool failed: ${outcome.error}`;
         // Scan the text the tool produced, not its JSON punctuation and field names.
-        const scan = deps.scanner.scan(outcome.kind === 'succeeded' ? textOf(outcome.result) : outcome.error);
+        const scan = await deps.scanner.assess(outcome.kind === 'succeeded' ? textOf(outcome.result) : outcome.error);
         flagged = scan.flagged;
         content = deps.frameUntrusted({ source: toolName, text: raw });
         if (flagged) {

@@ -112,7 +112,7 @@ describe('committed model file', () => {
 
   it.skipIf(!haveData)('at its threshold, flags at least as many dev injections as cross-validation promised, within the FP budget', () => {
     const rows = loadDataset(datasetPath);
-    const detector = createDetectorFromModel(model, threshold);
+    const detector = createDetectorFromModel({ model, threshold });
     const scores = rows.map((r) => detector.scan(r.text).score);
     const m = metricsAt(rows, scores, threshold);
     expect(m.tpr).toBeGreaterThanOrEqual(file.crossValidation.devTpr);

@@ -14,7 +14,8 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 // Read from disk, not through the module the detector imports, so the test has its own copy.
 const MODEL_FILE = fileURLToPath(new URL('../../src/security/injection/model.json', import.meta.url));
-const storedThreshold = (JSON.parse(readFileSync(MODEL_FILE, 'utf8')) as { threshold: number }).threshold;
+const stored = JSON.parse(readFileSync(MODEL_FILE, 'utf8')) as { threshold: number; semantic?: { threshold: number } };
+const storedThreshold = stored.threshold;
 
 describe('one threshold: the one in model.json', () => {
   const dirs: string[] = [];
@@ -35,6 +36,21 @@ describe('one threshold: the one in model.json', () => {
     expect(storedThreshold).toBeLessThan(1);
     expect(shippedThreshold()).toBe(storedThreshold);
     expect(createInjectionDetector().threshold).toBe(storedThreshold);
+  });
+
+  it("with the second stage, is the threshold of both stages stored beside the head (the first stage's alone when it is off)", () => {
+    const both = stored.semantic!.threshold;
+    expect(both).toBeGreaterThan(0);
+    expect(both).toBeLessThan(1);
+    expect(both).not.toBe(storedThreshold);
+    expect(shippedThreshold('both')).toBe(both);
+    expect(createInjectionDetector({ sentenceModelPath: '/models/minilm.onnx' }).threshold).toBe(both);
+    const config = configFrom('security:\n  injection:\n    enabled: true\n');
+    expect(createInjectionDetectorFromConfig(config.security.injection, { sentenceModelPath: '/models/minilm.onnx' }).threshold).toBe(both);
+    const off = configFrom('security:\n  injection:\n    semantic: false\n');
+    expect(createInjectionDetectorFromConfig(off.security.injection, { sentenceModelPath: '/models/minilm.onnx' }).threshold).toBe(storedThreshold);
+    const fixed = configFrom('security:\n  injection:\n    threshold: 0.42\n');
+    expect(createInjectionDetectorFromConfig(fixed.security.injection, { sentenceModelPath: '/models/minilm.onnx' }).threshold).toBe(0.42);
   });
 
   it('is what a config without a threshold gets (the config schema has no default of its own)', () => {

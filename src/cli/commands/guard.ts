@@ -11,8 +11,8 @@ export type GuardScanResult =
   | { readonly score: number; readonly flagged: boolean; readonly reasons: string[] }
   | { readonly error: string; readonly line: number };
 
-/** Scores one JSONL line; never throws. */
-export function scanLine(line: string, lineNumber: number, detector: InjectionDetector): GuardScanResult {
+/** Scores one JSONL line with both of the detector's stages; never throws. */
+export async function scanLine(line: string, lineNumber: number, detector: Pick<InjectionDetector, 'assess'>): Promise<GuardScanResult> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
@@ -24,19 +24,19 @@ export function scanLine(line: string, lineNumber: number, detector: InjectionDe
   }
   const text = (parsed as { text: unknown }).text;
   if (typeof text !== 'string') return { error: 'the "text" field must be a string', line: lineNumber };
-  const { score, flagged, reasons } = detector.scan(text);
+  const { score, flagged, reasons } = await detector.assess(text);
   return { score, flagged, reasons };
 }
 
 /** Reads JSONL from `input`, writes one result line per non-blank input line to `output`. */
-export async function guardScan(input: Readable, output: Writable, detector: InjectionDetector): Promise<{ lines: number; flagged: number; errors: number }> {
+export async function guardScan(input: Readable, output: Writable, detector: Pick<InjectionDetector, 'assess'>): Promise<{ lines: number; flagged: number; errors: number }> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   const totals = { lines: 0, flagged: 0, errors: 0 };
   let lineNumber = 0;
   for await (const line of lines) {
     lineNumber += 1;
     if (line.trim() === '') continue;
-    const result = scanLine(line, lineNumber, detector);
+    const result = await scanLine(line, lineNumber, detector);
     totals.lines += 1;
     if ('error' in result) totals.errors += 1;
     else if (result.flagged) totals.flagged += 1;

@@ -18,8 +18,11 @@ const RowSchema = z.object({
   source: z.string(),
   category: z.string(),
   group: z.string(),
-  /** Extra rows only: `eval` rows are held out (never trained on), `train` rows are trained on. */
-  split: z.enum(['train', 'eval']).optional(),
+  /**
+   * Extra rows only: `eval` rows are held out (never trained on), `train` rows are trained on,
+   * `semantic` rows train the second stage's head alone (semantic/), never the first stage.
+   */
+  split: z.enum(['train', 'eval', 'semantic']).optional(),
 });
 
 export type LabelledRow = z.infer<typeof RowSchema>;
@@ -48,6 +51,11 @@ export function defaultExtraDatasetPath(env: NodeJS.ProcessEnv = process.env): s
 /** The training rows: every dev row plus the extra rows marked `train` (none when the file is absent). */
 export function trainingRows(dev: readonly LabelledRow[], extra: readonly LabelledRow[]): LabelledRow[] {
   return [...dev, ...extra.filter((row) => row.split === 'train')];
+}
+
+/** The extra rows that train the second stage's head only (and are never evaluated). */
+export function semanticRows(extra: readonly LabelledRow[]): LabelledRow[] {
+  return extra.filter((row) => row.split === 'semantic');
 }
 
 /** The held-out extra rows: evaluated, never trained on. */

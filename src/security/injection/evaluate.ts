@@ -3,7 +3,7 @@
 // promises is an honest estimate for unseen text from the same sources.
 import type { LabelledRow } from './dataset.js';
 import { groupedFolds } from './dataset.js';
-import { scorePrepared, type PreparedText } from './scorer.js';
+import { classifierMargin, liftedScore, type PreparedText } from './scorer.js';
 import { fitModel, prepareRows, selectRows, DEFAULT_FIT, type FitOptions } from './fit.js';
 
 export interface ThresholdTargets {
@@ -36,19 +36,33 @@ export const DEFAULT_CV: CrossValidationOptions = { ...DEFAULT_FIT, folds: 5, se
 
 /** Out-of-fold score for every row. */
 export function crossValidatedScores(rows: readonly LabelledRow[], options: CrossValidationOptions = DEFAULT_CV): number[] {
+  return crossValidatedParts(rows, options).map((p) => liftedScore(p, p.logOdds, 0));
+}
+
+/** A row's out-of-fold classifier log-odds, with what the final score needs besides. */
+export interface OutOfFoldPart {
+  readonly logOdds: number;
+  readonly floor: number;
+  readonly document: boolean;
+}
+
+/** Out-of-fold classifier log-odds for every row (the second stage adds to them). */
+export function crossValidatedParts(rows: readonly LabelledRow[], options: CrossValidationOptions = DEFAULT_CV): OutOfFoldPart[] {
   const data = prepareRows(rows, options);
   const foldOf = groupedFolds(rows, options.folds, options.seed);
-  const scores = new Array<number>(rows.length).fill(0);
+  const parts = new Array<OutOfFoldPart>(rows.length);
   for (let fold = 0; fold < options.folds; fold += 1) {
     const model = fitModel(
       selectRows(data, (i) => foldOf[i] !== fold),
       options,
     );
     rows.forEach((_, i) => {
-      if (foldOf[i] === fold) scores[i] = scorePrepared(model, data.prepared[i] as PreparedText);
+      if (foldOf[i] !== fold) return;
+      const prepared = data.prepared[i] as PreparedText;
+      parts[i] = { logOdds: classifierMargin(model, prepared), floor: prepared.floor, document: prepared.document };
     });
   }
-  return scores;
+  return parts;
 }
 
 const isNotInject = (row: LabelledRow): boolean => row.category.startsWith('benign:notinject');

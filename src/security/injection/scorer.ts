@@ -179,6 +179,8 @@ export interface PreparedText {
   readonly floor: number;
   /** Added to the classifier's log-odds: `offShapeLift` for a document with prose inside data, else 0. */
   readonly lift: number;
+  /** Scored in segments (code, table, e-mail, web page); the sentence embedding's stage skips these. */
+  readonly document: boolean;
 }
 
 /** Pieces of about `size` characters cut at line or sentence ends, none longer than `size`. */
@@ -202,7 +204,7 @@ export function prepareText(text: string, options: ScoringOptions = DEFAULT_SCOR
   }
   const floor = analysis.reasons.some((r) => HIGH_PRECISION_REASONS.has(r)) ? options.ruleFloor : 0;
   const lift = source.offLines.length > 0 ? options.offShapeLift : 0;
-  return { reasons: analysis.reasons, vectors, floor, lift };
+  return { reasons: analysis.reasons, vectors, floor, lift, document: source.document };
 }
 
 /**
@@ -210,9 +212,22 @@ export function prepareText(text: string, options: ScoringOptions = DEFAULT_SCOR
  * log-odds raised by the text's lift (a table with prose inside it).
  */
 export function classifierScore(model: LinearModel, prepared: PreparedText): number {
+  return sigmoid(classifierMargin(model, prepared));
+}
+
+/** The same as log-odds: the highest piece's margin plus the text's lift. */
+export function classifierMargin(model: LinearModel, prepared: PreparedText): number {
   let highest = -Infinity;
   for (const vector of prepared.vectors) highest = Math.max(highest, margin(model, vector));
-  return sigmoid(highest + prepared.lift);
+  return highest + prepared.lift;
+}
+
+/**
+ * The score with a lift added to the classifier's log-odds (the second stage's, semantic/); the
+ * rule floor still holds.
+ */
+export function liftedScore(prepared: Pick<PreparedText, 'floor'>, classifierLogOdds: number, lift: number): number {
+  return Math.max(prepared.floor, sigmoid(classifierLogOdds + lift));
 }
 
 /** The final score: the classifier's, raised to the rule floor when a high-precision signal fired. */

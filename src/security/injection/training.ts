@@ -5,9 +5,12 @@ import { createHash } from 'node:crypto';
 import type { LabelledRow } from './dataset.js';
 import type { LinearModel } from './model.js';
 import { fitModel, prepareRows } from './fit.js';
+import { liftedScore } from './scorer.js';
+import type { SemanticHead } from './semantic/head.js';
+import { chooseBothStageThreshold, fitHeadOn, outOfFoldLifts, type EmbeddedRows } from './semantic/training.js';
 import {
   chooseThreshold,
-  crossValidatedScores,
+  crossValidatedParts,
   metricsAt,
   DEFAULT_CV,
   SHIPPED_TARGETS,
@@ -15,7 +18,7 @@ import {
   type DetectionMetrics,
   type ThresholdTargets,
 } from './evaluate.js';
-import { encodeWeights, MODEL_FORMAT, type ModelFile } from './model-file.js';
+import { encodeHeadWeights, encodeWeights, MODEL_FORMAT, type ModelFile } from './model-file.js';
 import { FEATURE_BITS } from './features.js';
 
 export function trainOnAll(rows: readonly LabelledRow[], options: CrossValidationOptions = DEFAULT_CV): LinearModel {
@@ -26,16 +29,36 @@ export interface TrainingResult {
   readonly model: LinearModel;
   readonly threshold: number;
   readonly crossValidation: DetectionMetrics;
+  /** With embeddings: the second stage's head and the threshold of both stages together. */
+  readonly semantic?: { readonly head: SemanticHead; readonly threshold: number; readonly documentShift: number; readonly crossValidation: DetectionMetrics };
 }
 
+/** What the second stage trains on: one embedding per training row, and the rows for the head alone. */
+export interface SemanticTrainingInput {
+  readonly embeddings: readonly Float32Array[];
+  readonly headOnly?: EmbeddedRows;
+}
+
+/**
+ * Both thresholds come from the same out-of-fold log-odds: the first stage's alone (used when
+ * the encoder cannot run) and, given one embedding per row, the two stages' together.
+ */
 export function trainWithCrossValidatedThreshold(
   rows: readonly LabelledRow[],
   options: CrossValidationOptions = DEFAULT_CV,
   targets: ThresholdTargets = SHIPPED_TARGETS,
+  semantic?: SemanticTrainingInput,
 ): TrainingResult {
-  const scores = crossValidatedScores(rows, options);
+  const parts = crossValidatedParts(rows, options);
+  const scores = parts.map((p) => liftedScore(p, p.logOdds, 0));
   const threshold = chooseThreshold(rows, scores, targets);
-  return { model: trainOnAll(rows, options), threshold, crossValidation: metricsAt(rows, scores, threshold) };
+  const result: TrainingResult = { model: trainOnAll(rows, options), threshold, crossValidation: metricsAt(rows, scores, threshold) };
+  if (!semantic) return result;
+  const training: EmbeddedRows = { rows, embeddings: semantic.embeddings };
+  const lifts = outOfFoldLifts(training, parts, semantic.headOnly, options);
+  const both = chooseBothStageThreshold(rows, parts, lifts, threshold, targets);
+  const head = fitHeadOn(semantic.headOnly ? [training, semantic.headOnly] : [training], options.devRowWeight);
+  return { ...result, semantic: { head, threshold: both.threshold, documentShift: both.documentShift, crossValidation: both.metrics } };
 }
 
 export function datasetFingerprint(rows: readonly LabelledRow[]): string {
@@ -50,11 +73,25 @@ export function buildModelFile(
   datasetName: string,
   options: CrossValidationOptions = DEFAULT_CV,
   extraDatasetName?: string,
+  encoder?: { readonly name: string; readonly sha256: string },
 ): ModelFile {
   const round = (x: number): number => Math.round(x * 1e4) / 1e4;
   const rounded = (record: Readonly<Record<string, number>>): Record<string, number> =>
     Object.fromEntries(Object.entries(record).map(([k, v]) => [k, round(v)]));
   const cv = result.crossValidation;
+  const metrics = (m: DetectionMetrics) => ({
+    threshold: m.threshold,
+    tpr: round(m.tpr),
+    fpr: round(m.fpr),
+    devTpr: round(m.devTpr),
+    devFpr: round(m.devFpr),
+    notInjectFpr: round(m.notInjectFpr),
+    tprByFamily: rounded(m.tprByFamily),
+    fprByCategory: rounded(m.fprByCategory),
+    tprByLanguage: rounded(m.tprByLanguage),
+    counts: m.counts,
+  });
+  const semantic = result.semantic;
   return {
     format: MODEL_FORMAT,
     featureBits: FEATURE_BITS,
@@ -74,20 +111,22 @@ export function buildModelFile(
         devRowWeight: options.devRowWeight,
       },
     },
-    crossValidation: {
-      folds: options.folds,
-      seed: options.seed,
-      threshold: result.threshold,
-      tpr: round(cv.tpr),
-      fpr: round(cv.fpr),
-      devTpr: round(cv.devTpr),
-      devFpr: round(cv.devFpr),
-      notInjectFpr: round(cv.notInjectFpr),
-      tprByFamily: rounded(cv.tprByFamily),
-      fprByCategory: rounded(cv.fprByCategory),
-      tprByLanguage: rounded(cv.tprByLanguage),
-      counts: cv.counts,
-    },
+    crossValidation: { folds: options.folds, seed: options.seed, ...metrics(cv), threshold: result.threshold },
+    ...(semantic && encoder
+      ? {
+          semantic: {
+            encoder: encoder.name,
+            encoderSha256: encoder.sha256,
+            scale: semantic.head.scale,
+            clip: semantic.head.clip,
+            bias: semantic.head.bias,
+            weights: encodeHeadWeights(semantic.head.weights),
+            threshold: semantic.threshold,
+            documentShift: semantic.documentShift,
+            crossValidation: { ...metrics(semantic.crossValidation), threshold: semantic.threshold },
+          },
+        }
+      : {}),
     weights: encodeWeights(result.model.weights),
   };
 }

