@@ -59,7 +59,7 @@ export interface OrchestratorDeps {
  * one that flags nothing when security.injection.enabled is false.
  */
 function scannerFor(config: Readonly<Config>, logger: Logger): TextScanner {
-  if (!config.security.injection.enabled) return { assess: () => Promise.resolve({ score: 0, flagged: false, reasons: [] }) };
+  if (!config.security.injection.enabled) return { assess: () => ({ score: 0, flagged: false, reasons: [] }) };
   const path = sentenceModelPath(config.data_dir);
   if (config.security.injection.semantic && !existsSync(path)) {
     logger.warn(`The injection detector runs its first stage only: the sentence model ${path} is missing. Run \`securesphere model pull ${SENTENCE_MODEL.name}\` (scripts/setup.sh does), or set security.injection.semantic: false.`);

@@ -12,9 +12,16 @@ import type { Db } from '../store/database.js';
 import type { SkillEgress } from '../skills/skill.js';
 import type { ToolCatalog } from './tool-catalog.js';
 
+export interface ScanResult {
+  score: number;
+  flagged: boolean;
+  reasons: string[];
+}
+
 /** The injection detector as the orchestrator sees it (security/injection/detector.ts). */
 export interface TextScanner {
-  assess(text: string): Promise<{ score: number; flagged: boolean; reasons: string[] }>;
+  /** A promise only when the detector's encoder has to run; otherwise the answer itself. */
+  assess(text: string): ScanResult | Promise<ScanResult>;
 }
 
 /** Who a model call is for: picks the profile (routes), and is stored with its usage. */

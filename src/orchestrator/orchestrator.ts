@@ -76,8 +76,11 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       }).immediate();
       // The scan may wait for the detector's sentence encoder, so it runs between the two
       // transactions; the conversation's queue keeps any other copy of this message out
-      // meanwhile. The stored message and its audit events: the second transaction.
-      const scan = refused === undefined ? await deps.scanner.assess(message.text) : { score: 0, flagged: false, reasons: [] };
+      // meanwhile. Most texts need no encoder and are answered at once: then the message is
+      // stored in this same tick, before a channel's receive() returns. The stored message and
+      // its audit events: the second transaction.
+      const pending = refused === undefined ? deps.scanner.assess(message.text) : { score: 0, flagged: false, reasons: [] };
+      const scan = pending instanceof Promise ? await pending : pending;
       if (refused === undefined) {
         deps.db.transaction(() => {
           deps.conversations.ensure(conversationId, message.channel, now());

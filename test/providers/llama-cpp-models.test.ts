@@ -53,6 +53,6 @@ describe('securesphere model', () => {
   it('names what it accepts for an unknown source', async () => {
     const res = await runCli(['model', 'pull', 'no-such-model', '--data-dir', join(root, 'data3')], env);
     expect(res.code).not.toBe(0);
-    expect(res.stderr).toMatch(/give a known name \(smollm2-135m-instruct\), an https URL of a GGUF file, or a path/);
+    expect(res.stderr).toMatch(/give a known name \(smollm2-135m-instruct, minilm-l6-v2-int8\), an https URL of a GGUF file, or a path/);
   }, 60_000);
 });

@@ -7,18 +7,24 @@ import {
   groupedFolds,
   loadDataset,
   loadExtraDataset,
+  semanticRows,
   trainingRows,
   type LabelledRow,
 } from '../../src/security/injection/dataset.js';
-import { trainOnAll, trainWithCrossValidatedThreshold, buildModelFile, datasetFingerprint } from '../../src/security/injection/training.js';
+import { trainOnAll, trainWithCrossValidatedThreshold, buildModelFile, datasetFingerprint, type SemanticTrainingInput } from '../../src/security/injection/training.js';
+import { createSentenceEncoder } from '../../src/security/injection/semantic/encoder.js';
+import { embedTexts } from '../../src/security/injection/semantic/embed-rows.js';
+import { SENTENCE_MODEL, embeddingCachePath } from '../../src/security/injection/semantic/location.js';
+import { sentenceTestModel } from '../helpers/sentence-model.js';
 import { trainLogisticRegression, predict } from '../../src/security/injection/model.js';
 import { analyzeText } from '../../src/security/injection/scorer.js';
-import { DEFAULT_CV, metricsAt } from '../../src/security/injection/evaluate.js';
+import { DEFAULT_CV, SHIPPED_TARGETS, metricsAt } from '../../src/security/injection/evaluate.js';
 import { decodeModelFile } from '../../src/security/injection/model-file.js';
 import { createDetectorFromModel } from '../../src/security/injection/detector.js';
 import committed from '../../src/security/injection/model.json' with { type: 'json' };
 
 const datasetPath = defaultDatasetPath();
+const sentenceModel = sentenceTestModel();
 const haveData = existsSync(datasetPath);
 if (!haveData && (process.env.CI || process.env.REQUIRE_SANDBOX === '1')) throw new Error(`CI must provide the injection dataset at ${datasetPath}`);
 
@@ -99,16 +105,39 @@ describe('committed model file', () => {
     expect(file.crossValidation.fpr).toBeLessThanOrEqual(0.01);
   });
 
-  it.skipIf(!haveTrainingData)('was trained on the current data and is reproduced exactly by retraining', () => {
+  it("carries the second stage: its threshold, within the FP targets, at the issue's TPR on the dev rows", () => {
+    const stage = file.semantic!;
+    expect(stage.encoder).toBe('minilm-l6-v2-int8');
+    expect(stage.threshold).toBe(stage.crossValidation.threshold);
+    expect(stage.crossValidation.fpr).toBeLessThanOrEqual(0.01);
+    expect(stage.crossValidation.devFpr).toBeLessThanOrEqual(0.01);
+    for (const [kind, fpr] of Object.entries(stage.crossValidation.fprByCategory).filter(([k]) => k.startsWith('tool_output:'))) expect(fpr, kind).toBeLessThanOrEqual(0.02);
+    expect(stage.crossValidation.devTpr).toBeGreaterThanOrEqual(0.9);
+    // Documents keep the first stage's verdict: the shift maps its threshold onto this one.
+    const logit = (p: number) => Math.log(p / (1 - p));
+    expect(stage.documentShift).toBeCloseTo(logit(stage.threshold) - logit(threshold), 12);
+  });
+
+  it.skipIf(!haveTrainingData)('was trained on the current data and is reproduced exactly by retraining', async () => {
     const rows = trainingRows(loadDataset(datasetPath), file.training.extraDataset === undefined ? [] : extra);
     expect(file.training.sha256).toBe(datasetFingerprint(rows));
-    const result = trainWithCrossValidatedThreshold(rows);
+    // The second stage too when the sentence model is here (embeddings cached by training).
+    let semantic: SemanticTrainingInput | undefined;
+    if (file.semantic && sentenceModel) {
+      const encoder = await createSentenceEncoder({ modelPath: sentenceModel, threads: 2 });
+      const embed = (texts: string[]) => embedTexts(texts, encoder, { cachePath: embeddingCachePath() });
+      const headOnly = semanticRows(extra);
+      semantic = { embeddings: await embed(rows.map((r) => r.text)), headOnly: { rows: headOnly, embeddings: await embed(headOnly.map((r) => r.text)) } };
+      await encoder.close();
+    }
+    const result = trainWithCrossValidatedThreshold(rows, DEFAULT_CV, SHIPPED_TARGETS, semantic);
     expect(result.threshold).toBe(threshold);
     expect(result.model.bias).toBe(model.bias);
     expect(sha(result.model.weights)).toBe(sha(model.weights));
-    const rebuilt = buildModelFile(rows, result, file.training.dataset, DEFAULT_CV, file.training.extraDataset);
+    const rebuilt = buildModelFile(rows, result, file.training.dataset, DEFAULT_CV, file.training.extraDataset, semantic ? SENTENCE_MODEL : undefined);
     expect(rebuilt.crossValidation).toEqual(file.crossValidation);
-  }, 300_000);
+    if (semantic) expect(rebuilt.semantic).toEqual(file.semantic);
+  }, 900_000);
 
   it.skipIf(!haveData)('at its threshold, flags at least as many dev injections as cross-validation promised, within the FP budget', () => {
     const rows = loadDataset(datasetPath);

@@ -23,8 +23,11 @@ export interface InjectionDetector {
   readonly threshold: number;
   /** Whether `assess` runs the second stage (the sentence encoder was given and has not failed to load). */
   readonly semantic: boolean;
-  /** Both stages: what the gateway uses for inbound messages and tool output. */
-  assess(text: string): Promise<InjectionScan>;
+  /**
+   * Both stages: what the gateway uses for inbound messages and tool output. A promise only when
+   * the encoder has to run (a chat-sized text near the threshold); otherwise the answer itself.
+   */
+  assess(text: string): InjectionScan | Promise<InjectionScan>;
   /** The first stage alone, at its own threshold: synchronous, for callers that cannot wait. */
   scan(text: string): InjectionScan;
 }
@@ -130,7 +133,7 @@ export function createDetectorFromModel(committed: CommittedModel, options: Inje
       return stage !== undefined && !failed;
     },
     scan,
-    async assess(text) {
+    assess(text) {
       if (!stage || failed) return scan(text);
       const prepared = prepareText(text, DEFAULT_SCORING);
       const logOdds = classifierMargin(model, prepared);
@@ -138,17 +141,21 @@ export function createDetectorFromModel(committed: CommittedModel, options: Inje
       // Documents are not embedded: they keep the first stage's verdict, their log-odds shifted
       // onto this threshold's scale. The lift is at most ±clip: outside that band around the
       // threshold, and for rule-floored texts, the encoder cannot change the verdict either.
+      // Those answers are synchronous, so a caller that stores the message in the same tick
+      // (the orchestrator) still does for nearly every text.
       if (prepared.document) return result(prepared, logOdds, stage.documentShift, bothThreshold);
       const floored = prepared.floor >= bothThreshold;
       if (floored || distance >= stage.head.clip || distance < -stage.head.clip) return result(prepared, logOdds, 0, bothThreshold);
-      try {
-        const [embedding] = await (await sharedEncoder(options.sentenceModelPath!)).embed([text]);
-        return result(prepared, logOdds, semanticLift(stage.head, embedding!), bothThreshold);
-      } catch (err) {
-        failed = true;
-        options.onFallback?.(`The injection detector's second stage is off (${describeError(err)}); scanning with the first stage at its own threshold ${firstThreshold}.`);
-        return scan(text);
-      }
+      return sharedEncoder(options.sentenceModelPath!)
+        .then((encoder) => encoder.embed([text]))
+        .then(
+          ([embedding]) => result(prepared, logOdds, semanticLift(stage.head, embedding!), bothThreshold),
+          (err: unknown) => {
+            failed = true;
+            options.onFallback?.(`The injection detector's second stage is off (${describeError(err)}); scanning with the first stage at its own threshold ${firstThreshold}.`);
+            return scan(text);
+          },
+        );
     },
   };
 }
