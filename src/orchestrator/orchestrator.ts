@@ -7,7 +7,7 @@ import { withTimeout } from '../core/with-timeout.js';
 import type { ActionRequest, InboundMessage } from '../core/types.js';
 import { createActionRunner, type ActionOutcome } from './action-runner.js';
 import { ConversationQueue } from './conversation-queue.js';
-import type { OrchestratorDeps } from './deps.js';
+import type { OrchestratorDeps, ScanResult } from './deps.js';
 import { createTurnLoop, type TurnContext } from './turn-loop.js';
 import type { TurnOutcome } from './turn-outcome.js';
 import { createUnansweredQueries } from './unanswered.js';
@@ -63,37 +63,42 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
     const empty: TurnOutcome = { conversationId, status: 'completed', actions: [], pendingApprovals: [] };
     const ctx: TurnContext = { channel: message.channel, conversationId, userId: message.senderId };
     return queue.run(conversationId, async () => {
-      // Admission and de-duplication: one transaction. The detector runs only for admitted, new
-      // messages, so a flood of refused ones costs no scans.
-      const refused = deps.db.transaction((): { retryAfterMs: number; notify: boolean; message?: string } | 'duplicate' | undefined => {
+      // The stored message and its audit events.
+      const store = (scan: ScanResult): void => {
+        deps.conversations.ensure(conversationId, message.channel, now());
+        const id = deps.conversations.append(
+          conversationId,
+          { role: 'user', content: deps.redact ? deps.redact(message.text) : message.text, senderId: message.senderId },
+          { platformMessageId: message.platformMessageId, flagged: scan.flagged, now: now() },
+        );
+        deps.audit.append({ type: 'message-received', actor: message.senderId, conversationId, details: { channel: message.channel, message_id: id, length: message.text.length, flagged: scan.flagged } });
+        if (scan.flagged) {
+          deps.audit.append({ type: 'injection-detected', actor: 'detector', conversationId, details: { where: 'inbound', message_id: id, score: scan.score, reasons: scan.reasons } });
+        }
+      };
+      let scan: ScanResult = { score: 0, flagged: false, reasons: [] };
+      // Admission, de-duplication, the scan and the stored message: one transaction. The detector
+      // runs only for admitted, new messages, so a flood of refused ones costs no scans. Only a
+      // text for the detector's sentence encoder (chat-sized, near the threshold) makes the scan
+      // wait: that message is stored in a second transaction once it is scored, while the
+      // conversation's queue keeps any other copy of it out.
+      // (A transaction may not return a promise: better-sqlite3 refuses it, so it comes back wrapped.)
+      const refused = deps.db.transaction((): { retryAfterMs: number; notify: boolean; message?: string } | 'duplicate' | { scanning: Promise<ScanResult> } | undefined => {
         const admission = options.preAdmitted ? undefined : deps.admit?.({ channel: message.channel, conversationId, userId: message.senderId });
         if (admission && !admission.allowed) {
           deps.audit.append({ type: 'message-rate-limited', actor: message.senderId, conversationId, details: { scope: admission.scope, retry_after_ms: admission.retryAfterMs } });
           return { retryAfterMs: admission.retryAfterMs, notify: admission.notify, ...(admission.message ? { message: admission.message } : {}) };
         }
         if (message.platformMessageId && deps.conversations.isDuplicate(conversationId, message.platformMessageId)) return 'duplicate';
+        const pending = deps.scanner.assess(message.text);
+        if (pending instanceof Promise) return { scanning: pending };
+        scan = pending;
+        store(scan);
         return undefined;
       }).immediate();
-      // The scan may wait for the detector's sentence encoder, so it runs between the two
-      // transactions; the conversation's queue keeps any other copy of this message out
-      // meanwhile. Most texts need no encoder and are answered at once: then the message is
-      // stored in this same tick, before a channel's receive() returns. The stored message and
-      // its audit events: the second transaction.
-      const pending = refused === undefined ? deps.scanner.assess(message.text) : { score: 0, flagged: false, reasons: [] };
-      const scan = pending instanceof Promise ? await pending : pending;
-      if (refused === undefined) {
-        deps.db.transaction(() => {
-          deps.conversations.ensure(conversationId, message.channel, now());
-          const id = deps.conversations.append(
-            conversationId,
-            { role: 'user', content: deps.redact ? deps.redact(message.text) : message.text, senderId: message.senderId },
-            { platformMessageId: message.platformMessageId, flagged: scan.flagged, now: now() },
-          );
-          deps.audit.append({ type: 'message-received', actor: message.senderId, conversationId, details: { channel: message.channel, message_id: id, length: message.text.length, flagged: scan.flagged } });
-          if (scan.flagged) {
-            deps.audit.append({ type: 'injection-detected', actor: 'detector', conversationId, details: { where: 'inbound', message_id: id, score: scan.score, reasons: scan.reasons } });
-          }
-        }).immediate();
+      if (refused !== undefined && typeof refused === 'object' && 'scanning' in refused) {
+        scan = await refused.scanning;
+        deps.db.transaction(() => store(scan)).immediate();
       }
       if (refused === 'duplicate') {
         // Channel messages are de-duplicated by the channel host; here only its crash recovery
@@ -101,7 +106,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
         if (options.preAdmitted && !options.retriedByClient) return options.resumeIfUnanswered ? resumeUnanswered(ctx, message.platformMessageId!) : { ...empty, status: 'duplicate' };
         return answerRetry(ctx, message.platformMessageId!);
       }
-      if (refused) {
+      if (refused !== undefined && !('scanning' in refused)) {
         const text = refused.message ?? `You are sending messages too fast. Please wait ${Math.ceil(refused.retryAfterMs / 1000)} s and try again.`;
         // Only the first refusal in a limited stretch is announced: one message, not one per event.
         if (refused.notify) await loop.notify(ctx, text);
