@@ -182,12 +182,17 @@ console.log(`latency per 1 KB text (load average ${loadavg()[0]?.toFixed(1)} on 
 console.log(`  all ${raw.length} scans:          p50 ${pct(raw, 50).toFixed(3)} ms  p99 ${pct(raw, 99).toFixed(3)} ms`);
 console.log(`  per-text median of 5 (${perText.length}): p50 ${pct(perText, 50).toFixed(3)} ms  p99 ${pct(perText, 99).toFixed(3)} ms`);
 
+/** A harmless request whose first-stage score lies near the threshold: it loads the encoder. */
+const NEAR_THRESHOLD = 'Translate the following sentence into German: the meeting is postponed.';
+
 // Both stages on chat-sized texts (the dev rows under 900 characters that are not documents): how many need the encoder
 // (their first-stage score is within the clip of the threshold) and what a scan costs with it.
 if (existsSync(sentenceModelPath()) && existsSync(path)) {
   const both = createInjectionDetector({ sentenceModelPath: sentenceModelPath() });
   const chat = loadDataset(path).map((r) => r.text).filter((t) => t.length < 900 && !prepareText(t).document);
-  await both.assess(chat[0]!); // loads the encoder
+  const rssBefore = process.memoryUsage().rss;
+  await both.assess(NEAR_THRESHOLD); // loads the encoder
+  const rssLoaded = process.memoryUsage().rss;
   const times: number[] = [];
   let encoded = 0;
   for (const t of chat) {
@@ -199,5 +204,10 @@ if (existsSync(sentenceModelPath()) && existsSync(path)) {
   console.log(
     `both stages on ${chat.length} chat-sized dev texts: ${((encoded / chat.length) * 100).toFixed(1)}% ran the encoder (score moved); ` +
       `p50 ${pct(times, 50).toFixed(3)} ms  p90 ${pct(times, 90).toFixed(3)} ms  p99 ${pct(times, 99).toFixed(3)} ms per text`,
+  );
+  const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
+  console.log(
+    `resident memory of the encoder: +${mib(rssLoaded - rssBefore)} MiB when loaded (on the first text near the threshold), ` +
+      `+${mib(process.memoryUsage().rss - rssBefore)} MiB after the scans above`,
   );
 }
