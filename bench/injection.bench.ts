@@ -10,7 +10,9 @@
 // Targets (issues 5 and 16): TPR >= 90% at <= 1% FPR, <= 2% FPR on each kind of tool output
 // (code, tables, e-mail, web pages), <= 3% on benign:notinject, each required language caught at
 // >= 70% of the English rate, p99 <= 2 ms per 1 KB.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import {
   defaultDatasetPath,
@@ -190,9 +192,7 @@ const NEAR_THRESHOLD = 'Translate the following sentence into German: the meetin
 if (existsSync(sentenceModelPath()) && existsSync(path)) {
   const both = createInjectionDetector({ sentenceModelPath: sentenceModelPath() });
   const chat = loadDataset(path).map((r) => r.text).filter((t) => t.length < 900 && !prepareText(t).document);
-  const rssBefore = process.memoryUsage().rss;
   await both.assess(NEAR_THRESHOLD); // loads the encoder
-  const rssLoaded = process.memoryUsage().rss;
   const times: number[] = [];
   let encoded = 0;
   for (const t of chat) {
@@ -205,9 +205,12 @@ if (existsSync(sentenceModelPath()) && existsSync(path)) {
     `both stages on ${chat.length} chat-sized dev texts: ${((encoded / chat.length) * 100).toFixed(1)}% ran the encoder (score moved); ` +
       `p50 ${pct(times, 50).toFixed(3)} ms  p90 ${pct(times, 90).toFixed(3)} ms  p99 ${pct(times, 99).toFixed(3)} ms per text`,
   );
-  const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
-  console.log(
-    `resident memory of the encoder: +${mib(rssLoaded - rssBefore)} MiB when loaded (on the first text near the threshold), ` +
-      `+${mib(process.memoryUsage().rss - rssBefore)} MiB after the scans above`,
-  );
+  const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./encoder-memory.ts', import.meta.url)), sentenceModelPath()], { encoding: 'utf8' });
+  const memory = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as { before?: number; loaded?: number; afterScans?: number };
+  if (memory.before !== undefined && memory.loaded !== undefined && memory.afterScans !== undefined) {
+    console.log(
+      `resident memory of the encoder (own process): ${memory.before} MiB before, +${(memory.loaded - memory.before).toFixed(1)} MiB once loaded ` +
+        `(on the first text near the threshold), +${(memory.afterScans - memory.before).toFixed(1)} MiB after 100 more scans`,
+    );
+  } else console.log(`resident memory of the encoder: not measured (${run.stderr.trim().split('\n').at(-1) ?? 'no output'})`);
 }
