@@ -4,7 +4,7 @@
 // (CI), where a missing model is a failure.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SENTENCE_MODEL_NAME } from '../../src/providers/vendors/llama-cpp/model-store.js';
+import { SENTENCE_MODEL_NAME } from '../../src/models/model-store.js';
 
 const PULLED = fileURLToPath(new URL(`../../data/models/${SENTENCE_MODEL_NAME}.onnx`, import.meta.url));
 

@@ -3,7 +3,7 @@
 // terminal, a line per 10% elsewhere); the result goes to stdout.
 import type { Command } from 'commander';
 import { ERROR_CODES, SecureSphereError } from '../../core/errors.js';
-import { DEFAULT_MODEL_NAME, KNOWN_MODELS, listModels, pullModel, removeModel, type PullProgress } from '../../providers/vendors/llama-cpp/model-store.js';
+import { DEFAULT_MODEL_NAME, KNOWN_MODELS, listModels, pullModel, removeModel, type PullProgress } from '../../models/model-store.js';
 import { loadConfigFor } from '../global-options.js';
 
 const MIB = 2 ** 20;

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { ProfileSettings, Vendor, VendorDeps } from '../../vendor.js';
 import { createLlamaCppProvider, type LlamaCppProvider } from './llama-cpp.js';
-import { DEFAULT_MODEL_NAME, modelPath } from './model-store.js';
+import { DEFAULT_MODEL_NAME, modelPath } from '../../../models/model-store.js';
 
 export const DEFAULT_CONTEXT_SIZE = 4096;
 export const DEFAULT_EMBEDDED_MAX_OUTPUT_TOKENS = 512;

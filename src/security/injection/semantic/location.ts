@@ -2,7 +2,7 @@
 // `securesphere model pull minilm-l6-v2-int8` put under the data directory (scripts/setup.sh
 // pulls it). Training, the bench and the tests look here; the gateway passes its own data_dir.
 import { join } from 'node:path';
-import { KNOWN_MODELS, SENTENCE_MODEL_NAME, modelPath } from '../../../providers/vendors/llama-cpp/model-store.js';
+import { KNOWN_MODELS, SENTENCE_MODEL_NAME, modelPath } from '../../../models/model-store.js';
 
 export const SENTENCE_MODEL = KNOWN_MODELS.find((m) => m.name === SENTENCE_MODEL_NAME)!;
 

