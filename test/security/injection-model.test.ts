@@ -11,11 +11,12 @@ import {
   trainingRows,
   type LabelledRow,
 } from '../../src/security/injection/dataset.js';
-import { trainOnAll, trainWithCrossValidatedThreshold, buildModelFile, datasetFingerprint, type SemanticTrainingInput } from '../../src/security/injection/training.js';
+import { trainOnAll, trainWithCrossValidatedThreshold, buildModelFile, datasetFingerprint } from '../../src/security/injection/training.js';
+import type { SemanticTrainingInput } from '../../src/security/injection/semantic/training.js';
 import { createSentenceEncoder } from '../../src/security/injection/semantic/encoder.js';
-import { embedTexts } from '../../src/security/injection/semantic/embed-rows.js';
-import { SENTENCE_MODEL, embeddingCachePath } from '../../src/security/injection/semantic/location.js';
-import { sentenceTestModel } from '../helpers/sentence-model.js';
+import { embedTrainingInput } from '../../src/security/injection/semantic/embed-rows.js';
+import { SENTENCE_MODEL } from '../../src/security/injection/semantic/location.js';
+import { sentenceTestModel } from '../helpers/embedded-model.js';
 import { trainLogisticRegression, predict } from '../../src/security/injection/model.js';
 import { analyzeText } from '../../src/security/injection/scorer.js';
 import { DEFAULT_CV, SHIPPED_TARGETS, metricsAt } from '../../src/security/injection/evaluate.js';
@@ -107,7 +108,8 @@ describe('committed model file', () => {
 
   it("carries the second stage: its threshold, within the FP targets, at the issue's TPR on the dev rows", () => {
     const stage = file.semantic!;
-    expect(stage.encoder).toBe('minilm-l6-v2-int8');
+    expect(stage.encoder).toBe(SENTENCE_MODEL.name);
+    expect(stage.encoderSha256).toBe(SENTENCE_MODEL.sha256);
     expect(stage.threshold).toBe(stage.crossValidation.threshold);
     expect(stage.crossValidation.fpr).toBeLessThanOrEqual(0.01);
     expect(stage.crossValidation.devFpr).toBeLessThanOrEqual(0.01);
@@ -125,9 +127,7 @@ describe('committed model file', () => {
     let semantic: SemanticTrainingInput | undefined;
     if (file.semantic && sentenceModel) {
       const encoder = await createSentenceEncoder({ modelPath: sentenceModel, threads: 2 });
-      const embed = (texts: string[]) => embedTexts(texts, encoder, { cachePath: embeddingCachePath() });
-      const headOnly = semanticRows(extra);
-      semantic = { embeddings: await embed(rows.map((r) => r.text)), headOnly: { rows: headOnly, embeddings: await embed(headOnly.map((r) => r.text)) } };
+      semantic = await embedTrainingInput(rows, semanticRows(extra), encoder);
       await encoder.close();
     }
     const result = trainWithCrossValidatedThreshold(rows, DEFAULT_CV, SHIPPED_TARGETS, semantic);

@@ -17,7 +17,7 @@ import {
   TOOL_OUTPUT_SAMPLE,
   type ToolOutputKind,
 } from '../fixtures/injection/multilingual-sample.js';
-import { sentenceTestModel } from '../helpers/sentence-model.js';
+import { sentenceTestModel } from '../helpers/embedded-model.js';
 
 // The gateway's detector: both stages when the sentence model is installed (CI pulls it), the
 // first stage alone otherwise.

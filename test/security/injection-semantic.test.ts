@@ -1,16 +1,19 @@
 // The detector's second stage (src/security/injection/semantic): the WordPiece tokenizer against
-// ids made by Hugging Face's tokenizers library, the real int8 encoder (deterministic, unit
-// vectors, paraphrases near each other), the head's fit, and the detector running the encoder
+// ids made by Hugging Face's tokenizers library, the real int8 encoder (the reference's
+// embeddings, deterministic, unit vectors, paraphrases near each other, no other file), the head's fit, and the detector running the encoder
 // only for texts whose verdict it can change, never lowering a rule's floor, and falling back to
 // the first stage at its own threshold when the encoder cannot be loaded.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createWordPieceTokenizer } from '../../src/security/injection/semantic/wordpiece.js';
 import { createSentenceEncoder, EMBEDDING_DIM } from '../../src/security/injection/semantic/encoder.js';
 import { fitSemanticHead, semanticLift } from '../../src/security/injection/semantic/head.js';
 import { createInjectionDetector, shippedThreshold } from '../../src/security/injection/detector.js';
 import { prepareText } from '../../src/security/injection/scorer.js';
-import { sentenceTestModel } from '../helpers/sentence-model.js';
+import { SENTENCE_MODEL } from '../../src/security/injection/semantic/location.js';
+import { sentenceTestModel } from '../helpers/embedded-model.js';
 import { turns } from '../fakes/ollama-server.js';
 import { startTestGateway } from '../helpers/gateway.js';
 
@@ -100,9 +103,43 @@ describe('detector without its encoder', () => {
     expect(detector.semantic).toBe(false);
     expect(detector.threshold).toBe(shippedThreshold('first'));
   });
+
+  it('refuses an encoder file that is not the one the head was trained on, and says which SHA-256 it wanted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'securesphere-encoder-'));
+    try {
+      const other = join(dir, 'other.onnx');
+      writeFileSync(other, 'not the trained encoder');
+      const notes: string[] = [];
+      const detector = createInjectionDetector({ sentenceModelPath: other, onFallback: (m) => notes.push(m) });
+      expect(await detector.assess(NEAR_THRESHOLD)).toEqual(detector.scan(NEAR_THRESHOLD));
+      expect(notes).toHaveLength(1);
+      expect(notes[0]).toContain(`not the ${SENTENCE_MODEL.sha256} its head was trained on`);
+      expect(detector.semantic).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe.skipIf(!modelFile)('with the real sentence encoder', () => {
+  it('gives the embeddings of the reference (Python onnxruntime and tokenizers on the same file)', async () => {
+    const reference = JSON.parse(readFileSync(new URL('../fixtures/injection/encoder-embeddings.json', import.meta.url), 'utf8')) as {
+      cases: Array<{ text: string; embedding: number[] }>;
+    };
+    const encoder = await createSentenceEncoder({ modelPath: modelFile!, sha256: SENTENCE_MODEL.sha256 });
+    try {
+      const vectors = await encoder.embed(reference.cases.map((c) => c.text));
+      reference.cases.forEach((c, i) => {
+        const v = vectors[i]!;
+        expect(v).toHaveLength(EMBEDDING_DIM);
+        // Rounded to 1e-6 in the fixture; the largest difference stays far below what moves a score.
+        expect(Math.max(...c.embedding.map((x, d) => Math.abs(x - v[d]!)))).toBeLessThan(1e-4);
+      });
+    } finally {
+      await encoder.close();
+    }
+  }, 60_000);
+
   it('is deterministic, gives unit vectors, and puts a paraphrase of an attack nearer the attack than a harmless request', async () => {
     const encoder = await createSentenceEncoder({ modelPath: modelFile! });
     try {

@@ -1,7 +1,8 @@
 // The prompt-injection detector: normalization, rules and a small linear classifier with the
 // committed weights (the first stage), and, for texts near the threshold, a sentence encoder
-// whose embedding a second small classifier reads (semantic/). No network, no state between
-// scans; safe to share across conversations.
+// whose embedding a second small classifier reads (semantic/). No network; nothing about one
+// scan carries over to the next (the only state: the loaded encoder, shared per process, and
+// whether it failed to load); safe to share across conversations.
 import modelJson from './model.json' with { type: 'json' };
 import { decodeModelFile, type ShippedSemanticStage } from './model-file.js';
 import type { LinearModel } from './model.js';
@@ -52,10 +53,10 @@ let cached: CommittedModel | undefined;
 // gateways) shares it, and it is never loaded twice.
 const encoders = new Map<string, Promise<SentenceEncoder>>();
 
-function sharedEncoder(modelPath: string): Promise<SentenceEncoder> {
+function sharedEncoder(modelPath: string, sha256: string): Promise<SentenceEncoder> {
   let encoder = encoders.get(modelPath);
   if (!encoder) {
-    encoder = createSentenceEncoder({ modelPath });
+    encoder = createSentenceEncoder({ modelPath, sha256 });
     encoders.set(modelPath, encoder);
     // A failed load is not remembered: a later detector (after `model pull`) may try again.
     encoder.catch(() => encoders.delete(modelPath));
@@ -146,7 +147,7 @@ export function createDetectorFromModel(committed: CommittedModel, options: Inje
       if (prepared.document) return result(prepared, logOdds, stage.documentShift, bothThreshold);
       const floored = prepared.floor >= bothThreshold;
       if (floored || distance >= stage.head.clip || distance < -stage.head.clip) return result(prepared, logOdds, 0, bothThreshold);
-      return sharedEncoder(options.sentenceModelPath!)
+      return sharedEncoder(options.sentenceModelPath!, stage.encoderSha256)
         .then((encoder) => encoder.embed([text]))
         .then(
           ([embedding]) => result(prepared, logOdds, semanticLift(stage.head, embedding!), bothThreshold),

@@ -121,7 +121,7 @@ export function selectRows(data: PreparedRows, keep: (index: number) => boolean)
 
 function baseExamples(data: PreparedRows, options: FitOptions): TrainingExample[] {
   const examples: TrainingExample[] = [];
-  const weightOf = (row: LabelledRow): number => (row.split === undefined ? options.devRowWeight : 1);
+  const weightOf = (row: LabelledRow): number => rowWeight(row, options.devRowWeight);
   data.rows.forEach((row, i) => {
     const twins = data.twinPieces[i] ?? [];
     if (twins.length > 0 && !options.wholePoisoned) return;
@@ -137,4 +137,14 @@ function baseExamples(data: PreparedRows, options: FitOptions): TrainingExample[
 
 export function fitModel(data: PreparedRows, options: FitOptions = DEFAULT_FIT): LinearModel {
   return trainLogisticRegression(baseExamples(data, options), options.train);
+}
+
+/**
+ * A row's weight in training: a row of the shared dev set counts `devRowWeight` times (it comes
+ * from the sources the detector is judged on), an extra row once. Rows that train the second
+ * stage's head alone (`semantic`: everyday requests, which the dev set has few of) count like
+ * dev rows there; the first stage never sees them.
+ */
+export function rowWeight(row: LabelledRow, devRowWeight: number): number {
+  return row.split === undefined || row.split === 'semantic' ? devRowWeight : 1;
 }

@@ -229,21 +229,3 @@ export function classifierMargin(model: LinearModel, prepared: PreparedText): nu
 export function liftedScore(prepared: Pick<PreparedText, 'floor'>, classifierLogOdds: number, lift: number): number {
   return Math.max(prepared.floor, sigmoid(classifierLogOdds + lift));
 }
-
-/** The final score: the classifier's, raised to the rule floor when a high-precision signal fired. */
-export function scorePrepared(model: LinearModel, prepared: PreparedText): number {
-  return Math.max(prepared.floor, classifierScore(model, prepared));
-}
-
-export interface TextScore {
-  readonly score: number;
-  /** The classifier's part of the score, before any rule floor. */
-  readonly classifierScore: number;
-  readonly reasons: readonly string[];
-}
-
-export function scoreText(model: LinearModel, text: string, options: ScoringOptions = DEFAULT_SCORING): TextScore {
-  const prepared = prepareText(text, options);
-  const fromClassifier = classifierScore(model, prepared);
-  return { score: Math.max(prepared.floor, fromClassifier), classifierScore: fromClassifier, reasons: prepared.reasons };
-}

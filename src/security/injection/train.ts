@@ -11,7 +11,7 @@ import { defaultDatasetPath, defaultExtraDatasetPath, loadDataset, loadExtraData
 import { buildModelFile, trainWithCrossValidatedThreshold } from './training.js';
 import { DEFAULT_CV, SHIPPED_TARGETS } from './evaluate.js';
 import { createSentenceEncoder } from './semantic/encoder.js';
-import { embedTexts } from './semantic/embed-rows.js';
+import { embedTrainingInput } from './semantic/embed-rows.js';
 import { SENTENCE_MODEL, embeddingCachePath, sentenceModelPath } from './semantic/location.js';
 
 const datasetPath = defaultDatasetPath();
@@ -20,21 +20,17 @@ const extra = loadExtraDataset(extraPath);
 const rows = trainingRows(loadDataset(datasetPath), extra);
 const started = Date.now();
 // The second stage needs the sentence encoder; without it the file gets the first stage alone.
-const encoder = await createSentenceEncoder({ modelPath: sentenceModelPath(), threads: 2 }).catch((err: unknown) => {
+const encoder = await createSentenceEncoder({ modelPath: sentenceModelPath(), threads: 2, sha256: SENTENCE_MODEL.sha256 }).catch((err: unknown) => {
   console.warn(`No second stage: ${err instanceof Error ? err.message : String(err)}`);
   return undefined;
 });
-const headOnly = semanticRows(extra);
 let shown = -1;
 const progress = (done: number, total: number): void => {
   const tenth = Math.floor((done / total) * 10);
   if (tenth !== shown) console.log(`embedding rows: ${done}/${total} not yet cached (${embeddingCachePath()})`);
   shown = tenth;
 };
-const embed = (texts: string[]): Promise<Float32Array[]> => embedTexts(texts, encoder!, { cachePath: embeddingCachePath(), onProgress: progress });
-const semantic = encoder
-  ? { embeddings: await embed([...rows.map((r) => r.text)]), headOnly: { rows: headOnly, embeddings: await embed(headOnly.map((r) => r.text)) } }
-  : undefined;
+const semantic = encoder ? await embedTrainingInput(rows, semanticRows(extra), encoder, progress) : undefined;
 await encoder?.close();
 const result = trainWithCrossValidatedThreshold(rows, DEFAULT_CV, SHIPPED_TARGETS, semantic);
 const extraName = extra.length > 0 ? basename(extraPath) : undefined;

@@ -7,7 +7,7 @@ import type { LinearModel } from './model.js';
 import { fitModel, prepareRows } from './fit.js';
 import { liftedScore } from './scorer.js';
 import type { SemanticHead } from './semantic/head.js';
-import { chooseBothStageThreshold, fitHeadOn, outOfFoldLifts, type EmbeddedRows } from './semantic/training.js';
+import { chooseBothStageThreshold, fitHeadOn, outOfFoldLifts, type EmbeddedRows, type SemanticTrainingInput } from './semantic/training.js';
 import {
   chooseThreshold,
   crossValidatedParts,
@@ -31,12 +31,6 @@ export interface TrainingResult {
   readonly crossValidation: DetectionMetrics;
   /** With embeddings: the second stage's head and the threshold of both stages together. */
   readonly semantic?: { readonly head: SemanticHead; readonly threshold: number; readonly documentShift: number; readonly crossValidation: DetectionMetrics };
-}
-
-/** What the second stage trains on: one embedding per training row, and the rows for the head alone. */
-export interface SemanticTrainingInput {
-  readonly embeddings: readonly Float32Array[];
-  readonly headOnly?: EmbeddedRows;
 }
 
 /**

@@ -5,7 +5,10 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { LabelledRow } from '../dataset.js';
 import { EMBEDDING_DIM, type SentenceEncoder } from './encoder.js';
+import { embeddingCachePath } from './location.js';
+import type { SemanticTrainingInput } from './training.js';
 
 const KEY_BYTES = 32;
 const RECORD_BYTES = KEY_BYTES + EMBEDDING_DIM * 4;
@@ -49,4 +52,22 @@ export async function embedTexts(
     options.onProgress?.(Math.min(i + 64, missing.length), missing.length);
   }
   return keys.map((k) => cache.get(k)!);
+}
+
+/**
+ * The second stage's training input (training, the bench, the model test): the training rows'
+ * embeddings and the head-only rows with theirs, in one pass over the cache.
+ */
+export async function embedTrainingInput(
+  rows: readonly LabelledRow[],
+  headOnly: readonly LabelledRow[],
+  encoder: SentenceEncoder,
+  onProgress?: (done: number, total: number) => void,
+): Promise<SemanticTrainingInput> {
+  const all = await embedTexts(
+    [...rows, ...headOnly].map((r) => r.text),
+    encoder,
+    { cachePath: embeddingCachePath(), ...(onProgress ? { onProgress } : {}) },
+  );
+  return { embeddings: all.slice(0, rows.length), headOnly: { rows: headOnly, embeddings: all.slice(rows.length) } };
 }

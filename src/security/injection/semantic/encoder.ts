@@ -3,7 +3,8 @@
 // place paraphrases near each other, which the hashed n-grams of the first stage cannot do
 // ("forget everything you were told" and "disregard your earlier guidance" share no word).
 // Loaded on first use, so a gateway that never needs it pays nothing at start.
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
 import { SecureSphereError, ERROR_CODES, describeError } from '../../../core/errors.js';
 import { createWordPieceTokenizer, type WordPieceTokenizer } from './wordpiece.js';
 
@@ -23,6 +24,12 @@ export interface EncoderOptions {
   readonly modelPath: string;
   /** Threads of one inference (default 1: the gateway runs many small scans, not one big one). */
   readonly threads?: number;
+  /**
+   * The SHA-256 the file must have: the encoder the head in model.json was trained on. Another
+   * file (an edited one, or another model at $SECURESPHERE_SENTENCE_MODEL) is refused, since the
+   * head's weights mean nothing for its embeddings.
+   */
+  readonly sha256?: string;
 }
 
 export async function createSentenceEncoder(options: EncoderOptions): Promise<SentenceEncoder> {
@@ -31,6 +38,18 @@ export async function createSentenceEncoder(options: EncoderOptions): Promise<Se
       ERROR_CODES.CONFIG_FILE,
       `The detector's sentence model ${options.modelPath} is missing: run \`securesphere model pull minilm-l6-v2-int8\` (scripts/setup.sh does).`,
     );
+  }
+  if (options.sha256) {
+    // Streamed, so the check never holds the whole file in memory.
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(options.modelPath)) hash.update(chunk as Buffer);
+    const actual = hash.digest('hex');
+    if (actual !== options.sha256) {
+      throw new SecureSphereError(
+        ERROR_CODES.CONFIG_FILE,
+        `The detector's sentence model ${options.modelPath} has SHA-256 ${actual}, not the ${options.sha256} its head was trained on: run \`securesphere model pull minilm-l6-v2-int8\` again.`,
+      );
+    }
   }
   let ort: Ort;
   try {

@@ -8,6 +8,7 @@
 import type { LabelledRow } from '../dataset.js';
 import { groupedFolds } from '../dataset.js';
 import { metricsAt, meetsTargets, type DetectionMetrics, type OutOfFoldPart, type ThresholdTargets } from '../evaluate.js';
+import { rowWeight } from '../fit.js';
 import { liftedScore } from '../scorer.js';
 import { fitSemanticHead, semanticLift, type SemanticHead } from './head.js';
 
@@ -17,13 +18,10 @@ export interface EmbeddedRows {
   readonly embeddings: readonly Float32Array[];
 }
 
-/**
- * Dev rows weigh as in the first stage (`devRowWeight`): they come from the sources judged on.
- * So do the rows for the head alone: everyday requests to an assistant, which the dev set has
- * few of and which the head otherwise places near planted tasks.
- */
-export function rowWeight(row: LabelledRow, devRowWeight: number): number {
-  return row.split === undefined || row.split === 'semantic' ? devRowWeight : 1;
+/** What the second stage trains on: one embedding per training row, and the rows for the head alone. */
+export interface SemanticTrainingInput {
+  readonly embeddings: readonly Float32Array[];
+  readonly headOnly?: EmbeddedRows;
 }
 
 export function fitHeadOn(sets: readonly EmbeddedRows[], devRowWeight: number, keep: (set: number, i: number) => boolean = () => true): SemanticHead {
